@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { readRecords, type InputRecord } from '../src/input.js';
+
+async function collect(chunks: Array<string | Buffer>): Promise<InputRecord[]> {
+  const out: InputRecord[] = [];
+  for await (const r of readRecords(chunks)) out.push(r);
+  return out;
+}
+
+/** Feeds the text one byte at a time: the worst case for chunk boundaries. */
+function byteChunks(text: string): Buffer[] {
+  return [...Buffer.from(text, 'utf8')].map((b) => Buffer.from([b]));
+}
+
+describe('readRecords', () => {
+  it('reads JSON Lines, skipping blank lines and keeping line numbers', async () => {
+    const records = await collect(['{"a":1}\n\n  \n{"b":2}\r\n', '[{"c":3},{"d":4}]\n']);
+    expect(records).toEqual([
+      { line: 1, value: { a: 1 } },
+      { line: 4, value: { b: 2 } },
+      { line: 5, value: [{ c: 3 }, { d: 4 }] },
+    ]);
+  });
+
+  it('turns a line that is not JSON into one record with the reason, and goes on', async () => {
+    const records = await collect(['{"a":1}\n{"broken": \n{"b":2}']);
+    expect(records[0]).toEqual({ line: 1, value: { a: 1 } });
+    expect(records[1]?.line).toBe(2);
+    expect(records[1]?.parseError).toMatch(/^not valid JSON/);
+    expect(records[2]).toEqual({ line: 3, value: { b: 2 } });
+  });
+
+  it('reads a pretty-printed JSON array element by element', async () => {
+    const text = '[\n  {"text": "a, [b] {c}", "q": "say \\"hi\\""},\n  [ {"x": 1}, {"y": 2} ],\n  42\n]\n';
+    const records = await collect([text]);
+    expect(records).toEqual([
+      { line: 1, value: { text: 'a, [b] {c}', q: 'say "hi"' } },
+      { line: 2, value: [{ x: 1 }, { y: 2 }] },
+      { line: 3, value: 42 },
+    ]);
+  });
+
+  it('survives chunk boundaries inside multi-byte characters, for both formats', async () => {
+    const lines = '{"t":"你好 👋"}\n{"t":"ok"}\n';
+    expect(await collect(byteChunks(lines))).toEqual([
+      { line: 1, value: { t: '你好 👋' } },
+      { line: 2, value: { t: 'ok' } },
+    ]);
+    const array = '[\n{"t":"你好, ]"},\n{"t":"b"}\n]';
+    expect(await collect(byteChunks(array))).toEqual([
+      { line: 1, value: { t: '你好, ]' } },
+      { line: 2, value: { t: 'b' } },
+    ]);
+  });
+
+  it('reports an unclosed array, a bad element and an empty one without losing the good ones', async () => {
+    const records = await collect(['[\n{"a":1},\n{bad},\n,\n{"b":2}\n']);
+    expect(records.map((r) => r.line)).toEqual([1, 2, 3, 4, 5]);
+    expect(records[0]?.value).toEqual({ a: 1 });
+    expect(records[1]?.parseError).toMatch(/not valid JSON/);
+    expect(records[2]?.parseError).toMatch(/empty element/);
+    expect(records[3]?.value).toEqual({ b: 2 });
+    expect(records[4]?.parseError).toMatch(/not closed/);
+  });
+
+  it('yields nothing for an empty input or an empty array', async () => {
+    expect(await collect([''])).toEqual([]);
+    expect(await collect(['\n\n'])).toEqual([]);
+    expect(await collect(['[\n]\n'])).toEqual([]);
+  });
+});

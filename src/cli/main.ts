@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+/** The `lark-im` command line: thin commands around the connector (spec, check, write, demo, emulator). */
+import { Command, CommanderError } from 'commander';
+import { buildManifest } from '../manifest.js';
+import { checkCommand } from './check.js';
+import { writeCommand } from './write.js';
+import { demoCommand, emulatorCommand } from './demo.js';
+import { EXIT_CANNOT_START, runCommand } from './shared.js';
+
+const program = new Command('lark-im')
+  .description('Deliver pipeline records as Lark (Feishu) IM messages')
+  .showHelpAfterError()
+  .exitOverride();
+
+program
+  .command('spec')
+  .description('print the connector manifest (connector.json)')
+  .action(() => runCommand(async () => {
+    process.stdout.write(JSON.stringify(buildManifest(), null, 2) + '\n');
+    return 0;
+  }));
+
+program
+  .command('check')
+  .description('test the connection: credentials, bot, permissions (exit 0 when nothing fails)')
+  .option('-c, --config <file>', 'config file (JSON); LARK_APP_ID / LARK_APP_SECRET / LARK_DOMAIN fill what it lacks')
+  .option('--json', 'print the test items as JSON')
+  .action((flags) => runCommand(() => checkCommand(flags)));
+
+program
+  .command('write')
+  .description('send the messages of a JSON Lines (or JSON array) file')
+  .option('-c, --config <file>', 'config file (JSON); LARK_APP_ID / LARK_APP_SECRET / LARK_DOMAIN fill what it lacks')
+  .requiredOption('-i, --input <file>', "input file, or '-' for standard input")
+  .option('--dry-run', 'validate and render each request, send nothing')
+  .option('--report <file>', "write one JSON line per message ('-' for stdout)")
+  .option('--json', 'print the summary as one JSON object on stdout')
+  .option('-v, --verbose', 'log retries, token refreshes and rate-limit waits to stderr')
+  .action((flags) => runCommand(() => writeCommand(flags)));
+
+program
+  .command('demo')
+  .description('run check and a write of the fixture messages on the embedded Lark emulator')
+  .action(() => runCommand(() => demoCommand()));
+
+program
+  .command('emulator')
+  .description('run the embedded Lark emulator on 127.0.0.1 until Ctrl-C')
+  .option('-p, --port <port>', 'port to listen on', '8787')
+  .option('--seed <file>', 'seed file (apps, users, chats); default fixtures/emulator-seed.json')
+  .option('--no-limits', "do not enforce Lark's rate limits")
+  .action((flags) => runCommand(() => emulatorCommand(flags)));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // Usage mistakes: commander already printed one line; it is a "could not start".
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode === 0 ? 0 : EXIT_CANNOT_START;
+  } else {
+    throw err;
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * What every command shares: loading the config, and turning a user mistake into one clear line and exit
+ * code 2 (never a stack trace, never the secret).
+ */
+import { ConnectorError } from '../lark/errors.js';
+import { loadConfigFile, parseConfig, type ConnectorConfig } from '../config.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_CANNOT_START = 2;
+
+/** An error that ends a command with a given exit code and a one-line message. */
+export class CliExit extends Error {
+  constructor(
+    readonly exitCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** --config FILE, or the LARK_* environment variables alone when no file is given. */
+export async function loadConfig(path: string | undefined): Promise<ConnectorConfig> {
+  return path ? loadConfigFile(path, process.env) : parseConfig({}, process.env);
+}
+
+/** One line for the user: the stable code, then what to change. */
+export function describeError(err: unknown): string {
+  if (err instanceof CliExit) return err.message;
+  if (err instanceof ConnectorError) return `${err.code}: ${err.message}`;
+  if (isNodeFsError(err)) return `${err.code}: cannot open ${err.path ?? 'file'} (${err.message.replace(/^[A-Z]+: /, '')})`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+function isNodeFsError(err: unknown): err is NodeJS.ErrnoException {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && 'syscall' in err;
+}
+
+/** Runs a command body; a thrown error prints one line to stderr and sets the exit code. */
+export async function runCommand(body: () => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await body();
+  } catch (err) {
+    process.stderr.write(`lark-im: ${describeError(err)}\n`);
+    process.exitCode = err instanceof CliExit ? err.exitCode : EXIT_CANNOT_START;
+  }
+}

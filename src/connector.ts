@@ -1,0 +1,280 @@
+/**
+ * The connector lifecycle a platform calls: connection test, schema discovery, writing records (or a
+ * dry-run of them). The CLI and the console are thin layers over this class.
+ */
+import { LarkClient, type LarkClientOptions } from './lark/client.js';
+import { ConnectorError } from './lark/errors.js';
+import type { Clock } from './lark/clock.js';
+import type { RetryPolicy } from './lark/retry.js';
+import type { PacingOptions } from './lark/pacer.js';
+import { baseUrlFor, type ConnectorConfig } from './config.js';
+import { ReceiverResolver } from './message/receivers.js';
+import { CONTENT_TYPES, RECEIVE_TYPES } from './message/schema.js';
+import type { InputRecord } from './input.js';
+import { MessageWriter } from './target/writer.js';
+import type { MessageOutcome, OutcomeError, RunSummary } from './target/outcome.js';
+
+export type TestStatus = 'ok' | 'warn' | 'fail';
+export interface TestItem {
+  /** Stable key: credentials | bot | permissions (the manifest's messages hold its title per language). */
+  item: TestItemKey;
+  title: string;
+  status: TestStatus;
+  detail: string;
+}
+export type TestItemKey = 'credentials' | 'bot' | 'permissions';
+
+const SEND_SCOPE = 'im:message:send_as_bot';
+const LOOKUP_SCOPE = 'contact:user.id:readonly';
+
+export interface FieldSchema {
+  name: string;
+  type: 'string';
+  required: boolean;
+  enum?: readonly string[];
+  description: string;
+}
+export interface TableSchema {
+  name: string;
+  description: string;
+  fields: FieldSchema[];
+}
+
+export interface WriteEvent {
+  op: 'i' | 'u' | 'd';
+  after?: unknown;
+  before?: unknown;
+}
+export interface WriteResult {
+  insertedCount: number;
+  modifiedCount: number;
+  removedCount: number;
+  skippedCount: number;
+  failedCount: number;
+  /** Event index (0-based) -> the errors of its failed messages. */
+  errorMap: Record<number, OutcomeError[]>;
+  outcomes: MessageOutcome[];
+}
+
+export interface ConnectorDeps {
+  clock?: Clock;
+  random?: () => number;
+  retry?: RetryPolicy;
+  pacing?: PacingOptions | false;
+  onEvent?: LarkClientOptions['onEvent'];
+  /** Overrides for advanced wiring (shared token / limiter stores, see docs/scaling.md). */
+  client?: Partial<LarkClientOptions>;
+}
+
+export interface WriteStreamOptions {
+  dryRun?: boolean;
+  onOutcome?: (outcome: MessageOutcome) => void | Promise<void>;
+  signal?: AbortSignal;
+}
+
+export class LarkImConnector {
+  readonly baseUrl: string;
+  private client: LarkClient | undefined;
+  private resolver: ReceiverResolver | undefined;
+
+  constructor(
+    readonly config: ConnectorConfig,
+    private readonly deps: ConnectorDeps = {},
+  ) {
+    this.baseUrl = baseUrlFor(config.connection.domain);
+  }
+
+  /** The Lark client, created on first use so a dry-run never opens a connection. */
+  larkClient(): LarkClient {
+    this.client ??= new LarkClient({
+      appId: this.config.connection.appId,
+      appSecret: this.config.connection.appSecret,
+      baseUrl: this.baseUrl,
+      ...(this.config.connection.timeoutMs !== undefined ? { timeoutMs: this.config.connection.timeoutMs } : {}),
+      ...(this.deps.retry ? { retry: this.deps.retry } : {}),
+      pacing: this.deps.pacing ?? { maxInFlight: this.config.node.maxInFlight },
+      ...(this.deps.clock ? { clock: this.deps.clock } : {}),
+      ...(this.deps.random ? { random: this.deps.random } : {}),
+      ...(this.deps.onEvent ? { onEvent: this.deps.onEvent } : {}),
+      ...this.deps.client,
+    });
+    return this.client;
+  }
+
+  private receiverResolver(): ReceiverResolver {
+    const client = this.larkClient();
+    this.resolver ??= new ReceiverResolver({
+      lookup: (mobiles) => client.batchGetIdByMobiles(mobiles),
+      ...(this.deps.clock ? { clock: this.deps.clock } : {}),
+    });
+    return this.resolver;
+  }
+
+  /** Credentials, then the bot, then the scopes; each failing item says what to change. */
+  async connectionTest(): Promise<TestItem[]> {
+    const client = this.larkClient();
+    const items: TestItem[] = [];
+    try {
+      await client.getTenantToken();
+      items.push(item('credentials', 'ok', `App ${this.config.connection.appId} obtained a tenant_access_token from ${this.baseUrl}`));
+    } catch (err) {
+      items.push(item('credentials', 'fail', describe(err)));
+      const why = 'not checked: the credentials check failed';
+      items.push(item('bot', 'warn', why), item('permissions', 'warn', why));
+      return items;
+    }
+    items.push(await this.testBot(client));
+    items.push(await this.testScopes(client));
+    return items;
+  }
+
+  private async testBot(client: LarkClient): Promise<TestItem> {
+    try {
+      const bot = await client.getBotInfo();
+      if (bot.activateStatus === 2) {
+        return item('bot', 'ok', `bot "${bot.appName ?? this.config.connection.appId}" is enabled`);
+      }
+      return item(
+        'bot',
+        'fail',
+        `the app's bot is not enabled (activate_status ${bot.activateStatus}): sends will fail with 230006. ` +
+          `Enable the Bot capability under Features in the developer console and publish a new app version`,
+      );
+    } catch (err) {
+      return item('bot', 'fail', describe(err));
+    }
+  }
+
+  private async testScopes(client: LarkClient): Promise<TestItem> {
+    let scopes: Array<{ scopeName: string; granted: boolean }>;
+    try {
+      scopes = await client.listScopes();
+    } catch (err) {
+      return item('permissions', 'warn', `could not list the app's scopes: ${describe(err)}`);
+    }
+    const granted = new Set(scopes.filter((s) => s.granted).map((s) => s.scopeName));
+    if (!granted.has(SEND_SCOPE)) {
+      return item(
+        'permissions',
+        'fail',
+        `scope ${SEND_SCOPE} is not granted: no message can be sent. Apply for it under Permissions & Scopes and publish a new app version`,
+      );
+    }
+    if (!granted.has(LOOKUP_SCOPE)) {
+      return item(
+        'permissions',
+        'warn',
+        `scope ${LOOKUP_SCOPE} is not granted: phone receivers will not resolve (other receivers work). Apply for it to send by phone number`,
+      );
+    }
+    return item('permissions', 'ok', `${SEND_SCOPE} and ${LOOKUP_SCOPE} are granted`);
+  }
+
+  /** One virtual table the pipeline maps source fields onto. */
+  discoverSchema(): TableSchema[] {
+    return [
+      {
+        name: 'messages',
+        description: 'Each record is one Lark IM message (or an array of them)',
+        fields: [
+          { name: 'receiveType', type: 'string', required: true, enum: RECEIVE_TYPES, description: 'How receiveId is read' },
+          { name: 'receiveId', type: 'string', required: true, description: 'open_id, email, phone number or chat_id' },
+          { name: 'contentType', type: 'string', required: false, enum: CONTENT_TYPES, description: "Lark msg_type (default text)" },
+          { name: 'content', type: 'string', required: true, description: "JSON string in Lark's format for the contentType" },
+          { name: 'uuid', type: 'string', required: false, description: 'Idempotency key (<= 50 chars); derived when absent' },
+        ],
+      },
+    ];
+  }
+
+  /**
+   * Writes (or dry-runs) a stream of records. Outcomes come out in input order through onOutcome; the
+   * promise resolves with the counts once every message taken is settled.
+   */
+  async writeStream(
+    records: AsyncIterable<InputRecord> | Iterable<InputRecord>,
+    options: WriteStreamOptions = {},
+  ): Promise<RunSummary> {
+    const writer = new MessageWriter({
+      baseUrl: this.baseUrl,
+      dryRun: options.dryRun ?? false,
+      ...(options.dryRun ? {} : { client: this.larkClient(), resolver: this.receiverResolver() }),
+      window: Math.max(64, this.config.node.maxInFlight * 8),
+      ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(this.deps.clock ? { now: () => this.deps.clock!.now() } : {}),
+    });
+    return writer.run(records);
+  }
+
+  /** TapData-style batch write: inserts are sent, updates per the node option, deletes skipped and counted. */
+  async writeRecord(events: WriteEvent[], options: { dryRun?: boolean } = {}): Promise<WriteResult> {
+    const records = events.map((event, i) => this.recordForEvent(event, i + 1));
+    const outcomes: MessageOutcome[] = [];
+    await this.writeStream(records, { dryRun: options.dryRun ?? false, onOutcome: (o) => void outcomes.push(o) });
+    return summarizeEvents(events, outcomes);
+  }
+
+  private recordForEvent(event: WriteEvent, line: number): InputRecord {
+    switch (event.op) {
+      case 'i':
+        return { line, value: event.after };
+      case 'u':
+        return this.config.node.updateEvents === 'send'
+          ? { line, value: event.after }
+          : { line, skipReason: 'update event skipped (node option updateEvents is "skip")' };
+      case 'd':
+        return { line, skipReason: 'delete event skipped: a sent message is not recalled' };
+      default:
+        return { line, parseError: `unknown event op ${JSON.stringify((event as { op: unknown }).op)} (expected i, u or d)` };
+    }
+  }
+
+  close(): void {
+    this.client?.close();
+  }
+}
+
+function summarizeEvents(events: WriteEvent[], outcomes: MessageOutcome[]): WriteResult {
+  const result: WriteResult = {
+    insertedCount: 0,
+    modifiedCount: 0,
+    removedCount: 0,
+    skippedCount: 0,
+    failedCount: 0,
+    errorMap: {},
+    outcomes,
+  };
+  const byEvent = new Map<number, MessageOutcome[]>();
+  for (const o of outcomes) byEvent.set(o.line - 1, [...(byEvent.get(o.line - 1) ?? []), o]);
+  events.forEach((event, i) => {
+    const own = byEvent.get(i) ?? [];
+    const errors = own.flatMap((o) => (o.status === 'failed' ? [o.error] : []));
+    if (errors.length > 0) {
+      result.failedCount += 1;
+      result.errorMap[i] = errors;
+    } else if (own.every((o) => o.status === 'skipped')) {
+      result.skippedCount += 1;
+    } else if (event.op === 'u') {
+      result.modifiedCount += 1;
+    } else {
+      result.insertedCount += 1;
+    }
+  });
+  return result;
+}
+
+function item(key: TestItemKey, status: TestStatus, detail: string): TestItem {
+  return { item: key, title: TEST_ITEM_TITLES[key], status, detail };
+}
+
+const TEST_ITEM_TITLES: Record<TestItemKey, string> = {
+  credentials: 'App credentials',
+  bot: 'Bot capability',
+  permissions: 'Permissions (scopes)',
+};
+
+function describe(err: unknown): string {
+  if (err instanceof ConnectorError) return err.message;
+  return err instanceof Error ? err.message : String(err);
+}
