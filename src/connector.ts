@@ -8,6 +8,7 @@ import type { Clock } from './lark/clock.js';
 import type { RetryPolicy } from './lark/retry.js';
 import type { PacingOptions } from './lark/pacer.js';
 import { baseUrlFor, type ConnectorConfig } from './config.js';
+import { testItemTitle, type ConnectionTestItem } from './manifest.js';
 import { ReceiverResolver } from './message/receivers.js';
 import { CONTENT_TYPES, RECEIVE_TYPES } from './message/schema.js';
 import type { InputRecord } from './input.js';
@@ -22,7 +23,7 @@ export interface TestItem {
   status: TestStatus;
   detail: string;
 }
-export type TestItemKey = 'credentials' | 'bot' | 'permissions';
+export type TestItemKey = ConnectionTestItem;
 
 const SEND_SCOPE = 'im:message:send_as_bot';
 const LOOKUP_SCOPE = 'contact:user.id:readonly';
@@ -265,14 +266,8 @@ function summarizeEvents(events: WriteEvent[], outcomes: MessageOutcome[]): Writ
 }
 
 function item(key: TestItemKey, status: TestStatus, detail: string): TestItem {
-  return { item: key, title: TEST_ITEM_TITLES[key], status, detail };
+  return { item: key, title: testItemTitle(key), status, detail };
 }
-
-const TEST_ITEM_TITLES: Record<TestItemKey, string> = {
-  credentials: 'App credentials',
-  bot: 'Bot capability',
-  permissions: 'Permissions (scopes)',
-};
 
 function describe(err: unknown): string {
   if (err instanceof ConnectorError) return err.message;

@@ -31,13 +31,12 @@ export async function demoCommand(): Promise<number> {
 
     out('== lark-im write --input fixtures/demo-messages.jsonl');
     const good = await writeFile(connector, 'demo-messages.jsonl');
-    const byId = new Map(emulator.messages().map((m) => [m.messageId, m]));
-    for (const o of good.outcomes) out(describeOutcome(o, byId, seed.users));
+    for (const o of good.outcomes) out(describeOutcome(o, deliveredById(emulator), seed.users));
     out(summaryLine(good.summary, false) + '\n');
 
     out('== lark-im write --input fixtures/bad-messages.jsonl   (every mistake fails alone, the rest is delivered)');
     const bad = await writeFile(connector, 'bad-messages.jsonl');
-    for (const o of bad.outcomes) out(describeOutcome(o, byId, seed.users));
+    for (const o of bad.outcomes) out(describeOutcome(o, deliveredById(emulator), seed.users));
     out(summaryLine(bad.summary, false) + '\n');
 
     const stats = emulator.stats();
@@ -54,6 +53,10 @@ async function writeFile(connector: LarkImConnector, name: string): Promise<{ ou
   const outcomes: MessageOutcome[] = [];
   const summary = await connector.writeStream(readRecords(await openInput(fixture(name))), { onOutcome: (o) => void outcomes.push(o) });
   return { outcomes, summary };
+}
+
+function deliveredById(emulator: LarkEmulator): Map<string, DeliveredMessage> {
+  return new Map(emulator.messages().map((m) => [m.messageId, m]));
 }
 
 function describeOutcome(o: MessageOutcome, delivered: Map<string, DeliveredMessage>, users: Array<{ openId: string; name: string }>): string {

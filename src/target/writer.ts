@@ -92,7 +92,7 @@ export class MessageWriter {
       return [Promise.resolve<MessageOutcome>({ line, index: 0, status: 'skipped', reason: record.skipReason })];
     }
     if (record.parseError !== undefined) {
-      const error = new ValidationError({ code: 'INPUT_INVALID', message: `line ${line}: ${record.parseError}` });
+      const error = new ValidationError({ code: 'INPUT_INVALID', message: record.parseError });
       return [Promise.resolve({ line, index: 0, status: 'failed', error: toOutcomeError(error) })];
     }
     return parseRecord(record.value).map((parsed, index) => {

@@ -1,0 +1,80 @@
+// JSON calls to the console server (same origin; the server rejects anything else).
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+async function call(method, path, body) {
+  const res = await fetch(path, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: 'same-origin',
+  });
+  let data = null;
+  try {
+    data = await res.json();
+  } catch {
+    // non-JSON answer: reported below with the status
+  }
+  if (!res.ok) {
+    throw new ApiError(res.status, data?.error?.code ?? 'HTTP_' + res.status, data?.error?.message ?? res.statusText);
+  }
+  return data;
+}
+
+export const api = {
+  state: () => call('GET', '/api/state'),
+  manifest: () => call('GET', '/api/manifest'),
+  sample: () => call('GET', '/api/sample'),
+  saveConfig: (config) => call('POST', '/api/config', config),
+  loadFile: (path) => call('POST', '/api/config/load', { path }),
+  saveFile: (path) => call('POST', '/api/config/save', { path }),
+  test: () => call('POST', '/api/test', {}),
+  dryRun: (text) => call('POST', '/api/dry-run', { text }),
+  send: (text) => call('POST', '/api/send', { text }),
+  run: (id, since = 0) => call('GET', `/api/runs/${encodeURIComponent(id)}?since=${since}`),
+};
+
+/** Follows a run with Server-Sent Events; falls back to polling where EventSource is missing or drops. */
+export function followRun(id, handlers) {
+  if (typeof EventSource === 'undefined') return pollRun(id, handlers, 0);
+  const es = new EventSource(`/api/runs/${encodeURIComponent(id)}/events`);
+  let seen = 0;
+  let finished = false;
+  let stopPolling = () => {};
+  es.addEventListener('outcome', (ev) => { seen += 1; handlers.onOutcome(JSON.parse(ev.data).outcome); });
+  es.addEventListener('done', (ev) => { finished = true; es.close(); handlers.onDone(JSON.parse(ev.data).summary); });
+  es.addEventListener('error', (ev) => {
+    if (finished) return;
+    finished = true;
+    es.close();
+    if (ev.data) { handlers.onError(JSON.parse(ev.data).message); return; }
+    // Connection lost: the server keeps the run, so poll from where the stream stopped.
+    stopPolling = pollRun(id, handlers, seen);
+  });
+  return () => { es.close(); stopPolling(); };
+}
+
+function pollRun(id, { onOutcome, onDone, onError }, since) {
+  let stopped = false;
+  const tick = async () => {
+    if (stopped) return;
+    try {
+      const snap = await api.run(id, since);
+      snap.outcomes.forEach(onOutcome);
+      since += snap.outcomes.length;
+      if (snap.state === 'done') return onDone(snap.summary);
+      if (snap.state === 'error') return onError(snap.error);
+      setTimeout(tick, 300);
+    } catch (err) {
+      onError(err.message);
+    }
+  };
+  tick();
+  return () => { stopped = true; };
+}

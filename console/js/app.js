@@ -1,0 +1,289 @@
+// Wires the page: loads the manifest and state, renders the forms, runs test / dry-run / send.
+import { api, followRun } from './api.js';
+import { clear, h } from './dom.js';
+import { renderForm } from './form.js';
+import { LANGS, mt, t } from './i18n.js';
+import { dryRunCard, sendRow } from './preview.js';
+
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  manifest: null,
+  lang: 'en_US',
+  emulator: null,
+  connForm: null,
+  nodeForm: null,
+  test: null,       // { items } | { error }
+  dryRun: null,     // { outcomes, summary } | { error }
+  run: null,        // { id, total, outcomes, summary?, error? }
+  status: {},       // element id -> [key, vars] so messages re-translate
+};
+
+function setStatus(id, key, vars = {}, kind = 'info') {
+  state.status[id] = key === null ? null : [key, vars, kind];
+  renderStatus(id);
+}
+
+function renderStatus(id) {
+  const el = $(id);
+  const s = state.status[id];
+  el.textContent = s ? t(state.lang, s[0], s[1]) : '';
+  el.dataset.kind = s ? s[2] : '';
+}
+
+function errorText(err) {
+  return `${err.code ? err.code + ': ' : ''}${err.message}`;
+}
+
+// ---- language ---------------------------------------------------------------------------------
+
+function applyLang(lang) {
+  state.lang = lang;
+  const meta = LANGS.find((l) => l.code === lang) ?? LANGS[0];
+  document.documentElement.lang = meta.html;
+  document.title = t(lang, 'title');
+  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(lang, el.dataset.i18n);
+  state.connForm?.setLang(lang);
+  state.nodeForm?.setLang(lang);
+  if (state.emulator) $('emulator-badge').textContent = t(lang, 'emulatorBadge', { url: state.emulator.baseUrl });
+  for (const id of Object.keys(state.status)) renderStatus(id);
+  renderTest();
+  renderDryRun();
+  renderRun();
+}
+
+// ---- config -----------------------------------------------------------------------------------
+
+function formValues() {
+  return { connection: state.connForm.read(), node: state.nodeForm.read() };
+}
+
+function fillForms(config) {
+  state.connForm.fill(config.connection, config.secretsSet);
+  state.nodeForm.fill(config.node, config.secretsSet);
+}
+
+/** Every action first pushes the form to the server, which keeps the one config (secret included). */
+async function pushConfig() {
+  const { config } = await api.saveConfig(formValues());
+  fillForms(config);
+  return config;
+}
+
+async function withBusy(buttons, fn) {
+  for (const b of buttons) b.disabled = true;
+  try {
+    return await fn();
+  } finally {
+    for (const b of buttons) b.disabled = false;
+  }
+}
+
+// ---- test connection --------------------------------------------------------------------------
+
+function testItemTitle(item) {
+  const messages = state.manifest?.messages ?? {};
+  const table = messages[state.lang] ?? {};
+  for (const key of [`test_item_${item.item}`, `test_${item.item}`, `connection_test_${item.item}`]) {
+    if (table[key]) return table[key];
+  }
+  return item.title || item.item;
+}
+
+function renderTest() {
+  const list = clear($('test-results'));
+  if (!state.test) return;
+  if (state.test.error) {
+    list.append(h('li', { class: 'test-item test-fail' }, h('span', { class: 'badge badge-fail' }, t(state.lang, 'status_fail')), ' ', errorText(state.test.error)));
+    return;
+  }
+  for (const item of state.test.items) {
+    list.append(h('li', { class: `test-item test-${item.status}`, 'data-item': item.item, 'data-status': item.status },
+      h('span', { class: `badge badge-${item.status}` }, t(state.lang, `status_${item.status}`)), ' ',
+      h('strong', { class: 'test-title' }, testItemTitle(item)),
+      h('p', { class: 'test-detail' }, item.detail)));
+  }
+}
+
+async function runTest() {
+  await withBusy([$('test-btn'), $('save-btn')], async () => {
+    setStatus('test-status', 'testing');
+    $('test-results').setAttribute('aria-busy', 'true');
+    try {
+      await pushConfig();
+      const { items } = await api.test();
+      state.test = { items };
+      const count = (s) => items.filter((i) => i.status === s).length;
+      setStatus('test-status', 'testDone', { ok: count('ok'), warn: count('warn'), fail: count('fail') }, count('fail') ? 'error' : 'ok');
+    } catch (err) {
+      state.test = { error: { code: err.code, message: err.message } };
+      setStatus('test-status', 'error', { message: errorText(err) }, 'error');
+    } finally {
+      $('test-results').removeAttribute('aria-busy');
+      renderTest();
+    }
+  });
+}
+
+// ---- dry-run ----------------------------------------------------------------------------------
+
+function renderDryRun() {
+  const list = clear($('dry-run-results'));
+  if (!state.dryRun?.outcomes) return;
+  for (const o of state.dryRun.outcomes) list.append(dryRunCard(state.lang, o));
+}
+
+function recordsText() {
+  return $('records').value;
+}
+
+async function runDryRun() {
+  const text = recordsText();
+  if (text.trim() === '') { setStatus('dry-run-status', 'noRecords', {}, 'error'); return; }
+  await withBusy([$('dry-run-btn'), $('send-btn')], async () => {
+    setStatus('dry-run-status', 'dryRunning');
+    try {
+      await pushConfig();
+      const res = await api.dryRun(text);
+      state.dryRun = res;
+      const s = res.summary;
+      setStatus('dry-run-status', 'dryRunDone', { valid: s.valid, failed: s.failed, skipped: s.skipped }, s.failed ? 'warn' : 'ok');
+    } catch (err) {
+      state.dryRun = null;
+      setStatus('dry-run-status', 'error', { message: errorText(err) }, 'error');
+    }
+    renderDryRun();
+  });
+}
+
+// ---- send -------------------------------------------------------------------------------------
+
+function renderRun() {
+  const list = clear($('send-results'));
+  const run = state.run;
+  const progress = $('send-progress');
+  const link = $('report-link');
+  if (!run) { progress.max = 1; progress.value = 0; link.hidden = true; return; }
+  progress.max = Math.max(run.total, 1);
+  progress.value = Math.min(run.outcomes.length, progress.max);
+  for (const o of run.outcomes) list.append(sendRow(state.lang, o));
+  link.href = `/api/runs/${encodeURIComponent(run.id)}/report`;
+  link.setAttribute('download', `lark-im-report-${run.id}.jsonl`);
+  link.hidden = !(run.summary || run.error);
+}
+
+async function runSend() {
+  const text = recordsText();
+  if (text.trim() === '') { setStatus('send-status', 'noRecords', {}, 'error'); return; }
+  const buttons = [$('send-btn'), $('dry-run-btn')];
+  for (const b of buttons) b.disabled = true;
+  try {
+    await pushConfig();
+    const { runId, total } = await api.send(text);
+    state.run = { id: runId, total, outcomes: [] };
+    renderRun();
+    setStatus('send-status', 'sending', { done: 0, total });
+    $('send-results').setAttribute('aria-busy', 'true');
+    await new Promise((resolve) => {
+      followRun(runId, {
+        onOutcome(o) {
+          state.run.outcomes.push(o);
+          $('send-results').append(sendRow(state.lang, o));
+          $('send-progress').value = Math.min(state.run.outcomes.length, $('send-progress').max);
+          setStatus('send-status', 'sending', { done: state.run.outcomes.length, total: state.run.total });
+        },
+        onDone(summary) {
+          state.run.summary = summary;
+          setStatus('send-status', 'sendDone', summary, summary.failed ? 'warn' : 'ok');
+          resolve();
+        },
+        onError(message) {
+          state.run.error = message;
+          setStatus('send-status', 'sendError', { message }, 'error');
+          resolve();
+        },
+      });
+    });
+  } catch (err) {
+    setStatus('send-status', 'error', { message: errorText(err) }, 'error');
+  } finally {
+    $('send-results').removeAttribute('aria-busy');
+    for (const b of buttons) b.disabled = false;
+    renderRun();
+  }
+}
+
+// ---- start ------------------------------------------------------------------------------------
+
+async function main() {
+  const [manifest, st] = await Promise.all([api.manifest(), api.state()]);
+  state.manifest = manifest;
+  state.emulator = st.emulator;
+  const stored = localStorage.getItem('lark-im-console-lang');
+  state.lang = LANGS.some((l) => l.code === stored) ? stored : st.lang;
+
+  const langSelect = $('lang');
+  for (const l of LANGS) langSelect.append(h('option', { value: l.code, lang: l.html }, l.label));
+  langSelect.value = state.lang;
+  langSelect.addEventListener('change', () => {
+    localStorage.setItem('lark-im-console-lang', langSelect.value);
+    applyLang(langSelect.value);
+  });
+
+  if (st.emulator) $('emulator-badge').hidden = false;
+  state.connForm = renderForm($('connection-fields'), manifest, 'connection', state.lang);
+  state.nodeForm = renderForm($('node-fields'), manifest, 'node', state.lang);
+  fillForms(st.config);
+
+  $('connection-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    await withBusy([$('save-btn')], async () => {
+      try {
+        await pushConfig();
+        setStatus('config-status', 'saved', {}, 'ok');
+      } catch (err) {
+        setStatus('config-status', 'error', { message: errorText(err) }, 'error');
+      }
+    });
+  });
+  $('node-form').addEventListener('submit', (ev) => ev.preventDefault());
+  $('test-btn').addEventListener('click', runTest);
+  $('dry-run-btn').addEventListener('click', runDryRun);
+  $('send-btn').addEventListener('click', runSend);
+  $('sample-btn').addEventListener('click', async () => {
+    const { text } = await api.sample();
+    $('records').value = text;
+    $('records').focus();
+  });
+  $('records-file').addEventListener('change', async (ev) => {
+    const file = ev.target.files?.[0];
+    if (file) $('records').value = await file.text();
+  });
+  $('load-file-btn').addEventListener('click', async () => {
+    const path = $('config-path').value.trim();
+    try {
+      const res = await api.loadFile(path);
+      fillForms(res.config);
+      setStatus('config-status', 'loadedFrom', { path: res.path }, 'ok');
+    } catch (err) {
+      setStatus('config-status', 'error', { message: errorText(err) }, 'error');
+    }
+  });
+  $('save-file-btn').addEventListener('click', async () => {
+    const path = $('config-path').value.trim();
+    try {
+      await pushConfig();
+      const res = await api.saveFile(path);
+      setStatus('config-status', 'savedTo', { path: res.path }, 'ok');
+    } catch (err) {
+      setStatus('config-status', 'error', { message: errorText(err) }, 'error');
+    }
+  });
+
+  applyLang(state.lang);
+  document.body.dataset.ready = 'true';
+}
+
+main().catch((err) => {
+  document.body.prepend(h('p', { class: 'fatal', role: 'alert' }, `The console could not start: ${err.message}`));
+});

@@ -1,0 +1,153 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { baseUrlFor, loadConfigFile, parseConfig, redactConfig } from '../src/config.js';
+import { ConnectorError } from '../src/lark/errors.js';
+
+const SECRET = 's3cr3t-Value-xyz';
+const noEnv = {} as NodeJS.ProcessEnv;
+
+function configError(fn: () => unknown): ConnectorError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConnectorError);
+    return e as ConnectorError;
+  }
+  throw new Error('expected a CONFIG_INVALID error');
+}
+
+describe('parseConfig', () => {
+  it('parses the nested shape with defaults', () => {
+    expect(parseConfig({ connection: { appId: 'cli_1', appSecret: SECRET }, node: {} }, noEnv)).toEqual({
+      connection: { appId: 'cli_1', appSecret: SECRET, domain: 'feishu' },
+      node: { updateEvents: 'skip', maxInFlight: 16 },
+    });
+  });
+
+  it('parses a flat object and ignores unknown fields', () => {
+    const cfg = parseConfig(
+      { appId: 'cli_1', appSecret: SECRET, domain: 'lark', timeoutMs: 5000, updateEvents: 'send', maxInFlight: 4, other: 1 },
+      noEnv,
+    );
+    expect(cfg).toEqual({
+      connection: { appId: 'cli_1', appSecret: SECRET, domain: 'lark', timeoutMs: 5000 },
+      node: { updateEvents: 'send', maxInFlight: 4 },
+    });
+  });
+
+  it('accepts the snake_case apiServerKey names and numeric strings', () => {
+    const cfg = parseConfig({ connection: { app_id: 'cli_1', app_secret: SECRET, timeout_ms: '3000' }, node: { max_in_flight: '8' } }, noEnv);
+    expect(cfg.connection).toMatchObject({ appId: 'cli_1', appSecret: SECRET, timeoutMs: 3000 });
+    expect(cfg.node.maxInFlight).toBe(8);
+  });
+
+  it('accepts a custom http(s) base URL as domain, and Feishu/LARK in any case', () => {
+    expect(parseConfig({ appId: 'a', appSecret: 'b', domain: 'http://127.0.0.1:4567/' }, noEnv).connection.domain).toBe('http://127.0.0.1:4567/');
+    expect(parseConfig({ appId: 'a', appSecret: 'b', domain: 'LARK' }, noEnv).connection.domain).toBe('lark');
+  });
+
+  it('falls back to LARK_APP_ID / LARK_APP_SECRET / LARK_DOMAIN only when the field is absent', () => {
+    const env = { LARK_APP_ID: 'cli_env', LARK_APP_SECRET: 'env-secret', LARK_DOMAIN: 'lark' } as NodeJS.ProcessEnv;
+    expect(parseConfig({}, env).connection).toEqual({ appId: 'cli_env', appSecret: 'env-secret', domain: 'lark' });
+    expect(parseConfig(undefined, env).connection.appId).toBe('cli_env');
+    expect(parseConfig({ connection: { appId: 'cli_cfg', appSecret: null } }, env).connection).toEqual({
+      appId: 'cli_cfg',
+      appSecret: 'env-secret',
+      domain: 'lark',
+    });
+    expect(parseConfig({ appId: 'cli_cfg', appSecret: SECRET, domain: 'feishu' }, env).connection).toEqual({
+      appId: 'cli_cfg',
+      appSecret: SECRET,
+      domain: 'feishu',
+    });
+  });
+
+  it('an empty string is present (no env fallback) and invalid', () => {
+    const env = { LARK_APP_ID: 'cli_env', LARK_APP_SECRET: 'env-secret' } as NodeJS.ProcessEnv;
+    const e = configError(() => parseConfig({ appId: '', appSecret: 'x' }, env));
+    expect(e.message).toContain('connection.appId must not be empty');
+  });
+
+  it('names every bad field in one line', () => {
+    const e = configError(() =>
+      parseConfig({ connection: { domain: 'ftp://x', timeoutMs: 5 }, node: { updateEvents: 'drop', maxInFlight: 99 } }, noEnv),
+    );
+    expect(e.code).toBe('CONFIG_INVALID');
+    expect(e.retryable).toBe(false);
+    expect(e.field).toBe('connection.appId');
+    expect(e.message).not.toMatch(/\n/);
+    expect(e.message.split('; ')).toHaveLength(6);
+    for (const f of ['connection.appId is required', 'connection.appSecret is required', 'connection.domain is not allowed: use feishu, lark or an http(s):// base URL', 'connection.timeoutMs must be at least 1000 ms', 'node.updateEvents is not allowed', 'node.maxInFlight must be at most 50']) {
+      expect(e.message).toContain(f);
+    }
+  });
+
+  it('never echoes the secret', () => {
+    const cases: unknown[] = [
+      { appId: 'cli_1', appSecret: SECRET, domain: SECRET },
+      { appId: 'cli_1', appSecret: { value: SECRET } },
+      { appId: SECRET.length, appSecret: SECRET, timeoutMs: SECRET },
+      { connection: { appId: 'cli_1', appSecret: SECRET }, node: { updateEvents: SECRET } },
+    ];
+    for (const c of cases) {
+      const e = configError(() => parseConfig(c, noEnv));
+      expect(e.message).not.toContain(SECRET);
+      expect(JSON.stringify(e)).not.toContain(SECRET);
+    }
+  });
+
+  it('rejects a non-object', () => {
+    expect(configError(() => parseConfig('x', noEnv)).message).toMatch(/expected an object/);
+    expect(configError(() => parseConfig([], noEnv)).message).toMatch(/got an array/);
+  });
+});
+
+describe('loadConfigFile', () => {
+  it('reads a JSON file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lark-cfg-'));
+    const p = join(dir, 'c.json');
+    await writeFile(p, JSON.stringify({ connection: { appId: 'cli_1', appSecret: SECRET } }));
+    expect((await loadConfigFile(p, noEnv)).connection.appId).toBe('cli_1');
+  });
+
+  it('does not quote the file text on a JSON error', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lark-cfg-'));
+    const p = join(dir, 'bad.json');
+    await writeFile(p, `{"appId":"cli_1","appSecret":"${SECRET}",}`);
+    const e = await loadConfigFile(p, noEnv).catch((x: unknown) => x as ConnectorError);
+    expect(e).toMatchObject({ code: 'CONFIG_INVALID' });
+    expect(e.message).toMatch(/is not valid JSON/);
+    expect(e.message).not.toContain(SECRET);
+  });
+
+  it('reports a missing file', async () => {
+    await expect(loadConfigFile('/nonexistent/lark.json', noEnv)).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('ENOENT') });
+  });
+});
+
+describe('baseUrlFor', () => {
+  it.each([
+    ['feishu', 'https://open.feishu.cn'],
+    ['lark', 'https://open.larksuite.com'],
+    ['Lark', 'https://open.larksuite.com'],
+    ['http://127.0.0.1:8080/', 'http://127.0.0.1:8080'],
+    ['https://open.example.com//', 'https://open.example.com'],
+    ['https://gw.example.com/lark', 'https://gw.example.com/lark'],
+  ])('%s -> %s', (d, url) => expect(baseUrlFor(d)).toBe(url));
+
+  it('rejects anything else with CONFIG_INVALID', () => {
+    expect(configError(() => baseUrlFor('open.feishu.cn')).code).toBe('CONFIG_INVALID');
+  });
+});
+
+describe('redactConfig', () => {
+  it('masks the secret and leaves the rest', () => {
+    const cfg = parseConfig({ appId: 'cli_1', appSecret: SECRET }, noEnv);
+    const red = redactConfig(cfg);
+    expect(JSON.stringify(red)).not.toContain(SECRET);
+    expect(red).toEqual({ connection: { appId: 'cli_1', appSecret: '******', domain: 'feishu' }, node: cfg.node });
+    expect(cfg.connection.appSecret).toBe(SECRET);
+  });
+});

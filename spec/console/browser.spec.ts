@@ -1,0 +1,152 @@
+// The console in a real browser (Debian chromium via playwright-core), against the embedded emulator.
+// Saves the screenshots the docs use under docs/screenshots/.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { BrowserContext, Page } from 'playwright-core';
+import { startConsole, type ConsoleHandle } from '../../src/console/server.js';
+import { hasChromium, launchBrowser, CHROMIUM } from './browser.js';
+import { DEMO_SECRET, mixedRecords } from './http.js';
+
+const SHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+
+if (!hasChromium) {
+  console.warn(`[console browser specs] skipped: ${CHROMIUM} not found (bash .ci/install-browser.sh installs it)`);
+}
+
+describe.skipIf(!hasChromium)('console in a browser (emulator)', () => {
+  let con: ConsoleHandle;
+  let session: Awaited<ReturnType<typeof launchBrowser>>;
+  let context: BrowserContext;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    await mkdir(SHOTS, { recursive: true });
+    con = await startConsole({ port: 0, host: '127.0.0.1', emulator: true });
+    session = await launchBrowser();
+    context = session.context;
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
+    await page.goto(con.url);
+    await page.waitForSelector('body[data-ready=true]');
+  }, 60_000);
+
+  afterAll(async () => {
+    await session?.close();
+    await con?.close();
+  });
+
+  it('renders the connection and node forms from the manifest, with labels and the secret masked', async () => {
+    await expect(page.getByLabel('App ID', { exact: false }).first().inputValue()).resolves.toBe('cli_demo_app');
+    const secret = page.locator('#connection-appSecret');
+    expect(await secret.getAttribute('type')).toBe('password');
+    expect(await secret.inputValue()).toBe('');
+    expect(await secret.getAttribute('placeholder')).toBe('(saved)');
+    // every visible form control has a label
+    const unlabelled = await page.$$eval('input:not([type=hidden]), select, textarea', (els) =>
+      els.filter((el) => !(el as HTMLElement).closest('[hidden]') && (el as HTMLInputElement).labels?.length === 0).map((el) => el.id));
+    expect(unlabelled).toEqual([]);
+    // required marks from the manifest
+    expect(await page.locator('label[for=connection-appId] .req').count()).toBe(1);
+    // Select from the manifest enum, with the emulator URL as a custom value
+    expect(await page.locator('#connection-domain option').allTextContents()).toEqual(
+      expect.arrayContaining(['Feishu (open.feishu.cn)', 'Lark (open.larksuite.com)']));
+    expect(await page.locator('#connection-domain-custom').inputValue()).toBe(con.emulatorUrl);
+    // node settings
+    expect(await page.locator('#node-maxInFlight').getAttribute('type')).toBe('number');
+    expect(await page.locator('#node-updateEvents option').count()).toBe(2);
+    // tooltips are visible hints tied to the inputs
+    const hintId = await page.locator('#connection-appId').getAttribute('aria-describedby');
+    expect(await page.locator(`#${hintId}`).textContent()).toMatch(/developer console/);
+  });
+
+  it('tests the connection: each item in order with its status', async () => {
+    await page.locator('#test-btn').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#test-results li[data-item=permissions]');
+    const items = await page.$$eval('#test-results li', (lis) => lis.map((li) => [li.getAttribute('data-item'), li.getAttribute('data-status')]));
+    expect(items).toEqual([['credentials', 'ok'], ['bot', 'ok'], ['permissions', 'ok']]);
+    expect(await page.locator('#test-status').textContent()).toContain('3 ok');
+    await page.locator('#connection-section').screenshot({ path: SHOTS + 'connection-test.png' });
+  });
+
+  it('shows a failing credentials item with its advice for a wrong secret', async () => {
+    await page.fill('#connection-appSecret', 'not-the-right-secret');
+    await page.click('#test-btn');
+    await page.waitForSelector('#test-results li[data-item=credentials][data-status=fail]');
+    const detail = await page.locator('#test-results li[data-item=credentials] .test-detail').textContent();
+    expect(detail).toMatch(/secret/i);
+    expect(await page.locator('#connection-appSecret').inputValue()).toBe('');
+    expect(await page.locator('#connection-appSecret').getAttribute('placeholder')).toBe('(saved)');
+    expect(await page.content()).not.toContain('not-the-right-secret');
+    await page.locator('#connection-section').screenshot({ path: SHOTS + 'connection-test-fail.png' });
+    // put the right secret back
+    await page.fill('#connection-appSecret', DEMO_SECRET);
+    await page.click('#test-btn');
+    await page.waitForSelector('#test-results li[data-item=credentials][data-status=ok]');
+  });
+
+  it('dry-runs a mixed upload: rendered requests, previews and field-level errors', async () => {
+    await page.setInputFiles('#records-file', { name: 'mixed.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from(mixedRecords()) });
+    await expect.poll(() => page.locator('#records').inputValue()).toContain('Nightly report');
+    await page.click('#dry-run-btn');
+    await page.waitForSelector('#dry-run-results li');
+    expect(await page.locator('#dry-run-results li[data-status=valid]').count()).toBe(2);
+    expect(await page.locator('#dry-run-results li[data-status=failed]').count()).toBe(2);
+    const first = page.locator('#dry-run-results li').nth(0);
+    expect(await first.locator('dl').first().textContent()).toContain('open_id');
+    expect(await first.locator('pre.content').textContent()).toContain('"text"');
+    // text preview: <at> as @Name, markup shown as text, never executed
+    expect(await first.locator('.bubble .mention').textContent()).toBe('@Alice');
+    expect(await first.locator('.bubble').textContent()).toContain('<script>alert(1)</script>');
+    expect(await page.locator('.bubble script').count()).toBe(0);
+    // post preview: title, paragraphs, safe links only
+    const post = page.locator('#dry-run-results li').nth(1);
+    expect(await post.locator('.post-title').textContent()).toBe('Nightly report');
+    expect(await post.locator('.bubble a').getAttribute('href')).toBe('https://example.com/r/1');
+    expect(await post.locator('.bubble a').count()).toBe(1);
+    // errors name the field
+    const missing = page.locator('#dry-run-results li').nth(2);
+    expect(await missing.locator('.field-name').textContent()).toMatch(/receiveId/);
+    expect(await page.locator('#dry-run-status').textContent()).toContain('2 valid');
+    await page.locator('#records-section').screenshot({ path: SHOTS + 'dry-run.png' });
+  });
+
+  it('sends with live progress, per-message outcomes and a report download', async () => {
+    await page.click('#send-btn');
+    await page.waitForSelector('#report-link:not([hidden])', { timeout: 15_000 });
+    expect(await page.locator('#send-results li[data-status=delivered]').count()).toBe(2);
+    expect(await page.locator('#send-results li[data-status=failed]').count()).toBe(2);
+    expect(await page.locator('#send-results li[data-status=delivered] code').first().textContent()).toMatch(/^om_/);
+    expect(await page.locator('#send-status').textContent()).toContain('2 delivered');
+    expect(await page.locator('#send-progress').evaluate((p) => [(p as HTMLProgressElement).value, (p as HTMLProgressElement).max])).toEqual([4, 4]);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#report-link')]);
+    const file = await download.path();
+    const { readFile } = await import('node:fs/promises');
+    const lines = (await readFile(file!, 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(5);
+    await page.locator('#send-section').screenshot({ path: SHOTS + 'send.png' });
+  });
+
+  it('switches language: field titles, tooltips, buttons and test items in Chinese', async () => {
+    await page.selectOption('#lang', 'zh_CN');
+    expect(await page.locator('label[for=connection-domain] .label-text').textContent()).toBe('域名');
+    expect(await page.locator('#test-btn').textContent()).toBe('测试连接');
+    expect(await page.locator('#test-results li[data-item=credentials] .test-title').textContent()).toBe('应用凭证');
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('zh-Hans');
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: SHOTS + 'zh-CN.png' });
+    await page.selectOption('#lang', 'zh_TW');
+    expect(await page.locator('label[for=connection-domain] .label-text').textContent()).toBe('網域');
+    expect(await page.locator('#connection-appSecret').getAttribute('placeholder')).toBe('（已儲存）');
+    await page.selectOption('#lang', 'en_US');
+    expect(await page.locator('#test-btn').textContent()).toBe('Test connection');
+    await page.screenshot({ path: SHOTS + 'overview.png', fullPage: true });
+  });
+
+  it('logged no page errors', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,36 @@
+// Launches the system chromium (Debian package) through playwright-core: no browser download.
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, BrowserContext } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const hasChromium = existsSync(CHROMIUM);
+
+const ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--disable-dev-shm-usage',
+];
+
+/** A fresh profile per run (persistent context on a temp user-data-dir), removed by close(). */
+export async function launchBrowser(): Promise<{ browser: Browser | null; context: BrowserContext; close(): Promise<void> }> {
+  const { chromium } = await import('playwright-core');
+  const userDataDir = await mkdtemp(path.join(os.tmpdir(), 'console-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport: { width: 1100, height: 900 },
+    acceptDownloads: true,
+  });
+  return {
+    browser: context.browser(),
+    context,
+    async close() {
+      await context.close();
+      await rm(userDataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import type { ClientEvent } from '../../src/lark/events.js';
+import { InMemoryLimiterStore, createLookupPacer, createSendPacer, type LimiterStore, type Pacer } from '../../src/lark/pacer.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+
+/** Largest number of timestamps inside any half-open window [t, t + windowMs). */
+function maxInWindow(times: number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  for (let i = 0, j = 0; i < sorted.length; i++) {
+    while ((sorted[i] as number) - (sorted[j] as number) >= windowMs) j++;
+    best = Math.max(best, i - j + 1);
+  }
+  return best;
+}
+
+/** Starts n acquisitions (receiver from keyOf) that release after holdMs(i) fake ms; runs the clock until all are done. */
+async function run(pacer: Pacer, clock: FakeClock, n: number, keyOf: (i: number) => string | undefined, holdMs: (i: number) => number = () => 0) {
+  const grants: Array<{ i: number; at: number; key: string | undefined }> = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const all = Array.from({ length: n }, async (_, i) => {
+    const release = await pacer.acquire(keyOf(i));
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    grants.push({ i, at: clock.now(), key: keyOf(i) });
+    const hold = holdMs(i);
+    if (hold > 0) await clock.sleep(hold);
+    inFlight--;
+    release();
+  });
+  await clock.runUntilIdle();
+  await Promise.all(all);
+  return { grants, times: grants.map((g) => g.at), maxInFlight };
+}
+
+function countingStore(): { store: LimiterStore; calls: () => number } {
+  const inner = new InMemoryLimiterStore();
+  let calls = 0;
+  return {
+    store: { tryAcquire: (keys, now) => (calls++, inner.tryAcquire(keys, now)) },
+    calls: () => calls,
+  };
+}
+
+describe('InMemoryLimiterStore', () => {
+  it('takes a slot in every window or in none, and says exactly when to come back', () => {
+    const s = new InMemoryLimiterStore();
+    const keys = [
+      { key: 'a', limit: 2, windowMs: 1000 },
+      { key: 'b', limit: 3, windowMs: 1000 },
+    ];
+    expect(s.tryAcquire(keys, 0)).toEqual({ ok: true });
+    expect(s.tryAcquire(keys, 400)).toEqual({ ok: true });
+    expect(s.tryAcquire(keys, 500)).toEqual({ ok: false, retryInMs: 500, blockedKey: 'a' });
+    // 'b' got no slot from the refused call, so it still has one left.
+    expect(s.tryAcquire([{ key: 'b', limit: 3, windowMs: 1000 }], 500)).toEqual({ ok: true });
+    expect(s.tryAcquire(keys, 999)).toEqual({ ok: false, retryInMs: 1, blockedKey: 'a' });
+    // At 1000 the entry from 0 has left both windows.
+    expect(s.tryAcquire(keys, 1000)).toEqual({ ok: true });
+    expect(s.tryAcquire(keys, 1100)).toEqual({ ok: false, retryInMs: 300, blockedKey: 'a' });
+    expect(s.tryAcquire(keys, 1400)).toEqual({ ok: true });
+  });
+});
+
+describe('Pacer (fake clock)', () => {
+  it('1000 sends never exceed 50 in any 1 s window, and run at full speed', async () => {
+    const clock = new FakeClock({ start: 0 });
+    const counting = countingStore();
+    const pacer = createSendPacer({}, { clock, store: counting.store });
+    const { times } = await run(pacer, clock, 1000, (i) => `ou_${i % 400}`);
+    expect(times).toHaveLength(1000);
+    expect(maxInWindow(times, 1000)).toBe(50);
+    expect(maxInWindow(times, 60_000)).toBeLessThanOrEqual(1000);
+    // Exact waits, no slack: 20 bursts of 50, one per second.
+    expect(Math.max(...times)).toBe(19_000);
+    // No busy loop: about one refused try per burst of grants.
+    expect(counting.calls()).toBeLessThan(1200);
+  });
+
+  it('never exceeds 1000 in any 60 s window', async () => {
+    const clock = new FakeClock({ start: 0 });
+    const pacer = createSendPacer({}, { clock });
+    const { times } = await run(pacer, clock, 2100, (i) => `ou_${i}`);
+    expect(maxInWindow(times, 1000)).toBeLessThanOrEqual(50);
+    expect(maxInWindow(times, 60_000)).toBe(1000);
+    const sorted = [...times].sort((a, b) => a - b);
+    expect(sorted[999]).toBe(19_000);
+    expect(sorted[1000]).toBe(60_000);
+  });
+
+  it('a single receiver never gets more than 5 in any 1 s window, in FIFO order', async () => {
+    const clock = new FakeClock({ start: 0 });
+    const pacer = createSendPacer({}, { clock });
+    const { grants, times } = await run(pacer, clock, 50, () => 'oc_group');
+    expect(maxInWindow(times, 1000)).toBe(5);
+    expect(grants.map((g) => g.i)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(Math.max(...times)).toBe(9000);
+  });
+
+  it('a full receiver does not hold up others queued behind it', async () => {
+    const clock = new FakeClock({ start: 0 });
+    const pacer = createSendPacer({}, { clock });
+    const { grants } = await run(pacer, clock, 21, (i) => (i < 20 ? 'ou_busy' : 'ou_other'));
+    expect(grants.find((g) => g.key === 'ou_other')?.at).toBe(0);
+    const busy = grants.filter((g) => g.key === 'ou_busy').map((g) => g.at);
+    expect(maxInWindow(busy, 1000)).toBe(5);
+  });
+
+  it('in flight never exceeds maxInFlight', async () => {
+    const clock = new FakeClock({ start: 0 });
+    const pacer = createSendPacer({ maxInFlight: 4 }, { clock });
+    const { maxInFlight, times } = await run(pacer, clock, 200, (i) => `ou_${i % 50}`, (i) => (i * 37) % 300);
+    expect(maxInFlight).toBe(4);
+    expect(pacer.inFlight).toBe(0);
+    expect(maxInWindow(times, 1000)).toBeLessThanOrEqual(50);
+  });
+
+  it('respects custom limits together (app 10/s, receiver 2/s, in flight 3)', async () => {
+    const clock = new FakeClock({ start: 0 });
+    const pacer = createSendPacer({ appPerSecond: 10, appPerMinute: 100, perReceiverPerSecond: 2, maxInFlight: 3 }, { clock });
+    const { grants, times, maxInFlight } = await run(pacer, clock, 150, (i) => `ou_${i % 3}`, () => 120);
+    expect(maxInFlight).toBeLessThanOrEqual(3);
+    expect(maxInWindow(times, 1000)).toBeLessThanOrEqual(10);
+    expect(maxInWindow(times, 60_000)).toBeLessThanOrEqual(100);
+    for (const k of ['ou_0', 'ou_1', 'ou_2']) {
+      expect(maxInWindow(grants.filter((g) => g.key === k).map((g) => g.at), 1000)).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it('reports waits through onEvent', async () => {
+    const clock = new FakeClock({ start: 0 });
+    const events: ClientEvent[] = [];
+    const pacer = createSendPacer({ appPerSecond: 2 }, { clock, onEvent: (e) => events.push(e) });
+    await run(pacer, clock, 3, () => undefined);
+    expect(events).toEqual([{ type: 'pacer.wait', pacer: 'send', waitMs: 1000, queued: 1, blockedKey: 'send:app:2/1000ms' }]);
+  });
+
+  it('release() is idempotent', async () => {
+    const clock = new FakeClock({ start: 0 });
+    const pacer = createSendPacer({ maxInFlight: 1 }, { clock });
+    const r1 = await pacer.acquire('a');
+    r1();
+    r1();
+    expect(pacer.inFlight).toBe(0);
+    const r2 = await pacer.acquire('b');
+    expect(pacer.inFlight).toBe(1);
+    r2();
+  });
+
+  it('lookup pacer: 50/s app window, no receiver window', async () => {
+    const clock = new FakeClock({ start: 0 });
+    const pacer = createLookupPacer({}, { clock });
+    const { times } = await run(pacer, clock, 120, () => undefined);
+    expect(maxInWindow(times, 1000)).toBe(50);
+    expect(Math.max(...times)).toBe(2000);
+  });
+
+  it('two pacers sharing one store share the app window', async () => {
+    const clock = new FakeClock({ start: 0 });
+    const store = new InMemoryLimiterStore();
+    const a = createSendPacer({}, { clock, store, scope: 'cli_1' });
+    const b = createSendPacer({}, { clock, store, scope: 'cli_1' });
+    const [ra, rb] = await Promise.all([run(a, clock, 60, (i) => `a${i}`), run(b, clock, 60, (i) => `b${i}`)]);
+    expect(maxInWindow([...ra.times, ...rb.times], 1000)).toBe(50);
+  });
+});

@@ -1,0 +1,285 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CONTENT_SIZE_LIMITS,
+  CONTENT_TYPES,
+  parseMessageBody,
+  parseRecord,
+  type ContentType,
+} from '../../src/message/schema.js';
+import { ValidationError } from '../../src/lark/errors.js';
+
+const body = (contentType: string, content: unknown, extra: Record<string, unknown> = {}) => ({
+  receiveType: 'user',
+  receiveId: 'ou_123',
+  contentType,
+  content,
+  ...extra,
+});
+
+function errorOf(value: unknown): ValidationError {
+  const r = parseMessageBody(value);
+  if (r.ok) throw new Error(`expected an error for ${JSON.stringify(value)}`);
+  return r.error;
+}
+
+const VALID: Record<ContentType, unknown[]> = {
+  text: [{ text: 'hello <at user_id="ou_x">Tom</at>' }],
+  post: [
+    { zh_cn: { title: 'T', content: [[{ tag: 'text', text: 'a' }, { tag: 'a', href: 'https://x', text: 'b' }]] } },
+    { post: { en_us: { title: 'T', content: [[{ tag: 'text', text: 'a' }]] }, ja_jp: { content: [] } } },
+    { ko_kr: { content: [[{ tag: 'md', text: '**x**' }]] } },
+  ],
+  image: [{ image_key: 'img_v2_1' }],
+  interactive: [
+    { elements: [{ tag: 'div', text: { tag: 'plain_text', content: 'hi' } }], header: { title: { tag: 'plain_text', content: 'H' } } },
+    { i18n_elements: { zh_cn: [] } },
+    { schema: '2.0', body: { elements: [] } },
+    { type: 'template', data: { template_id: 'AAq123', template_variable: { a: 1 } } },
+    { type: 'card', data: { card_id: '7355' } },
+  ],
+  share_chat: [{ chat_id: 'oc_1' }],
+  share_user: [{ user_id: 'ou_1' }],
+  audio: [{ file_key: 'file_v2_1' }],
+  media: [{ file_key: 'file_v2_1', image_key: 'img_v2_1' }, { file_key: 'file_v2_1' }],
+  file: [{ file_key: 'file_v2_1' }],
+  sticker: [{ file_key: 'file_v2_1' }],
+};
+
+/** [content, field named in the error] */
+const INVALID: Record<ContentType, Array<[unknown, string]>> = {
+  text: [[{}, 'content.text'], [{ text: '' }, 'content.text'], [{ text: 5 }, 'content.text']],
+  post: [
+    [{ title: 'T', content: [[{ tag: 'text' }]] }, 'content'],
+    [{ zh_cn: { content: [[{ text: 'no tag' }]] } }, 'content.zh_cn.content[0][0].tag'],
+    [{ zh_cn: { content: [{ tag: 'text' }] } }, 'content.zh_cn.content[0]'],
+    [{ zh_cn: { title: 'T' } }, 'content.zh_cn.content'],
+    [{ post: { en_us: 'x' } }, 'content.post.en_us'],
+    [{ post: 'x' }, 'content.post'],
+  ],
+  image: [[{ file_key: 'f' }, 'content.image_key']],
+  interactive: [
+    [{ foo: 1 }, 'content'],
+    [{ card: { elements: [] } }, 'content'],
+    [{ type: 'template', data: {} }, 'content.data.template_id'],
+    [{ type: 'template' }, 'content.data'],
+    [{ type: 'card', data: { card_id: '' } }, 'content.data.card_id'],
+    [{ type: 'other' }, 'content.type'],
+    [{ elements: {} }, 'content.elements'],
+  ],
+  share_chat: [[{ user_id: 'ou_1' }, 'content.chat_id']],
+  share_user: [[{ chat_id: 'oc_1' }, 'content.user_id']],
+  audio: [[{ image_key: 'i' }, 'content.file_key']],
+  media: [[{ image_key: 'i' }, 'content.file_key'], [{ file_key: 'f', image_key: 3 }, 'content.image_key']],
+  file: [[{ file_key: '' }, 'content.file_key']],
+  sticker: [[{}, 'content.file_key']],
+};
+
+describe('parseMessageBody: content shapes', () => {
+  for (const type of CONTENT_TYPES) {
+    for (const content of VALID[type]) {
+      it(`accepts a valid ${type}: ${JSON.stringify(content).slice(0, 60)}`, () => {
+        const r = parseMessageBody(body(type, JSON.stringify(content)));
+        expect(r).toEqual({
+          ok: true,
+          message: { receiveType: 'user', receiveId: 'ou_123', contentType: type, content: JSON.stringify(content) },
+        });
+      });
+    }
+    for (const [content, field] of INVALID[type]) {
+      it(`rejects an invalid ${type} naming ${field}: ${JSON.stringify(content)}`, () => {
+        const e = errorOf(body(type, content));
+        expect(e).toBeInstanceOf(ValidationError);
+        expect(e.code).toBe('MESSAGE_INVALID');
+        expect(e.retryable).toBe(false);
+        expect(e.field).toBe(field);
+        expect(e.message.startsWith(`${field}: `)).toBe(true);
+        expect(e.message).not.toMatch(/\n/);
+      });
+    }
+  }
+
+  it('covers every content type with valid and invalid examples', () => {
+    expect(Object.keys(VALID).sort()).toEqual([...CONTENT_TYPES].sort());
+    expect(Object.keys(INVALID).sort()).toEqual([...CONTENT_TYPES].sort());
+  });
+
+  it('explains what text needs', () => {
+    expect(errorOf(body('text', {})).message).toBe('content.text: is required (text messages need {"text":"hello"})');
+  });
+
+  it('says where title/content belong in a post without locale', () => {
+    expect(errorOf(body('post', { title: 'T', content: [] })).message).toMatch(/at least one locale \(zh_cn, en_us, ja_jp\).*inside a locale/);
+  });
+
+  it('rejects content that is not JSON, or JSON but not an object', () => {
+    const e1 = errorOf(body('text', 'hello'));
+    expect(e1.field).toBe('content');
+    expect(e1.message).toMatch(/^content: is not valid JSON/);
+    expect(e1.message).not.toMatch(/\n/);
+    expect(errorOf(body('text', '[1]')).message).toMatch(/^content: must be a JSON object, got array/);
+    expect(errorOf(body('text', [1])).message).toMatch(/^content: must be a JSON object string or an object, got array/);
+    expect(errorOf(body('text', 42)).field).toBe('content');
+    expect(errorOf(body('text', '')).message).toMatch(/^content: must not be empty/);
+  });
+});
+
+describe('parseMessageBody: body fields', () => {
+  it('stringifies an object content and keeps a string content as given', () => {
+    const r1 = parseMessageBody(body('text', { text: 'hi' }));
+    expect(r1.ok && r1.message.content).toBe('{"text":"hi"}');
+    const given = '{ "text" : "hi" }';
+    const r2 = parseMessageBody(body('text', given));
+    expect(r2.ok && r2.message.content).toBe(given);
+  });
+
+  it('defaults contentType to text (absent or null) and ignores unknown fields', () => {
+    const r = parseMessageBody({ receiveType: 'chat', receiveId: ' oc_1 ', content: { text: 'x' }, extra: 1, op: 'i' });
+    expect(r).toEqual({ ok: true, message: { receiveType: 'chat', receiveId: 'oc_1', contentType: 'text', content: '{"text":"x"}' } });
+    const r2 = parseMessageBody({ receiveType: 'chat', receiveId: 'oc_1', contentType: null, content: { text: 'x' } });
+    expect(r2.ok && r2.message.contentType).toBe('text');
+  });
+
+  it('accepts receiveType/contentType in any case with spaces', () => {
+    const r = parseMessageBody({ receiveType: ' User ', receiveId: 'ou_1', contentType: 'TEXT', content: { text: 'x' } });
+    expect(r.ok && [r.message.receiveType, r.message.contentType]).toEqual(['user', 'text']);
+  });
+
+  it('names receiveType and lists what is allowed', () => {
+    const e = errorOf({ receiveType: 'group', receiveId: 'x', content: { text: 'x' } });
+    expect(e.field).toBe('receiveType');
+    expect(e.message).toBe('receiveType: "group" is not allowed; use one of user, email, phone, chat');
+    expect(errorOf({ receiveId: 'x', content: { text: 'x' } }).message).toBe('receiveType: is required; use one of user, email, phone, chat');
+  });
+
+  it('names contentType and lists the msg_types', () => {
+    const e = errorOf(body('video', { text: 'x' }));
+    expect(e.field).toBe('contentType');
+    expect(e.message).toMatch(/^contentType: "video" is not a Lark msg_type; use one of text, post, image, interactive, share_chat, share_user, audio, media, file, sticker/);
+  });
+
+  it('requires a non-empty trimmed receiveId', () => {
+    expect(errorOf({ receiveType: 'user', receiveId: '   ', content: { text: 'x' } }).field).toBe('receiveId');
+    expect(errorOf({ receiveType: 'user', content: { text: 'x' } }).message).toMatch(/^receiveId: is required/);
+    expect(errorOf({ receiveType: 'user', receiveId: {}, content: { text: 'x' } }).message).toMatch(/^receiveId: must be a string, got object/);
+  });
+
+  it('reads a numeric phone column as digits', () => {
+    const r = parseMessageBody({ receiveType: 'phone', receiveId: 13800000000, content: { text: 'x' } });
+    expect(r.ok && r.message.receiveId).toBe('13800000000');
+  });
+
+  it('checks the basic shape of emails and phones', () => {
+    expect(parseMessageBody({ receiveType: 'email', receiveId: 'a.b@example.com', content: { text: 'x' } }).ok).toBe(true);
+    for (const bad of ['a.b', 'a@b', 'a b@example.com', '@example.com']) {
+      const e = errorOf({ receiveType: 'email', receiveId: bad, content: { text: 'x' } });
+      expect(e.field).toBe('receiveId');
+      expect(e.message).toMatch(/is not an email address/);
+    }
+    expect(parseMessageBody({ receiveType: 'phone', receiveId: '+86 138-0000-0000', content: { text: 'x' } }).ok).toBe(true);
+    expect(errorOf({ receiveType: 'phone', receiveId: 'call me', content: { text: 'x' } }).message).toMatch(/^receiveId: "call me" is not a mobile number/);
+  });
+
+  it('keeps a uuid up to 50 characters and rejects a longer one', () => {
+    const ok = parseMessageBody(body('text', { text: 'x' }, { uuid: 'u'.repeat(50) }));
+    expect(ok.ok && ok.message.uuid).toBe('u'.repeat(50));
+    const e = errorOf(body('text', { text: 'x' }, { uuid: 'u'.repeat(51) }));
+    expect(e.field).toBe('uuid');
+    expect(e.message).toBe("uuid: must be at most 50 characters (Lark's limit), got 51");
+    const blank = parseMessageBody(body('text', { text: 'x' }, { uuid: '' }));
+    expect(blank.ok && 'uuid' in blank.message).toBe(false);
+  });
+
+  it('lists several problems in one line, the first one as field', () => {
+    const e = errorOf({ receiveType: 'x', content: 1 });
+    expect(e.field).toBe('receiveType');
+    expect(e.message.split(' | ').map((s) => s.split(':')[0])).toEqual(['receiveType', 'receiveId', 'content']);
+  });
+
+  it('never throws', () => {
+    const cyclic: Record<string, unknown> = { text: 'x' };
+    cyclic.self = cyclic;
+    const trap = { get receiveType(): string { throw new Error('boom'); } };
+    for (const v of [undefined, null, 1, 'x', [], body('text', cyclic), body('text', { n: 1n }), trap]) {
+      expect(() => parseMessageBody(v)).not.toThrow();
+      expect(parseMessageBody(v).ok).toBe(false);
+    }
+    expect(errorOf('x').code).toBe('INPUT_INVALID');
+    expect(errorOf([body('text', { text: 'x' })]).code).toBe('INPUT_INVALID');
+  });
+});
+
+describe('size limits', () => {
+  /** A content string of exactly n UTF-8 bytes for the type. */
+  function contentOfBytes(type: 'text' | 'post' | 'interactive', n: number, ch = 'a'): string {
+    const wrap = (s: string) =>
+      type === 'text'
+        ? JSON.stringify({ text: s })
+        : type === 'post'
+          ? JSON.stringify({ zh_cn: { content: [[{ tag: 'text', text: s }]] } })
+          : JSON.stringify({ elements: [{ tag: 'markdown', content: s }] });
+    const overhead = Buffer.byteLength(wrap(''), 'utf8');
+    const chBytes = Buffer.byteLength(ch, 'utf8');
+    const count = Math.floor((n - overhead) / chBytes);
+    const s = wrap(ch.repeat(count) + 'a'.repeat(n - overhead - count * chBytes));
+    expect(Buffer.byteLength(s, 'utf8')).toBe(n);
+    return s;
+  }
+
+  for (const type of ['text', 'post', 'interactive'] as const) {
+    const limit = CONTENT_SIZE_LIMITS[type] as number;
+    it(`${type}: ${limit} bytes pass, ${limit + 1} fail with CONTENT_TOO_LARGE`, () => {
+      expect(parseMessageBody(body(type, contentOfBytes(type, limit))).ok).toBe(true);
+      const e = errorOf(body(type, contentOfBytes(type, limit + 1)));
+      expect(e.code).toBe('CONTENT_TOO_LARGE');
+      expect(e.field).toBe('content');
+      expect(e.message).toContain(`${limit + 1} bytes`);
+      expect(e.message).toContain(`${limit}-byte (${limit / 1024} KB) limit for ${type}`);
+    });
+  }
+
+  it('counts UTF-8 bytes, not characters', () => {
+    const limit = CONTENT_SIZE_LIMITS.post as number;
+    const s = contentOfBytes('post', limit + 2, '中');
+    expect(s.length).toBeLessThan(limit);
+    expect(errorOf(body('post', s)).code).toBe('CONTENT_TOO_LARGE');
+  });
+
+  it('has no local limit for other types', () => {
+    expect(parseMessageBody(body('image', { image_key: 'i', pad: 'x'.repeat(200_000) })).ok).toBe(true);
+  });
+});
+
+describe('parseRecord', () => {
+  it('returns one entry per body of an array, in order', () => {
+    const out = parseRecord([body('text', { text: 'a' }), body('text', {}), body('image', { image_key: 'i' })]);
+    expect(out.map((r) => r.ok)).toEqual([true, false, true]);
+    expect(!out[1]!.ok && out[1]!.error.field).toBe('content.text');
+  });
+
+  it('wraps a single body', () => {
+    expect(parseRecord(body('text', { text: 'a' }))).toHaveLength(1);
+  });
+
+  it('gives INPUT_INVALID for an empty array', () => {
+    const out = parseRecord([]);
+    expect(out).toHaveLength(1);
+    expect(!out[0]!.ok && out[0]!.error.code).toBe('INPUT_INVALID');
+    expect(!out[0]!.ok && out[0]!.error.message).toContain('empty array: no message');
+  });
+
+  it('gives one INPUT_INVALID for a value that is not an object or array', () => {
+    for (const v of ['x', 1, null, undefined, true]) {
+      const out = parseRecord(v);
+      expect(out).toHaveLength(1);
+      expect(!out[0]!.ok && out[0]!.error.code).toBe('INPUT_INVALID');
+    }
+    const r = parseRecord('x')[0]!;
+    expect(!r.ok && r.error.message).toBe('record: expected a message object or an array of them, got string');
+  });
+
+  it('gives INPUT_INVALID for a non-object element of an array', () => {
+    const out = parseRecord([1, body('text', { text: 'a' })]);
+    expect(!out[0]!.ok && out[0]!.error.code).toBe('INPUT_INVALID');
+    expect(out[1]!.ok).toBe(true);
+  });
+});

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { UuidDeriver, messageIdentity } from '../../src/message/uuid.js';
+import type { MessageBody } from '../../src/message/schema.js';
+
+const msg = (over: Partial<MessageBody> = {}): MessageBody => ({
+  receiveType: 'user',
+  receiveId: 'ou_1',
+  contentType: 'text',
+  content: '{"text":"hello"}',
+  ...over,
+});
+
+describe('UuidDeriver', () => {
+  it('is deterministic across runs (new instance, same input -> same uuids)', () => {
+    const input = [msg(), msg({ receiveId: 'ou_2' }), msg(), msg({ content: '{"text":"bye"}' })];
+    const run1 = new UuidDeriver();
+    const run2 = new UuidDeriver();
+    expect(input.map((m) => run1.uuidFor(m))).toEqual(input.map((m) => run2.uuidFor(m)));
+  });
+
+  it('gives identical messages in one run different uuids, by occurrence', () => {
+    const d = new UuidDeriver();
+    const a = d.uuidFor(msg());
+    const b = d.uuidFor(msg());
+    const c = d.uuidFor(msg());
+    expect(new Set([a, b, c]).size).toBe(3);
+    // the occurrence counts per message: another message in between does not shift it
+    const e = new UuidDeriver();
+    expect(e.uuidFor(msg())).toBe(a);
+    e.uuidFor(msg({ receiveId: 'ou_other' }));
+    expect(e.uuidFor(msg())).toBe(b);
+  });
+
+  it('is at most 50 characters, hex', () => {
+    const u = new UuidDeriver().uuidFor(msg({ content: JSON.stringify({ text: 'x'.repeat(100_000) }) }));
+    expect(u.length).toBeLessThanOrEqual(50);
+    expect(u).toMatch(/^[0-9a-f]+$/);
+  });
+
+  it('differs when any part of the message differs', () => {
+    const base = new UuidDeriver().uuidFor(msg());
+    for (const over of [
+      { receiveType: 'chat' as const },
+      { receiveId: 'ou_2' },
+      { contentType: 'post' as const },
+      { content: '{"text":"hello!"}' },
+    ]) {
+      expect(new UuidDeriver().uuidFor(msg(over))).not.toBe(base);
+    }
+  });
+
+  it('lets an explicit uuid win, without counting it as an occurrence', () => {
+    const d = new UuidDeriver();
+    expect(d.uuidFor(msg({ uuid: 'my-id-1' }))).toBe('my-id-1');
+    expect(d.uuidFor(msg())).toBe(new UuidDeriver().uuidFor(msg()));
+  });
+
+  it('ignores key order in content and phone formatting', () => {
+    const a = msg({ contentType: 'post', content: '{"zh_cn":{"title":"T","content":[]}}' });
+    const b = msg({ contentType: 'post', content: '{ "zh_cn" : { "content":[], "title":"T" } }' });
+    expect(new UuidDeriver().uuidFor(a)).toBe(new UuidDeriver().uuidFor(b));
+    const p1 = msg({ receiveType: 'phone', receiveId: '+86 138 0000 0000' });
+    const p2 = msg({ receiveType: 'phone', receiveId: '13800000000' });
+    expect(messageIdentity(p1)).toBe(messageIdentity(p2));
+  });
+
+  it('mixes in a namespace', () => {
+    expect(new UuidDeriver({ namespace: 'pipeline-a' }).uuidFor(msg())).not.toBe(new UuidDeriver({ namespace: 'pipeline-b' }).uuidFor(msg()));
+  });
+});

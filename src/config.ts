@@ -1,0 +1,229 @@
+/**
+ * Connector configuration: one zod schema per form (connection, node) is the single source for the
+ * types, the runtime validation and the manifest form (src/manifest.ts reads the schemas + FIELD_META).
+ */
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { ConnectorError } from './lark/errors.js';
+import { LARK_HOSTS } from './lark/hosts.js';
+
+export const DOMAINS = ['feishu', 'lark'] as const;
+export type KnownDomain = (typeof DOMAINS)[number];
+export const TIMEOUT_MS_RANGE = { min: 1_000, max: 120_000 } as const;
+export const MAX_IN_FLIGHT_RANGE = { min: 1, max: 50 } as const;
+/** node.maxInFlight when not set (the pacer's default too). */
+export const DEFAULT_MAX_IN_FLIGHT = 16;
+export const UPDATE_EVENTS = ['skip', 'send'] as const;
+export const SECRET_MASK = '******';
+
+function isHttpUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+// The value is not quoted: a secret pasted into the wrong field must not show up in an error.
+const DOMAIN_RULE = 'is not allowed: use feishu, lark or an http(s):// base URL';
+const trimmed = (v: unknown): unknown => (typeof v === 'string' ? v.trim() : v);
+/** Forms and env give numbers as strings. */
+const numeric = (v: unknown): unknown => (typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v);
+
+/** Messages never include the input value: the App Secret must not leak through a validation error. */
+function requiredText(what: string): z.ZodString {
+  return z
+    .string({ error: (iss) => (iss.input === undefined || iss.input === null ? `is required (${what})` : `must be a string (${what})`) })
+    .min(1, { error: `must not be empty (${what})` });
+}
+
+export const connectionConfigSchema = z.object({
+  appId: z.preprocess(trimmed, requiredText('the App ID, cli_..., from the Lark developer console')),
+  appSecret: z.preprocess(trimmed, requiredText('the App Secret from the Lark developer console')),
+  domain: z.preprocess(
+    (v) => (typeof v === 'string' ? v.trim().replace(/^(feishu|lark)$/i, (m) => m.toLowerCase()) : v),
+    z
+      .union([
+        z.enum(DOMAINS),
+        z.string().refine(isHttpUrl, { error: DOMAIN_RULE }),
+      ], { error: DOMAIN_RULE })
+      .default('feishu'),
+  ),
+  timeoutMs: z.preprocess(
+    numeric,
+    z
+      .number({ error: 'must be a number of milliseconds' })
+      .int({ error: 'must be a whole number of milliseconds' })
+      .min(TIMEOUT_MS_RANGE.min, { error: `must be at least ${TIMEOUT_MS_RANGE.min} ms` })
+      .max(TIMEOUT_MS_RANGE.max, { error: `must be at most ${TIMEOUT_MS_RANGE.max} ms` })
+      .optional(),
+  ),
+});
+
+export const nodeConfigSchema = z.object({
+  updateEvents: z.preprocess(
+    trimmed,
+    z.enum(UPDATE_EVENTS, { error: `is not allowed: use skip (count update events as skipped) or send (send the new value)` }).default('skip'),
+  ),
+  maxInFlight: z.preprocess(
+    numeric,
+    z
+      .number({ error: 'must be a number' })
+      .int({ error: 'must be a whole number' })
+      .min(MAX_IN_FLIGHT_RANGE.min, { error: `must be at least ${MAX_IN_FLIGHT_RANGE.min}` })
+      .max(MAX_IN_FLIGHT_RANGE.max, { error: `must be at most ${MAX_IN_FLIGHT_RANGE.max}` })
+      .default(DEFAULT_MAX_IN_FLIGHT),
+  ),
+});
+
+export type ConnectionConfig = z.infer<typeof connectionConfigSchema>;
+export type NodeConfig = z.infer<typeof nodeConfigSchema>;
+export interface ConnectorConfig { connection: ConnectionConfig; node: NodeConfig }
+
+// ---------------------------------------------------------------------------------------------
+// form metadata: what the zod schema cannot say. The mapped types below make the compiler fail when a
+// schema field has no metadata (or metadata names a field the schema does not have).
+
+export type FormComponent = 'Input' | 'Password' | 'Select' | 'InputNumber';
+
+export interface FieldMeta {
+  /** i18n key of the title; the tooltip key is `${i18nKey}_tooltip`. */
+  i18nKey: string;
+  /** snake_case name TapData's API server uses; parseConfig accepts it as an alias. */
+  apiServerKey: string;
+  component: FormComponent;
+  index: number;
+  /** Select: i18n label key per enum value (the values themselves come from the zod schema). */
+  optionLabels?: Record<string, string>;
+  componentProps?: Record<string, unknown>;
+  /** Env variable read when the field is absent. */
+  env?: string;
+  secret?: boolean;
+  /** Shown in the form although the schema leaves it optional (the runtime default lives elsewhere). */
+  formDefault?: unknown;
+}
+
+export const CONNECTION_FIELD_META: { [K in keyof ConnectionConfig]-?: FieldMeta } = {
+  appId: { i18nKey: 'app_id', apiServerKey: 'app_id', component: 'Input', index: 1, env: 'LARK_APP_ID' },
+  appSecret: { i18nKey: 'app_secret', apiServerKey: 'app_secret', component: 'Password', index: 2, env: 'LARK_APP_SECRET', secret: true },
+  // A Select with the two hosts; allowCreate lets the user type a custom base URL (private deployment, emulator).
+  domain: {
+    i18nKey: 'domain',
+    apiServerKey: 'domain',
+    component: 'Select',
+    index: 3,
+    env: 'LARK_DOMAIN',
+    optionLabels: { feishu: 'domain_feishu', lark: 'domain_lark' },
+    componentProps: { allowCreate: true, filterable: true },
+  },
+  timeoutMs: { i18nKey: 'timeout_ms', apiServerKey: 'timeout_ms', component: 'InputNumber', index: 4, componentProps: { step: 1000 }, formDefault: 10_000 },
+};
+
+export const NODE_FIELD_META: { [K in keyof NodeConfig]-?: FieldMeta } = {
+  updateEvents: {
+    i18nKey: 'update_events',
+    apiServerKey: 'update_events',
+    component: 'Select',
+    index: 1,
+    optionLabels: { skip: 'update_events_skip', send: 'update_events_send' },
+  },
+  maxInFlight: { i18nKey: 'max_in_flight', apiServerKey: 'max_in_flight', component: 'InputNumber', index: 2 },
+};
+
+// ---------------------------------------------------------------------------------------------
+// parsing
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function configError(message: string, field?: string): ConnectorError {
+  return new ConnectorError({ code: 'CONFIG_INVALID', retryable: false, message, ...(field ? { field } : {}) });
+}
+
+/** Takes the schema's fields from `src`, accepting the snake_case apiServerKey as an alias, plus env fallbacks. */
+function pick(
+  src: Record<string, unknown>,
+  meta: Record<string, FieldMeta>,
+  env: NodeJS.ProcessEnv,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, m] of Object.entries(meta)) {
+    let v = src[key] ?? src[m.apiServerKey];
+    if ((v === undefined || v === null) && m.env) v = env[m.env];
+    if (v !== undefined && v !== null) out[key] = v;
+  }
+  return out;
+}
+
+function issuesToMessage(section: string, issues: readonly z.core.$ZodIssue[]): Array<{ field: string; text: string }> {
+  return issues.map((i) => {
+    const field = [section, ...i.path.map(String)].join('.');
+    return { field, text: `${field} ${i.message}` };
+  });
+}
+
+/**
+ * Parses {connection, node} or a flat object {appId, appSecret, domain, timeoutMs, updateEvents, maxInFlight}
+ * (snake_case app_id, app_secret ... accepted too). Env fallbacks LARK_APP_ID, LARK_APP_SECRET, LARK_DOMAIN
+ * apply only when the field is absent (undefined/null). Throws ConnectorError CONFIG_INVALID naming every bad
+ * field in one line; never echoes the secret.
+ */
+export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): ConnectorConfig {
+  const value = raw ?? {};
+  if (!isPlainObject(value)) {
+    throw configError(`invalid connector config: expected an object {connection: {...}, node: {...}} or a flat object, got ${Array.isArray(value) ? 'an array' : typeof value}`);
+  }
+  const nested = isPlainObject(value.connection) || isPlainObject(value.node);
+  const connSrc = nested ? (isPlainObject(value.connection) ? value.connection : {}) : value;
+  const nodeSrc = nested ? (isPlainObject(value.node) ? value.node : {}) : value;
+
+  const conn = connectionConfigSchema.safeParse(pick(connSrc, CONNECTION_FIELD_META, env));
+  const node = nodeConfigSchema.safeParse(pick(nodeSrc, NODE_FIELD_META, env));
+  const problems = [
+    ...(conn.success ? [] : issuesToMessage('connection', conn.error.issues)),
+    ...(node.success ? [] : issuesToMessage('node', node.error.issues)),
+  ];
+  if (!conn.success || !node.success || problems.length > 0) {
+    throw configError(`invalid connector config: ${problems.map((p) => p.text).join('; ')}`, problems[0]?.field);
+  }
+  return { connection: conn.data, node: node.data };
+}
+
+/** Reads a JSON config file (either shape) and parses it. Errors never quote the file's text. */
+export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Promise<ConnectorConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw configError(`cannot read config file ${path}${code ? ` (${code})` : ''}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    // V8's message quotes the text, which may hold the secret: keep only the position.
+    const pos = /position (\d+)/.exec(e instanceof Error ? e.message : '');
+    throw configError(`config file ${path} is not valid JSON${pos ? ` (at position ${pos[1]})` : ''}`);
+  }
+  return parseConfig(raw, env);
+}
+
+/** 'feishu' | 'lark' -> the Open Platform host; an http(s) URL -> itself without trailing slash. */
+export function baseUrlFor(domain: string): string {
+  const d = domain.trim();
+  const lower = d.toLowerCase();
+  if (lower === 'feishu' || lower === 'lark') return LARK_HOSTS[lower];
+  if (isHttpUrl(d)) return d.replace(/\/+$/, '');
+  throw configError(`connection.domain ${DOMAIN_RULE}`, 'connection.domain');
+}
+
+/** A copy safe to print: the App Secret replaced by '******'. */
+export function redactConfig(cfg: ConnectorConfig): ConnectorConfig {
+  return {
+    connection: { ...cfg.connection, appSecret: cfg.connection.appSecret ? SECRET_MASK : '' },
+    node: { ...cfg.node },
+  };
+}

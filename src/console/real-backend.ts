@@ -1,0 +1,46 @@
+// The one place the console binds to the real connector modules (see types.ts for the shapes it needs).
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { parseConfig } from '../config.js';
+import { LarkImConnector } from '../connector.js';
+import { LarkEmulator } from '../emulator/index.js';
+import { defaultSeed } from '../emulator/seed.js';
+import { classifyLarkCode } from '../lark/errors.js';
+import { buildManifest } from '../manifest.js';
+import type { ConsoleBackend, ConnectorLike, EmulatorHandle, Manifest, RawConfig } from './types.js';
+
+const CONNECTOR_JSON = fileURLToPath(new URL('../../connector.json', import.meta.url));
+
+export function createRealBackend(): ConsoleBackend {
+  return {
+    async manifest(): Promise<Manifest> {
+      // connector.json is what the platform reads, so the console shows exactly that; the generated
+      // manifest is the fallback for a checkout where it has not been written yet.
+      try {
+        return JSON.parse(await readFile(CONNECTOR_JSON, 'utf8')) as Manifest;
+      } catch {
+        return buildManifest() as Manifest;
+      }
+    },
+    createConnector(raw: RawConfig): ConnectorLike {
+      // No env fallbacks: the form is the whole truth, and a stray LARK_APP_SECRET must not fill a gap.
+      const config = parseConfig(raw, {});
+      return new LarkImConnector(config);
+    },
+    adviceFor(larkCode: number, httpStatus?: number): string | undefined {
+      return classifyLarkCode(larkCode, httpStatus).advice;
+    },
+    async startEmulator(): Promise<EmulatorHandle> {
+      const seed = defaultSeed();
+      const emu = await LarkEmulator.start({ port: 0, seed });
+      const app = seed.apps[0]!;
+      return {
+        baseUrl: emu.baseUrl,
+        demoApp: { appId: app.appId, appSecret: app.appSecret },
+        users: seed.users.filter((u) => u.visible !== false),
+        chats: seed.chats,
+        stop: () => emu.stop(),
+      };
+    },
+  };
+}

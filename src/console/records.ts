@@ -1,0 +1,15 @@
+import { readRecords } from '../input.js';
+import type { InputRecord } from './types.js';
+
+/**
+ * Splits pasted/uploaded text into input records exactly as the CLI reads a file (JSON Lines or one JSON
+ * array; positions kept so errors point at the right line). Never throws: a bad line is one bad record.
+ */
+export async function parseRecordsText(text: string): Promise<InputRecord[]> {
+  const out: InputRecord[] = [];
+  async function* one(): AsyncGenerator<string> {
+    yield text.replace(/^\uFEFF/, '');
+  }
+  for await (const r of readRecords(one())) out.push(r);
+  return out;
+}

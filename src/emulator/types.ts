@@ -1,0 +1,134 @@
+import type { Clock } from '../lark/clock.js';
+
+/** The emulator only reads the time; any project Clock fits. */
+export type EmulatorClock = Pick<Clock, 'now'>;
+
+export interface SeedApp {
+  appId: string;
+  appSecret: string;
+  appName?: string;
+  /** open_id of the app's bot (bot/v3/info). Default: derived from appId. */
+  botOpenId?: string;
+  /** 2 = enabled (default). Anything else: sends fail with 230006. */
+  botActivateStatus?: number;
+  /** Granted scopes. Default: im:message:send_as_bot + contact:user.id:readonly + im:message.group_msg. */
+  scopes?: string[];
+  tenantKey?: string;
+}
+
+export interface SeedUser {
+  openId: string;
+  name: string;
+  email?: string;
+  /** E.164 ("+8613800000001") or bare digits (taken as +86, like Lark). */
+  mobile?: string;
+  userId?: string;
+  unionId?: string;
+  /** Inside the app's availability (visible) range. Default true. */
+  visible?: boolean;
+}
+
+export interface SeedChat {
+  chatId: string;
+  name: string;
+  /** The bot is a member: sends to the chat work, else 230002. */
+  botMember: boolean;
+}
+
+export interface EmulatorSeed {
+  apps: SeedApp[];
+  users: SeedUser[];
+  chats: SeedChat[];
+}
+
+/** Per-app rate limits (Lark's published values by default). */
+export interface EmulatorLimits {
+  sendPerSecond: number;
+  sendPerMinute: number;
+  /** Same user (per app) or same chat (shared by all apps). Over -> 230020. */
+  perReceiverPerSecond: number;
+  batchGetIdPerSecond: number;
+  batchGetIdPerMinute: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<EmulatorLimits> = Object.freeze({
+  sendPerSecond: 50,
+  sendPerMinute: 1000,
+  perReceiverPerSecond: 5,
+  batchGetIdPerSecond: 50,
+  batchGetIdPerMinute: 1000,
+});
+
+export interface EmulatorOptions {
+  /** 0 (default) = a random free port. */
+  port?: number;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Default: defaultSeed(). */
+  seed?: EmulatorSeed;
+  /** Path of a seed JSON file (used when `seed` is not given). */
+  seedFile?: string;
+  /** Default: Date.now. Token expiry, rate-limit windows, uuid dedup and create_time all read it. */
+  clock?: EmulatorClock;
+  /** Override some limits, or false to disable rate limiting. */
+  limits?: Partial<EmulatorLimits> | false;
+  /** tenant_access_token lifetime. Default 7200. */
+  tokenTtlSeconds?: number;
+  /** Same token is returned while it has at least this long left. Default 1800 (Lark), or ttl/4 when that is shorter. */
+  tokenReuseMinSeconds?: number;
+  /** uuid de-duplication window. Default 3600. */
+  dedupWindowSeconds?: number;
+  /** Random source for ratio faults. Default: a PRNG seeded with `randomSeed`. */
+  random?: () => number;
+  /** Seed of the default PRNG. Default 42. */
+  randomSeed?: number;
+  /** Delay of a 'slow' fault when failNext gives none. Default 15000 ms. */
+  slowDelayMs?: number;
+}
+
+/** One delivered message, as recorded by the emulator. */
+export interface DeliveredMessage {
+  messageId: string;
+  appId: string;
+  uuid?: string;
+  receiveIdType: ReceiveIdType;
+  receiveId: string;
+  /** Set when the receiver was a user (open_id / user_id / union_id / email). */
+  resolvedOpenId?: string;
+  /** Group chat id, or the app<->user p2p chat id. */
+  chatId: string;
+  msgType: string;
+  content: string;
+  /** ms since epoch (from the injected clock). */
+  createTime: number;
+}
+
+export type ReceiveIdType = 'open_id' | 'union_id' | 'user_id' | 'email' | 'chat_id';
+export const RECEIVE_ID_TYPES: readonly ReceiveIdType[] = ['open_id', 'union_id', 'user_id', 'email', 'chat_id'];
+
+export interface EmulatorStats {
+  /** Every request, any path. */
+  requests: number;
+  tokenRequests: number;
+  tokensIssued: number;
+  sendRequests: number;
+  delivered: number;
+  /** uuid hits: answered with the earlier message_id, nothing delivered. */
+  duplicatesSuppressed: number;
+  /** Responses with HTTP 429 (real limits and injected). */
+  status429: number;
+  /** Responses with HTTP >= 500 (injected or emulator bug). */
+  status5xx: number;
+  /** Sockets destroyed instead of answering ('lost' faults). */
+  lostResponses: number;
+  /** Responses delayed by a 'slow' fault. */
+  slowResponses: number;
+  batchGetIdRequests: number;
+  listMessagesRequests: number;
+  botInfoRequests: number;
+  scopeRequests: number;
+  /** Count of every non-zero Lark code answered, keyed by code. */
+  errorsByCode: Record<string, number>;
+  /** Requests per "METHOD /path" ('other' for unknown paths). */
+  byEndpoint: Record<string, number>;
+}

@@ -1,0 +1,129 @@
+/**
+ * tenant_access_token provider: cached in a (shareable) store, fetched single-flight,
+ * refreshed 5 minutes before expiry and dropped when Lark rejects it.
+ */
+import { systemClock, type Clock } from './clock.js';
+import { LarkError } from './errors.js';
+import { safeEmit, type EventSink } from './events.js';
+import type { LarkHttp } from './http.js';
+
+export interface CachedToken {
+  token: string;
+  /** Epoch ms when Lark stops accepting it. */
+  expiresAt: number;
+}
+
+/** Where tokens live; an external implementation lets several workers share one token. */
+export interface TokenStore {
+  get(key: string): Promise<CachedToken | undefined> | CachedToken | undefined;
+  set(key: string, value: CachedToken): Promise<void> | void;
+  /** Deletes only if `token` is still the stored one (a newer token must survive late failures of the old one). */
+  delete(key: string, token: string): Promise<void> | void;
+}
+
+export class InMemoryTokenStore implements TokenStore {
+  private readonly tokens = new Map<string, CachedToken>();
+  get(key: string): CachedToken | undefined {
+    return this.tokens.get(key);
+  }
+  set(key: string, value: CachedToken): void {
+    this.tokens.set(key, value);
+  }
+  delete(key: string, token: string): void {
+    if (this.tokens.get(key)?.token === token) this.tokens.delete(key);
+  }
+}
+
+export const TOKEN_PATH = '/open-apis/auth/v3/tenant_access_token/internal';
+export const REFRESH_BEFORE_MS = 5 * 60_000;
+
+export interface TokenProviderOptions {
+  http: LarkHttp;
+  baseUrl: string;
+  appId: string;
+  appSecret: string;
+  store?: TokenStore;
+  clock?: Clock;
+  /** Reuse a token until this long before its expiry; default 5 min. */
+  refreshBeforeMs?: number;
+  onEvent?: EventSink;
+}
+
+interface TokenBody {
+  tenant_access_token?: unknown;
+  expire?: unknown;
+}
+
+export class TokenProvider {
+  /** Store key: one token per (host, app). */
+  readonly key: string;
+  private readonly opts: TokenProviderOptions;
+  private readonly store: TokenStore;
+  private readonly clock: Clock;
+  private readonly refreshBeforeMs: number;
+  /** The single in-flight fetch for this key; every waiter shares it. */
+  private inflight: Promise<string> | undefined;
+  private invalidatedSinceFetch = false;
+
+  constructor(opts: TokenProviderOptions) {
+    this.opts = opts;
+    this.key = `${opts.baseUrl.replace(/\/+$/, '')}|${opts.appId}`;
+    this.store = opts.store ?? new InMemoryTokenStore();
+    this.clock = opts.clock ?? systemClock;
+    this.refreshBeforeMs = opts.refreshBeforeMs ?? REFRESH_BEFORE_MS;
+  }
+
+  /** A usable token: the cached one if fresh, else the result of the one shared fetch. */
+  async getToken(): Promise<string> {
+    const fresh = this.freshToken(await this.store.get(this.key));
+    if (fresh !== undefined) return fresh;
+    this.inflight ??= this.refresh().finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
+  }
+
+  /** Drops `token` if it is still the cached one, so N concurrent failures cause one refresh. */
+  async invalidate(token: string): Promise<void> {
+    const cached = await this.store.get(this.key);
+    if (cached?.token !== token) return;
+    this.invalidatedSinceFetch = true;
+    await this.store.delete(this.key, token);
+  }
+
+  private freshToken(cached: CachedToken | undefined): string | undefined {
+    return cached && this.clock.now() < cached.expiresAt - this.refreshBeforeMs ? cached.token : undefined;
+  }
+
+  private async refresh(): Promise<string> {
+    // Double check: another provider sharing the store (or a caller that raced us) may have refreshed it.
+    const cached = await this.store.get(this.key);
+    const fresh = this.freshToken(cached);
+    if (fresh !== undefined) return fresh;
+    const reason = this.invalidatedSinceFetch ? 'invalidated' : cached ? 'expiring' : 'cold';
+    const { token, expiresInMs, logId } = await this.fetchToken();
+    this.invalidatedSinceFetch = false;
+    await this.store.set(this.key, { token, expiresAt: this.clock.now() + expiresInMs });
+    safeEmit(this.opts.onEvent, { type: 'token.fetched', reason, expiresInMs, ...(logId ? { logId } : {}) });
+    return token;
+  }
+
+  private async fetchToken(): Promise<{ token: string; expiresInMs: number; logId?: string }> {
+    const res = await this.opts.http.request<TokenBody>({
+      method: 'POST',
+      path: TOKEN_PATH,
+      body: { app_id: this.opts.appId, app_secret: this.opts.appSecret },
+      redact: [this.opts.appSecret],
+    });
+    const { tenant_access_token: token, expire } = res.body;
+    if (typeof token !== 'string' || token === '' || typeof expire !== 'number') {
+      throw new LarkError({
+        code: 'LARK_API_ERROR',
+        message: `the token endpoint answered code 0 without tenant_access_token/expire: check the domain / base URL${res.logId ? ` [log id: ${res.logId}]` : ''}`,
+        httpStatus: res.status,
+        logId: res.logId,
+      });
+    }
+    return { token, expiresInMs: expire * 1000, ...(res.logId ? { logId: res.logId } : {}) };
+  }
+}

@@ -1,0 +1,435 @@
+/**
+ * The record body a pipeline hands us, and what Lark accepts as `content` for each msg_type.
+ *
+ * One zod schema (messageBodySchema) checks the body, the content shape per contentType and the size
+ * limits, so the pipeline gets one clear, one-line error per bad record BEFORE anything is sent.
+ */
+import { z } from 'zod';
+import { ValidationError } from '../lark/errors.js';
+
+export const CONTENT_TYPES = [
+  'text', 'post', 'image', 'interactive', 'share_chat', 'share_user', 'audio', 'media', 'file', 'sticker',
+] as const;
+export const RECEIVE_TYPES = ['user', 'email', 'phone', 'chat'] as const;
+export type ContentType = (typeof CONTENT_TYPES)[number];
+export type ReceiveType = (typeof RECEIVE_TYPES)[number];
+
+export interface MessageBody {
+  receiveType: ReceiveType;
+  receiveId: string;
+  contentType: ContentType;
+  /** JSON string, as given (an object input is JSON.stringified). */
+  content: string;
+  uuid?: string;
+}
+
+export type ParseResult = { ok: true; message: MessageBody } | { ok: false; error: ValidationError };
+
+/** Lark rejects bigger bodies with 230025; we check the UTF-8 bytes of `content` locally. */
+export const CONTENT_SIZE_LIMITS: Partial<Record<ContentType, number>> = {
+  text: 150 * 1024,
+  post: 30 * 1024,
+  interactive: 30 * 1024,
+};
+export const UUID_MAX_LENGTH = 50;
+
+/** Post locales Lark documents; other `xx_yy` keys are accepted too (Lark adds locales over time). */
+export const POST_LOCALES = ['zh_cn', 'en_us', 'ja_jp'] as const;
+const LOCALE_LIKE = /^[a-z]{2}_[a-z]{2}$/i;
+/** Keys that make a JSON object a message card (1.0 and 2.0 cards). */
+const CARD_KEYS = ['elements', 'i18n_elements', 'header', 'i18n_header', 'body', 'schema'] as const;
+
+/** Issues listed in one error message; more than this is noise. */
+const MAX_ISSUES_IN_MESSAGE = 3;
+
+// ---------------------------------------------------------------------------------------------
+// small helpers
+
+type Path = Array<string | number>;
+interface Issue { path: Path; message: string }
+
+const list = (xs: readonly string[]): string => xs.join(', ');
+
+/** A short, one-line rendering of a bad value for an error message. */
+function show(v: unknown): string {
+  if (v === undefined) return 'undefined';
+  if (v === null) return 'null';
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  return `${typeof v} ${String(v)}`;
+}
+
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  return typeof v;
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out === '' ? String(p) : `.${String(p)}`;
+  }
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** "is required" vs "must be a string" for a required, non-empty string field. */
+function requiredString(what: string): z.ZodString {
+  return z
+    .string({
+      error: (iss) =>
+        iss.input === undefined || iss.input === null
+          ? `is required (${what})`
+          : `must be a string, got ${kindOf(iss.input)} (${what})`,
+    })
+    .min(1, { error: `must not be empty (${what})` });
+}
+
+// ---------------------------------------------------------------------------------------------
+// content shapes, one per contentType
+
+type ContentCheck = (obj: Record<string, unknown>) => Issue[];
+
+/** Runs a zod object schema on the parsed content and maps its issues under `content.`. */
+function zodCheck(schema: z.ZodType): ContentCheck {
+  return (obj) => {
+    const r = schema.safeParse(obj);
+    return r.success ? [] : r.error.issues.map((i) => ({ path: i.path as Path, message: i.message }));
+  };
+}
+
+const textContent = z.looseObject({
+  text: requiredString('text messages need {"text":"hello"}'),
+});
+const imageContent = z.looseObject({
+  image_key: requiredString('image messages need {"image_key":"img_..."} from the image upload API'),
+});
+const fileKeyContent = (type: string) =>
+  z.looseObject({
+    file_key: requiredString(`${type} messages need {"file_key":"..."} from the file upload API`),
+  });
+const mediaContent = z.looseObject({
+  file_key: requiredString('media messages need {"file_key":"...","image_key":"(optional cover)"}'),
+  image_key: z
+    .string({ error: 'must be a string when given (the optional cover image_key)' })
+    .optional(),
+});
+const shareChatContent = z.looseObject({
+  chat_id: requiredString('share_chat messages need {"chat_id":"oc_..."}'),
+});
+const shareUserContent = z.looseObject({
+  user_id: requiredString('share_user messages need {"user_id":"ou_..."}'),
+});
+
+const POST_EXAMPLE = '{"zh_cn":{"title":"T","content":[[{"tag":"text","text":"hi"}]]}}';
+
+const checkPost: ContentCheck = (obj) => {
+  // Lark accepts both {"zh_cn": {...}} and {"post": {"zh_cn": {...}}}.
+  let root = obj;
+  let prefix: Path = [];
+  if (isPlainObject(obj.post)) {
+    root = obj.post;
+    prefix = ['post'];
+  } else if ('post' in obj) {
+    return [{ path: ['post'], message: `must be an object of locales, e.g. {"post":${POST_EXAMPLE}}` }];
+  }
+  const locales = Object.keys(root).filter((k) => LOCALE_LIKE.test(k));
+  if (locales.length === 0) {
+    const hint = 'content' in root || 'title' in root ? ' (title/content must sit inside a locale)' : '';
+    return [{
+      path: prefix,
+      message: `post needs at least one locale (${list(POST_LOCALES)})${hint}, e.g. ${POST_EXAMPLE}`,
+    }];
+  }
+  const issues: Issue[] = [];
+  for (const loc of locales) {
+    const p: Path = [...prefix, loc];
+    const body = root[loc];
+    if (!isPlainObject(body)) {
+      issues.push({ path: p, message: `must be an object {"title":"...","content":[[...]]}, got ${kindOf(body)}` });
+      continue;
+    }
+    if (body.title !== undefined && typeof body.title !== 'string') {
+      issues.push({ path: [...p, 'title'], message: `must be a string when given, got ${kindOf(body.title)}` });
+    }
+    const paragraphs = body.content;
+    if (!Array.isArray(paragraphs)) {
+      issues.push({
+        path: [...p, 'content'],
+        message: `${paragraphs === undefined ? 'is required' : `must be an array, got ${kindOf(paragraphs)}`}: an array of paragraphs, each an array of elements like {"tag":"text","text":"hi"}`,
+      });
+      continue;
+    }
+    paragraphs.forEach((para, i) => {
+      if (!Array.isArray(para)) {
+        issues.push({ path: [...p, 'content', i], message: `must be an array of elements (a paragraph), got ${kindOf(para)}` });
+        return;
+      }
+      para.forEach((el, j) => {
+        const ep: Path = [...p, 'content', i, j];
+        if (!isPlainObject(el)) {
+          issues.push({ path: ep, message: `must be an element object like {"tag":"text","text":"hi"}, got ${kindOf(el)}` });
+        } else if (typeof el.tag !== 'string' || el.tag === '') {
+          issues.push({ path: [...ep, 'tag'], message: 'is required: a string such as text, a, at, img, media, emotion, code_block, hr, md' });
+        }
+      });
+    });
+  }
+  return issues;
+};
+
+const checkInteractive: ContentCheck = (obj) => {
+  const type = obj.type;
+  if (type === 'template' || type === 'card') {
+    const idKey = type === 'template' ? 'template_id' : 'card_id';
+    const example = type === 'template'
+      ? '{"type":"template","data":{"template_id":"AAq...","template_variable":{}}}'
+      : '{"type":"card","data":{"card_id":"7355..."}}';
+    if (!isPlainObject(obj.data)) {
+      return [{ path: ['data'], message: `is required for a ${type} card: an object, e.g. ${example}` }];
+    }
+    const id = obj.data[idKey];
+    if (typeof id !== 'string' || id.trim() === '') {
+      return [{ path: ['data', idKey], message: `is required: a non-empty string, e.g. ${example}` }];
+    }
+    return [];
+  }
+  const present = CARD_KEYS.filter((k) => obj[k] !== undefined);
+  if (present.length === 0) {
+    if (type !== undefined) {
+      return [{ path: ['type'], message: `${show(type)} is not allowed; use "template" or "card", or send the card JSON itself` }];
+    }
+    const hint = isPlainObject(obj.card) ? ' (send the card JSON itself, not wrapped in {"card": ...})' : '';
+    return [{
+      path: [],
+      message: `is not a card${hint}: expected a card JSON with one of ${list(CARD_KEYS)}, or {"type":"template","data":{"template_id":"..."}}, or {"type":"card","data":{"card_id":"..."}}`,
+    }];
+  }
+  const issues: Issue[] = [];
+  if (obj.elements !== undefined && !Array.isArray(obj.elements)) {
+    issues.push({ path: ['elements'], message: `must be an array of card elements, got ${kindOf(obj.elements)}` });
+  }
+  for (const k of ['i18n_elements', 'header', 'i18n_header', 'body'] as const) {
+    if (obj[k] !== undefined && !isPlainObject(obj[k])) {
+      issues.push({ path: [k], message: `must be an object, got ${kindOf(obj[k])}` });
+    }
+  }
+  if (obj.schema !== undefined && typeof obj.schema !== 'string') {
+    issues.push({ path: ['schema'], message: `must be a string such as "2.0", got ${kindOf(obj.schema)}` });
+  }
+  return issues;
+};
+
+const CONTENT_CHECKS: Record<ContentType, ContentCheck> = {
+  text: zodCheck(textContent),
+  post: checkPost,
+  image: zodCheck(imageContent),
+  interactive: checkInteractive,
+  share_chat: zodCheck(shareChatContent),
+  share_user: zodCheck(shareUserContent),
+  audio: zodCheck(fileKeyContent('audio')),
+  media: zodCheck(mediaContent),
+  file: zodCheck(fileKeyContent('file')),
+  sticker: zodCheck(fileKeyContent('sticker')),
+};
+
+/** Issues of a content string for a contentType (shape first, then size). Exported for dry-run/tests. */
+export function checkContent(contentType: ContentType, content: string): Array<Issue & { tooLarge?: boolean }> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(content);
+  } catch (e) {
+    const detail = e instanceof Error ? e.message.replace(/\s+/g, ' ').slice(0, 100) : '';
+    return [{ path: [], message: `is not valid JSON (${detail}); give a JSON object string such as {"text":"hello"}, or an object` }];
+  }
+  if (!isPlainObject(parsed)) {
+    return [{ path: [], message: `must be a JSON object, got ${kindOf(parsed)}; e.g. {"text":"hello"} for text` }];
+  }
+  const issues = CONTENT_CHECKS[contentType](parsed);
+  if (issues.length > 0) return issues;
+  const limit = CONTENT_SIZE_LIMITS[contentType];
+  if (limit !== undefined) {
+    const size = Buffer.byteLength(content, 'utf8');
+    if (size > limit) {
+      return [{
+        path: [],
+        tooLarge: true,
+        message: `is ${size} bytes, over the ${limit}-byte (${limit / 1024} KB) limit for ${contentType} messages; split it into smaller messages`,
+      }];
+    }
+  }
+  return [];
+}
+
+// ---------------------------------------------------------------------------------------------
+// the record body
+
+const trimLower = (v: unknown): unknown => (typeof v === 'string' ? v.trim().toLowerCase() : v);
+const nullToUndefined = (v: unknown): unknown => (v === null ? undefined : v);
+
+const receiveTypeSchema = z.preprocess(
+  trimLower,
+  z.enum(RECEIVE_TYPES, {
+    error: (iss) =>
+      iss.input === undefined || iss.input === null
+        ? `is required; use one of ${list(RECEIVE_TYPES)}`
+        : `${show(iss.input)} is not allowed; use one of ${list(RECEIVE_TYPES)}`,
+  }),
+);
+
+// A phone column often arrives as a number: accept integers and read them as digits.
+const receiveIdSchema = z.preprocess(
+  (v) => (typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : v),
+  z
+    .string({
+      error: (iss) =>
+        iss.input === undefined || iss.input === null
+          ? 'is required: the open_id (user), email, mobile number (phone) or chat_id (chat) of the receiver'
+          : `must be a string, got ${kindOf(iss.input)}`,
+    })
+    .trim()
+    .min(1, { error: 'must not be empty: give the open_id, email, mobile number or chat_id of the receiver' }),
+);
+
+const contentTypeSchema = z.preprocess(
+  (v) => trimLower(nullToUndefined(v)),
+  z
+    .enum(CONTENT_TYPES, {
+      error: (iss) => `${show(iss.input)} is not a Lark msg_type; use one of ${list(CONTENT_TYPES)} (default text)`,
+    })
+    .default('text'),
+);
+
+const contentSchema = z.preprocess(
+  (v) => (isPlainObject(v) ? JSON.stringify(v) : v),
+  z
+    .string({
+      error: (iss) =>
+        iss.input === undefined || iss.input === null
+          ? 'is required: a JSON object string (or an object), e.g. {"text":"hello"}'
+          : `must be a JSON object string or an object, got ${kindOf(iss.input)}`,
+    })
+    .min(1, { error: 'must not be empty: a JSON object string (or an object), e.g. {"text":"hello"}' }),
+);
+
+const uuidSchema = z.preprocess(
+  (v) => (v === null || (typeof v === 'string' && v.trim() === '') ? undefined : v),
+  z
+    .string({ error: (iss) => `must be a string of at most ${UUID_MAX_LENGTH} characters, got ${kindOf(iss.input)}` })
+    .trim()
+    .max(UUID_MAX_LENGTH, {
+      error: (iss) => `must be at most ${UUID_MAX_LENGTH} characters (Lark's limit), got ${String((iss.input as string).length)}`,
+    })
+    .optional(),
+);
+
+// Basic shape only: Lark is the judge of whether the address exists.
+const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+// After removing separators: optional "+" and 5..20 digits.
+const PHONE_SHAPE = /^\+?\d{5,20}$/;
+
+const TOO_LARGE = 'CONTENT_TOO_LARGE';
+
+/** Record body schema. Unknown extra fields are dropped; content is checked per contentType + size. */
+export const messageBodySchema = z
+  .object({
+    receiveType: receiveTypeSchema,
+    receiveId: receiveIdSchema,
+    contentType: contentTypeSchema,
+    content: contentSchema,
+    uuid: uuidSchema,
+  })
+  .superRefine((body, ctx) => {
+    // Zod skips this when a field failed, but stay safe against partial bodies.
+    if (typeof body.receiveId !== 'string' || typeof body.content !== 'string' || !(body.contentType in CONTENT_CHECKS)) return;
+    if (body.receiveType === 'email' && !EMAIL_SHAPE.test(body.receiveId)) {
+      ctx.addIssue({ code: 'custom', path: ['receiveId'], message: `${show(body.receiveId)} is not an email address (name@example.com)` });
+    }
+    if (body.receiveType === 'phone' && !PHONE_SHAPE.test(body.receiveId.replace(/[\s\-().]/g, ''))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['receiveId'],
+        message: `${show(body.receiveId)} is not a mobile number: digits, optionally with +country code (e.g. 13800000000 or +1 415 555 0100)`,
+      });
+    }
+    for (const issue of checkContent(body.contentType, body.content)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['content', ...issue.path],
+        message: issue.message,
+        ...(issue.tooLarge ? { params: { code: TOO_LARGE } } : {}),
+      });
+    }
+  }) satisfies z.ZodType<MessageBody>;
+
+function toValidationError(issues: readonly z.core.$ZodIssue[]): ValidationError {
+  const first = issues[0];
+  const tooLarge = issues.some((i) => i.code === 'custom' && (i.params as { code?: string } | undefined)?.code === TOO_LARGE);
+  const shown = issues.slice(0, MAX_ISSUES_IN_MESSAGE).map((i) => {
+    const f = formatPath(i.path);
+    return `${f === '' ? '(body)' : f}: ${i.message}`;
+  });
+  if (issues.length > MAX_ISSUES_IN_MESSAGE) shown.push(`(and ${issues.length - MAX_ISSUES_IN_MESSAGE} more)`);
+  const field = first ? formatPath(first.path) : undefined;
+  return new ValidationError({
+    code: tooLarge ? 'CONTENT_TOO_LARGE' : 'MESSAGE_INVALID',
+    message: shown.join(' | ').replace(/[\r\n]+/g, ' '),
+    ...(field ? { field } : {}),
+  });
+}
+
+function inputInvalid(message: string): ValidationError {
+  return new ValidationError({ code: 'INPUT_INVALID', message });
+}
+
+/** Never throws. value = one parsed JSON value (should be an object). */
+export function parseMessageBody(value: unknown): ParseResult {
+  try {
+    if (!isPlainObject(value)) {
+      return {
+        ok: false,
+        error: inputInvalid(`record: expected a message object {receiveType, receiveId, contentType, content}, got ${kindOf(value)}`),
+      };
+    }
+    const r = messageBodySchema.safeParse(value);
+    if (r.success) {
+      const m = r.data;
+      const message: MessageBody = {
+        receiveType: m.receiveType,
+        receiveId: m.receiveId,
+        contentType: m.contentType,
+        content: m.content,
+        ...(m.uuid !== undefined ? { uuid: m.uuid } : {}),
+      };
+      return { ok: true, message };
+    }
+    return { ok: false, error: toValidationError(r.error.issues) };
+  } catch (e) {
+    // e.g. a getter that throws, or a cyclic object in `content`
+    return { ok: false, error: inputInvalid(`record: could not be read (${e instanceof Error ? e.message : String(e)})`) };
+  }
+}
+
+/**
+ * A record is one body or an array of bodies: one entry per body, in order (entry i is element i).
+ * A value that is neither gives one INPUT_INVALID entry; so does an empty array.
+ */
+export function parseRecord(value: unknown): ParseResult[] {
+  if (Array.isArray(value)) {
+    if (value.length === 0) return [{ ok: false, error: inputInvalid('record: empty array: no message') }];
+    return value.map((v) => parseMessageBody(v));
+  }
+  if (!isPlainObject(value)) {
+    return [{
+      ok: false,
+      error: inputInvalid(`record: expected a message object or an array of them, got ${kindOf(value)}`),
+    }];
+  }
+  return [parseMessageBody(value)];
+}
