@@ -70,7 +70,13 @@ export interface ConnectorDeps {
 export interface WriteStreamOptions {
   dryRun?: boolean;
   onOutcome?: (outcome: MessageOutcome) => void | Promise<void>;
+  /** Stop: nothing new is sent, in-flight messages get graceMs to settle, everything taken is reported. */
   signal?: AbortSignal;
+  graceMs?: number;
+  /** Resumed runs (see RunState): the message id of a message an earlier run already delivered. */
+  deliveredBefore?: (line: number, index: number, uuid: string) => string | undefined;
+  /** Called the moment a send is confirmed (before the ordered onOutcome). */
+  onDelivered?: (outcome: MessageOutcome & { status: 'delivered' }) => void;
 }
 
 export class LarkImConnector {
@@ -203,6 +209,9 @@ export class LarkImConnector {
       window: Math.max(64, this.config.node.maxInFlight * 8),
       ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
+      ...(options.deliveredBefore ? { deliveredBefore: options.deliveredBefore } : {}),
+      ...(options.onDelivered ? { onDelivered: options.onDelivered } : {}),
       ...(this.deps.clock ? { now: () => this.deps.clock!.now() } : {}),
     });
     return writer.run(records);

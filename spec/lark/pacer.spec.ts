@@ -67,7 +67,7 @@ describe('Pacer (fake clock)', () => {
   it('1000 sends never exceed 50 in any 1 s window, and run at full speed', async () => {
     const clock = new FakeClock({ start: 0 });
     const counting = countingStore();
-    const pacer = createSendPacer({}, { clock, store: counting.store });
+    const pacer = createSendPacer({ windowMarginMs: 0 }, { clock, store: counting.store });
     const { times } = await run(pacer, clock, 1000, (i) => `ou_${i % 400}`);
     expect(times).toHaveLength(1000);
     expect(maxInWindow(times, 1000)).toBe(50);
@@ -80,7 +80,7 @@ describe('Pacer (fake clock)', () => {
 
   it('never exceeds 1000 in any 60 s window', async () => {
     const clock = new FakeClock({ start: 0 });
-    const pacer = createSendPacer({}, { clock });
+    const pacer = createSendPacer({ windowMarginMs: 0 }, { clock });
     const { times } = await run(pacer, clock, 2100, (i) => `ou_${i}`);
     expect(maxInWindow(times, 1000)).toBeLessThanOrEqual(50);
     expect(maxInWindow(times, 60_000)).toBe(1000);
@@ -91,11 +91,18 @@ describe('Pacer (fake clock)', () => {
 
   it('a single receiver never gets more than 5 in any 1 s window, in FIFO order', async () => {
     const clock = new FakeClock({ start: 0 });
-    const pacer = createSendPacer({}, { clock });
+    const pacer = createSendPacer({ windowMarginMs: 0 }, { clock });
     const { grants, times } = await run(pacer, clock, 50, () => 'oc_group');
     expect(maxInWindow(times, 1000)).toBe(5);
     expect(grants.map((g) => g.i)).toEqual(Array.from({ length: 50 }, (_, i) => i));
     expect(Math.max(...times)).toBe(9000);
+  });
+
+  it('by default adds a 25 ms margin to each window, so wire jitter cannot put six in one of Lark\'s seconds', async () => {
+    const clock = new FakeClock({ start: 0 });
+    const pacer = createSendPacer({}, { clock });
+    const { grants } = await run(pacer, clock, 11, () => 'ou_one');
+    expect(grants.map((g) => g.at)).toEqual([0, 0, 0, 0, 0, 1025, 1025, 1025, 1025, 1025, 2050]);
   });
 
   it('a full receiver does not hold up others queued behind it', async () => {
@@ -131,7 +138,7 @@ describe('Pacer (fake clock)', () => {
   it('reports waits through onEvent', async () => {
     const clock = new FakeClock({ start: 0 });
     const events: ClientEvent[] = [];
-    const pacer = createSendPacer({ appPerSecond: 2 }, { clock, onEvent: (e) => events.push(e) });
+    const pacer = createSendPacer({ appPerSecond: 2, windowMarginMs: 0 }, { clock, onEvent: (e) => events.push(e) });
     await run(pacer, clock, 3, () => undefined);
     expect(events).toEqual([{ type: 'pacer.wait', pacer: 'send', waitMs: 1000, queued: 1, blockedKey: 'send:app:2/1000ms' }]);
   });
@@ -150,7 +157,7 @@ describe('Pacer (fake clock)', () => {
 
   it('lookup pacer: 50/s app window, no receiver window', async () => {
     const clock = new FakeClock({ start: 0 });
-    const pacer = createLookupPacer({}, { clock });
+    const pacer = createLookupPacer({ windowMarginMs: 0 }, { clock });
     const { times } = await run(pacer, clock, 120, () => undefined);
     expect(maxInWindow(times, 1000)).toBe(50);
     expect(Math.max(...times)).toBe(2000);

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-/** The `lark-im` command line: thin commands around the connector (spec, check, write, demo, emulator). */
+/** The `lark-im` command line: thin commands around the connector (spec, check, write, demo, emulator, console). */
 import { Command, CommanderError } from 'commander';
 import { buildManifest } from '../manifest.js';
 import { checkCommand } from './check.js';
 import { writeCommand } from './write.js';
 import { demoCommand, emulatorCommand } from './demo.js';
-import { EXIT_CANNOT_START, runCommand } from './shared.js';
+import { EXIT_CANNOT_START, describeError, runCommand } from './shared.js';
+import { registerConsoleCommand } from '../console/command.js';
 
 const program = new Command('lark-im')
   .description('Deliver pipeline records as Lark (Feishu) IM messages')
@@ -35,6 +36,7 @@ program
   .option('--dry-run', 'validate and render each request, send nothing')
   .option('--report <file>', "write one JSON line per message ('-' for stdout)")
   .option('--json', 'print the summary as one JSON object on stdout')
+  .option('--state <file>', 'resumable run: record delivered messages here; a re-run with the same input sends only the rest')
   .option('-v, --verbose', 'log retries, token refreshes and rate-limit waits to stderr')
   .action((flags) => runCommand(() => writeCommand(flags)));
 
@@ -51,6 +53,8 @@ program
   .option('--no-limits', "do not enforce Lark's rate limits")
   .action((flags) => runCommand(() => emulatorCommand(flags)));
 
+registerConsoleCommand(program);
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
@@ -58,6 +62,7 @@ try {
   if (err instanceof CommanderError) {
     process.exitCode = err.exitCode === 0 ? 0 : EXIT_CANNOT_START;
   } else {
-    throw err;
+    process.stderr.write(`lark-im: ${describeError(err)}\n`);
+    process.exitCode = EXIT_CANNOT_START;
   }
 }

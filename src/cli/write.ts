@@ -7,6 +7,7 @@
 import { LarkImConnector } from '../connector.js';
 import { countLines, openInput, readRecords } from '../input.js';
 import { ReportWriter } from '../target/report.js';
+import { RunState } from '../target/state.js';
 import type { MessageOutcome, RunSummary } from '../target/outcome.js';
 import { ProgressBar, summaryLine } from './progress.js';
 import { EXIT_FAILED, EXIT_OK, loadConfig } from './shared.js';
@@ -17,6 +18,7 @@ export interface WriteFlags {
   dryRun?: boolean;
   report?: string;
   json?: boolean;
+  state?: string;
   verbose?: boolean;
 }
 
@@ -35,19 +37,31 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
     // A dry-run without --report shows the rendered requests on stdout (unless stdout carries --json).
     const reportPath = flags.report ?? (dryRun && !flags.json ? '-' : undefined);
     const report = reportPath ? await ReportWriter.open(reportPath) : undefined;
+    const state = flags.state && !dryRun ? await RunState.open(flags.state) : undefined;
     if (!dryRun) await connector.larkClient().getTenantToken();
 
     const progress = new ProgressBar({ stream: process.stderr, ...(await progressTotal(flags.input)) });
     const failures = new FailurePrinter(reportPath === undefined);
     const stop = new AbortController();
-    const onSignal = () => stop.abort();
-    process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+    // First signal: stop taking messages and finish cleanly; a second one: leave at once.
+    const onSignal = () => {
+      if (stop.signal.aborted) process.exit(EXIT_FAILED);
+      process.stderr.write('\nlark-im: stopping: no new messages are sent; waiting for those in flight (Ctrl-C again to quit now)\n');
+      stop.abort();
+    };
+    process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
 
     let summary: RunSummary;
     try {
       summary = await connector.writeStream(readRecords(input), {
         dryRun,
         signal: stop.signal,
+        ...(state
+          ? {
+              deliveredBefore: (line: number, index: number, uuid: string) => state.deliveredBefore(line, index, uuid),
+              onDelivered: (outcome: MessageOutcome) => state.recordSoon(outcome),
+            }
+          : {}),
         onOutcome: async (outcome) => {
           progress.update(outcome);
           failures.print(outcome);
@@ -57,6 +71,7 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
     } finally {
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
       progress.finish();
+      await state?.checkpoint();
       await report?.close();
     }
     failures.finish();

@@ -3,7 +3,7 @@
  *   retry loop ( [pacer slot] token -> request -> on invalid-token: drop token, new token, request once more )
  */
 import { systemClock, type Clock } from './clock.js';
-import { INVALID_TOKEN_CODES, LarkError } from './errors.js';
+import { INVALID_TOKEN_CODES, LarkError, interruptedError } from './errors.js';
 import { safeEmit, type ClientEvent } from './events.js';
 import { LarkHttp, isRecord, type LarkRequest, type LarkResponse } from './http.js';
 import { createLookupPacer, createSendPacer, type LimiterStore, type Pacer, type PacingOptions } from './pacer.js';
@@ -109,14 +109,15 @@ export class LarkClient {
   }
 
   /** Paced (app + per receive_id), retried with the same uuid; throws LarkError. */
-  async sendMessage(req: SendMessageRequest): Promise<SendMessageResult> {
-    const res = await this.call<{ data?: { message_id?: unknown; chat_id?: unknown } }>('send', this.sendPacer, req.receiveId, {
+  async sendMessage(req: SendMessageRequest, options: { signal?: AbortSignal } = {}): Promise<SendMessageResult> {
+    const spec: LarkRequest = {
       method: 'POST',
       path: PATHS.messages,
       query: { receive_id_type: req.receiveIdType },
       body: { receive_id: req.receiveId, msg_type: req.msgType, content: req.content, uuid: req.uuid },
       scope: SCOPES.send,
-    });
+    };
+    const res = await this.call<{ data?: { message_id?: unknown; chat_id?: unknown } }>('send', this.sendPacer, req.receiveId, spec, options.signal);
     const data = res.body.data;
     if (typeof data?.message_id !== 'string') throw malformed('send', res.logId);
     return {
@@ -195,8 +196,10 @@ export class LarkClient {
   }
 
   /** Retry loop around one paced, token-authenticated request. */
-  private call<T>(op: string, pacer: Pacer | undefined, receiverKey: string | undefined, req: LarkRequest): Promise<LarkResponse<T>> {
-    return this.retrying(op, () => this.withToken(op, (token) => this.paced(pacer, receiverKey, () => this.http.request<T>({ ...req, token }))));
+  private call<T>(op: string, pacer: Pacer | undefined, receiverKey: string | undefined, req: LarkRequest, signal?: AbortSignal): Promise<LarkResponse<T>> {
+    return this.retrying(op, () =>
+      this.withToken(op, (token) => this.paced(pacer, receiverKey, () => this.http.request<T>({ ...req, token }), signal)),
+    );
   }
 
   private retrying<T>(op: string, fn: () => Promise<T>): Promise<T> {
@@ -232,9 +235,11 @@ export class LarkClient {
     }
   }
 
-  private async paced<T>(pacer: Pacer | undefined, receiverKey: string | undefined, fn: () => Promise<T>): Promise<T> {
+  /** Waits for the pacer (unless the signal aborts first: a queued request is then never sent). */
+  private async paced<T>(pacer: Pacer | undefined, receiverKey: string | undefined, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) throw interruptedError();
     if (!pacer) return fn();
-    const release = await pacer.acquire(receiverKey);
+    const release = await pacer.acquire(receiverKey, signal);
     try {
       return await fn();
     } finally {

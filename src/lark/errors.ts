@@ -21,7 +21,8 @@ export type ErrorCode =
   | 'NETWORK'
   | 'TIMEOUT'
   | 'SERVER_ERROR'
-  | 'LARK_API_ERROR';
+  | 'LARK_API_ERROR'
+  | 'INTERRUPTED';
 
 export interface ConnectorErrorOptions {
   code: ErrorCode;
@@ -239,4 +240,13 @@ export function retryAfterFromHeaders(headers: Record<string, unknown>, now: num
 
 export function isRetryable(err: unknown): boolean {
   return err instanceof ConnectorError && err.retryable;
+}
+
+/** The run was stopped (SIGINT/SIGTERM or an abort signal) before this request was sent or confirmed. */
+export function interruptedError(detail = 'the run was stopped before this message was sent'): ConnectorError {
+  return new ConnectorError({
+    code: 'INTERRUPTED',
+    message: `${detail}: run again with the same input (and --state) to send it; its uuid keeps Lark from delivering it twice within an hour`,
+    retryable: false,
+  });
 }

@@ -30,7 +30,8 @@ interface Position {
 
 export type MessageOutcome = Position &
   (
-    | { status: 'delivered'; messageId: string; uuid: string }
+    /** resumed: delivered by an earlier run of the same input (per the --state file), not sent again. */
+    | { status: 'delivered'; messageId: string; uuid: string; resumed?: true }
     | { status: 'failed'; error: OutcomeError; uuid?: string }
     | { status: 'skipped'; reason: string }
     | { status: 'valid'; request: RenderedRequest }
@@ -46,7 +47,7 @@ export interface RunSummary {
   /** Dry-run: messages that passed validation and were rendered. */
   valid: number;
   durationMs: number;
-  /** True when the run was stopped (signal) before the whole input was read. */
+  /** True when the run was stopped (signal) before every message was read and settled. */
   interrupted: boolean;
 }
 

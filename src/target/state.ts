@@ -40,6 +40,7 @@ export class RunState {
   private lastWrite = 0;
   private lastWriteCost = 0;
   private writing: Promise<void> | undefined;
+  private failure: unknown;
   private readonly now: () => number;
   private readonly minIntervalMs: number;
 
@@ -98,16 +99,22 @@ export class RunState {
     this.dirty = true;
   }
 
-  /** Writes when enough time has passed; costs at most ~10% of the run on a slow disk. */
-  async maybeCheckpoint(): Promise<void> {
+  /**
+   * Records a delivery the moment it is confirmed (not when the ordered report reaches it) and writes the
+   * file when enough time has passed, without making the caller wait. A slow disk stretches the interval
+   * so checkpoints cost at most ~10% of the run. A write error is kept and thrown by the next checkpoint().
+   */
+  recordSoon(outcome: MessageOutcome): void {
+    this.record(outcome);
     const interval = Math.max(this.minIntervalMs, this.lastWriteCost * 10);
     if (!this.dirty || this.writing || this.now() - this.lastWrite < interval) return;
-    await this.checkpoint();
+    this.checkpoint().catch((err: unknown) => (this.failure ??= err));
   }
 
   /** Writes now (waits for a write already under way first). */
   async checkpoint(): Promise<void> {
     while (this.writing) await this.writing;
+    if (this.failure) throw this.failure;
     if (!this.dirty && this.lastWrite > 0) return;
     this.writing = this.writeAtomically().finally(() => (this.writing = undefined));
     await this.writing;

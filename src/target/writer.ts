@@ -5,8 +5,13 @@
  * (derived in input order, so a re-run derives the same ones), resolve its receiver, and send it. Sends run
  * concurrently (the Lark client paces them under the app's quota); outcomes are still emitted in input
  * order through a bounded window, so memory stays flat however long the input is.
+ *
+ * Stopping (the signal): no new record is read and no queued message is sent; messages already on the
+ * wire get `graceMs` to finish, then whatever is still unsettled is reported as INTERRUPTED. Nothing taken
+ * from the input goes unreported.
  */
-import { ConnectorError, ValidationError } from '../lark/errors.js';
+import { setMaxListeners } from 'node:events';
+import { ConnectorError, ValidationError, interruptedError } from '../lark/errors.js';
 import type { LarkClient, SendMessageRequest } from '../lark/client.js';
 import { parseRecord, type MessageBody } from '../message/schema.js';
 import { UuidDeriver } from '../message/uuid.js';
@@ -32,6 +37,8 @@ const APP_LEVEL_CODES = new Set([
 /** Lark codes for scopes the app lacks on the send API itself (a phone lookup's scope is not app-level). */
 const APP_LEVEL_LARK_CODES = new Set([99991672, 99991676, 99991679]);
 
+export const DEFAULT_GRACE_MS = 10_000;
+
 export interface WriterOptions {
   /** Base URL the rendered requests point at. */
   baseUrl: string;
@@ -43,10 +50,22 @@ export interface WriterOptions {
   window?: number;
   /** Called once per message in input order; a returned promise is awaited (report backpressure). */
   onOutcome?: (outcome: MessageOutcome) => void | Promise<void>;
-  /** Aborting stops reading new records; messages already taken are finished and reported. */
+  /** Aborting stops reading new records; messages already taken are finished (within graceMs) and reported. */
   signal?: AbortSignal;
+  /** How long messages already sent may take to settle after the signal (default 10 s). */
+  graceMs?: number;
+  /** Called the moment a send is confirmed, before the ordered onOutcome (resumable runs record it here). */
+  onDelivered?: (outcome: MessageOutcome & { status: 'delivered' }) => void;
+  /** Resumed runs: the message id when an earlier run already delivered this message (it is not sent again). */
+  deliveredBefore?: (line: number, index: number, uuid: string) => string | undefined;
   /** Clock for durationMs. */
   now?: () => number;
+}
+
+interface Pending {
+  line: number;
+  index: number;
+  outcome: Promise<MessageOutcome>;
 }
 
 export class MessageWriter {
@@ -54,67 +73,94 @@ export class MessageWriter {
   private readonly window: number;
   private appLevelError: ConnectorError | undefined;
 
+  /** The caller's signal, re-issued so that one listener per queued send does not trip Node's leak warning. */
+  private readonly signal: AbortSignal | undefined;
+
   constructor(private readonly options: WriterOptions) {
     if (!options.dryRun && !options.client) throw new Error('MessageWriter needs a client unless dryRun');
     this.window = Math.max(1, options.window ?? 256);
+    if (options.signal) {
+      const own = new AbortController();
+      setMaxListeners(0, own.signal);
+      if (options.signal.aborted) own.abort();
+      else options.signal.addEventListener('abort', () => own.abort(), { once: true });
+      this.signal = own.signal;
+    }
   }
 
   async run(records: AsyncIterable<InputRecord> | Iterable<InputRecord>): Promise<RunSummary> {
     const now = this.options.now ?? Date.now;
+    const signal = this.signal;
     const started = now();
     const summary = emptySummary();
-    const pending: Array<Promise<MessageOutcome>> = [];
-    const emit = async (outcome: MessageOutcome) => {
+    const pending: Pending[] = [];
+    const gaveUp = graceExpiry(signal, this.options.graceMs ?? DEFAULT_GRACE_MS);
+    const emit = async (task: Pending) => {
+      const outcome = await Promise.race([task.outcome, gaveUp.then(() => unconfirmed(task))]);
+      if (outcome.status === 'failed' && outcome.error.code === 'INTERRUPTED') summary.interrupted = true;
       countOutcome(summary, outcome);
       await this.options.onOutcome?.(outcome);
     };
 
-    for await (const record of records) {
-      if (this.options.signal?.aborted) {
-        summary.interrupted = true;
-        break;
+    try {
+      for await (const record of records) {
+        if (signal?.aborted) {
+          summary.interrupted = true;
+          break;
+        }
+        for (const task of this.tasksFor(record)) {
+          pending.push(task);
+          // Head-of-line wait keeps input order and caps memory at `window` messages.
+          while (pending.length >= this.window) await emit(pending.shift()!);
+        }
       }
-      for (const task of this.tasksFor(record)) {
-        pending.push(task);
-        // Head-of-line wait keeps input order and caps memory at `window` messages.
-        while (pending.length >= this.window) await emit(await pending.shift()!);
-      }
+      for (const task of pending) await emit(task);
+    } finally {
+      gaveUp.cancel();
     }
-    for (const task of pending) await emit(await task);
     summary.durationMs = now() - started;
     return summary;
   }
 
-  /** One promise per message of the record, created in input order (uuid derivation depends on it). */
-  private tasksFor(record: InputRecord): Array<Promise<MessageOutcome>> {
+  /** One task per message of the record, created in input order (uuid derivation depends on it). */
+  private tasksFor(record: InputRecord): Pending[] {
     const { line } = record;
+    const settled = (index: number, outcome: MessageOutcome): Pending => ({ line, index, outcome: Promise.resolve(outcome) });
     if (record.skipReason !== undefined) {
-      return [Promise.resolve<MessageOutcome>({ line, index: 0, status: 'skipped', reason: record.skipReason })];
+      return [settled(0, { line, index: 0, status: 'skipped', reason: record.skipReason })];
     }
     if (record.parseError !== undefined) {
       const error = new ValidationError({ code: 'INPUT_INVALID', message: record.parseError });
-      return [Promise.resolve({ line, index: 0, status: 'failed', error: toOutcomeError(error) })];
+      return [settled(0, { line, index: 0, status: 'failed', error: toOutcomeError(error) })];
     }
-    return parseRecord(record.value).map((parsed, index) => {
-      if (!parsed.ok) {
-        return Promise.resolve<MessageOutcome>({ line, index, status: 'failed', error: toOutcomeError(parsed.error) });
-      }
+    return parseRecord(record.value).map((parsed, index): Pending => {
+      if (!parsed.ok) return settled(index, { line, index, status: 'failed', error: toOutcomeError(parsed.error) });
       const uuid = this.uuids.uuidFor(parsed.message);
       if (this.options.dryRun) {
-        return Promise.resolve<MessageOutcome>({ line, index, status: 'valid', request: this.render(parsed.message, uuid) });
+        return settled(index, { line, index, status: 'valid', request: this.render(parsed.message, uuid) });
       }
-      return this.send(parsed.message, uuid).then(
-        (messageId): MessageOutcome => ({ line, index, status: 'delivered', messageId, uuid }),
+      const earlier = this.options.deliveredBefore?.(line, index, uuid);
+      if (earlier !== undefined) {
+        return settled(index, { line, index, status: 'delivered', messageId: earlier, uuid, resumed: true });
+      }
+      const outcome = this.send(parsed.message, uuid).then(
+        (messageId): MessageOutcome => {
+          const delivered = { line, index, status: 'delivered' as const, messageId, uuid };
+          this.options.onDelivered?.(delivered);
+          return delivered;
+        },
         (err: unknown): MessageOutcome => ({ line, index, status: 'failed', error: toOutcomeError(err), uuid }),
       );
+      return { line, index, outcome };
     });
   }
 
   private async send(message: MessageBody, uuid: string): Promise<string> {
     const client = this.options.client!;
-    this.throwIfAppLevelFailure();
+    const signal = this.signal;
+    this.throwIfStopped();
     const receiver = await this.resolveReceiver(message);
-    this.throwIfAppLevelFailure();
+    this.throwIfStopped();
     const request: SendMessageRequest = {
       receiveIdType: receiver.receiveIdType,
       receiveId: receiver.receiveId,
@@ -123,7 +169,7 @@ export class MessageWriter {
       uuid,
     };
     try {
-      return (await client.sendMessage(request)).messageId;
+      return (await client.sendMessage(request, signal ? { signal } : {})).messageId;
     } catch (err) {
       if (isAppLevel(err)) this.appLevelError ??= err;
       throw err;
@@ -136,8 +182,12 @@ export class MessageWriter {
     return resolver.resolve(message);
   }
 
-  /** After an app-level failure (credentials revoked, quota gone) the rest fail fast with the same cause. */
-  private throwIfAppLevelFailure(): void {
+  /**
+   * Before each network step: after a stop signal nothing new is sent, and after an app-level failure
+   * (credentials revoked, quota gone) the rest fail fast with the same cause.
+   */
+  private throwIfStopped(): void {
+    if (this.signal?.aborted) throw interruptedError();
     const cause = this.appLevelError;
     if (!cause) return;
     throw new ConnectorError({
@@ -177,4 +227,31 @@ const DIRECT_RECEIVE_ID_TYPES: Record<MessageBody['receiveType'], SendMessageReq
 function isAppLevel(err: unknown): err is ConnectorError {
   if (!(err instanceof ConnectorError)) return false;
   return APP_LEVEL_CODES.has(err.code) || (err.larkCode !== undefined && APP_LEVEL_LARK_CODES.has(err.larkCode));
+}
+
+/** A message still on the wire when the grace period ran out: it may or may not have been delivered. */
+function unconfirmed(task: Pending): MessageOutcome {
+  const error = interruptedError('the run was stopped while this message was being sent, so its delivery is not confirmed');
+  return { line: task.line, index: task.index, status: 'failed', error: toOutcomeError(error) };
+}
+
+/** Resolves graceMs after the signal aborts (never, without a signal); cancel() clears the timer. */
+function graceExpiry(signal: AbortSignal | undefined, graceMs: number): Promise<void> & { cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const promise = new Promise<void>((resolve) => {
+    if (!signal) return;
+    onAbort = () => {
+      timer = setTimeout(resolve, graceMs);
+      timer.unref();
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return Object.assign(promise, {
+    cancel() {
+      if (timer) clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+    },
+  });
 }
