@@ -39,8 +39,8 @@ function requiredText(what: string): z.ZodString {
 }
 
 export const connectionConfigSchema = z.object({
-  appId: z.preprocess(trimmed, requiredText('the App ID, cli_..., from the Lark developer console')),
-  appSecret: z.preprocess(trimmed, requiredText('the App Secret from the Lark developer console')),
+  appId: z.preprocess(trimmed, requiredText('the App ID, cli_..., from the Lark developer console, or the LARK_APP_ID environment variable')),
+  appSecret: z.preprocess(trimmed, requiredText('the App Secret from the Lark developer console, or the LARK_APP_SECRET environment variable')),
   domain: z.preprocess(
     (v) => (typeof v === 'string' ? v.trim().replace(/^(feishu|lark)$/i, (m) => m.toLowerCase()) : v),
     z

@@ -45,12 +45,9 @@ export function bindingQuota(n: number, receiverCount: number, limits: QuotaLimi
   return n > limits.perMinute ? `${limits.perMinute}/min per app` : `${limits.perSecond}/s per app`;
 }
 
-/**
- * Sends per second of a run, comparable with the binding quota: n messages over the ideal span take the
- * same "rate" as the quota itself. achieved = quotaRate * idealSpan / actualSpan.
- */
-export function quotaRate(n: number, limits: QuotaLimits = LARK_LIMITS): number {
-  return n > limits.perMinute ? limits.perMinute / 60 : limits.perSecond;
+/** Sends per second over a span: (n - 1) intervals between the first and the last send. */
+export function ratePerSecond(n: number, spanMs: number): number {
+  return n <= 1 || spanMs <= 0 ? 0 : ((n - 1) * 1000) / spanMs;
 }
 
 /** Round-robin receivers: message i goes to receiver i % count. */

@@ -10,7 +10,7 @@ import { registerConsoleCommand } from '../console/command.js';
 
 const program = new Command('lark-im')
   .description('Deliver pipeline records as Lark (Feishu) IM messages')
-  .showHelpAfterError()
+  .showHelpAfterError('(lark-im --help lists the commands and options)')
   .exitOverride();
 
 program

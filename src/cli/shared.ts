@@ -28,8 +28,13 @@ export async function loadConfig(path: string | undefined): Promise<ConnectorCon
 export function describeError(err: unknown): string {
   if (err instanceof CliExit) return err.message;
   if (err instanceof ConnectorError) return `${err.code}: ${err.message}`;
-  if (isNodeFsError(err)) return `${err.code}: cannot open ${err.path ?? 'file'} (${err.message.replace(/^[A-Z]+: /, '')})`;
+  if (isNodeFsError(err)) return `${err.code}: cannot open ${err.path ?? 'file'}: ${fsReason(err)}`;
   return err instanceof Error ? err.message : String(err);
+}
+
+/** "ENOENT: no such file or directory, open 'x'" -> "no such file or directory". */
+function fsReason(err: NodeJS.ErrnoException): string {
+  return err.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
 }
 
 function isNodeFsError(err: unknown): err is NodeJS.ErrnoException {

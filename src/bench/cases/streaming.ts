@@ -1,0 +1,123 @@
+/**
+ * Case 5, streaming: a dry-run of N generated records through the real CLI
+ * (`lark-im write --dry-run --input FILE --report /dev/null --json`) in a child process: records/s over
+ * the child's wall time (node start-up included) and its peak RSS.
+ */
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { benchOpenId } from '../seed.js';
+import type { BenchRow } from '../table.js';
+
+export interface StreamingOptions {
+  records: number;
+  /** Directory for a --cpu-prof profile of the child (none when undefined). */
+  profileDir?: string;
+}
+
+/** One JSONL line: a text message to one of 200 receivers. */
+export function recordLine(i: number): string {
+  return `${JSON.stringify({ receiveType: 'user', receiveId: benchOpenId(i % 200), contentType: 'text', content: JSON.stringify({ text: `record ${i}: order shipped to warehouse` }) })}\n`;
+}
+
+async function generate(path: string, n: number): Promise<void> {
+  const out = createWriteStream(path);
+  let chunk = '';
+  for (let i = 0; i < n; i++) {
+    chunk += recordLine(i);
+    if (chunk.length > 1 << 16) {
+      if (!out.write(chunk)) await once(out, 'drain');
+      chunk = '';
+    }
+  }
+  out.end(chunk);
+  await once(out, 'finish');
+}
+
+interface ChildResult {
+  wallMs: number;
+  maxRssKb: number | undefined;
+  summary: { total?: number; valid?: number; failed?: number; durationMs?: number } | undefined;
+  code: number | null;
+  stderr: string;
+}
+
+async function runCli(input: string, profileDir: string | undefined): Promise<ChildResult> {
+  const cli = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
+  const probe = pathToFileURL(fileURLToPath(new URL('../rss-probe.js', import.meta.url))).href;
+  const args = [
+    '--import',
+    probe,
+    ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+    cli,
+    'write',
+    '--dry-run',
+    '--input',
+    input,
+    '--report',
+    '/dev/null',
+    '--json',
+  ];
+  const t0 = process.hrtime.bigint();
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, LARK_APP_ID: 'cli_bench_app', LARK_APP_SECRET: 'bench-secret-not-real' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const [code] = (await once(child, 'close')) as [number | null];
+  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const rss = /BENCH_MAXRSS_KB=(\d+)/.exec(stderr);
+  let summary: ChildResult['summary'];
+  try {
+    summary = JSON.parse(stdout.trim().split('\n').pop() ?? '') as ChildResult['summary'];
+  } catch {
+    summary = undefined;
+  }
+  return { wallMs, maxRssKb: rss ? Number(rss[1]) : undefined, summary, code, stderr };
+}
+
+export async function runStreamingCase(o: StreamingOptions, log: (s: string) => void) {
+  const dir = await mkdtemp(join(tmpdir(), 'lark-im-bench-'));
+  try {
+    const input = join(dir, 'records.jsonl');
+    log(`streaming: generating ${o.records.toLocaleString('en-US')} records`);
+    await generate(input, o.records);
+    log(`streaming: lark-im write --dry-run over them${o.profileDir ? ` (profile in ${o.profileDir})` : ''}`);
+    const r = await runCli(input, o.profileDir);
+    const valid = r.summary?.valid ?? 0;
+    if (valid !== o.records) log(`streaming: the CLI reported ${valid} valid of ${o.records} (exit ${r.code}): ${r.stderr.slice(0, 500)}`);
+    const perSecond = (valid * 1000) / r.wallMs;
+    const rssMb = r.maxRssKb === undefined ? null : r.maxRssKb / 1024;
+    const rows: BenchRow[] = [
+      {
+        case: 'streaming',
+        figure: `dry-run records/s (${o.records.toLocaleString('en-US')} records)`,
+        connector: perSecond,
+        sdk: null,
+        ratio: null,
+        goal: '>= 200,000',
+        met: perSecond >= 200_000 && valid === o.records,
+        note: `child wall ${(r.wallMs / 1000).toFixed(2)} s incl. node start-up; run's own durationMs ${r.summary?.durationMs ?? '?'}; the SDK has no input path`,
+      },
+      {
+        case: 'streaming',
+        figure: 'peak RSS (MB)',
+        connector: rssMb,
+        sdk: null,
+        ratio: null,
+        goal: '< 100',
+        met: rssMb !== null && rssMb < 100,
+      },
+    ];
+    return { rows, raw: { options: o, wallMs: r.wallMs, maxRssKb: r.maxRssKb, summary: r.summary, exitCode: r.code } };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
