@@ -1,0 +1,105 @@
+/** Command-line options of `npm run bench` (flags win over BENCH_* environment variables). */
+
+export const CASES = ['quota', 'overhead', 'token', 'faults', 'streaming'] as const;
+export type CaseName = (typeof CASES)[number];
+
+/** The sizes issue #4 names; the default run scales the two quota-bound cases down to fit in ~2 minutes. */
+export const FULL_SIZES = { quota: 2000, overhead: 5000, token: 100, faults: 2000, streaming: 1_000_000 } as const;
+export const DEFAULT_SCALE: Record<CaseName, number> = { quota: 0.3, overhead: 1, token: 1, faults: 0.3, streaming: 1 };
+
+export interface BenchOptions {
+  only: CaseName[];
+  sizes: Record<CaseName, number>;
+  receivers: number;
+  concurrency: number;
+  rounds: number;
+  json: boolean;
+  profileDir: string | undefined;
+  markdown: boolean;
+}
+
+export const USAGE = `usage: npm run bench -- [options]
+  --only a,b        cases to run: ${CASES.join(', ')} (default all)
+  --scale X         every case at X times the issue's size (${Object.entries(FULL_SIZES).map(([k, v]) => `${k} ${v}`).join(', ')}; token stays 100)
+  --full            the issue's sizes (same as --scale 1; quota + faults then take ~3 minutes)
+  --quota N, --overhead N, --faults N, --streaming N   one case's size
+  --rounds N        overhead measurement rounds (default 2)
+  --concurrency N   connector maxInFlight and SDK pool size (default 16)
+  --profile DIR     write a --cpu-prof profile of the streaming child into DIR
+  --json            print the raw figures as JSON after the table
+  --markdown        print the table as Markdown too
+env: BENCH_SCALE, BENCH_ONLY`;
+
+export class UsageError extends Error {}
+
+function positive(flag: string, v: string | undefined): number {
+  const n = Number(v);
+  if (v === undefined || !Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} needs a positive number, got ${v ?? 'nothing'}`);
+  return n;
+}
+
+export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}): BenchOptions {
+  const scale: Record<CaseName, number> = { ...DEFAULT_SCALE };
+  const setScale = (x: number) => {
+    for (const c of CASES) scale[c] = c === 'token' ? 1 : x;
+  };
+  if (env['BENCH_SCALE']) setScale(positive('BENCH_SCALE', env['BENCH_SCALE']));
+  const explicit: Partial<Record<CaseName, number>> = {};
+  const opts: Omit<BenchOptions, 'sizes'> = {
+    only: env['BENCH_ONLY'] ? parseOnly(env['BENCH_ONLY']) : [...CASES],
+    receivers: 200,
+    concurrency: 16,
+    rounds: 2,
+    json: false,
+    profileDir: undefined,
+    markdown: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = () => argv[++i];
+    switch (a) {
+      case '--only':
+        opts.only = parseOnly(value() ?? '');
+        break;
+      case '--scale':
+        setScale(positive(a, value()));
+        break;
+      case '--full':
+        setScale(1);
+        break;
+      case '--quota':
+      case '--overhead':
+      case '--faults':
+      case '--streaming':
+        explicit[a.slice(2) as CaseName] = Math.round(positive(a, value()));
+        break;
+      case '--rounds':
+        opts.rounds = Math.round(positive(a, value()));
+        break;
+      case '--concurrency':
+        opts.concurrency = Math.round(positive(a, value()));
+        break;
+      case '--profile':
+        opts.profileDir = value();
+        if (!opts.profileDir) throw new UsageError('--profile needs a directory');
+        break;
+      case '--json':
+        opts.json = true;
+        break;
+      case '--markdown':
+        opts.markdown = true;
+        break;
+      default:
+        throw new UsageError(`unknown option ${a}`);
+    }
+  }
+  const sizes = Object.fromEntries(CASES.map((c) => [c, explicit[c] ?? Math.max(1, Math.round(FULL_SIZES[c] * scale[c]))])) as Record<CaseName, number>;
+  return { ...opts, sizes };
+}
+
+function parseOnly(list: string): CaseName[] {
+  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const n of names) if (!(CASES as readonly string[]).includes(n)) throw new UsageError(`unknown case ${n} (cases: ${CASES.join(', ')})`);
+  if (names.length === 0) throw new UsageError('--only needs at least one case');
+  return names as CaseName[];
+}

@@ -1,0 +1,26 @@
+/** The library entry point: what a platform (or your own code) needs to run the connector. */
+export { LarkImConnector } from './connector.js';
+export type {
+  ConnectorDeps,
+  FieldSchema,
+  TableSchema,
+  TestItem,
+  TestItemKey,
+  TestStatus,
+  WriteEvent,
+  WriteResult,
+  WriteStreamOptions,
+} from './connector.js';
+export { parseConfig, loadConfigFile, baseUrlFor, redactConfig, connectionConfigSchema, nodeConfigSchema } from './config.js';
+export type { ConnectionConfig, ConnectorConfig, NodeConfig } from './config.js';
+export { buildManifest } from './manifest.js';
+export { openInput, readRecords, type InputRecord } from './input.js';
+export { parseMessageBody, parseRecord, CONTENT_TYPES, RECEIVE_TYPES, type MessageBody } from './message/schema.js';
+export type { MessageOutcome, OutcomeError, RenderedRequest, RunSummary } from './target/outcome.js';
+export { RunState } from './target/state.js';
+export { ReportWriter } from './target/report.js';
+export { LarkClient, type LarkClientOptions } from './lark/client.js';
+export { ConnectorError, LarkError, ValidationError, classifyLarkCode, type ErrorCode } from './lark/errors.js';
+export { retryPolicies, type RetryPolicy } from './lark/retry.js';
+export { InMemoryLimiterStore, type LimiterStore, type PacingOptions } from './lark/pacer.js';
+export { InMemoryTokenStore, type TokenStore } from './lark/token.js';
