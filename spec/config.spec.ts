@@ -116,7 +116,10 @@ describe('loadConfigFile', () => {
     const dir = await mkdtemp(join(tmpdir(), 'lark-cfg-'));
     const p = join(dir, 'bad.json');
     await writeFile(p, `{"appId":"cli_1","appSecret":"${SECRET}",}`);
-    const e = await loadConfigFile(p, noEnv).catch((x: unknown) => x as ConnectorError);
+    const e = (await loadConfigFile(p, noEnv).then(
+      () => new Error('expected loadConfigFile to fail'),
+      (x: unknown) => x,
+    )) as ConnectorError;
     expect(e).toMatchObject({ code: 'CONFIG_INVALID' });
     expect(e.message).toMatch(/is not valid JSON/);
     expect(e.message).not.toContain(SECRET);

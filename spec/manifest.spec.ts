@@ -92,8 +92,9 @@ describe('buildManifest', () => {
     expect(ue.default).toBe('skip');
     for (const { fields, schema } of Object.values(forms)) {
       for (const [key, f] of Object.entries(fields)) {
-        for (const e of f.enum ?? []) expect(schema.shape[key as never as keyof typeof schema.shape].safeParse(e.value).success).toBe(true);
-        if (f.default !== undefined) expect((schema.shape as Record<string, { safeParse(v: unknown): { success: boolean } }>)[key]!.safeParse(f.default).success).toBe(true);
+        const field = (schema.shape as Record<string, { safeParse(v: unknown): { success: boolean } }>)[key]!;
+        for (const e of f.enum ?? []) expect(field.safeParse(e.value).success).toBe(true);
+        if (f.default !== undefined) expect(field.safeParse(f.default).success).toBe(true);
       }
     }
   });

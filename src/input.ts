@@ -45,7 +45,7 @@ function toRecord(line: number, text: string): InputRecord {
  * is not valid JSON on its own and starts with '[', the input is one (pretty-printed) JSON array and its
  * top-level elements are the records; otherwise every non-blank line is a record.
  */
-export async function* readRecords(source: AsyncIterable<Buffer | string>): AsyncGenerator<InputRecord> {
+export async function* readRecords(source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>): AsyncGenerator<InputRecord> {
   const decoder = new StringDecoder('utf8');
   let pending = '';
   let lineNo = 0;
