@@ -2,18 +2,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { LarkError } from '../../src/lark/errors.js';
 import { LarkHttp } from '../../src/lark/http.js';
+import { caught } from '../helpers/caught.js';
 
-async function caught(p: Promise<unknown>): Promise<LarkError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(LarkError);
-    return e as LarkError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('LarkHttp against a real socket', () => {
   it('reuses one keep-alive connection and maps ECONNREFUSED', async () => {

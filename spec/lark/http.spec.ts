@@ -1,7 +1,7 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LarkError } from '../../src/lark/errors.js';
 import { LarkHttp } from '../../src/lark/http.js';
+import { caught } from '../helpers/caught.js';
 
 const BASE = 'https://open.feishu.test';
 
@@ -11,15 +11,6 @@ afterEach(() => {
 });
 afterAll(() => nock.enableNetConnect());
 
-async function caught(p: Promise<unknown>): Promise<LarkError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(LarkError);
-    return e as LarkError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('LarkHttp', () => {
   it('sends JSON with the bearer token and returns body + log id on code 0', async () => {

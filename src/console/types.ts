@@ -1,28 +1,12 @@
-// Shapes the console needs from the connector, mirrored from .tmp/CONTRACT.md so the console stays
-// decoupled from the modules' internals: real-backend.ts is the one place that binds them to the real code.
+// What the console needs from the connector: the connector's own types, plus the small interfaces the
+// server is written against so specs can inject a fake backend (real-backend.ts binds them to the real code).
 
-export type TestStatus = 'ok' | 'warn' | 'fail';
-export interface TestItem { item: string; title: string; status: TestStatus; detail: string }
-
-export interface RenderedRequest {
-  method: 'POST';
-  url: string;
-  body: { receive_id: string | null; msg_type: string; content: string; uuid: string };
-  lookup?: { mobile: string };
-}
-
-export interface OutcomeError {
-  code: string; message: string; larkCode?: number; logId?: string; retryable: boolean; field?: string;
-}
-
-export type MessageOutcome =
-  | { line: number; index: number; status: 'delivered'; messageId: string; uuid: string }
-  | { line: number; index: number; status: 'failed'; error: OutcomeError }
-  | { line: number; index: number; status: 'skipped'; reason: string }
-  | { line: number; index: number; status: 'valid'; request: RenderedRequest };
-
-export interface RunSummary { total: number; delivered: number; failed: number; skipped: number; valid: number; durationMs: number }
-export interface InputRecord { line: number; value?: unknown; parseError?: string; skipReason?: string }
+export type { TestItem, TestStatus } from '../connector.js';
+export type { MessageOutcome, OutcomeError, RenderedRequest, RunSummary } from '../target/outcome.js';
+export type { InputRecord } from '../input.js';
+import type { TestItem } from '../connector.js';
+import type { MessageOutcome, RunSummary } from '../target/outcome.js';
+import type { InputRecord } from '../input.js';
 
 /** The raw form values, keyed by the manifest's property names. */
 export interface RawConfig { connection: Record<string, unknown>; node: Record<string, unknown> }
