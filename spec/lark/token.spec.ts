@@ -78,6 +78,19 @@ describe('TokenProvider', () => {
     http.close();
   });
 
+  it('reuses a short-lived token for half its life instead of refetching on every call', async () => {
+    const ep = tokenEndpoint(120);
+    const { provider, clock, http } = setup();
+    expect(await provider.getToken()).toBe('t-1');
+    await clock.advance(60_000 - 1);
+    expect(await provider.getToken()).toBe('t-1');
+    expect(ep.requests).toBe(1);
+    await clock.advance(1);
+    expect(await provider.getToken()).toBe('t-2');
+    expect(ep.requests).toBe(2);
+    http.close();
+  });
+
   it('invalidate(token) drops only the cached token: 50 concurrent failures -> 1 refresh', async () => {
     const ep = tokenEndpoint();
     const { provider, http, events } = setup();

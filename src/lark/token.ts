@@ -11,6 +11,8 @@ export interface CachedToken {
   token: string;
   /** Epoch ms when Lark stops accepting it. */
   expiresAt: number;
+  /** Epoch ms from which a new one is fetched (default: refreshBeforeMs before expiresAt). */
+  refreshAt?: number;
 }
 
 /** Where tokens live; an external implementation lets several workers share one token. */
@@ -92,7 +94,9 @@ export class TokenProvider {
   }
 
   private freshToken(cached: CachedToken | undefined): string | undefined {
-    return cached && this.clock.now() < cached.expiresAt - this.refreshBeforeMs ? cached.token : undefined;
+    if (!cached) return undefined;
+    const refreshAt = cached.refreshAt ?? cached.expiresAt - this.refreshBeforeMs;
+    return this.clock.now() < refreshAt ? cached.token : undefined;
   }
 
   private async refresh(): Promise<string> {
@@ -103,7 +107,10 @@ export class TokenProvider {
     const reason = this.invalidatedSinceFetch ? 'invalidated' : cached ? 'expiring' : 'cold';
     const { token, expiresInMs, logId } = await this.fetchToken();
     this.invalidatedSinceFetch = false;
-    await this.store.set(this.key, { token, expiresAt: this.clock.now() + expiresInMs });
+    // A short-lived token (a gateway that issues minutes, not hours) is still reused for half its life.
+    const now = this.clock.now();
+    const margin = Math.min(this.refreshBeforeMs, expiresInMs / 2);
+    await this.store.set(this.key, { token, expiresAt: now + expiresInMs, refreshAt: now + expiresInMs - margin });
     safeEmit(this.opts.onEvent, { type: 'token.fetched', reason, expiresInMs, ...(logId ? { logId } : {}) });
     return token;
   }
