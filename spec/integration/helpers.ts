@@ -14,6 +14,19 @@ export const EVE_INVISIBLE = SEED.users.find((u) => u.visible === false)!;
 export const CHAT_WITH_BOT = SEED.chats.find((c) => c.botMember)!;
 export const CHAT_WITHOUT_BOT = SEED.chats.find((c) => !c.botMember)!;
 
+/** The default seed plus `extra` visible users (ou_crowd…, crowdN@example.com), for runs over many receivers. */
+export function crowdSeed(extra: number) {
+  const seed = defaultSeed();
+  for (let i = 0; i < extra; i++) {
+    const n = String(i).padStart(4, '0');
+    seed.users.push({ openId: `ou_crowd${n.padStart(26, '0')}`, name: `Crowd ${i}`, email: `crowd${i}@example.com`, visible: true });
+  }
+  return seed;
+}
+
+/** Emulator limits off and pacing wide open: for specs about faults and tokens, not about pacing. */
+export const UNPACED = { appPerSecond: 10_000, appPerMinute: 1_000_000, perReceiverPerSecond: 10_000, maxInFlight: 32 };
+
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<LarkEmulator> {
   return LarkEmulator.start({ seed: defaultSeed(), ...opts });
 }

@@ -10,7 +10,9 @@ import {
   CHAT_WITH_BOT,
   CHAT_WITHOUT_BOT,
   EVE_INVISIBLE,
+  UNPACED,
   connectorFor,
+  crowdSeed,
   records,
   run,
   startEmulator,
@@ -19,8 +21,8 @@ import {
 
 let emulator: LarkEmulator;
 beforeEach(async () => {
-  // Real limits stay on (they are what the pacer is for); the clock is real, the runs are small.
-  emulator = await startEmulator();
+  // Limits off: these specs are about faults, tokens and bad input; pacing has its own specs.
+  emulator = await startEmulator({ limits: false });
 });
 afterEach(async () => {
   await emulator.stop();
@@ -50,8 +52,8 @@ function expectExactlyOnce(n: number) {
 
 describe('writeStream against the emulator', () => {
   it('delivers every message exactly once through 5xx, 429 and lost responses', async () => {
-    emulator.faults.failNext(2, '5xx').failNext(1, '429').failNext(2, 'lost').failNext(1, '5xx');
-    const connector = connectorFor(emulator);
+    emulator.faults.failNext(2, '5xx').failNext(1, '429', { resetSeconds: 1 }).failNext(2, 'lost').failNext(1, '5xx');
+    const connector = connectorFor(emulator, { pacing: UNPACED });
     const { outcomes, summary } = await run(connector, records(manyMessages(25)));
     connector.close();
 
@@ -67,7 +69,10 @@ describe('writeStream against the emulator', () => {
 
   it('survives random faults at benchmark ratios with nothing lost or doubled', async () => {
     emulator.faults.ratios({ serverError: 0.05, lostResponse: 0.03 });
-    const connector = connectorFor(emulator, { retry: { retries: 8, minTimeoutMs: 1, maxTimeoutMs: 5, factor: 2, maxRetryTimeMs: 10_000 } });
+    const connector = connectorFor(emulator, {
+      pacing: UNPACED,
+      retry: { retries: 8, minTimeoutMs: 1, maxTimeoutMs: 5, factor: 2, maxRetryTimeMs: 10_000 },
+    });
     const { summary } = await run(connector, records(manyMessages(120)));
     connector.close();
     expect(summary).toMatchObject({ delivered: 120, failed: 0 });
@@ -76,7 +81,7 @@ describe('writeStream against the emulator', () => {
   });
 
   it('costs one token refresh when the token is invalidated mid-run, and loses nothing', async () => {
-    const connector = connectorFor(emulator);
+    const connector = connectorFor(emulator, { pacing: UNPACED });
     const first = await run(connector, records(manyMessages(10)));
     expect(first.summary.delivered).toBe(10);
     expect(emulator.stats().tokenRequests).toBe(1);
@@ -91,13 +96,9 @@ describe('writeStream against the emulator', () => {
   });
 
   it('fetches one token for 100 concurrent sends from cold', async () => {
-    const connector = connectorFor(emulator, { pacing: { maxInFlight: 100, appPerSecond: 1000, appPerMinute: 100_000, perReceiverPerSecond: 1000 } });
-    await emulator.stop();
-    emulator = await startEmulator({ limits: false });
-    const cold = connectorFor(emulator, { pacing: { maxInFlight: 100, appPerSecond: 1000, appPerMinute: 100_000, perReceiverPerSecond: 1000 } });
+    const cold = connectorFor(emulator, { pacing: { ...UNPACED, maxInFlight: 100 } });
     const { summary } = await run(cold, records(manyMessages(100)));
     cold.close();
-    connector.close();
     expect(summary.delivered).toBe(100);
     expect(emulator.stats().tokenRequests).toBe(1);
   });
@@ -207,6 +208,27 @@ describe('writeStream against the emulator', () => {
     for (const o of outcomes) expect(o.status === 'failed' && o.error.code).toBe('APP_SECRET_WRONG');
     expect(emulator.stats().sendRequests).toBe(0);
     expect(JSON.stringify(outcomes)).not.toContain('wrong-secret-value');
+  });
+});
+
+describe('pacing against the emulator with Lark\'s real limits', () => {
+  it('stays under 50/s per app and 5/s per receiver: no 429, no 230020, nothing lost', async () => {
+    await emulator.stop();
+    emulator = await startEmulator({ seed: crowdSeed(60) });
+    const crowd = Array.from({ length: 70 }, (_, i) => text('email', `crowd${i % 60}@example.com`, `message ${i}`));
+    const oneUser = Array.from({ length: 12 }, (_, i) => text('user', ALICE.openId, `message ${70 + i}`));
+    const connector = connectorFor(emulator);
+    const started = Date.now();
+    const { summary } = await run(connector, records([...oneUser.slice(0, 6), ...crowd, ...oneUser.slice(6)]));
+    connector.close();
+    expect(summary).toMatchObject({ delivered: 82, failed: 0 });
+    expectExactlyOnce(82);
+    const stats = emulator.stats();
+    expect(stats.status429).toBe(0);
+    expect(stats.errorsByCode['230020'] ?? 0).toBe(0);
+    expect(stats.sendRequests).toBe(82);
+    // 12 to one receiver at 5/s cannot finish in under two seconds: the pacer really waited.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
   });
 });
 

@@ -96,7 +96,7 @@ export class MessageWriter {
     const pending: Pending[] = [];
     const gaveUp = graceExpiry(signal, this.options.graceMs ?? DEFAULT_GRACE_MS);
     const emit = async (task: Pending) => {
-      const outcome = await Promise.race([task.outcome, gaveUp.then(() => unconfirmed(task))]);
+      const outcome = await gaveUp.outcomeOf(task);
       if (outcome.status === 'failed' && outcome.error.code === 'INTERRUPTED') summary.interrupted = true;
       countOutcome(summary, outcome);
       await this.options.onOutcome?.(outcome);
@@ -235,23 +235,41 @@ function unconfirmed(task: Pending): MessageOutcome {
   return { line: task.line, index: task.index, status: 'failed', error: toOutcomeError(error) };
 }
 
-/** Resolves graceMs after the signal aborts (never, without a signal); cancel() clears the timer. */
-function graceExpiry(signal: AbortSignal | undefined, graceMs: number): Promise<void> & { cancel(): void } {
+/**
+ * The grace period after the signal: outcomeOf(task) is the task's outcome, or `unconfirmed` once graceMs
+ * have passed since the abort. Waiters are registered per task and dropped when it settles: a race
+ * against one never-settling promise would keep a reaction (and its task) per message for the whole run.
+ */
+function graceExpiry(signal: AbortSignal | undefined, graceMs: number): { outcomeOf(task: Pending): Promise<MessageOutcome>; cancel(): void } {
   let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
-  const promise = new Promise<void>((resolve) => {
-    if (!signal) return;
-    onAbort = () => {
-      timer = setTimeout(resolve, graceMs);
-      timer.unref();
-    };
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
-  return Object.assign(promise, {
+  let expired = false;
+  const waiters = new Set<() => void>();
+  const onAbort = () => {
+    timer = setTimeout(() => {
+      expired = true;
+      for (const w of waiters) w();
+      waiters.clear();
+    }, graceMs);
+    timer.unref();
+  };
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+  return {
+    outcomeOf(task) {
+      if (!signal) return task.outcome;
+      if (expired) return Promise.race([task.outcome, Promise.resolve(unconfirmed(task))]);
+      return new Promise<MessageOutcome>((resolve) => {
+        const giveUp = () => resolve(unconfirmed(task));
+        waiters.add(giveUp);
+        void task.outcome.then((outcome) => {
+          waiters.delete(giveUp);
+          resolve(outcome);
+        });
+      });
+    },
     cancel() {
       if (timer) clearTimeout(timer);
-      if (onAbort) signal?.removeEventListener('abort', onAbort);
+      signal?.removeEventListener('abort', onAbort);
     },
-  });
+  };
 }
