@@ -81,18 +81,19 @@ describe('writeStream against the emulator', () => {
   });
 
   it('costs one token refresh when the token is invalidated mid-run, and loses nothing', async () => {
-    const connector = connectorFor(emulator, { pacing: UNPACED });
-    const first = await run(connector, records(manyMessages(10)));
-    expect(first.summary.delivered).toBe(10);
-    expect(emulator.stats().tokenRequests).toBe(1);
-
-    emulator.faults.invalidateTokens();
-    emulator.reset({ tokens: false });
-    const second = await run(connector, records(manyMessages(30).map((m, i) => ({ ...m, content: JSON.stringify({ text: `message ${i}` }), uuid: `second-${i}` }))));
+    const connector = connectorFor(emulator, { pacing: { ...UNPACED, maxInFlight: 8 } });
+    let seen = 0;
+    const summary = await connector.writeStream(records(manyMessages(60)), {
+      onOutcome: () => {
+        // Revoke every token while about 50 messages are still to go (and some are in flight).
+        if (++seen === 10) emulator.faults.invalidateTokens();
+      },
+    });
     connector.close();
-    expect(second.summary).toMatchObject({ delivered: 30, failed: 0 });
-    expect(emulator.stats().tokenRequests).toBe(1);
-    expectExactlyOnce(30);
+    expect(summary).toMatchObject({ delivered: 60, failed: 0 });
+    expect(emulator.stats().tokenRequests).toBe(2);
+    expect(emulator.stats().errorsByCode['99991663']).toBeGreaterThanOrEqual(1);
+    expectExactlyOnce(60);
   });
 
   it('fetches one token for 100 concurrent sends from cold', async () => {

@@ -5,7 +5,7 @@ export type CaseName = (typeof CASES)[number];
 
 /** The sizes issue #4 names; the default run scales the two quota-bound cases down to fit in ~2 minutes. */
 export const FULL_SIZES = { quota: 2000, overhead: 5000, token: 100, faults: 2000, streaming: 1_000_000 } as const;
-export const DEFAULT_SCALE: Record<CaseName, number> = { quota: 0.3, overhead: 1, token: 1, faults: 0.3, streaming: 1 };
+export const DEFAULT_SCALE: Record<CaseName, number> = { quota: 0.5, overhead: 1, token: 1, faults: 0.5, streaming: 1 };
 
 export interface BenchOptions {
   only: CaseName[];
@@ -21,9 +21,9 @@ export interface BenchOptions {
 export const USAGE = `usage: npm run bench -- [options]
   --only a,b        cases to run: ${CASES.join(', ')} (default all)
   --scale X         every case at X times the issue's size (${Object.entries(FULL_SIZES).map(([k, v]) => `${k} ${v}`).join(', ')}; token stays 100)
-  --full            the issue's sizes (same as --scale 1; quota + faults then take ~3 minutes)
+  --full            the issue's sizes (same as --scale 1: about 4 minutes in all)
   --quota N, --overhead N, --faults N, --streaming N   one case's size
-  --rounds N        overhead measurement rounds (default 2)
+  --rounds N        overhead measurement rounds (default 3)
   --concurrency N   connector maxInFlight and SDK pool size (default 16)
   --profile DIR     write a --cpu-prof profile of the streaming child into DIR
   --json            print the raw figures as JSON after the table
@@ -49,7 +49,7 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     only: env['BENCH_ONLY'] ? parseOnly(env['BENCH_ONLY']) : [...CASES],
     receivers: 200,
     concurrency: 16,
-    rounds: 2,
+    rounds: 3,
     json: false,
     profileDir: undefined,
     markdown: false,
