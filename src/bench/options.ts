@@ -3,9 +3,13 @@
 export const CASES = ['quota', 'overhead', 'token', 'faults', 'streaming'] as const;
 export type CaseName = (typeof CASES)[number];
 
-/** The sizes issue #4 names; the default run scales the two quota-bound cases down to fit in ~2 minutes. */
+/**
+ * The sizes issue #4 names. The default run scales the two quota-bound cases down so that, retries included,
+ * they stay inside one minute's 1000-send budget (a run whose requests cross a multiple of 1000 waits for
+ * the next minute window: see docs/BENCHMARKS.md) and the whole run takes about 75 s.
+ */
 export const FULL_SIZES = { quota: 2000, overhead: 5000, token: 100, faults: 2000, streaming: 1_000_000 } as const;
-export const DEFAULT_SCALE: Record<CaseName, number> = { quota: 0.5, overhead: 1, token: 1, faults: 0.5, streaming: 1 };
+export const DEFAULT_SCALE: Record<CaseName, number> = { quota: 0.4, overhead: 1, token: 1, faults: 0.3, streaming: 1 };
 
 export interface BenchOptions {
   only: CaseName[];

@@ -64,6 +64,14 @@ export function maskPhone(phone: string): string {
 interface CacheEntry { openId: string | undefined; expiresAt: number }
 interface Waiter { resolve: (openId: string | undefined) => void; reject: (e: unknown) => void }
 
+const DIRECT_ID_TYPES: Partial<Record<string, ReceiveIdType>> = { user: 'open_id', email: 'email', chat: 'chat_id' };
+
+/** The receivers Lark takes as they are (user, email, chat); undefined for a phone, which needs a lookup. */
+export function directReceiver(message: Pick<MessageBody, 'receiveType' | 'receiveId'>): ResolvedReceiver | undefined {
+  const receiveIdType = DIRECT_ID_TYPES[message.receiveType];
+  return receiveIdType ? { receiveIdType, receiveId: message.receiveId.trim() } : undefined;
+}
+
 export class ReceiverResolver {
   private readonly lookup: PhoneLookup;
   private readonly ttlMs: number;
@@ -92,24 +100,19 @@ export class ReceiverResolver {
 
   /** user->open_id, email->email, chat->chat_id, phone->open_id via the (batched, cached) lookup. */
   async resolve(message: Pick<MessageBody, 'receiveType' | 'receiveId'>): Promise<ResolvedReceiver> {
-    const id = message.receiveId.trim();
-    switch (message.receiveType) {
-      case 'user': return { receiveIdType: 'open_id', receiveId: id };
-      case 'email': return { receiveIdType: 'email', receiveId: id };
-      case 'chat': return { receiveIdType: 'chat_id', receiveId: id };
-      case 'phone': {
-        const phone = this.checkedPhone(id);
-        const openId = await this.openIdFor(phone);
-        if (openId === undefined) throw notFound(phone);
-        return { receiveIdType: 'open_id', receiveId: openId };
-      }
-      default:
-        throw new ValidationError({
-          code: 'MESSAGE_INVALID',
-          field: 'receiveType',
-          message: `receiveType: ${JSON.stringify(message.receiveType)} is not allowed; use one of user, email, phone, chat`,
-        });
+    const direct = directReceiver(message);
+    if (direct) return direct;
+    if (message.receiveType === 'phone') {
+      const phone = this.checkedPhone(message.receiveId.trim());
+      const openId = await this.openIdFor(phone);
+      if (openId === undefined) throw notFound(phone);
+      return { receiveIdType: 'open_id', receiveId: openId };
     }
+    throw new ValidationError({
+      code: 'MESSAGE_INVALID',
+      field: 'receiveType',
+      message: `receiveType: ${JSON.stringify(message.receiveType)} is not allowed; use one of user, email, phone, chat`,
+    });
   }
 
   /**

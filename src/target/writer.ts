@@ -15,7 +15,7 @@ import { ConnectorError, ValidationError, interruptedError } from '../lark/error
 import type { LarkClient, SendMessageRequest } from '../lark/client.js';
 import { parseRecord, type MessageBody } from '../message/schema.js';
 import { UuidDeriver } from '../message/uuid.js';
-import { normalizePhone, ReceiverResolver } from '../message/receivers.js';
+import { directReceiver, normalizePhone, ReceiverResolver } from '../message/receivers.js';
 import type { InputRecord } from '../input.js';
 import {
   countOutcome,
@@ -200,13 +200,13 @@ export class MessageWriter {
 
   /** The exact POST a message becomes; phone receivers show the number that is looked up at send time. */
   private render(message: MessageBody, uuid: string): RenderedRequest {
-    const direct = DIRECT_RECEIVE_ID_TYPES[message.receiveType];
-    const receiveIdType = direct ?? 'open_id';
+    const direct = directReceiver(message);
+    const receiveIdType = direct?.receiveIdType ?? 'open_id';
     const request: RenderedRequest = {
       method: 'POST',
       url: `${this.options.baseUrl}/open-apis/im/v1/messages?receive_id_type=${receiveIdType}`,
       body: {
-        receive_id: direct ? message.receiveId : null,
+        receive_id: direct?.receiveId ?? null,
         msg_type: message.contentType,
         content: message.content,
         uuid,
@@ -216,13 +216,6 @@ export class MessageWriter {
     return request;
   }
 }
-
-const DIRECT_RECEIVE_ID_TYPES: Record<MessageBody['receiveType'], SendMessageRequest['receiveIdType'] | undefined> = {
-  user: 'open_id',
-  email: 'email',
-  chat: 'chat_id',
-  phone: undefined,
-};
 
 function isAppLevel(err: unknown): err is ConnectorError {
   if (!(err instanceof ConnectorError)) return false;
