@@ -38,28 +38,50 @@ function countingStore(): { store: LimiterStore; calls: () => number } {
   const inner = new InMemoryLimiterStore();
   let calls = 0;
   return {
-    store: { tryAcquire: (keys, now) => (calls++, inner.tryAcquire(keys, now)) },
+    store: {
+      tryAcquire: (keys, now) => (calls++, inner.tryAcquire(keys, now)),
+      settle: (keys, slot, now) => inner.settle(keys, slot, now),
+    },
     calls: () => calls,
   };
 }
 
 describe('InMemoryLimiterStore', () => {
+  /** Acquire and answer at the same instant: the slot then ages from `now`. */
+  function take(s: InMemoryLimiterStore, keys: Array<{ key: string; limit: number; windowMs: number }>, now: number) {
+    const res = s.tryAcquire(keys, now);
+    if (res.ok && res.slot !== undefined) s.settle(keys, res.slot, now);
+    return res.ok ? { ok: true } : res;
+  }
+
   it('takes a slot in every window or in none, and says exactly when to come back', () => {
     const s = new InMemoryLimiterStore();
     const keys = [
       { key: 'a', limit: 2, windowMs: 1000 },
       { key: 'b', limit: 3, windowMs: 1000 },
     ];
-    expect(s.tryAcquire(keys, 0)).toEqual({ ok: true });
-    expect(s.tryAcquire(keys, 400)).toEqual({ ok: true });
-    expect(s.tryAcquire(keys, 500)).toEqual({ ok: false, retryInMs: 500, blockedKey: 'a' });
+    expect(take(s, keys, 0)).toEqual({ ok: true });
+    expect(take(s, keys, 400)).toEqual({ ok: true });
+    expect(take(s, keys, 500)).toEqual({ ok: false, retryInMs: 500, blockedKey: 'a' });
     // 'b' got no slot from the refused call, so it still has one left.
-    expect(s.tryAcquire([{ key: 'b', limit: 3, windowMs: 1000 }], 500)).toEqual({ ok: true });
-    expect(s.tryAcquire(keys, 999)).toEqual({ ok: false, retryInMs: 1, blockedKey: 'a' });
+    expect(take(s, [{ key: 'b', limit: 3, windowMs: 1000 }], 500)).toEqual({ ok: true });
+    expect(take(s, keys, 999)).toEqual({ ok: false, retryInMs: 1, blockedKey: 'a' });
     // At 1000 the entry from 0 has left both windows.
-    expect(s.tryAcquire(keys, 1000)).toEqual({ ok: true });
-    expect(s.tryAcquire(keys, 1100)).toEqual({ ok: false, retryInMs: 300, blockedKey: 'a' });
-    expect(s.tryAcquire(keys, 1400)).toEqual({ ok: true });
+    expect(take(s, keys, 1000)).toEqual({ ok: true });
+    expect(take(s, keys, 1100)).toEqual({ ok: false, retryInMs: 300, blockedKey: 'a' });
+    expect(take(s, keys, 1400)).toEqual({ ok: true });
+  });
+
+  it('counts a slot until its request is answered, then for a whole window from the answer', () => {
+    const s = new InMemoryLimiterStore();
+    const keys = [{ key: 'a', limit: 1, windowMs: 1000 }];
+    const first = s.tryAcquire(keys, 0);
+    expect(first.ok).toBe(true);
+    // Unanswered for 5 s: still counted (Lark may not have seen it yet); the backstop wait is one window.
+    expect(s.tryAcquire(keys, 5000)).toEqual({ ok: false, retryInMs: 1000, blockedKey: 'a' });
+    if (first.ok) s.settle(keys, first.slot!, 5200);
+    expect(s.tryAcquire(keys, 5300)).toEqual({ ok: false, retryInMs: 900, blockedKey: 'a' });
+    expect(s.tryAcquire(keys, 6200).ok).toBe(true);
   });
 });
 
@@ -98,11 +120,19 @@ describe('Pacer (fake clock)', () => {
     expect(Math.max(...times)).toBe(9000);
   });
 
-  it('by default adds a 25 ms margin to each window, so wire jitter cannot put six in one of Lark\'s seconds', async () => {
+  it('by default adds a 10 ms margin to each window, for the rounding of Lark\'s clock', async () => {
     const clock = new FakeClock({ start: 0 });
     const pacer = createSendPacer({}, { clock });
     const { grants } = await run(pacer, clock, 11, () => 'ou_one');
-    expect(grants.map((g) => g.at)).toEqual([0, 0, 0, 0, 0, 1025, 1025, 1025, 1025, 1025, 2050]);
+    expect(grants.map((g) => g.at)).toEqual([0, 0, 0, 0, 0, 1010, 1010, 1010, 1010, 1010, 2020]);
+  });
+
+  it('a slow answer pushes the next burst back: nothing granted until a window after the answers', async () => {
+    const clock = new FakeClock({ start: 0 });
+    const pacer = createSendPacer({ windowMarginMs: 0 }, { clock });
+    // The first five to one receiver take 300 ms to be answered; the next five wait until 1300.
+    const { grants } = await run(pacer, clock, 10, () => 'ou_one', (i) => (i < 5 ? 300 : 0));
+    expect(grants.map((g) => g.at)).toEqual([0, 0, 0, 0, 0, 1300, 1300, 1300, 1300, 1300]);
   });
 
   it('a full receiver does not hold up others queued behind it', async () => {

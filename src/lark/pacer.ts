@@ -14,9 +14,9 @@ export interface PacingOptions {
   perReceiverPerSecond?: number;
   maxInFlight?: number;
   /**
-   * Extra length given to each 1 s window (20x that to the minute window). Requests reach Lark a few ms
-   * apart from when they left, so windows exactly as long as Lark's would now and then put six in one of
-   * Lark's seconds and earn a 230020/429. 25 ms costs 2.5% of the per-second quota.
+   * Extra length given to each 1 s window (20x that to the minute window), for the rounding of Lark's own
+   * clock. Slots already count until each request is answered (see LimiterStore), which covers the wire.
+   * 10 ms costs 1% of the per-second quota.
    */
   windowMarginMs?: number;
 }
@@ -26,7 +26,7 @@ export const DEFAULT_PACING: Required<PacingOptions> = {
   appPerMinute: 1000,
   perReceiverPerSecond: 5,
   maxInFlight: 16,
-  windowMarginMs: 25,
+  windowMarginMs: 10,
 };
 
 /** One sliding window: at most `limit` acquisitions in any `windowMs`. */
@@ -36,17 +36,33 @@ export interface WindowKey {
   windowMs: number;
 }
 
-export type TryAcquireResult = { ok: true } | { ok: false; retryInMs: number; blockedKey?: string };
+export type TryAcquireResult = { ok: true; slot?: string } | { ok: false; retryInMs: number; blockedKey?: string };
 
-/** Shared counter state; an external implementation (e.g. Redis) lets several workers share the limits. */
+/**
+ * Shared counter state; an external implementation (e.g. Redis) lets several workers share the limits.
+ *
+ * Lark counts a request when it arrives, which is some time between our grant and Lark's answer. So a slot
+ * counts from the grant, without expiring, until the answer (settle), and then for a whole window from the
+ * answer: never a window from the grant, which would let the next burst land in the same Lark second as a
+ * slow request of the previous one.
+ */
 export interface LimiterStore {
   /** Takes one slot in every window, or none (all or nothing). When refused, retryInMs says when to try again. */
   tryAcquire(keys: WindowKey[], now: number): TryAcquireResult | Promise<TryAcquireResult>;
+  /** The request holding `slot` was answered at `now`. A store without it counts slots from the grant. */
+  settle?(keys: WindowKey[], slot: string, now: number): void | Promise<void>;
+}
+
+/** A slot's time: Infinity while its request is in flight, then when it was answered. */
+interface Slot {
+  t: number;
 }
 
 /** Sliding-window log in memory. */
 export class InMemoryLimiterStore implements LimiterStore {
-  private readonly log = new Map<string, number[]>();
+  private readonly log = new Map<string, Slot[]>();
+  private readonly open = new Map<string, Slot>();
+  private nextSlot = 0;
   private calls = 0;
 
   tryAcquire(keys: WindowKey[], now: number): TryAcquireResult {
@@ -60,22 +76,38 @@ export class InMemoryLimiterStore implements LimiterStore {
       }
     }
     if (blockedKey !== undefined) return { ok: false, retryInMs, blockedKey };
-    for (const k of keys) this.entries(k.key).push(now);
+    const slot: Slot = { t: Number.POSITIVE_INFINITY };
+    const id = String(this.nextSlot++);
+    this.open.set(id, slot);
+    for (const k of keys) this.entries(k.key).push(slot);
     if (++this.calls % 1000 === 0) this.sweep(now, keys);
-    return { ok: true };
+    return { ok: true, slot: id };
   }
 
-  /** 0 if a slot is free now, else ms until the oldest entry leaves the window. */
+  settle(_keys: WindowKey[], slot: string, now: number): void {
+    const s = this.open.get(slot);
+    if (!s) return;
+    s.t = now;
+    this.open.delete(slot);
+  }
+
+  /** 0 if a slot is free now, else ms until enough entries leave the window. */
   private waitFor(k: WindowKey, now: number): number {
     const entries = this.entries(k.key);
-    // An entry at t counts while now - t < windowMs.
-    while (entries.length > 0 && now - (entries[0] as number) >= k.windowMs) entries.shift();
-    if (entries.length < k.limit) return 0;
-    const oldestInLimit = entries[entries.length - k.limit] as number;
-    return Math.max(1, oldestInLimit + k.windowMs - now);
+    // An entry at t counts while now - t < windowMs (an unanswered one, t = Infinity, always counts).
+    while (entries.length > 0 && now - (entries[0] as Slot).t >= k.windowMs) entries.shift();
+    let counted = 0;
+    for (const e of entries) if (now - e.t < k.windowMs) counted++;
+    if (counted < k.limit) return 0;
+    // The (counted - limit + 1)-th oldest must leave; answers come back roughly in order, so sort a copy.
+    const times = entries.map((e) => e.t).filter((t) => now - t < k.windowMs).sort((a, b) => a - b);
+    const frees = times[counted - k.limit] as number;
+    // Waiting on an unanswered request: its answer wakes the pacer; the window length is only a backstop.
+    if (!Number.isFinite(frees)) return k.windowMs;
+    return Math.max(1, frees + k.windowMs - now);
   }
 
-  private entries(key: string): number[] {
+  private entries(key: string): Slot[] {
     let e = this.log.get(key);
     if (!e) this.log.set(key, (e = []));
     return e;
@@ -86,7 +118,7 @@ export class InMemoryLimiterStore implements LimiterStore {
     const longest = Math.max(60_000, ...keys.map((k) => k.windowMs));
     for (const [key, entries] of this.log) {
       const last = entries[entries.length - 1];
-      if (last === undefined || now - last >= longest) this.log.delete(key);
+      if (last === undefined || now - last.t >= longest) this.log.delete(key);
     }
   }
 }
@@ -210,10 +242,11 @@ export class Pacer {
         i++;
         continue;
       }
-      const res = await this.store.tryAcquire(this.keysFor(w.receiverKey), now);
+      const keys = this.keysFor(w.receiverKey);
+      const res = await this.store.tryAcquire(keys, now);
       if (res.ok) {
         this.queue.splice(i, 1);
-        this.grant(w);
+        this.grant(w, keys, res.slot);
         continue;
       }
       if (next.ms === undefined || res.retryInMs < next.ms) next = { ms: res.retryInMs, ...(res.blockedKey ? { blockedKey: res.blockedKey } : {}) };
@@ -225,14 +258,19 @@ export class Pacer {
     return next;
   }
 
-  private grant(w: Waiter): void {
+  private grant(w: Waiter, keys: WindowKey[], slot: string | undefined): void {
     this.active++;
     let released = false;
     w.resolve(() => {
       if (released) return; // release() is idempotent
       released = true;
       this.active--;
-      this.wake();
+      // The answer is in: from now on the slot ages like any other (see LimiterStore).
+      if (slot !== undefined && this.store.settle) {
+        void Promise.resolve(this.store.settle(keys, slot, this.clock.now())).catch(() => undefined).then(() => this.wake());
+      } else {
+        this.wake();
+      }
     });
   }
 

@@ -62,11 +62,11 @@ export interface WriterOptions {
   now?: () => number;
 }
 
-interface Pending {
-  line: number;
-  index: number;
-  outcome: Promise<MessageOutcome>;
-}
+/** A message between read and reported: its outcome known already (`settled`) or still on the way. */
+type Pending = { line: number; index: number } & (
+  | { settled: MessageOutcome; outcome?: undefined }
+  | { settled?: undefined; outcome: Promise<MessageOutcome> }
+);
 
 export class MessageWriter {
   private readonly uuids = new UuidDeriver();
@@ -95,11 +95,15 @@ export class MessageWriter {
     const summary = emptySummary();
     const pending: Pending[] = [];
     const gaveUp = graceExpiry(signal, this.options.graceMs ?? DEFAULT_GRACE_MS);
-    const emit = async (task: Pending) => {
-      const outcome = await gaveUp.outcomeOf(task);
+    const onOutcome = this.options.onOutcome;
+    /** Counts and hands on one outcome; a promise only when onOutcome returned one (backpressure). */
+    const deliver = (outcome: MessageOutcome): void | Promise<void> => {
       if (outcome.status === 'failed' && outcome.error.code === 'INTERRUPTED') summary.interrupted = true;
       countOutcome(summary, outcome);
-      await this.options.onOutcome?.(outcome);
+      return onOutcome?.(outcome);
+    };
+    const emit = async (task: Pending) => {
+      await deliver(task.settled ?? (await gaveUp.outcomeOf(task)));
     };
 
     try {
@@ -109,6 +113,15 @@ export class MessageWriter {
           break;
         }
         for (const task of this.tasksFor(record)) {
+          if (task.settled && pending.length === 0) {
+            // Nothing ahead of it and nothing to wait for (dry-run, invalid, skipped, resumed): hand it on
+            // now. A promise and an await per message cost ~8% of a million-record dry run. A settled
+            // outcome is also what the grace period would give (it only replaces outcomes still unsettled).
+            // onOutcome is typed void | Promise; whatever it returns besides undefined is awaited, as before.
+            const wait: unknown = deliver(task.settled);
+            if (wait !== undefined) await wait;
+            continue;
+          }
           pending.push(task);
           // Head-of-line wait keeps input order and caps memory at `window` messages.
           while (pending.length >= this.window) await emit(pending.shift()!);
@@ -125,7 +138,7 @@ export class MessageWriter {
   /** One task per message of the record, created in input order (uuid derivation depends on it). */
   private tasksFor(record: InputRecord): Pending[] {
     const { line } = record;
-    const settled = (index: number, outcome: MessageOutcome): Pending => ({ line, index, outcome: Promise.resolve(outcome) });
+    const settled = (index: number, outcome: MessageOutcome): Pending => ({ line, index, settled: outcome });
     if (record.skipReason !== undefined) {
       return [settled(0, { line, index: 0, status: 'skipped', reason: record.skipReason })];
     }
@@ -249,6 +262,7 @@ function graceExpiry(signal: AbortSignal | undefined, graceMs: number): { outcom
   else signal?.addEventListener('abort', onAbort, { once: true });
   return {
     outcomeOf(task) {
+      if (task.settled) return Promise.resolve(task.settled);
       if (!signal) return task.outcome;
       if (expired) return Promise.race([task.outcome, Promise.resolve(unconfirmed(task))]);
       return new Promise<MessageOutcome>((resolve) => {
