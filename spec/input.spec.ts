@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readRecords, type InputRecord } from '../src/input.js';
+import { readRecordBatches, readRecords, type InputRecord } from '../src/input.js';
 
 async function collect(chunks: Array<string | Buffer>): Promise<InputRecord[]> {
   const out: InputRecord[] = [];
@@ -67,5 +67,24 @@ describe('readRecords', () => {
     expect(await collect([''])).toEqual([]);
     expect(await collect(['\n\n'])).toEqual([]);
     expect(await collect(['[\n]\n'])).toEqual([]);
+  });
+
+  it('gives the same records in small batches (readRecordBatches), never waiting for more input', async () => {
+    const lines = Array.from({ length: 100 }, (_, i) => (i === 40 ? '{bad' : i % 7 === 0 ? '' : JSON.stringify({ n: i, t: '你好' })));
+    const text = lines.join('\n') + '\n';
+    const pieces = [text.slice(0, 1000), text.slice(1000, 1001), text.slice(1001)];
+    const batches: InputRecord[][] = [];
+    for await (const b of readRecordBatches(pieces)) batches.push(b);
+    expect(batches.flat()).toEqual(await collect(pieces));
+    expect(Math.max(...batches.map((b) => b.length))).toBeLessThanOrEqual(32);
+    // What a piece completes is yielded before the next piece is read.
+    const seen: number[] = [];
+    async function* slow() {
+      yield '{"a":1}\n{"a":2}\n{"a"';
+      seen.push(-1);
+      yield ':3}\n';
+    }
+    for await (const b of readRecordBatches(slow())) seen.push(...b.map((r) => r.line));
+    expect(seen).toEqual([1, 2, -1, 3]);
   });
 });

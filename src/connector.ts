@@ -2,7 +2,9 @@
  * The connector lifecycle a platform calls: connection test, schema discovery, writing records (or a
  * dry-run of them). The CLI and the console are thin layers over this class.
  */
-import { LarkClient, type LarkClientOptions } from './lark/client.js';
+// Type-only: the client (and axios under it, ~25 MB of RSS) is imported when a run first needs it, so a
+// dry-run never loads it. See larkClient().
+import type { LarkClient, LarkClientOptions } from './lark/client.js';
 import { ConnectorError } from './lark/errors.js';
 import type { Clock } from './lark/clock.js';
 import type { RetryPolicy } from './lark/retry.js';
@@ -12,7 +14,7 @@ import { testItemTitle, type ConnectionTestItem } from './manifest.js';
 import { ReceiverResolver } from './message/receivers.js';
 import { CONTENT_TYPES, RECEIVE_TYPES } from './message/schema.js';
 import type { InputRecord } from './input.js';
-import { MessageWriter } from './target/writer.js';
+import { MessageWriter, type RecordSource } from './target/writer.js';
 import type { MessageOutcome, OutcomeError, RunSummary } from './target/outcome.js';
 
 export type TestStatus = 'ok' | 'warn' | 'fail';
@@ -91,8 +93,14 @@ export class LarkImConnector {
     this.baseUrl = baseUrlFor(config.connection.domain);
   }
 
-  /** The Lark client, created on first use so a dry-run never opens a connection. */
-  larkClient(): LarkClient {
+  /**
+   * The Lark client, created on first use so a dry-run never opens a connection, and imported then too:
+   * a dry-run never loads the HTTP stack (axios is about a quarter of a dry run's memory). Async for that.
+   */
+  async larkClient(): Promise<LarkClient> {
+    if (this.client) return this.client;
+    const { LarkClient } = await import('./lark/client.js');
+    // Two concurrent first calls both get here: the first to finish wins and the other's is never built.
     this.client ??= new LarkClient({
       appId: this.config.connection.appId,
       appSecret: this.config.connection.appSecret,
@@ -108,8 +116,7 @@ export class LarkImConnector {
     return this.client;
   }
 
-  private receiverResolver(): ReceiverResolver {
-    const client = this.larkClient();
+  private receiverResolver(client: LarkClient): ReceiverResolver {
     this.resolver ??= new ReceiverResolver({
       lookup: (mobiles) => client.batchGetIdByMobiles(mobiles),
       ...(this.deps.clock ? { clock: this.deps.clock } : {}),
@@ -119,7 +126,7 @@ export class LarkImConnector {
 
   /** Credentials, then the bot, then the scopes; each failing item says what to change. */
   async connectionTest(): Promise<TestItem[]> {
-    const client = this.larkClient();
+    const client = await this.larkClient();
     const items: TestItem[] = [];
     try {
       await client.getTenantToken();
@@ -199,13 +206,15 @@ export class LarkImConnector {
    * promise resolves with the counts once every message taken is settled.
    */
   async writeStream(
-    records: AsyncIterable<InputRecord> | Iterable<InputRecord>,
+    /** Records, or arrays of them in input order (readRecordBatches, cheaper per record). */
+    records: RecordSource,
     options: WriteStreamOptions = {},
   ): Promise<RunSummary> {
+    const client = options.dryRun ? undefined : await this.larkClient();
     const writer = new MessageWriter({
       baseUrl: this.baseUrl,
       dryRun: options.dryRun ?? false,
-      ...(options.dryRun ? {} : { client: this.larkClient(), resolver: this.receiverResolver() }),
+      ...(client ? { client, resolver: this.receiverResolver(client) } : {}),
       window: Math.max(64, this.config.node.maxInFlight * 8),
       ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
       ...(options.signal ? { signal: options.signal } : {}),

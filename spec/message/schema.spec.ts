@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   CONTENT_SIZE_LIMITS,
   CONTENT_TYPES,
+  messageBodySchema,
   parseMessageBody,
   parseRecord,
   type ContentType,
@@ -281,5 +282,28 @@ describe('parseRecord', () => {
     const out = parseRecord([1, body('text', { text: 'a' })]);
     expect(!out[0]!.ok && out[0]!.error.code).toBe('INPUT_INVALID');
     expect(out[1]!.ok).toBe(true);
+  });
+});
+
+describe('parseMessageBody: the common-shape path gives what the zod schema gives', () => {
+  it('for bodies in normal form and for ones zod normalises', () => {
+    const bodies: Array<Record<string, unknown>> = [
+      { receiveType: 'user', receiveId: 'ou_1', content: '{"text":"hi"}' },
+      { receiveType: 'user', receiveId: ' ou_1 ', contentType: null, content: '{"text":"hi"}', uuid: ' id-1 ', extra: 1 },
+      { receiveType: 'email', receiveId: 'a@b.co', contentType: 'text', content: '{"text":"hi"}', uuid: '   ' },
+      { receiveType: 'phone', receiveId: '+86 138 0000 0000', contentType: 'post', content: '{"zh_cn":{"title":"T","content":[[{"tag":"text","text":"x"}]]}}' },
+      { receiveType: 'USER', receiveId: 'ou_1', contentType: ' Text ', content: { text: 'obj' }, uuid: null },
+      { receiveType: 'chat', receiveId: 'oc_1', content: '{"text":""}' },
+      { receiveType: 'user', receiveId: 'ou_1', content: '{"text":"hi"}', uuid: 'x'.repeat(51) },
+    ];
+    for (const body of bodies) {
+      const got = parseMessageBody(body);
+      const zod = messageBodySchema.safeParse(body);
+      expect(got.ok).toBe(zod.success);
+      if (got.ok && zod.success) {
+        const { uuid, ...rest } = zod.data;
+        expect(got.message).toEqual({ ...rest, ...(uuid !== undefined ? { uuid } : {}) });
+      }
+    }
   });
 });

@@ -4,7 +4,9 @@
  * type), then a file full of mistakes to show that each fails alone with its reason.
  */
 import { fileURLToPath } from 'node:url';
-import { LarkEmulator, loadSeedFile, type DeliveredMessage } from '../emulator/index.js';
+// Type-only: the emulator is imported by the commands that run it, so that loading the CLI for another
+// command (a million-record `write --dry-run`) does not load it too.
+import type { LarkEmulator, DeliveredMessage } from '../emulator/index.js';
 import { LarkImConnector } from '../connector.js';
 import { parseConfig } from '../config.js';
 import { openInput, readRecords } from '../input.js';
@@ -17,6 +19,7 @@ const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/${name}`
 const out = (text: string) => process.stdout.write(text + '\n');
 
 export async function demoCommand(): Promise<number> {
+  const { LarkEmulator, loadSeedFile } = await import('../emulator/index.js');
   const seed = await loadSeedFile(fixture('emulator-seed.json'));
   const app = seed.apps[0]!;
   const emulator = await LarkEmulator.start({ seed });
@@ -79,6 +82,7 @@ export interface EmulatorFlags {
 
 /** Runs the emulator in the foreground, so `check` and `write` can be pointed at it by hand. */
 export async function emulatorCommand(flags: EmulatorFlags): Promise<number> {
+  const { LarkEmulator, loadSeedFile } = await import('../emulator/index.js');
   const seed = await loadSeedFile(flags.seed ?? fixture('emulator-seed.json'));
   const emulator = await LarkEmulator.start({ seed, port: Number(flags.port), ...(flags.limits ? {} : { limits: false }) });
   const app = seed.apps[0]!;

@@ -5,7 +5,7 @@
  * Exit codes: 0 every message delivered (dry-run: valid); 1 some failed; 2 could not start, nothing sent.
  */
 import { LarkImConnector } from '../connector.js';
-import { countLines, openInput, readRecords } from '../input.js';
+import { countLines, openInput, readRecordBatches } from '../input.js';
 import { ReportWriter } from '../target/report.js';
 import { RunState } from '../target/state.js';
 import type { MessageOutcome, RunSummary } from '../target/outcome.js';
@@ -38,7 +38,7 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
     const reportPath = flags.report ?? (dryRun && !flags.json ? '-' : undefined);
     const report = reportPath ? await ReportWriter.open(reportPath) : undefined;
     const state = flags.state && !dryRun ? await RunState.open(flags.state) : undefined;
-    if (!dryRun) await connector.larkClient().getTenantToken();
+    if (!dryRun) await (await connector.larkClient()).getTenantToken();
 
     const progress = new ProgressBar({ stream: process.stderr, ...(await progressTotal(flags.input)) });
     const failures = new FailurePrinter(reportPath === undefined);
@@ -53,7 +53,7 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
 
     let summary: RunSummary;
     try {
-      summary = await connector.writeStream(readRecords(input), {
+      summary = await connector.writeStream(readRecordBatches(input), {
         dryRun,
         signal: stop.signal,
         ...(state

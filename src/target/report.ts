@@ -11,17 +11,47 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { MessageOutcome } from './outcome.js';
+import { ValidOutcome } from './writer.js';
 
-/** Lines are handed to the stream in chunks of about this many characters. */
-const CHUNK_CHARS = 64 * 1024;
+/** Lines are encoded into chunks of this many bytes, and each full chunk is one write. */
+const CHUNK_BYTES = 64 * 1024;
+/**
+ * A report file's stream buffers up to this much before write() asks to wait. With the default (16 KB)
+ * every 64 KB chunk asked, and the run stopped until that chunk was on disk: compute and I/O never overlapped.
+ */
+const FILE_HIGH_WATER_MARK = 4 * CHUNK_BYTES;
+/** Written chunks kept for reuse (the stream holds at most about FILE_HIGH_WATER_MARK / CHUNK_BYTES + 1). */
+const SPARE_CHUNKS = 8;
+/** Upper bound of the UTF-8 bytes of one UTF-16 code unit. */
+const MAX_BYTES_PER_CHAR = 3;
 
 /** The report line of one outcome: position, status, and the one field that explains it. */
 export function reportLine(outcome: MessageOutcome): string {
+  // The writer's dry-run outcomes write their own line: the same bytes, about 25% cheaper.
+  if (outcome instanceof ValidOutcome) {
+    const line = outcome.reportLine();
+    if (line !== undefined) return line;
+  }
   return JSON.stringify(outcome) + '\n';
 }
 
 export class ReportWriter {
-  private buffer = '';
+  /**
+   * Lines are encoded straight into a Buffer, not joined into a string: a 64 KB string being built (or
+   * queued in the stream) survived young-generation GCs, and enough survivors make V8 double the young
+   * generation: 16 MB more RSS in a million-record run. A line string is garbage as soon as it is copied.
+   */
+  private chunk: Buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  private used = 0;
+  /**
+   * Chunks the file stream has written, for reuse: a fresh 64 KB Buffer per chunk left megabytes of
+   * written chunks waiting for the GC to free them. Only for a file the writer opened: a stream given to
+   * to() (a PassThrough, say) may call back before its reader has seen the bytes.
+   */
+  private readonly spare: Buffer[] = [];
+  private readonly release = (chunk: Buffer) => (): void => {
+    if (this.spare.length < SPARE_CHUNKS) this.spare.push(chunk);
+  };
   private flushScheduled = false;
 
   private constructor(
@@ -32,7 +62,7 @@ export class ReportWriter {
   /** '-' is standard output; anything else a file, created or truncated. Fails before the run starts. */
   static async open(path: string): Promise<ReportWriter> {
     if (path === '-') return new ReportWriter(process.stdout, false);
-    const stream: WriteStream = createWriteStream(path);
+    const stream: WriteStream = createWriteStream(path, { highWaterMark: FILE_HIGH_WATER_MARK });
     await new Promise<void>((resolve, reject) => {
       stream.once('open', () => resolve());
       stream.once('error', reject);
@@ -54,34 +84,43 @@ export class ReportWriter {
    * that resolves when it drains (await it: that is the backpressure that keeps memory flat).
    */
   add(outcome: MessageOutcome): Promise<void> | undefined {
-    this.buffer += reportLine(outcome);
-    if (this.buffer.length >= CHUNK_CHARS) return this.flush();
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(this.flushSoon);
+    const line = reportLine(outcome);
+    const room = line.length * MAX_BYTES_PER_CHAR;
+    let full = true;
+    if (this.used + room > CHUNK_BYTES) full = this.flush();
+    if (room > CHUNK_BYTES) {
+      full = this.out.write(Buffer.from(line, 'utf8')) && full;
+    } else {
+      this.used += this.chunk.write(line, this.used, 'utf8');
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(this.flushSoon);
+      }
     }
-    return undefined;
+    return full ? undefined : once(this.out, 'drain').then(() => undefined);
   }
 
+  /** A chunk that is not full goes out on the next turn of the event loop, so a slow run's lines show promptly. */
   private readonly flushSoon = (): void => {
     this.flushScheduled = false;
-    if (this.buffer === '') return;
-    // The return value is not awaited here: the next add() that fills a chunk (or close) waits for 'drain'.
-    this.out.write(this.buffer);
-    this.buffer = '';
+    // The result is not awaited here: the next add() that fills a chunk (or close) waits for 'drain'.
+    this.flush();
   };
 
-  private flush(): Promise<void> | undefined {
-    if (this.buffer === '') return undefined;
-    const chunk = this.buffer;
-    this.buffer = '';
-    if (this.out.write(chunk)) return undefined;
-    return once(this.out, 'drain').then(() => undefined);
+  /** Hands the chunk to the stream; false when the stream asks to wait for 'drain'. */
+  private flush(): boolean {
+    if (this.used === 0) return true;
+    const chunk = this.chunk;
+    const bytes = chunk.subarray(0, this.used);
+    // Another chunk: the stream holds this one until it is written, then gives it back.
+    this.chunk = this.spare.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES);
+    this.used = 0;
+    return this.ownsStream ? this.out.write(bytes, this.release(chunk)) : this.out.write(bytes);
   }
 
   /** Writes what is buffered; ends the stream when the writer opened it (a file), not standard output. */
   async close(): Promise<void> {
-    await this.flush();
+    if (!this.flush()) await once(this.out, 'drain');
     if (!this.ownsStream) return;
     await new Promise<void>((resolve, reject) => this.out.end((err?: Error | null) => (err ? reject(err) : resolve())));
   }
