@@ -14,7 +14,7 @@ export type {
 export { parseConfig, loadConfigFile, baseUrlFor, redactConfig, connectionConfigSchema, nodeConfigSchema } from './config.js';
 export type { ConnectionConfig, ConnectorConfig, NodeConfig } from './config.js';
 export { buildManifest } from './manifest.js';
-export { openInput, readRecords, type InputRecord } from './input.js';
+export { openInput, readRecords, readRecordBatches, type InputRecord } from './input.js';
 export { parseMessageBody, parseRecord, CONTENT_TYPES, RECEIVE_TYPES, type MessageBody } from './message/schema.js';
 export type { MessageOutcome, OutcomeError, RenderedRequest, RunSummary } from './target/outcome.js';
 export { RunState } from './target/state.js';
