@@ -129,6 +129,14 @@ describe('lark-im write', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ total: 16, valid: 16, failed: 0 });
   });
 
+  it('dry-run needs no config at all: it never talks to Lark', async () => {
+    const r = await runCli(['write', '--input', fixture('demo-messages.jsonl'), '--dry-run', '--report', join(dir, 'offline.jsonl'), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ total: 16, valid: 16 });
+    const first = JSON.parse((await readFile(join(dir, 'offline.jsonl'), 'utf8')).split('\n')[0]!);
+    expect(first.request.url).toMatch(/^https:\/\/open\.feishu\.cn\/open-apis\/im\/v1\/messages\?receive_id_type=open_id$/);
+  });
+
   it('exits 2 with one line and sends nothing on a wrong secret', async () => {
     const sends = emulator.stats().sendRequests;
     const r = await runCli(['write', '--config', badSecretConfig, '--input', fixture('demo-messages.jsonl')]);

@@ -19,9 +19,13 @@ export class CliExit extends Error {
   }
 }
 
-/** --config FILE, or the LARK_* environment variables alone when no file is given. */
-export async function loadConfig(path: string | undefined): Promise<ConnectorConfig> {
-  return path ? loadConfigFile(path, process.env) : parseConfig({}, process.env);
+/**
+ * --config FILE, or the LARK_* environment variables alone when no file is given. A dry-run never talks to
+ * Lark, so it needs no credentials: placeholders stand in for a missing App ID / App Secret.
+ */
+export async function loadConfig(path: string | undefined, options: { dryRun?: boolean } = {}): Promise<ConnectorConfig> {
+  const env = options.dryRun ? { LARK_APP_ID: 'cli_dry_run', LARK_APP_SECRET: 'dry-run', ...process.env } : process.env;
+  return path ? loadConfigFile(path, env) : parseConfig({}, env);
 }
 
 /** One line for the user: the stable code, then what to change. */

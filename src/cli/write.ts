@@ -27,7 +27,7 @@ const FAILURES_SHOWN = 20;
 
 export async function writeCommand(flags: WriteFlags): Promise<number> {
   const dryRun = Boolean(flags.dryRun);
-  const config = await loadConfig(flags.config);
+  const config = await loadConfig(flags.config, { dryRun });
   const connector = new LarkImConnector(config, {
     ...(flags.verbose ? { onEvent: (e: unknown) => process.stderr.write(`lark-im: ${JSON.stringify(e)}\n`) } : {}),
   });
