@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import type { LarkEmulator } from '../../src/emulator/index.js';
 import { buildManifest } from '../../src/manifest.js';
 import { ALICE, APP, BOB, startEmulator, text } from '../integration/helpers.js';
-import { runCli } from './cli-helpers.js';
+import { spawn } from 'node:child_process';
+import { CLI, runCli } from './cli-helpers.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/${name}`, import.meta.url));
 
@@ -135,6 +136,18 @@ describe('lark-im write', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ total: 16, valid: 16 });
     const first = JSON.parse((await readFile(join(dir, 'offline.jsonl'), 'utf8')).split('\n')[0]!);
     expect(first.request.url).toMatch(/^https:\/\/open\.feishu\.cn\/open-apis\/im\/v1\/messages\?receive_id_type=open_id$/);
+  });
+
+  it('says one line and exits 1 when the reader of its output goes away (EPIPE)', async () => {
+    const input = join(dir, 'many.jsonl');
+    await writeFile(input, Array.from({ length: 50_000 }, (_, i) => JSON.stringify(text('user', ALICE.openId, `m${i}`))).join('\n'));
+    const child = spawn(process.execPath, [CLI, 'write', '--input', input, '--dry-run'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(1);
+    expect(stderr.trim()).toBe('lark-im: EPIPE: the output was closed before the run finished (the reader of the pipe went away)');
   });
 
   it('exits 2 with one line and sends nothing on a wrong secret', async () => {

@@ -32,6 +32,7 @@ export async function loadConfig(path: string | undefined, options: { dryRun?: b
 export function describeError(err: unknown): string {
   if (err instanceof CliExit) return err.message;
   if (err instanceof ConnectorError) return `${err.code}: ${err.message}`;
+  if (isEpipe(err)) return 'EPIPE: the output was closed before the run finished (the reader of the pipe went away)';
   if (isNodeFsError(err)) return `${err.code}: cannot open ${err.path ?? 'file'}: ${fsReason(err)}`;
   return err instanceof Error ? err.message : String(err);
 }
@@ -39,6 +40,10 @@ export function describeError(err: unknown): string {
 /** "ENOENT: no such file or directory, open 'x'" -> "no such file or directory". */
 function fsReason(err: NodeJS.ErrnoException): string {
   return err.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
+}
+
+function isEpipe(err: unknown): boolean {
+  return err instanceof Error && (err as NodeJS.ErrnoException).code === 'EPIPE';
 }
 
 function isNodeFsError(err: unknown): err is NodeJS.ErrnoException {
@@ -51,6 +56,7 @@ export async function runCommand(body: () => Promise<number>): Promise<void> {
     process.exitCode = await body();
   } catch (err) {
     process.stderr.write(`lark-im: ${describeError(err)}\n`);
-    process.exitCode = err instanceof CliExit ? err.exitCode : EXIT_CANNOT_START;
+    // A closed output pipe comes mid-run, after messages may have been sent: not "could not start".
+    process.exitCode = err instanceof CliExit ? err.exitCode : isEpipe(err) ? EXIT_FAILED : EXIT_CANNOT_START;
   }
 }
