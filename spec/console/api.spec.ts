@@ -208,3 +208,24 @@ describe('console API (with the emulator)', () => {
     }
   });
 });
+
+describe('console API (no credentials yet)', () => {
+  let con: ConsoleHandle;
+  beforeAll(async () => {
+    con = await startConsole({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await con?.close();
+  });
+
+  it('dry-runs without an App ID or App Secret (it never talks to Lark), but will not test or send', async () => {
+    const dry = await request(con.url + 'api/dry-run', { json: { text: mixedRecords() } });
+    expect(dry.status).toBe(200);
+    expect(dry.json.outcomes.some((o: { status: string }) => o.status === 'valid')).toBe(true);
+    const valid = dry.json.outcomes.find((o: { status: string }) => o.status === 'valid');
+    expect(valid.request.url).toMatch(/^https:\/\/open\.feishu\.cn\/open-apis\/im\/v1\/messages\?receive_id_type=/);
+    const test = await request(con.url + 'api/test', { json: {} });
+    expect(test.status).toBeGreaterThanOrEqual(400);
+    expect(test.text).toMatch(/appId|App ID/);
+  });
+});

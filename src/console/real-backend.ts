@@ -22,10 +22,12 @@ export function createRealBackend(): ConsoleBackend {
         return buildManifest() as Manifest;
       }
     },
-    createConnector(raw: RawConfig): ConnectorLike {
+    createConnector(raw: RawConfig, options: { dryRun?: boolean } = {}): ConnectorLike {
       // No env fallbacks: the form is the whole truth, and a stray LARK_APP_SECRET must not fill a gap.
-      const config = parseConfig(raw, {});
-      return new LarkImConnector(config);
+      // A dry-run never talks to Lark: placeholders stand in for credentials not filled in yet.
+      if (!options.dryRun) return new LarkImConnector(parseConfig(raw, {}));
+      const connection = Object.fromEntries(Object.entries(raw.connection).filter(([, v]) => v !== '' && v !== undefined && v !== null));
+      return new LarkImConnector(parseConfig({ ...raw, connection }, { LARK_APP_ID: 'cli_dry_run', LARK_APP_SECRET: 'dry-run' }));
     },
     adviceFor(larkCode: number, httpStatus?: number): string | undefined {
       return classifyLarkCode(larkCode, httpStatus).advice;

@@ -237,8 +237,10 @@ class ConsoleApp {
       case 'POST /api/dry-run': {
         const records = await parseRecordsText(requireText(await body()));
         const outcomes: MessageOutcome[] = [];
-        const summary = await this.withConnector((c) =>
-          c.writeStream(records, { dryRun: true, onOutcome: (o) => outcomes.push(this.withAdvice(o)) }));
+        const summary = await this.withConnector(
+          (c) => c.writeStream(records, { dryRun: true, onOutcome: (o) => outcomes.push(this.withAdvice(o)) }),
+          { dryRun: true },
+        );
         return this.reply(res, 200, { records: records.length, outcomes, summary });
       }
       case 'POST /api/send': {
@@ -267,10 +269,10 @@ class ConsoleApp {
   }
 
   /** Builds a connector from the current config for one operation, mapping config errors to 400. */
-  private async withConnector<T>(fn: (c: ConnectorLike) => Promise<T>): Promise<T> {
+  private async withConnector<T>(fn: (c: ConnectorLike) => Promise<T>, options: { dryRun?: boolean } = {}): Promise<T> {
     let connector: ConnectorLike;
     try {
-      connector = this.o.backend.createConnector(this.config.full());
+      connector = this.o.backend.createConnector(this.config.full(), options);
     } catch (err) {
       throw configError(err, this);
     }

@@ -34,7 +34,7 @@ export interface EmulatorHandle {
 export interface ConsoleBackend {
   manifest(): Promise<Manifest>;
   /** Validates the raw values; throws an error with a safe message (never the secret). */
-  createConnector(raw: RawConfig): ConnectorLike;
+  createConnector(raw: RawConfig, options?: { dryRun?: boolean }): ConnectorLike;
   /** Optional: advice for a Lark error code (shown next to failed sends). */
   adviceFor?(larkCode: number, httpStatus?: number): string | undefined;
   startEmulator?(): Promise<EmulatorHandle>;
