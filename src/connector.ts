@@ -12,6 +12,7 @@ import type { PacingOptions } from './lark/pacer.js';
 import { baseUrlFor, type ConnectorConfig } from './config.js';
 import { testItemTitle, type ConnectionTestItem } from './manifest.js';
 import { ReceiverResolver } from './message/receivers.js';
+import { UuidDeriver } from './message/uuid.js';
 import { CONTENT_TYPES, RECEIVE_TYPES } from './message/schema.js';
 import type { InputRecord } from './input.js';
 import { MessageWriter, type RecordSource } from './target/writer.js';
@@ -79,12 +80,16 @@ export interface WriteStreamOptions {
   deliveredBefore?: (line: number, index: number, uuid: string) => string | undefined;
   /** Called the moment a send is confirmed (before the ordered onOutcome). */
   onDelivered?: (outcome: MessageOutcome & { status: 'delivered' }) => void;
+  /** Uuid derivation shared with earlier calls of the same run (see writeRecord); default: a fresh one. */
+  uuids?: UuidDeriver;
 }
 
 export class LarkImConnector {
   readonly baseUrl: string;
   private client: LarkClient | undefined;
   private resolver: ReceiverResolver | undefined;
+  /** Occurrence counts of the messages sent through writeRecord so far (one run per connector instance). */
+  private runUuids: UuidDeriver | undefined;
 
   constructor(
     readonly config: ConnectorConfig,
@@ -221,16 +226,24 @@ export class LarkImConnector {
       ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
       ...(options.deliveredBefore ? { deliveredBefore: options.deliveredBefore } : {}),
       ...(options.onDelivered ? { onDelivered: options.onDelivered } : {}),
+      ...(options.uuids ? { uuids: options.uuids } : {}),
       ...(this.deps.clock ? { now: () => this.deps.clock!.now() } : {}),
     });
     return writer.run(records);
   }
 
-  /** TapData-style batch write: inserts are sent, updates per the node option, deletes skipped and counted. */
+  /**
+   * TapData-style batch write: inserts are sent, updates per the node option, deletes skipped and counted.
+   * The batches of one connector instance are one run: identical messages in different batches still get
+   * different uuids (else Lark would de-duplicate the later one and it would never arrive).
+   */
   async writeRecord(events: WriteEvent[], options: { dryRun?: boolean } = {}): Promise<WriteResult> {
     const records = events.map((event, i) => this.recordForEvent(event, i + 1));
     const outcomes: MessageOutcome[] = [];
-    await this.writeStream(records, { dryRun: options.dryRun ?? false, onOutcome: (o) => void outcomes.push(o) });
+    const dryRun = options.dryRun ?? false;
+    // A dry-run must not advance the real run's counts.
+    const uuids = dryRun ? undefined : (this.runUuids ??= new UuidDeriver());
+    await this.writeStream(records, { dryRun, onOutcome: (o) => void outcomes.push(o), ...(uuids ? { uuids } : {}) });
     return summarizeEvents(events, outcomes);
   }
 

@@ -234,6 +234,20 @@ describe('pacing against the emulator with Lark\'s real limits', () => {
 });
 
 describe('writeRecord (TapData events)', () => {
+  it('treats successive batches as one run: an identical message in a later batch still arrives', async () => {
+    const connector = connectorFor(emulator);
+    const same = text('user', ALICE.openId, 'the same text');
+    const first = await connector.writeRecord([{ op: 'i', after: same }]);
+    const second = await connector.writeRecord([{ op: 'i', after: same }]);
+    const dry = await connector.writeRecord([{ op: 'i', after: same }], { dryRun: true });
+    const third = await connector.writeRecord([{ op: 'i', after: same }]);
+    connector.close();
+    expect([first, second, third].map((r) => r.insertedCount)).toEqual([1, 1, 1]);
+    expect(dry.outcomes[0]?.status).toBe('valid');
+    expect(emulator.messages()).toHaveLength(3);
+    expect(new Set(emulator.messages().map((m) => m.uuid)).size).toBe(3);
+  });
+
   it('sends inserts, skips updates by default and deletes always, and counts each', async () => {
     const connector = connectorFor(emulator);
     const result = await connector.writeRecord([

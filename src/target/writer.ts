@@ -58,6 +58,11 @@ export interface WriterOptions {
   onDelivered?: (outcome: MessageOutcome & { status: 'delivered' }) => void;
   /** Resumed runs: the message id when an earlier run already delivered this message (it is not sent again). */
   deliveredBefore?: (line: number, index: number, uuid: string) => string | undefined;
+  /**
+   * Derives the uuids; its occurrence counts make identical messages distinct. Pass one deriver to several
+   * writers when they are parts of one run (a pipeline's successive batches). Default: a new one per writer.
+   */
+  uuids?: UuidDeriver;
   /** Clock for durationMs. */
   now?: () => number;
 }
@@ -74,7 +79,7 @@ type Pending = { line: number; index: number } & (
 );
 
 export class MessageWriter {
-  private readonly uuids = new UuidDeriver();
+  private readonly uuids: UuidDeriver;
   private readonly window: number;
   private appLevelError: ConnectorError | undefined;
 
@@ -84,6 +89,7 @@ export class MessageWriter {
   constructor(private readonly options: WriterOptions) {
     if (!options.dryRun && !options.client) throw new Error('MessageWriter needs a client unless dryRun');
     this.window = Math.max(1, options.window ?? 256);
+    this.uuids = options.uuids ?? new UuidDeriver();
     if (options.signal) {
       const own = new AbortController();
       setMaxListeners(0, own.signal);
