@@ -2,6 +2,7 @@
  * Connector configuration: one zod schema per form (connection, node) is the single source for the
  * types, the runtime validation and the manifest form (src/manifest.ts reads the schemas + FIELD_META).
  */
+import { isRecord } from './is-record.js';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ConnectorError } from './lark/errors.js';
@@ -134,9 +135,6 @@ export const NODE_FIELD_META: { [K in keyof NodeConfig]-?: FieldMeta } = {
 // ---------------------------------------------------------------------------------------------
 // parsing
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function configError(message: string, field?: string): ConnectorError {
   return new ConnectorError({ code: 'CONFIG_INVALID', retryable: false, message, ...(field ? { field } : {}) });
@@ -172,12 +170,12 @@ function issuesToMessage(section: string, issues: readonly z.core.$ZodIssue[]): 
  */
 export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): ConnectorConfig {
   const value = raw ?? {};
-  if (!isPlainObject(value)) {
+  if (!isRecord(value)) {
     throw configError(`invalid connector config: expected an object {connection: {...}, node: {...}} or a flat object, got ${Array.isArray(value) ? 'an array' : typeof value}`);
   }
-  const nested = isPlainObject(value.connection) || isPlainObject(value.node);
-  const connSrc = nested ? (isPlainObject(value.connection) ? value.connection : {}) : value;
-  const nodeSrc = nested ? (isPlainObject(value.node) ? value.node : {}) : value;
+  const nested = isRecord(value.connection) || isRecord(value.node);
+  const connSrc = nested ? (isRecord(value.connection) ? value.connection : {}) : value;
+  const nodeSrc = nested ? (isRecord(value.node) ? value.node : {}) : value;
 
   const conn = connectionConfigSchema.safeParse(pick(connSrc, CONNECTION_FIELD_META, env));
   const node = nodeConfigSchema.safeParse(pick(nodeSrc, NODE_FIELD_META, env));

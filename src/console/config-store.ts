@@ -1,3 +1,4 @@
+import { isRecord } from '../is-record.js';
 import type { Manifest, RawConfig } from './types.js';
 
 type Section = 'connection' | 'node';
@@ -33,10 +34,10 @@ export class ConfigStore {
   }
 
   update(patch: unknown): void {
-    if (!isObject(patch)) return;
+    if (!isRecord(patch)) return;
     for (const section of ['connection', 'node'] as const) {
       const values = patch[section];
-      if (!isObject(values)) continue;
+      if (!isRecord(values)) continue;
       const target = this.raw[section];
       for (const [k, v] of Object.entries(values)) {
         if (this.secrets[section].has(k) && (v === undefined || v === null || v === '')) continue;
@@ -91,12 +92,12 @@ export class ConfigStore {
  * whose keys are split by the manifest (a key the manifest puts in node goes to node, the rest to connection).
  */
 export function splitConfig(value: unknown, manifest: Manifest): RawConfig {
-  if (!isObject(value)) throw new Error('a config file must hold a JSON object');
+  if (!isRecord(value)) throw new Error('a config file must hold a JSON object');
   let out: RawConfig;
-  if (isObject(value.connection) || isObject(value.node)) {
+  if (isRecord(value.connection) || isRecord(value.node)) {
     out = {
-      connection: isObject(value.connection) ? { ...value.connection } : {},
-      node: isObject(value.node) ? { ...value.node } : {},
+      connection: isRecord(value.connection) ? { ...value.connection } : {},
+      node: isRecord(value.node) ? { ...value.node } : {},
     };
   } else {
     const nodeKeys = new Set(Object.keys(manifest.configOptions?.node?.properties ?? {}));
@@ -126,8 +127,4 @@ function canonicalKeys(values: Record<string, unknown>, manifest: Manifest, sect
 export function fieldKey(manifest: Manifest, section: Section, candidates: string[]): string {
   const props = manifest.configOptions?.[section]?.properties ?? {};
   return candidates.find((c) => c in props) ?? candidates[0]!;
-}
-
-export function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -3,7 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigStore, fieldKey, isObject, splitConfig } from './config-store.js';
+import { ConfigStore, fieldKey, splitConfig } from './config-store.js';
+import { isRecord } from '../is-record.js';
 import { HttpError, readJsonBody, sendError, setSecurityHeaders, MAX_BODY_BYTES } from './http-util.js';
 import { parseRecordsText } from './records.js';
 import { RunStore, type Run, type RunEvent } from './runs.js';
@@ -199,7 +200,7 @@ class ConsoleApp {
     const route = `${method} ${url.pathname}`;
     const body = async (): Promise<Record<string, unknown>> => {
       const v = await readJsonBody(req, this.o.maxBodyBytes);
-      if (!isObject(v)) throw new HttpError(400, 'BAD_REQUEST', 'request body must be a JSON object');
+      if (!isRecord(v)) throw new HttpError(400, 'BAD_REQUEST', 'request body must be a JSON object');
       return v;
     };
     switch (route) {

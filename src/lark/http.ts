@@ -2,6 +2,7 @@
  * The wire: one axios instance per client with keep-alive agents and a timeout.
  * Every outcome other than `code: 0` becomes a clean LarkError (no axios object, no request body inside).
  */
+import { isRecord } from '../is-record.js';
 import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
@@ -166,6 +167,5 @@ function plainHeaders(h: unknown): Record<string, unknown> {
   return out;
 }
 
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+
+export { isRecord };

@@ -36,7 +36,8 @@ export const DEFAULT_RECEIVER_TTL_MS = 10 * 60_000;
 export const DEFAULT_RECEIVER_MISS_TTL_MS = 60_000;
 export const LOOKUP_BATCH_SIZE = 50;
 
-const PHONE_SHAPE = /^\+?\d{5,20}$/;
+/** A mobile number once separators are removed: optional "+" and 5..20 digits. */
+export const PHONE_SHAPE = /^\+?\d{5,20}$/;
 
 /**
  * Strips spaces, dashes, dots and parentheses. Chinese mainland numbers given as "+86…", "0086…" or

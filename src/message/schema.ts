@@ -4,6 +4,8 @@
  * One zod schema (messageBodySchema) checks the body, the content shape per contentType and the size
  * limits, so the pipeline gets one clear, one-line error per bad record BEFORE anything is sent.
  */
+import { isRecord } from '../is-record.js';
+import { PHONE_SHAPE } from './receivers.js';
 import { z } from 'zod';
 import { ValidationError } from '../lark/errors.js';
 
@@ -75,9 +77,6 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** "is required" vs "must be a string" for a required, non-empty string field. */
 function requiredString(what: string): z.ZodString {
@@ -133,7 +132,7 @@ const checkPost: ContentCheck = (obj) => {
   // Lark accepts both {"zh_cn": {...}} and {"post": {"zh_cn": {...}}}.
   let root = obj;
   let prefix: Path = [];
-  if (isPlainObject(obj.post)) {
+  if (isRecord(obj.post)) {
     root = obj.post;
     prefix = ['post'];
   } else if ('post' in obj) {
@@ -151,7 +150,7 @@ const checkPost: ContentCheck = (obj) => {
   for (const loc of locales) {
     const p: Path = [...prefix, loc];
     const body = root[loc];
-    if (!isPlainObject(body)) {
+    if (!isRecord(body)) {
       issues.push({ path: p, message: `must be an object {"title":"...","content":[[...]]}, got ${kindOf(body)}` });
       continue;
     }
@@ -173,7 +172,7 @@ const checkPost: ContentCheck = (obj) => {
       }
       para.forEach((el, j) => {
         const ep: Path = [...p, 'content', i, j];
-        if (!isPlainObject(el)) {
+        if (!isRecord(el)) {
           issues.push({ path: ep, message: `must be an element object like {"tag":"text","text":"hi"}, got ${kindOf(el)}` });
         } else if (typeof el.tag !== 'string' || el.tag === '') {
           issues.push({ path: [...ep, 'tag'], message: 'is required: a string such as text, a, at, img, media, emotion, code_block, hr, md' });
@@ -191,7 +190,7 @@ const checkInteractive: ContentCheck = (obj) => {
     const example = type === 'template'
       ? '{"type":"template","data":{"template_id":"AAq...","template_variable":{}}}'
       : '{"type":"card","data":{"card_id":"7355..."}}';
-    if (!isPlainObject(obj.data)) {
+    if (!isRecord(obj.data)) {
       return [{ path: ['data'], message: `is required for a ${type} card: an object, e.g. ${example}` }];
     }
     const id = obj.data[idKey];
@@ -205,7 +204,7 @@ const checkInteractive: ContentCheck = (obj) => {
     if (type !== undefined) {
       return [{ path: ['type'], message: `${show(type)} is not allowed; use "template" or "card", or send the card JSON itself` }];
     }
-    const hint = isPlainObject(obj.card) ? ' (send the card JSON itself, not wrapped in {"card": ...})' : '';
+    const hint = isRecord(obj.card) ? ' (send the card JSON itself, not wrapped in {"card": ...})' : '';
     return [{
       path: [],
       message: `is not a card${hint}: expected a card JSON with one of ${list(CARD_KEYS)}, or {"type":"template","data":{"template_id":"..."}}, or {"type":"card","data":{"card_id":"..."}}`,
@@ -216,7 +215,7 @@ const checkInteractive: ContentCheck = (obj) => {
     issues.push({ path: ['elements'], message: `must be an array of card elements, got ${kindOf(obj.elements)}` });
   }
   for (const k of ['i18n_elements', 'header', 'i18n_header', 'body'] as const) {
-    if (obj[k] !== undefined && !isPlainObject(obj[k])) {
+    if (obj[k] !== undefined && !isRecord(obj[k])) {
       issues.push({ path: [k], message: `must be an object, got ${kindOf(obj[k])}` });
     }
   }
@@ -248,7 +247,7 @@ export function checkContent(contentType: ContentType, content: string): Array<I
     const detail = e instanceof Error ? e.message.replace(/\s+/g, ' ').slice(0, 100) : '';
     return [{ path: [], message: `is not valid JSON (${detail}); give a JSON object string such as {"text":"hello"}, or an object` }];
   }
-  if (!isPlainObject(parsed)) {
+  if (!isRecord(parsed)) {
     return [{ path: [], message: `must be a JSON object, got ${kindOf(parsed)}; e.g. {"text":"hello"} for text` }];
   }
   // The common case without a zod run: what textContent accepts, exactly (a non-empty string `text`).
@@ -310,7 +309,7 @@ const contentTypeSchema = z.preprocess(
 );
 
 const contentSchema = z.preprocess(
-  (v) => (isPlainObject(v) ? JSON.stringify(v) : v),
+  (v) => (isRecord(v) ? JSON.stringify(v) : v),
   z
     .string({
       error: (iss) =>
@@ -334,8 +333,6 @@ const uuidSchema = z.preprocess(
 
 // Basic shape only: Lark is the judge of whether the address exists.
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-// After removing separators: optional "+" and 5..20 digits.
-const PHONE_SHAPE = /^\+?\d{5,20}$/;
 
 const TOO_LARGE = 'CONTENT_TOO_LARGE';
 
@@ -432,7 +429,7 @@ function parseCommonBody(value: Record<string, unknown>): MessageBody | undefine
 /** Never throws. value = one parsed JSON value (should be an object). */
 export function parseMessageBody(value: unknown): ParseResult {
   try {
-    if (!isPlainObject(value)) {
+    if (!isRecord(value)) {
       return {
         ok: false,
         error: inputInvalid(`record: expected a message object {receiveType, receiveId, contentType, content}, got ${kindOf(value)}`),
@@ -468,7 +465,7 @@ export function parseRecord(value: unknown): ParseResult[] {
     if (value.length === 0) return [{ ok: false, error: inputInvalid('record: empty array: no message') }];
     return value.map((v) => parseMessageBody(v));
   }
-  if (!isPlainObject(value)) {
+  if (!isRecord(value)) {
     return [{
       ok: false,
       error: inputInvalid(`record: expected a message object or an array of them, got ${kindOf(value)}`),
