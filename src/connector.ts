@@ -278,7 +278,11 @@ function summarizeEvents(events: WriteEvent[], outcomes: MessageOutcome[]): Writ
     outcomes,
   };
   const byEvent = new Map<number, MessageOutcome[]>();
-  for (const o of outcomes) byEvent.set(o.line - 1, [...(byEvent.get(o.line - 1) ?? []), o]);
+  for (const o of outcomes) {
+    const own = byEvent.get(o.line - 1);
+    if (own) own.push(o);
+    else byEvent.set(o.line - 1, [o]);
+  }
   events.forEach((event, i) => {
     const own = byEvent.get(i) ?? [];
     const errors = own.flatMap((o) => (o.status === 'failed' ? [o.error] : []));

@@ -91,7 +91,7 @@ export class RunState {
     return entry[3];
   }
 
-  record(outcome: MessageOutcome): void {
+  private record(outcome: MessageOutcome): void {
     if (outcome.status !== 'delivered') return;
     const k = key(outcome.line, outcome.index);
     if (this.delivered.has(k)) return;
