@@ -7,6 +7,7 @@ import { writeCommand } from './write.js';
 import { demoCommand, emulatorCommand } from './demo.js';
 import { EXIT_CANNOT_START, describeError, runCommand } from './shared.js';
 import { registerConsoleCommand } from '../console/command.js';
+import { registerAirbyteCommand } from '../engines/airbyte/command.js';
 
 const program = new Command('lark-im')
   .description('Deliver pipeline records as Lark (Feishu) IM messages')
@@ -54,6 +55,7 @@ program
   .action((flags) => runCommand(() => emulatorCommand(flags)));
 
 registerConsoleCommand(program);
+registerAirbyteCommand(program);
 
 try {
   await program.parseAsync(process.argv);

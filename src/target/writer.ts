@@ -284,7 +284,7 @@ export class ValidOutcome {
   }
 }
 
-function isAppLevel(err: unknown): err is ConnectorError {
+export function isAppLevel(err: unknown): err is ConnectorError {
   if (!(err instanceof ConnectorError)) return false;
   return APP_LEVEL_CODES.has(err.code) || (err.larkCode !== undefined && APP_LEVEL_LARK_CODES.has(err.larkCode));
 }

@@ -1,0 +1,28 @@
+/**
+ * `airbyte discover`: the streams a sync can read (the source side), plus, under `destination_record_schema`
+ * (an extra field the protocol allows), the record shape `airbyte write` accepts. The destination's shape is
+ * not listed as a stream: Airbyte would offer it for reading, and nothing can be read from it.
+ */
+import type { LarkImConnector, TableSchema } from '../../connector.js';
+import type { AirbyteStream } from './protocol.js';
+import { sourceStreams } from './read.js';
+
+export function discoverCatalog(connector: LarkImConnector): { streams: AirbyteStream[]; destination_record_schema: Record<string, unknown> } {
+  const [messages] = connector.discoverSchema();
+  return { streams: sourceStreams(connector), destination_record_schema: messages ? tableJsonSchema(messages) : {} };
+}
+
+/** A discovered table as a JSON Schema object (draft-07). */
+export function tableJsonSchema(table: TableSchema): Record<string, unknown> {
+  const properties: Record<string, Record<string, unknown>> = {};
+  for (const f of table.fields) {
+    properties[f.name] = { type: f.type, description: f.description, ...(f.enum ? { enum: [...f.enum] } : {}) };
+  }
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    type: 'object',
+    description: table.description,
+    required: table.fields.filter((f) => f.required).map((f) => f.name),
+    properties,
+  };
+}

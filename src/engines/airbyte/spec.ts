@@ -1,0 +1,72 @@
+/**
+ * The SPEC an Airbyte `spec` prints: the connection and node options as one JSON Schema (draft-07), derived
+ * from the same zod schemas and field metadata as connector.json, so the two cannot drift. The config Airbyte
+ * later passes has the same {connection, node} shape parseConfig reads.
+ */
+import { z } from 'zod';
+import { CONNECTION_FIELD_META, NODE_FIELD_META, connectionConfigSchema, nodeConfigSchema, type FieldMeta } from '../../config.js';
+import { MESSAGES } from '../../manifest.js';
+import { isRecord } from '../../is-record.js';
+import type { AirbyteMessage } from './protocol.js';
+
+type JsonSchema = Record<string, unknown> & { properties?: Record<string, Record<string, unknown>>; required?: string[] };
+
+const TEXT = MESSAGES.en_US as Record<string, string>;
+
+/** One form (connection or node) as a JSON Schema object, its fields titled and ordered as in the TapData form. */
+function section(schema: z.ZodType, meta: Record<string, FieldMeta>, title: string, order: number): JsonSchema {
+  const json = z.toJSONSchema(schema, { io: 'input', target: 'draft-7', unrepresentable: 'any' }) as JsonSchema;
+  delete json['$schema'];
+  for (const [name, prop] of Object.entries(json.properties ?? {})) {
+    const m = meta[name];
+    if (!m) continue;
+    const fieldTitle = TEXT[m.i18nKey];
+    const tooltip = TEXT[`${m.i18nKey}_tooltip`];
+    if (fieldTitle) prop['title'] = fieldTitle;
+    if (tooltip) prop['description'] = tooltip;
+    prop['order'] = m.index;
+    if (m.secret) prop['airbyte_secret'] = true;
+    if (m.formDefault !== undefined && prop['default'] === undefined) prop['examples'] = [m.formDefault];
+    simplifyStringChoice(prop);
+  }
+  return { title, order, ...json };
+}
+
+/**
+ * `feishu | lark | any URL` comes out of zod as anyOf [enum, string]; Airbyte's form renders anyOf as a
+ * choice of sub-forms, so it becomes one string field with the named hosts as examples.
+ */
+function simplifyStringChoice(prop: Record<string, unknown>): void {
+  const anyOf = prop['anyOf'];
+  if (!Array.isArray(anyOf) || !anyOf.every((s) => isRecord(s) && s['type'] === 'string')) return;
+  const named = anyOf.flatMap((s: Record<string, unknown>) => (Array.isArray(s['enum']) ? (s['enum'] as unknown[]) : []));
+  delete prop['anyOf'];
+  prop['type'] = 'string';
+  if (named.length > 0) prop['examples'] = named;
+}
+
+export function connectionSpecification(): Record<string, unknown> {
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    title: 'Lark IM',
+    type: 'object',
+    required: ['connection'],
+    additionalProperties: false,
+    properties: {
+      connection: section(connectionConfigSchema, CONNECTION_FIELD_META, 'Connection', 0),
+      node: section(nodeConfigSchema, NODE_FIELD_META, 'Options', 1),
+    },
+  };
+}
+
+export function specMessage(): AirbyteMessage {
+  return {
+    type: 'SPEC',
+    spec: {
+      connectionSpecification: connectionSpecification(),
+      supportsIncremental: true,
+      supported_destination_sync_modes: ['append'],
+      protocol_version: '0.2.0',
+    },
+  };
+}
