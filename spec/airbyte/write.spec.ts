@@ -1,0 +1,180 @@
+/**
+ * `lark-im airbyte write` played by a stand-in platform: RECORD and STATE lines on stdin, the emulator (with
+ * faults) as Lark. Every stdout line must parse as a protocol message; each echoed STATE is checked against
+ * the emulator's store the moment it arrives.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { LarkEmulator } from '../../src/emulator/index.js';
+import { defaultSeed } from '../../src/emulator/index.js';
+import type { AirbyteMessage } from '../../src/engines/airbyte/protocol.js';
+import { ALICE, APP, BOB, CHAT_WITH_BOT, startEmulator, text } from '../integration/helpers.js';
+import { FAST_PACING, Workdir, destinationCatalog, recordLine, spawnAirbyte, stateLine, type AirbyteProcess } from './platform.js';
+
+const STREAM = 'alerts';
+const RECEIVERS: Array<[string, string]> = [
+  ['user', ALICE.openId],
+  ['email', BOB.email!],
+  ['chat', CHAT_WITH_BOT.chatId],
+];
+
+let emulator: LarkEmulator | undefined;
+let work: Workdir | undefined;
+afterEach(async () => {
+  await emulator?.stop();
+  await work?.remove();
+  emulator = undefined;
+  work = undefined;
+});
+
+/** One input line: a record (its text, unique unless `twin`), or a STATE closing the records since the last one. */
+type Line = { record: string; data: Record<string, unknown> } | { state: number };
+
+function plan(records: number, every: number, opts: { twinsEvery?: number } = {}): Line[] {
+  const lines: Line[] = [];
+  for (let i = 0; i < records; i++) {
+    const twin = opts.twinsEvery !== undefined && i % opts.twinsEvery === 0;
+    const label = twin ? 'twin' : `r${i}`;
+    const [type, id] = RECEIVERS[i % RECEIVERS.length]!;
+    // Twins go to one receiver with one text: identical messages, each must still arrive once.
+    lines.push({ record: label, data: twin ? text('user', ALICE.openId, 'twin') : text(type, id, label) });
+    if ((i + 1) % every === 0) lines.push({ state: i + 1 });
+  }
+  return lines;
+}
+
+function toStdin(lines: Line[]): string {
+  return lines.map((l) => ('state' in l ? stateLine(STREAM, l.state) : recordLine(STREAM, l.data))).join('\n') + '\n';
+}
+
+async function setup(opts: { dedupWindowSeconds?: number; seed?: ReturnType<typeof defaultSeed> } = {}) {
+  emulator = await startEmulator({ limits: false, ...(opts.seed ? { seed: opts.seed } : {}), ...(opts.dedupWindowSeconds !== undefined ? { dedupWindowSeconds: opts.dedupWindowSeconds } : {}) });
+  work = await Workdir.create();
+  const config = await work.json('config.json', { connection: { appId: APP.appId, appSecret: APP.appSecret, domain: emulator.baseUrl, timeoutMs: 2000 } });
+  const catalog = await work.json('catalog.json', destinationCatalog([STREAM]));
+  return ['write', '--config', config, '--catalog', catalog];
+}
+
+const deliveredTexts = (emu: LarkEmulator) => emu.messages().map((m) => JSON.parse(m.content).text as string);
+
+function statesOf(p: AirbyteProcess) {
+  return p.ofType('STATE').map((m) => ({
+    cursor: (m.state.stream?.stream_state as { cursor: number }).cursor,
+    recordCount: m.state.destinationStats?.recordCount,
+  }));
+}
+
+describe('airbyte write', () => {
+  it('a sync of thousands of RECORD/STATE lines with faults: every STATE echoed in order, each only after its records were delivered', async () => {
+    const args = await setup();
+    emulator!.faults.ratios({ serverError: 0.03, lostResponse: 0.03, rateLimited: 0.005 });
+    const lines = plan(3000, 25, { twinsEvery: 97 });
+    // Where each record stands in the input, by its label (twins: the count so far).
+    const expectedBefore = new Map<number, Map<string, number>>();
+    const seen = new Map<string, number>();
+    for (const l of lines) {
+      if ('state' in l) expectedBefore.set(l.state, new Map(seen));
+      else seen.set(l.record, (seen.get(l.record) ?? 0) + 1);
+    }
+    const violations: string[] = [];
+    const onMessage = (m: AirbyteMessage) => {
+      if (m.type !== 'STATE') return;
+      // The moment an echo arrives, the emulator must already hold every record before it.
+      const cursor = (m.state.stream?.stream_state as { cursor: number }).cursor;
+      const delivered = new Map<string, number>();
+      for (const t of deliveredTexts(emulator!)) delivered.set(t, (delivered.get(t) ?? 0) + 1);
+      for (const [label, n] of expectedBefore.get(cursor)!) {
+        if ((delivered.get(label) ?? 0) < n) violations.push(`STATE ${cursor} echoed before ${label} was delivered`);
+      }
+    };
+    const p = spawnAirbyte(args, { env: { LARK_IM_PACING: FAST_PACING }, onMessage });
+    p.child.stdin!.end(toStdin(lines));
+    const { code } = await p.exited;
+    p.assertProtocolOnly();
+    expect(p.stderr).toBe('');
+    expect(code).toBe(0);
+    expect(violations).toEqual([]);
+
+    const states = statesOf(p);
+    expect(states.map((s) => s.cursor)).toEqual(lines.flatMap((l) => ('state' in l ? [l.state] : [])));
+    expect(states.every((s) => s.recordCount === 25)).toBe(true);
+    // Exactly once as Lark shows it (uuid de-duplication on: lost responses were retried with the same uuid).
+    const texts = deliveredTexts(emulator!);
+    expect(texts).toHaveLength(3000);
+    expect(new Set(texts.filter((t) => t !== 'twin')).size).toBe(3000 - seen.get('twin')!);
+    expect(texts.filter((t) => t === 'twin')).toHaveLength(seen.get('twin')!);
+    expect(emulator!.stats().duplicatesSuppressed).toBeGreaterThan(0); // the lost responses did happen
+    expect(p.ofType('TRACE').filter((t) => t.trace.type === 'ERROR')).toEqual([]);
+  }, 120_000);
+
+  it('a message Lark refuses for good is a LOG warning with its reason, counted, and the STATE after it is still echoed', async () => {
+    const args = await setup();
+    const stdin = [
+      recordLine(STREAM, text('user', ALICE.openId, 'fine')),
+      recordLine(STREAM, text('user', 'ou_nobody_has_this_open_id_000000', 'lost soul')),
+      recordLine(STREAM, { receiveType: 'user', receiveId: ALICE.openId }),
+      stateLine(STREAM, 3),
+    ].join('\n') + '\n';
+    const p = spawnAirbyte(args);
+    p.child.stdin!.end(stdin);
+    const { code } = await p.exited;
+    p.assertProtocolOnly();
+    expect(code).toBe(0);
+    expect(deliveredTexts(emulator!)).toEqual(['fine']);
+    const warnings = p.logs('WARN');
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/record 2 of stream alerts was not delivered: RECEIVER_NOT_FOUND: .*Lark code \d+/);
+    expect(warnings[1]).toMatch(/record 3 of stream alerts was not delivered: .*content/);
+    expect(statesOf(p)).toEqual([{ cursor: 3, recordCount: 3 }]);
+    expect(p.logs('INFO').at(-1)).toMatch(/3 records read, 1 messages delivered, 2 failed/);
+  });
+
+  it('an app-level failure (send scope missing) is a TRACE config_error, a non-zero exit, and no STATE echoed', async () => {
+    const seed = defaultSeed();
+    seed.apps[0]!.scopes = ['contact:user.id:readonly'];
+    const args = await setup({ seed });
+    const p = spawnAirbyte(args);
+    p.child.stdin!.end(toStdin(plan(40, 10)));
+    const { code } = await p.exited;
+    p.assertProtocolOnly();
+    expect(code).toBe(1);
+    const errors = p.ofType('TRACE').filter((t) => t.trace.type === 'ERROR');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.trace.error).toMatchObject({ failure_type: 'config_error', message: expect.stringMatching(/scope/) });
+    expect(p.ofType('STATE')).toEqual([]);
+    expect(emulator!.messages()).toEqual([]);
+  });
+
+  it('wrong credentials stop it before anything is read: TRACE config_error, never the secret', async () => {
+    const args = await setup();
+    const wrong = 'not-the-secret-at-all-987';
+    const config = await work!.json('bad.json', { connection: { appId: APP.appId, appSecret: wrong, domain: emulator!.baseUrl } });
+    args[2] = config;
+    const p = spawnAirbyte(args);
+    p.child.stdin!.end(toStdin(plan(5, 5)));
+    const { code } = await p.exited;
+    p.assertProtocolOnly();
+    expect(code).toBe(1);
+    expect(p.ofType('TRACE')[0]!.trace.error).toMatchObject({ failure_type: 'config_error', internal_message: 'APP_SECRET_WRONG' });
+    expect(JSON.stringify(p.messages) + p.stderr).not.toContain(wrong);
+  });
+
+  it('SIGTERM: stops, echoes the STATEs whose records settled (never one ahead of its records), exits non-zero', async () => {
+    const args = await setup();
+    const lines = plan(200, 10);
+    const p = spawnAirbyte(args);
+    // The first half, then nothing: the platform cancels while the source is still producing.
+    const half = lines.slice(0, lines.findIndex((l) => 'state' in l && l.state === 100) + 1);
+    p.child.stdin!.write(toStdin(half));
+    while (statesOf(p).length < 3) await new Promise((r) => setTimeout(r, 5));
+    p.child.kill('SIGTERM');
+    const { code } = await p.exited;
+    p.assertProtocolOnly();
+    expect(code).toBe(1);
+    const cursors = statesOf(p).map((s) => s.cursor);
+    expect(cursors.length).toBeGreaterThanOrEqual(3);
+    expect(cursors).toEqual(cursors.map((_, i) => (i + 1) * 10));
+    const delivered = new Set(deliveredTexts(emulator!));
+    for (let i = 0; i < cursors.at(-1)!; i++) expect(delivered.has(`r${i}`)).toBe(true);
+    expect(p.logs('WARN').join('\n')).toMatch(/stopped by a signal/);
+  });
+});
