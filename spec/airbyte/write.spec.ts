@@ -177,4 +177,55 @@ describe('airbyte write', () => {
     for (let i = 0; i < cursors.at(-1)!; i++) expect(delivered.has(`r${i}`)).toBe(true);
     expect(p.logs('WARN').join('\n')).toMatch(/stopped by a signal/);
   });
+
+  it('a sync killed (SIGKILL) and retried from the last echoed STATE: every record gets one uuid in every attempt, so it is delivered once (uuid de-duplication OFF)', async () => {
+    const args = await setup({ dedupWindowSeconds: 0 });
+    // Paced so that a kill lands mid-sync; twins (identical messages) within and across segments.
+    const pacing = JSON.stringify({ appPerSecond: 250, appPerMinute: 1_000_000, perReceiverPerSecond: 250, maxInFlight: 16 });
+    const lines = plan(400, 10, { twinsEvery: 13 });
+    const positions = new Map<number, number>(); // STATE cursor -> index of the line after it
+    lines.forEach((l, i) => 'state' in l && positions.set(l.state, i + 1));
+
+    let from = 0;
+    const killedAt: number[] = [];
+    for (const killAfter of [60, 200, Infinity]) {
+      const p = spawnAirbyte(args, { env: { LARK_IM_PACING: pacing } });
+      p.child.stdin!.end(toStdin(lines.slice(from)));
+      if (killAfter !== Infinity) {
+        while (emulator!.stats().delivered < killAfter && p.child.exitCode === null) await new Promise((r) => setTimeout(r, 2));
+        p.child.kill('SIGKILL');
+      }
+      const { code, signal } = await p.exited;
+      p.assertProtocolOnly();
+      const echoed = statesOf(p).map((s) => s.cursor);
+      if (killAfter === Infinity) {
+        expect(code).toBe(0);
+        expect(echoed.at(-1)).toBe(400);
+      } else {
+        expect(signal).toBe('SIGKILL');
+        killedAt.push(echoed.at(-1) ?? 0);
+      }
+      // The platform retries from the last STATE the destination echoed (or from the same place if none).
+      if (echoed.length > 0) from = positions.get(echoed.at(-1)!)!;
+    }
+    // The kills did land mid-sync.
+    expect(killedAt[0]).toBeLessThan(400);
+    expect(killedAt[1]).toBeLessThan(400);
+
+    const deliveries = emulator!.messages().map((m) => ({ label: JSON.parse(m.content).text as string, uuid: m.uuid! }));
+    const uuidsOf = new Map<string, Set<string>>();
+    for (const d of deliveries) uuidsOf.set(d.label, (uuidsOf.get(d.label) ?? new Set()).add(d.uuid));
+    const records = lines.filter((l): l is Extract<Line, { record: string }> => 'record' in l);
+    const twins = records.filter((r) => r.record === 'twin').length;
+    // Every record arrived; a record sent again after a kill carried the uuid of its first send.
+    for (const r of records) {
+      if (r.record !== 'twin') expect(uuidsOf.get(r.record)?.size, r.record).toBe(1);
+    }
+    expect(uuidsOf.get('twin')?.size).toBe(twins);
+    // What Lark (de-duplicating by uuid) shows: each record exactly once.
+    expect(new Set(deliveries.map((d) => d.uuid)).size).toBe(records.length);
+    // And the retries did re-send something, or this proved nothing about retries.
+    expect(deliveries.length).toBeGreaterThan(records.length);
+  }, 60_000);
 });
+
