@@ -68,6 +68,8 @@ interface Buffer {
   sinceState: number;
   /** Hash of the stream's last STATE in this attempt, for the namespace of an oversized part. */
   lastStateHash: string | undefined;
+  /** How many STATEs in a row had that same content (a cursor that did not move): each segment still differs. */
+  repeats: number;
   parts: number;
 }
 
@@ -79,8 +81,6 @@ export class AirbyteDestination {
   private readonly segments: Array<Promise<SegmentOutcome> | undefined> = [];
   private segmentsChecked = 0;
   private echoChain: Promise<boolean> = Promise.resolve(true);
-  /** Times each (stream, STATE) namespace was used in this attempt: a source repeating a STATE still gets distinct uuids. */
-  private readonly namespaceUses = new Map<string, number>();
   private readonly stop = new AbortController();
   private fatal: { message: string; failureType: FailureType; internal: string } | undefined;
   private pendingRecords = 0;
@@ -167,7 +167,7 @@ export class AirbyteDestination {
       );
     }
     buffer.parts += 1;
-    this.startSegment(buffer, `${key}\nafter:${buffer.lastStateHash ?? 'start'}\npart:${buffer.parts}`);
+    this.startSegment(buffer, `${key}\nafter:${buffer.lastStateHash ?? 'start'}#${buffer.repeats}\npart:${buffer.parts}`);
   }
 
   private async onState(raw: unknown, lineNo: number): Promise<void> {
@@ -190,9 +190,10 @@ export class AirbyteDestination {
     for (const buffer of closed) {
       recordCount += buffer.sinceState;
       buffer.sinceState = 0;
+      buffer.repeats = buffer.lastStateHash === hash ? buffer.repeats + 1 : 0;
       buffer.lastStateHash = hash;
       buffer.parts = 0;
-      this.startSegment(buffer, `${streamKey(buffer.descriptor)}\nstate:${hash}`);
+      this.startSegment(buffer, `${streamKey(buffer.descriptor)}\nstate:${hash}#${buffer.repeats}`);
     }
     this.echoWhenSettled({ ...state, destinationStats: { ...state.destinationStats, recordCount } });
   }
@@ -201,20 +202,18 @@ export class AirbyteDestination {
     const key = streamKey(descriptor);
     let buffer = this.buffers.get(key);
     if (!buffer) {
-      buffer = { descriptor, records: [], sinceState: 0, lastStateHash: undefined, parts: 0 };
+      buffer = { descriptor, records: [], sinceState: 0, lastStateHash: undefined, repeats: 0, parts: 0 };
       this.buffers.set(key, buffer);
     }
     return buffer;
   }
 
   /** Sends the buffered records of a stream as one segment (nothing when it is empty). */
-  private startSegment(buffer: Buffer, namespaceBase: string): void {
+  private startSegment(buffer: Buffer, namespace: string): void {
     const records = buffer.records;
     if (records.length === 0) return;
     buffer.records = [];
-    const uses = (this.namespaceUses.get(namespaceBase) ?? 0) + 1;
-    this.namespaceUses.set(namespaceBase, uses);
-    const uuids = new UuidDeriver({ namespace: `airbyte\n${namespaceBase}\n#${uses}` });
+    const uuids = new UuidDeriver({ namespace: `airbyte\n${namespace}` });
     const streamName = buffer.descriptor.name;
     this.pendingRecords += records.length;
     const segment = this.options.connector
