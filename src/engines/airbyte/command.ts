@@ -205,7 +205,14 @@ async function read(out: ProtocolOutput, flags: AirbyteFlags): Promise<number> {
   const connector = new LarkImConnector(await loadConfig(flags), connectorDeps(out));
   try {
     const catalog = await loadCatalog(flags.catalog);
-    return await runRead({ connector, out, catalog, ...(flags.state ? { statePath: flags.state } : {}) });
+    const stop = new AbortController();
+    const onSignal = () => stop.abort();
+    process.once('SIGTERM', onSignal).once('SIGINT', onSignal);
+    try {
+      return await runRead({ connector, out, catalog, signal: stop.signal, ...(flags.state ? { statePath: flags.state } : {}) });
+    } finally {
+      process.off('SIGTERM', onSignal).off('SIGINT', onSignal);
+    }
   } finally {
     connector.close();
   }

@@ -1,27 +1,141 @@
 /**
- * `airbyte read`: the connector as an Airbyte source. Built on the connector's source side (lark_messages);
- * until that exists in this build, read says so with a config_error rather than pretending to read.
+ * `airbyte read`: the connector as an Airbyte source. The connector's source side yields records in pages,
+ * each page with the offset to resume after it; this turns them into RECORD messages, a STATE (the offset as
+ * the stream's state) at the first page boundary after every `checkpointEvery` records and at the end, and
+ * STREAM_STATUS traces. Given that STATE back (--state), the read resumes after the last record before it.
  */
+import { readFile } from 'node:fs/promises';
 import type { LarkImConnector } from '../../connector.js';
 import { ConnectorError } from '../../lark/errors.js';
+import { failureTypeOf } from './failures.js';
 import type { ProtocolOutput } from './output.js';
-import type { AirbyteStream, ConfiguredCatalog } from './protocol.js';
+import {
+  errorTrace,
+  inputStateSchema,
+  streamState,
+  streamStatusTrace,
+  streamKey,
+  type AirbyteStream,
+  type ConfiguredCatalog,
+  type StateMessage,
+  type StreamDescriptor,
+} from './protocol.js';
+
+export const DEFAULT_CHECKPOINT_EVERY = 500;
+
+/** One page of a stream: its records, and the offset that resumes right after the last of them. */
+export interface SourcePage {
+  records: Array<Record<string, unknown>>;
+  offset: Record<string, unknown>;
+}
+
+/** A readable stream of the connector: its catalog entry and how to read it from an offset. */
+export interface SourceStream {
+  stream: AirbyteStream;
+  read(offset: Record<string, unknown> | undefined, signal: AbortSignal): AsyncIterable<SourcePage>;
+}
 
 export interface ReadOptions {
   connector: LarkImConnector;
   out: ProtocolOutput;
   catalog: ConfiguredCatalog;
   statePath?: string;
+  signal?: AbortSignal;
+  checkpointEvery?: number;
+  now?: () => number;
 }
 
-/** The readable streams (none until the connector has a source side). */
-export function sourceStreams(_connector: LarkImConnector): AirbyteStream[] {
+/** The connector's readable streams (none until the connector has a source side). */
+export function sourceStreamsOf(_connector: LarkImConnector): SourceStream[] {
   return [];
 }
 
-export async function runRead(_options: ReadOptions): Promise<number> {
-  throw new ConnectorError({
-    code: 'CONFIG_INVALID',
-    message: 'reading is not available in this build of lark-im: the source side (lark_messages) is not part of it yet; use this connector as a destination',
+export function sourceStreams(connector: LarkImConnector): AirbyteStream[] {
+  return sourceStreamsOf(connector).map((s) => s.stream);
+}
+
+export async function runRead(options: ReadOptions): Promise<number> {
+  const { connector, out, catalog } = options;
+  const now = options.now ?? Date.now;
+  const available = new Map(sourceStreamsOf(connector).map((s) => [streamKey({ name: s.stream.name }), s]));
+  if (available.size === 0) {
+    throw new ConnectorError({
+      code: 'CONFIG_INVALID',
+      message: 'reading is not available in this build of lark-im: the source side (lark_messages) is not part of it yet; use this connector as a destination',
+    });
+  }
+  const states = options.statePath ? await loadState(options.statePath) : new Map<string, Record<string, unknown>>();
+  const selected = catalog.streams.map((c) => {
+    const source = available.get(streamKey({ name: c.stream.name }));
+    if (!source) {
+      throw new ConnectorError({
+        code: 'CONFIG_INVALID',
+        message: `stream ${c.stream.name} is not a stream of this source (it has ${[...available.values()].map((s) => s.stream.name).join(', ')}): run discover again`,
+      });
+    }
+    return { source, incremental: c.sync_mode === 'incremental' };
   });
+  const signal = options.signal ?? new AbortController().signal;
+  const every = options.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
+
+  for (const { source, incremental } of selected) {
+    const descriptor: StreamDescriptor = { name: source.stream.name };
+    await out.emit(streamStatusTrace(descriptor, 'STARTED', now()));
+    // A full refresh reads everything again; only an incremental sync resumes from the state.
+    const from = incremental ? states.get(streamKey(descriptor)) : undefined;
+    let sinceCheckpoint = 0;
+    let running = false;
+    let offset = from;
+    try {
+      for await (const page of source.read(from, signal)) {
+        if (!running && page.records.length > 0) {
+          running = true;
+          await out.emit(streamStatusTrace(descriptor, 'RUNNING', now()));
+        }
+        for (const data of page.records) {
+          await out.emit({ type: 'RECORD', record: { stream: descriptor.name, data, emitted_at: now() } });
+        }
+        sinceCheckpoint += page.records.length;
+        offset = page.offset;
+        if (sinceCheckpoint >= every) {
+          await out.emit(streamState(descriptor, offset, sinceCheckpoint));
+          sinceCheckpoint = 0;
+        }
+        if (signal.aborted) break;
+      }
+      // The last checkpoint: also when nothing was read, so the platform stores where the stream stands.
+      if (offset !== undefined) await out.emit(streamState(descriptor, offset, sinceCheckpoint));
+      if (signal.aborted) {
+        await out.emit(streamStatusTrace(descriptor, 'INCOMPLETE', now()));
+        await out.log('WARN', 'lark-im: stopped by a signal; the last STATE is where the next sync resumes');
+        return 1;
+      }
+      await out.emit(streamStatusTrace(descriptor, 'COMPLETE', now()));
+    } catch (err) {
+      await out.emit(streamStatusTrace(descriptor, 'INCOMPLETE', now()));
+      const code = err instanceof ConnectorError ? err.code : undefined;
+      await out.emit(errorTrace(err instanceof Error ? err.message : String(err), failureTypeOf(code), now(), code));
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/** --state: the STATE payloads the platform kept (a list, or one), by stream. Only STREAM states are understood. */
+async function loadState(path: string): Promise<Map<string, Record<string, unknown>>> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConnectorError({ code: 'CONFIG_INVALID', message: `cannot read the state ${path}: ${code ?? 'not valid JSON'}` });
+  }
+  const parsed = inputStateSchema.safeParse(raw);
+  if (!parsed.success) throw new ConnectorError({ code: 'CONFIG_INVALID', message: `${path} is not an Airbyte state (a list of STATE messages)` });
+  const list: StateMessage[] = Array.isArray(parsed.data) ? parsed.data : [parsed.data];
+  const byStream = new Map<string, Record<string, unknown>>();
+  for (const s of list) {
+    if (s.type === 'STREAM' && s.stream?.stream_state) byStream.set(streamKey(s.stream.stream_descriptor), s.stream.stream_state);
+  }
+  return byStream;
 }
