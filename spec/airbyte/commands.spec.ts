@@ -107,3 +107,14 @@ describe('airbyte errors', () => {
     }
   });
 });
+
+describe('airbyte read without a source side', () => {
+  it('says plainly that reading is not available: TRACE config_error, exit 1', async () => {
+    const path = await work.json('ok.json', config());
+    const catalog = await work.json('catalog.json', { streams: [] });
+    const run = await runAirbyte(['read', '--config', path, '--catalog', catalog]);
+    expect(run.code).toBe(1);
+    expect(run.ofType('TRACE')[0]!.trace.error).toMatchObject({ failure_type: 'config_error', message: expect.stringMatching(/not available/) });
+    expect(run.ofType('RECORD')).toEqual([]);
+  });
+});

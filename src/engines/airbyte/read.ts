@@ -43,6 +43,8 @@ export interface ReadOptions {
   signal?: AbortSignal;
   checkpointEvery?: number;
   now?: () => number;
+  /** The streams to read from (default: the connector's own). */
+  streams?: SourceStream[];
 }
 
 /** The connector's readable streams (none until the connector has a source side). */
@@ -57,7 +59,7 @@ export function sourceStreams(connector: LarkImConnector): AirbyteStream[] {
 export async function runRead(options: ReadOptions): Promise<number> {
   const { connector, out, catalog } = options;
   const now = options.now ?? Date.now;
-  const available = new Map(sourceStreamsOf(connector).map((s) => [streamKey({ name: s.stream.name }), s]));
+  const available = new Map((options.streams ?? sourceStreamsOf(connector)).map((s) => [streamKey({ name: s.stream.name }), s]));
   if (available.size === 0) {
     throw new ConnectorError({
       code: 'CONFIG_INVALID',
@@ -86,6 +88,14 @@ export async function runRead(options: ReadOptions): Promise<number> {
     let sinceCheckpoint = 0;
     let running = false;
     let offset = from;
+    let checkpoints = 0;
+    /** Where the stream stands: after new records, and once at the end even when nothing was read. */
+    const checkpoint = async (): Promise<void> => {
+      if (offset === undefined || (sinceCheckpoint === 0 && checkpoints > 0)) return;
+      await out.emit(streamState(descriptor, offset, sinceCheckpoint));
+      sinceCheckpoint = 0;
+      checkpoints += 1;
+    };
     try {
       for await (const page of source.read(from, signal)) {
         if (!running && page.records.length > 0) {
@@ -97,14 +107,10 @@ export async function runRead(options: ReadOptions): Promise<number> {
         }
         sinceCheckpoint += page.records.length;
         offset = page.offset;
-        if (sinceCheckpoint >= every) {
-          await out.emit(streamState(descriptor, offset, sinceCheckpoint));
-          sinceCheckpoint = 0;
-        }
+        if (sinceCheckpoint >= every) await checkpoint();
         if (signal.aborted) break;
       }
-      // The last checkpoint: also when nothing was read, so the platform stores where the stream stands.
-      if (offset !== undefined) await out.emit(streamState(descriptor, offset, sinceCheckpoint));
+      await checkpoint();
       if (signal.aborted) {
         await out.emit(streamStatusTrace(descriptor, 'INCOMPLETE', now()));
         await out.log('WARN', 'lark-im: stopped by a signal; the last STATE is where the next sync resumes');
@@ -112,6 +118,8 @@ export async function runRead(options: ReadOptions): Promise<number> {
       }
       await out.emit(streamStatusTrace(descriptor, 'COMPLETE', now()));
     } catch (err) {
+      // The pages read before the failure were emitted whole: checkpoint them, so the retry starts after them.
+      await checkpoint();
       await out.emit(streamStatusTrace(descriptor, 'INCOMPLETE', now()));
       const code = err instanceof ConnectorError ? err.code : undefined;
       await out.emit(errorTrace(err instanceof Error ? err.message : String(err), failureTypeOf(code), now(), code));
