@@ -240,5 +240,33 @@ describe('airbyte write', () => {
     // And the retries did re-send something, or this proved nothing about retries.
     expect(deliveries.length).toBeGreaterThan(records.length);
   }, 60_000);
+
+  it('two streams: a STREAM STATE checkpoints its own stream, a GLOBAL one every stream, each with its record count', async () => {
+    const args = await setup();
+    const global = JSON.stringify({
+      type: 'STATE',
+      state: { type: 'GLOBAL', global: { shared_state: { lsn: 7 }, stream_states: [] } },
+    });
+    const stdin = [
+      recordLine('a', text('user', ALICE.openId, 'a1')),
+      recordLine('b', text('user', ALICE.openId, 'b1')),
+      recordLine('a', text('user', ALICE.openId, 'a2')),
+      stateLine('a', 2),
+      recordLine('b', text('user', ALICE.openId, 'b2')),
+      recordLine('a', text('user', ALICE.openId, 'a3')),
+      global,
+    ].join('\n') + '\n';
+    const p = spawnAirbyte(args);
+    p.child.stdin!.end(stdin);
+    const { code } = await p.exited;
+    p.assertProtocolOnly();
+    expect(code).toBe(0);
+    const echoed = p.ofType('STATE').map((m) => ({ type: m.state.type, count: m.state.destinationStats?.recordCount }));
+    expect(echoed).toEqual([
+      { type: 'STREAM', count: 2 },
+      { type: 'GLOBAL', count: 3 },
+    ]);
+    expect(deliveredTexts(emulator!).sort()).toEqual(['a1', 'a2', 'a3', 'b1', 'b2']);
+  });
 });
 
