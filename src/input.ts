@@ -7,6 +7,7 @@
  * one failed record, never the end of the run.
  */
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 
 export interface InputRecord {
@@ -27,6 +28,10 @@ const INPUT_HIGH_WATER_MARK = 128 * 1024;
 /** Opens a file, or standard input for '-'. Fails early (before anything is sent) when it cannot be read. */
 export async function openInput(path: string): Promise<Readable> {
   if (path === '-') return process.stdin;
+  // A folder opens fine and fails on the first read, far from here and without its path.
+  if ((await stat(path)).isDirectory()) {
+    throw Object.assign(new Error(`EISDIR: illegal operation on a directory, open '${path}'`), { code: 'EISDIR', syscall: 'open', path });
+  }
   const stream = createReadStream(path, { highWaterMark: INPUT_HIGH_WATER_MARK });
   await new Promise<void>((resolve, reject) => {
     stream.once('open', () => resolve());

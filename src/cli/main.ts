@@ -7,6 +7,10 @@ import { writeCommand } from './write.js';
 import { demoCommand, emulatorCommand } from './demo.js';
 import { EXIT_CANNOT_START, describeError, runCommand } from './shared.js';
 import { registerConsoleCommand } from '../console/command.js';
+import { guardStdout } from './stdout.js';
+
+// Before any command writes: a reader that closes stdout early (`| head -1`) ends the output, not the process.
+guardStdout();
 
 const program = new Command('lark-im')
   .description('Deliver pipeline records as Lark (Feishu) IM messages')

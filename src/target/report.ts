@@ -8,7 +8,6 @@
  * sends at the quota) shows its lines as promptly as before.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { MessageOutcome } from './outcome.js';
 import { ValidOutcome } from './writer.js';
@@ -33,6 +32,21 @@ export function reportLine(outcome: MessageOutcome): string {
     if (line !== undefined) return line;
   }
   return JSON.stringify(outcome) + '\n';
+}
+
+/**
+ * Resolves when the stream can take more, or can take nothing ever again (its reader closed a pipe:
+ * the command hears of that through its own 'error' listener): 'drain' alone would wait forever.
+ */
+function drained(out: Writable): Promise<void> {
+  if (out.destroyed) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      out.off('drain', done).off('close', done).off('error', done);
+      resolve();
+    };
+    out.on('drain', done).on('close', done).on('error', done);
+  });
 }
 
 export class ReportWriter {
@@ -89,7 +103,7 @@ export class ReportWriter {
     let full = true;
     if (this.used + room > CHUNK_BYTES) full = this.flush();
     if (room > CHUNK_BYTES) {
-      full = this.out.write(Buffer.from(line, 'utf8')) && full;
+      if (!this.out.destroyed) full = this.out.write(Buffer.from(line, 'utf8')) && full;
     } else {
       this.used += this.chunk.write(line, this.used, 'utf8');
       if (!this.flushScheduled) {
@@ -97,7 +111,7 @@ export class ReportWriter {
         setImmediate(this.flushSoon);
       }
     }
-    return full ? undefined : once(this.out, 'drain').then(() => undefined);
+    return full ? undefined : drained(this.out);
   }
 
   /** A chunk that is not full goes out on the next turn of the event loop, so a slow run's lines show promptly. */
@@ -115,13 +129,15 @@ export class ReportWriter {
     // Another chunk: the stream holds this one until it is written, then gives it back.
     this.chunk = this.spare.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES);
     this.used = 0;
+    // A destroyed stream (a closed pipe) takes nothing more: the lines are dropped, not queued.
+    if (this.out.destroyed) return true;
     return this.ownsStream ? this.out.write(bytes, this.release(chunk)) : this.out.write(bytes);
   }
 
   /** Writes what is buffered; ends the stream when the writer opened it (a file), not standard output. */
   async close(): Promise<void> {
-    if (!this.flush()) await once(this.out, 'drain');
-    if (!this.ownsStream) return;
+    if (!this.flush()) await drained(this.out);
+    if (!this.ownsStream || this.out.destroyed) return;
     await new Promise<void>((resolve, reject) => this.out.end((err?: Error | null) => (err ? reject(err) : resolve())));
   }
 }
