@@ -115,17 +115,18 @@ export class ProgressBar {
     const elapsedMs = now - this.started;
     const rate = c.messages / Math.max(elapsedMs / 1000, 0.001);
     const parts = [total !== undefined ? `${c.records}/${total} records` : `${c.records} records`];
+    let prefix = '';
     if (bar && total !== undefined && total > 0) {
       const width = 24;
       const filled = Math.min(width, Math.round((c.records / total) * width));
-      parts.unshift(`[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`);
+      prefix = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] `;
     }
     const label = this.options.dryRun ? 'checked' : 'delivered';
     parts.push(c.resumed > 0 ? `${c.delivered} ${label} (${c.resumed} resumed)` : `${this.options.dryRun ? c.messages - c.failed : c.delivered} ${label}`);
     parts.push(`${c.failed} failed`, `${rate.toFixed(1)} msg/s`);
     const eta = this.etaMs(now, rate);
     if (eta !== undefined) parts.push(`ETA ${formatDuration(eta)}`);
-    return parts.join(', ');
+    return prefix + parts.join(', ');
   }
 
   /** Time left: the slowest of Lark's quota for what is left and (after the first minute) the pace so far. */
