@@ -145,6 +145,25 @@ describe('what a run says at its edges', () => {
     expect(r.stderr).toMatch(/^lark-im: --json prints the summary on stdout, where --report - writes the report/);
   });
 
+  it('a port in use is named, with the cause in words', async () => {
+    const port = new URL(emulator.baseUrl).port;
+    for (const command of ['emulator', 'console']) {
+      const r = await runCli([command, '--port', port]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim()).toBe(`lark-im: EADDRINUSE: cannot listen on 127.0.0.1:${port}: the port is already in use by another program: choose another --port`);
+    }
+  });
+
+  it('an unknown config key stops check and write with exit 2, naming the key and the nearest known one', async () => {
+    const typo = join(dir, 'typo.json');
+    await writeFile(typo, JSON.stringify({ connection: { appId: APP.appId, appSecret: APP.appSecret, domian: emulator.baseUrl } }));
+    for (const args of [['check', '--config', typo], ['write', '--config', typo, '--input', input]]) {
+      const r = await runCli(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim()).toBe('lark-im: CONFIG_INVALID: invalid connector config: connection.domian is not a known key (did you mean connection.domain?)');
+    }
+  });
+
   it('a bad --port names the flag and the range', async () => {
     for (const port of ['abc', '99999']) {
       const r = await runCli(['emulator', '--port', port]);

@@ -315,3 +315,18 @@ describe('parseMessageBody: the common-shape path gives what the zod schema give
     }
   });
 });
+
+describe('misspelt record keys', () => {
+  it('names an unknown key that is a misspelling of a missing body key, before the error it causes', () => {
+    const e = errorOf({ receiveType: 'user', receiveId: 'ou_1', contenttype: 'image', content: { image_key: 'img_1' } });
+    expect(e.message).toMatch(/^contenttype is not a record key: did you mean contentType\? \| content\.text: /);
+    const e2 = errorOf({ receiveType: 'user', receiveid: 'ou_1', content: { text: 'x' } });
+    expect(e2.message).toMatch(/^receiveid is not a record key: did you mean receiveId\?/);
+  });
+
+  it('says nothing of keys far from any body key, or when the body key is present too', () => {
+    expect(errorOf({ receiveType: 'user', receiveId: 'ou_1', note: 'x', content: {} }).message).not.toContain('not a record key');
+    expect(errorOf({ receiveType: 'user', receiveId: 'ou_1', contentType: 'text', contenttype: 'x', content: {} }).message).not.toContain('not a record key');
+    expect(parseMessageBody({ receiveType: 'user', receiveId: 'ou_1', extra: 1, content: { text: 'x' } }).ok).toBe(true);
+  });
+});

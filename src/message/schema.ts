@@ -8,6 +8,7 @@ import { isRecord } from '../is-record.js';
 import { PHONE_SHAPE } from './receivers.js';
 import { z } from 'zod';
 import { ValidationError } from '../lark/errors.js';
+import { nearestName } from '../nearest-name.js';
 
 export const CONTENT_TYPES = [
   'text', 'post', 'image', 'interactive', 'share_chat', 'share_user', 'audio', 'media', 'file', 'sticker',
@@ -406,6 +407,27 @@ function toValidationError(issues: readonly z.core.$ZodIssue[]): ValidationError
   });
 }
 
+const BODY_KEYS = ['receiveType', 'receiveId', 'contentType', 'content', 'uuid'] as const;
+
+/**
+ * A record that failed validation and has a key that is a misspelling of a body key it lacks
+ * ("contenttype" for contentType) names that first: it is the likely cause of the error that follows.
+ */
+function withMisspeltKeys(value: Record<string, unknown>, error: ValidationError): ValidationError {
+  const hints: string[] = [];
+  for (const key of Object.keys(value)) {
+    if ((BODY_KEYS as readonly string[]).includes(key)) continue;
+    const near = nearestName(key, BODY_KEYS);
+    if (near && !(near in value)) hints.push(`${key} is not a record key: did you mean ${near}?`);
+  }
+  if (hints.length === 0) return error;
+  return new ValidationError({
+    code: error.code,
+    message: `${hints.join(' | ')} | ${error.message}`,
+    ...(error.field !== undefined ? { field: error.field } : {}),
+  });
+}
+
 function inputInvalid(message: string): ValidationError {
   return new ValidationError({ code: 'INPUT_INVALID', message });
 }
@@ -472,7 +494,7 @@ export function parseMessageBody(value: unknown): ParseResult {
       };
       return { ok: true, message };
     }
-    return { ok: false, error: toValidationError(r.error.issues) };
+    return { ok: false, error: withMisspeltKeys(value, toValidationError(r.error.issues)) };
   } catch (e) {
     // e.g. a getter that throws, or a cyclic object in `content`
     return { ok: false, error: inputInvalid(`record: could not be read (${e instanceof Error ? e.message : String(e)})`) };
