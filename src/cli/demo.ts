@@ -50,7 +50,7 @@ export async function demoCommand(): Promise<number> {
     return ok ? EXIT_OK : EXIT_FAILED;
   } finally {
     connector.close();
-    await emulator.stop();
+    await emulator.close();
   }
 }
 
@@ -91,6 +91,6 @@ export async function emulatorCommand(flags: EmulatorFlags): Promise<number> {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  await emulator.stop();
+  await emulator.close();
   return EXIT_OK;
 }

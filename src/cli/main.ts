@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** The `lark-im` command line: thin commands around the connector (spec, check, write, demo, emulator, console). */
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { buildManifest } from '../manifest.js';
 import { checkCommand } from './check.js';
@@ -12,8 +13,12 @@ import { guardStdout } from './stdout.js';
 // Before any command writes: a reader that closes stdout early (`| head -1`) ends the output, not the process.
 guardStdout();
 
+/** The installed package's version (package.json ships with the package and is one folder above dist/). */
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
 const program = new Command('lark-im')
   .description('Deliver pipeline records as Lark (Feishu) IM messages')
+  .version(version, '-V, --version', 'print the version of lark-im-connector')
   .showHelpAfterError('(lark-im --help lists the commands and options)')
   .exitOverride();
 
