@@ -237,7 +237,8 @@ export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = proc
     text = await readFile(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw configError(`cannot read config file ${path}${code ? ` (${code})` : ''}`);
+    const why = code === 'ENOENT' ? ': no such file' : code === 'EISDIR' ? ': it is a folder, not a file' : code === 'EACCES' ? ': permission denied' : '';
+    throw configError(`cannot read config file ${path}${why}${code ? ` (${code})` : ''}`);
   }
   let raw: unknown;
   try {

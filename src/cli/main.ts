@@ -44,9 +44,9 @@ program
   .requiredOption('-i, --input <file>', "input file, or '-' for standard input")
   .option('--dry-run', 'validate and render each request, send nothing')
   .option('--report <file>', "write one JSON line per message ('-' for stdout)")
-  .option('--json', 'print the summary as one JSON object on stdout')
+  .option('--json', 'print the summary as one JSON object on stdout (not with --report -)')
   .option('--state <file>', 'resumable run: record delivered messages here; a re-run with the same input sends only the rest')
-  .option('-v, --verbose', 'log retries, token refreshes and rate-limit waits to stderr')
+  .option('-v, --verbose', 'log retries and token refreshes to stderr, and rate-limit waits added up every 10 s')
   .action((flags) => runCommand(() => writeCommand(flags)));
 
 program
