@@ -97,6 +97,17 @@ describe('a state path that cannot be written', () => {
   });
 });
 
+describe('a report that cannot be written', () => {
+  it('a full disk (/dev/full) stops the run with one line naming --report and the cause; never exit 0', async () => {
+    const dry = await runCli(['write', '--config', config, '--input', input, '--dry-run', '--report', '/dev/full']);
+    expect(dry.code).toBe(2);
+    expect(dry.stderr.trim()).toBe('lark-im: --report /dev/full: cannot write: no space left on the device (ENOSPC); the run stopped');
+    const real = await runCli(['write', '--config', config, '--input', input, '--report', '/dev/full']);
+    expect(real.code).toBe(1);
+    expect(real.stderr).toMatch(/^lark-im: --report \/dev\/full: cannot write: no space left on the device \(ENOSPC\); the run stopped \(messages may have been sent: run again with --state/m);
+  });
+});
+
 describe('stdout closed by its reader (write --report - | head -1)', () => {
   it('a real send stops sending, writes no stack trace, ends with the summary and exits 1', async () => {
     const many = join(dir, 'many.jsonl');

@@ -13,7 +13,7 @@ import { RunState } from '../target/state.js';
 import { toOutcomeError, type MessageOutcome, type RunSummary } from '../target/outcome.js';
 import { refuseOutputsThatAreInputs, proveWritable } from './paths.js';
 import { ProgressBar, summaryLine } from './progress.js';
-import { CliExit, EXIT_CANNOT_START, EXIT_FAILED, EXIT_OK, fileError, loadConfig } from './shared.js';
+import { CliExit, EXIT_CANNOT_START, EXIT_FAILED, EXIT_OK, errnoInWords, fileError, loadConfig } from './shared.js';
 import { guardStdout } from './stdout.js';
 import { VerboseLog } from './verbose-log.js';
 
@@ -84,7 +84,8 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
       verbose?.flush();
     }, PLAIN_PROGRESS_EVERY_MS).unref();
 
-    let summary: RunSummary;
+    let summary: RunSummary | undefined;
+    const summaryMissing = () => summary === undefined;
     try {
       const records = readRecordBatches(input);
       const onOutcome = (outcome: MessageOutcome) => {
@@ -112,6 +113,8 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
             // only when its stream needs to drain, and the writer then waits for it.
             onOutcome,
           });
+    } catch (err) {
+      throw report?.failure === err ? reportWriteError(reportPath!, err, dryRun) : err;
     } finally {
       clearInterval(timer);
       unguard();
@@ -119,9 +122,15 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
       progress.finish();
       verbose?.flush();
       if (!startError) await state?.checkpoint();
-      await report?.close();
+      // A report that failed mid-run is said once, above (or just below, when only closing it failed).
+      await report?.close().catch((err: unknown) => {
+        // Already said by the catch above when the run itself stopped on it.
+        if (summaryMissing() && err === report.failure) return;
+        throw err === report.failure ? reportWriteError(reportPath!, err, dryRun) : err;
+      });
     }
     failures.finish();
+    if (!summary) throw new Error('the run ended without a summary');
     const resumed = progress.counts.resumed;
     if (flags.json && !guardStdout().closed) {
       const { total, delivered, failed, skipped, valid, durationMs, interrupted } = summary;
@@ -137,6 +146,16 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
   } finally {
     connector.close();
   }
+}
+
+/** The report could not be written (a full disk, say): the run stopped; messages may have been sent. */
+function reportWriteError(path: string, err: unknown, dryRun: boolean): CliExit {
+  const code = (err as NodeJS.ErrnoException).code;
+  return new CliExit(
+    dryRun ? EXIT_CANNOT_START : EXIT_FAILED,
+    `--report ${path}: cannot write: ${errnoInWords(err)}${code ? ` (${code})` : ''}; the run stopped` +
+      (dryRun ? '' : ' (messages may have been sent: run again with --state to send only the rest)'),
+  );
 }
 
 function describeStartError(err: unknown): string {

@@ -67,11 +67,16 @@ export class ReportWriter {
     if (this.spare.length < SPARE_CHUNKS) this.spare.push(chunk);
   };
   private flushScheduled = false;
+  /** A write error of a file the writer opened (a full disk, say): it fails the run. */
+  failure: Error | undefined;
 
   private constructor(
     private readonly out: Writable,
     private readonly ownsStream: boolean,
-  ) {}
+  ) {
+    // A stream given to us (stdout) reports its errors to its owner (the CLI's OutputGuard); ours fail the run.
+    if (ownsStream) out.on('error', (err: Error) => (this.failure ??= err));
+  }
 
   /** '-' is standard output; anything else a file, created or truncated. Fails before the run starts. */
   static async open(path: string): Promise<ReportWriter> {
@@ -98,6 +103,7 @@ export class ReportWriter {
    * that resolves when it drains (await it: that is the backpressure that keeps memory flat).
    */
   add(outcome: MessageOutcome): Promise<void> | undefined {
+    if (this.failure) return Promise.reject(this.failure);
     const line = reportLine(outcome);
     const room = line.length * MAX_BYTES_PER_CHAR;
     let full = true;
@@ -111,7 +117,7 @@ export class ReportWriter {
         setImmediate(this.flushSoon);
       }
     }
-    return full ? undefined : drained(this.out);
+    return full ? undefined : drained(this.out).then(() => (this.failure ? Promise.reject(this.failure) : undefined));
   }
 
   /** A chunk that is not full goes out on the next turn of the event loop, so a slow run's lines show promptly. */
@@ -137,7 +143,14 @@ export class ReportWriter {
   /** Writes what is buffered; ends the stream when the writer opened it (a file), not standard output. */
   async close(): Promise<void> {
     if (!this.flush()) await drained(this.out);
-    if (!this.ownsStream || this.out.destroyed) return;
-    await new Promise<void>((resolve, reject) => this.out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    if (!this.ownsStream) return;
+    // A failed stream is destroyed before its 'error' is emitted: wait for 'close', which comes after it.
+    if (this.out.destroyed && !(this.out as Writable & { closed?: boolean }).closed) await new Promise((resolve) => this.out.once('close', resolve));
+    if (this.failure) throw this.failure;
+    if (this.out.destroyed) return;
+    await new Promise<void>((resolve, reject) => this.out.end((err?: Error | null) => (err ? reject(err) : resolve()))).catch((err: Error) => {
+      this.failure ??= err;
+    });
+    if (this.failure) throw this.failure;
   }
 }
