@@ -12,7 +12,14 @@ export class ProtocolOutput {
   /** Writes one message; resolves when the stream can take more (backpressure), so callers may await it. */
   emit(message: AirbyteMessage): Promise<void> | undefined {
     if (this.stream.write(JSON.stringify(message) + '\n')) return undefined;
-    return new Promise((resolve) => this.stream.once('drain', () => resolve()));
+    // A platform that closed our stdout is gone: an error or close ends the wait as well as a drain.
+    return new Promise((resolve) => {
+      const done = () => {
+        this.stream.off('drain', done).off('error', done).off('close', done);
+        resolve();
+      };
+      this.stream.once('drain', done).once('error', done).once('close', done);
+    });
   }
 
   log(level: LogLevel, message: string): Promise<void> | undefined {
