@@ -134,7 +134,7 @@ export class LarkImConnector {
     const client = await this.larkClient();
     const items: TestItem[] = [];
     try {
-      await client.getTenantToken();
+      await client.getTenantToken({ probe: true });
       items.push(item('credentials', 'ok', `App ${this.config.connection.appId} obtained a tenant_access_token from ${this.baseUrl}`));
     } catch (err) {
       items.push(item('credentials', 'fail', describe(err)));
@@ -149,7 +149,7 @@ export class LarkImConnector {
 
   private async testBot(client: LarkClient): Promise<TestItem> {
     try {
-      const bot = await client.getBotInfo();
+      const bot = await client.getBotInfo({ probe: true });
       if (bot.activateStatus === 2) {
         return item('bot', 'ok', `bot "${bot.appName ?? this.config.connection.appId}" is enabled`);
       }
@@ -167,7 +167,7 @@ export class LarkImConnector {
   private async testScopes(client: LarkClient): Promise<TestItem> {
     let scopes: Array<{ scopeName: string; granted: boolean }>;
     try {
-      scopes = await client.listScopes();
+      scopes = await client.listScopes({ probe: true });
     } catch (err) {
       return item('permissions', 'warn', `could not list the app's scopes: ${describe(err)}`);
     }

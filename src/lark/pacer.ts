@@ -14,9 +14,10 @@ export interface PacingOptions {
   perReceiverPerSecond?: number;
   maxInFlight?: number;
   /**
-   * Extra length given to each 1 s window (20x that to the minute window), for the rounding of Lark's own
-   * clock. Slots already count until each request is answered (see LimiterStore), which covers the wire.
-   * 10 ms costs 1% of the per-second quota.
+   * Extra length given to each 1 s window (20x that to the minute window). Lark counts a request when it
+   * arrives; we count it when we admit it, so two bursts a window apart arrive a window apart give or take the
+   * difference of their trips (network jitter) and the rounding of Lark's clock: the margin covers that. The
+   * trip itself does not matter (both bursts take it). 25 ms costs 2.4% of the per-second quota.
    */
   windowMarginMs?: number;
 }
@@ -26,7 +27,7 @@ export const DEFAULT_PACING: Required<PacingOptions> = {
   appPerMinute: 1000,
   perReceiverPerSecond: 5,
   maxInFlight: 16,
-  windowMarginMs: 10,
+  windowMarginMs: 25,
 };
 
 /** One sliding window: at most `limit` acquisitions in any `windowMs`. */
@@ -36,78 +37,74 @@ export interface WindowKey {
   windowMs: number;
 }
 
-export type TryAcquireResult = { ok: true; slot?: string } | { ok: false; retryInMs: number; blockedKey?: string };
+export type TryAcquireResult = { ok: true } | { ok: false; retryInMs: number; blockedKey?: string };
 
 /**
  * Shared counter state; an external implementation (e.g. Redis) lets several workers share the limits.
  *
- * Lark counts a request when it arrives, which is some time between our grant and Lark's answer. So a slot
- * counts from the grant, without expiring, until the answer (settle), and then for a whole window from the
- * answer: never a window from the grant, which would let the next burst land in the same Lark second as a
- * slow request of the previous one.
+ * A slot counts from its admission for windowMs (Lark counts on arrival; the window already holds the
+ * pacer's margin), whether or not the request has been answered.
  */
 export interface LimiterStore {
-  /** Takes one slot in every window, or none (all or nothing). When refused, retryInMs says when to try again. */
+  /**
+   * Takes one slot in every window, or none (all or nothing). When refused, retryInMs says when to try again.
+   * A store that cannot answer right now (reconnecting) refuses with a retryInMs; one that gives up throws a
+   * ConnectorError STORE_UNAVAILABLE, and the pacer rejects every waiting acquisition with it.
+   */
   tryAcquire(keys: WindowKey[], now: number): TryAcquireResult | Promise<TryAcquireResult>;
-  /** The request holding `slot` was answered at `now`. A store without it counts slots from the grant. */
-  settle?(keys: WindowKey[], slot: string, now: number): void | Promise<void>;
-}
-
-/** A slot's time: Infinity while its request is in flight, then when it was answered. */
-interface Slot {
-  t: number;
+  /** Lark answered 429: no admission on `key` for forMs from now, for every user of the store. */
+  pause(key: string, forMs: number, now: number): void | Promise<void>;
 }
 
 /** Sliding-window log in memory. */
 export class InMemoryLimiterStore implements LimiterStore {
-  private readonly log = new Map<string, Slot[]>();
-  private readonly open = new Map<string, Slot>();
-  private nextSlot = 0;
+  /** Admission times per key, oldest first. */
+  private readonly log = new Map<string, number[]>();
+  private readonly pausedUntil = new Map<string, number>();
   private calls = 0;
 
   tryAcquire(keys: WindowKey[], now: number): TryAcquireResult {
     let retryInMs = 0;
     let blockedKey: string | undefined;
     for (const k of keys) {
-      const wait = this.waitFor(k, now);
+      const wait = Math.max(this.waitFor(k, now), this.pauseLeft(k.key, now));
       if (wait > retryInMs) {
         retryInMs = wait;
         blockedKey = k.key;
       }
     }
     if (blockedKey !== undefined) return { ok: false, retryInMs, blockedKey };
-    const slot: Slot = { t: Number.POSITIVE_INFINITY };
-    const id = String(this.nextSlot++);
-    this.open.set(id, slot);
-    for (const k of keys) this.entries(k.key).push(slot);
+    for (const k of keys) this.entries(k.key).push(now);
     if (++this.calls % 1000 === 0) this.sweep(now, keys);
-    return { ok: true, slot: id };
+    return { ok: true };
   }
 
-  settle(_keys: WindowKey[], slot: string, now: number): void {
-    const s = this.open.get(slot);
-    if (!s) return;
-    s.t = now;
-    this.open.delete(slot);
+  pause(key: string, forMs: number, now: number): void {
+    const until = now + Math.max(0, forMs);
+    if (until > (this.pausedUntil.get(key) ?? 0)) this.pausedUntil.set(key, until);
   }
 
-  /** 0 if a slot is free now, else ms until enough entries leave the window. */
+  private pauseLeft(key: string, now: number): number {
+    const until = this.pausedUntil.get(key);
+    if (until === undefined) return 0;
+    if (until <= now) {
+      this.pausedUntil.delete(key);
+      return 0;
+    }
+    return until - now;
+  }
+
+  /** 0 if a slot is free now, else ms until the oldest counted entry leaves the window. */
   private waitFor(k: WindowKey, now: number): number {
     const entries = this.entries(k.key);
-    // An entry at t counts while now - t < windowMs (an unanswered one, t = Infinity, always counts).
-    while (entries.length > 0 && now - (entries[0] as Slot).t >= k.windowMs) entries.shift();
-    let counted = 0;
-    for (const e of entries) if (now - e.t < k.windowMs) counted++;
-    if (counted < k.limit) return 0;
-    // The (counted - limit + 1)-th oldest must leave; answers come back roughly in order, so sort a copy.
-    const times = entries.map((e) => e.t).filter((t) => now - t < k.windowMs).sort((a, b) => a - b);
-    const frees = times[counted - k.limit] as number;
-    // Waiting on an unanswered request: its answer wakes the pacer; the window length is only a backstop.
-    if (!Number.isFinite(frees)) return k.windowMs;
+    // An entry at t counts while now - t < windowMs.
+    while (entries.length > 0 && now - (entries[0] as number) >= k.windowMs) entries.shift();
+    if (entries.length < k.limit) return 0;
+    const frees = entries[entries.length - k.limit] as number;
     return Math.max(1, frees + k.windowMs - now);
   }
 
-  private entries(key: string): Slot[] {
+  private entries(key: string): number[] {
     let e = this.log.get(key);
     if (!e) this.log.set(key, (e = []));
     return e;
@@ -118,7 +115,7 @@ export class InMemoryLimiterStore implements LimiterStore {
     const longest = Math.max(60_000, ...keys.map((k) => k.windowMs));
     for (const [key, entries] of this.log) {
       const last = entries[entries.length - 1];
-      if (last === undefined || now - last.t >= longest) this.log.delete(key);
+      if (last === undefined || now - last >= longest) this.log.delete(key);
     }
   }
 }
@@ -143,6 +140,7 @@ export type Release = () => void;
 interface Waiter {
   receiverKey: string | undefined;
   resolve: (release: Release) => void;
+  reject: (err: unknown) => void;
 }
 
 export class Pacer {
@@ -193,12 +191,35 @@ export class Pacer {
           signal?.removeEventListener('abort', onAbort);
           resolve(release);
         },
+        reject: (err) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(err);
+        },
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.queue.push(waiter);
       this.wake();
       if (!this.pumping) void this.pump();
     });
+  }
+
+  /**
+   * Lark answered 429: nobody is admitted on the app's windows for forMs (every waiter of every pacer sharing
+   * the store), not just the request that got it.
+   */
+  async pause(forMs: number): Promise<void> {
+    const now = this.clock.now();
+    try {
+      for (const k of this.appKeys) await this.store.pause(k.key, forMs, now);
+    } finally {
+      this.wake();
+    }
+  }
+
+  /** Rejects every queued acquisition with err (the endpoint is down, the shared store gave up). */
+  failAll(err: unknown): void {
+    for (const w of this.queue.splice(0)) w.reject(err);
+    this.wake();
   }
 
   private keysFor(receiverKey: string | undefined): WindowKey[] {
@@ -218,7 +239,14 @@ export class Pacer {
     try {
       while (this.queue.length > 0) {
         this.dirty = false;
-        const wait = await this.admitReady();
+        let wait: { ms?: number; blockedKey?: string };
+        try {
+          wait = await this.admitReady();
+        } catch (err) {
+          // The store gave up (STORE_UNAVAILABLE): nobody waiting can be admitted.
+          this.failAll(err);
+          break;
+        }
         if (this.queue.length === 0 || this.dirty) continue;
         await this.idle(wait);
       }
@@ -245,8 +273,12 @@ export class Pacer {
       const keys = this.keysFor(w.receiverKey);
       const res = await this.store.tryAcquire(keys, now);
       if (res.ok) {
-        this.queue.splice(i, 1);
-        this.grant(w, keys, res.slot);
+        // The queue may have changed during the await (an abort): take out this very waiter.
+        const at = this.queue[i] === w ? i : this.queue.indexOf(w);
+        if (at >= 0) {
+          this.queue.splice(at, 1);
+          this.grant(w);
+        }
         continue;
       }
       if (next.ms === undefined || res.retryInMs < next.ms) next = { ms: res.retryInMs, ...(res.blockedKey ? { blockedKey: res.blockedKey } : {}) };
@@ -258,19 +290,14 @@ export class Pacer {
     return next;
   }
 
-  private grant(w: Waiter, keys: WindowKey[], slot: string | undefined): void {
+  private grant(w: Waiter): void {
     this.active++;
     let released = false;
     w.resolve(() => {
       if (released) return; // release() is idempotent
       released = true;
       this.active--;
-      // The answer is in: from now on the slot ages like any other (see LimiterStore).
-      if (slot !== undefined && this.store.settle) {
-        void Promise.resolve(this.store.settle(keys, slot, this.clock.now())).catch(() => undefined).then(() => this.wake());
-      } else {
-        this.wake();
-      }
+      this.wake();
     });
   }
 
