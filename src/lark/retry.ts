@@ -89,24 +89,32 @@ export async function withRetry<T>(fn: (attempt: number, ctx: RetryContext) => P
       const err = error as ConnectorError;
       const delayMs = computeDelay(policy, attempt, random, err.retryAfterMs);
       if (clock.now() - start - excluded + delayMs > policy.maxRetryTimeMs) throw error;
-      const signal = combine(opts.signals?.() ?? []);
-      throwIfAborted(signal);
+      const signals = (opts.signals?.() ?? []).filter((x): x is AbortSignal => x !== undefined);
+      throwIfAborted(signals);
       opts.onRetry?.({ attempt, code: err.code, delayMs, error: err });
-      await clock.sleep(delayMs, signal);
-      throwIfAborted(signal);
+      await sleepUnlessAborted(clock, delayMs, signals);
+      throwIfAborted(signals);
     }
   }
 }
 
-function combine(signals: Array<AbortSignal | undefined>): AbortSignal | undefined {
-  const present = signals.filter((s): s is AbortSignal => s !== undefined);
-  if (present.length <= 1) return present[0];
-  return AbortSignal.any(present);
+/** Sleeps on the clock; any of the signals aborting ends the sleep at once. Listeners are removed after. */
+async function sleepUnlessAborted(clock: Clock, ms: number, signals: AbortSignal[]): Promise<void> {
+  if (signals.length === 0) return clock.sleep(ms);
+  const ctl = new AbortController();
+  const onAbort = (): void => ctl.abort();
+  for (const s of signals) s.addEventListener('abort', onAbort, { once: true });
+  try {
+    await clock.sleep(ms, ctl.signal);
+  } finally {
+    for (const s of signals) s.removeEventListener('abort', onAbort);
+  }
 }
 
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (!signal?.aborted) return;
-  if (signal.reason instanceof ConnectorError) throw signal.reason;
+function throwIfAborted(signals: AbortSignal[]): void {
+  const aborted = signals.find((s) => s.aborted);
+  if (!aborted) return;
+  if (aborted.reason instanceof ConnectorError) throw aborted.reason;
   throw interruptedError('the run was stopped while this message waited to be retried');
 }
 
