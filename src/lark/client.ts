@@ -268,6 +268,8 @@ export class LarkClient {
       clock: this.clock,
       random: this.random,
       signals: () => [signal, this.health.signal],
+      // While nothing at all answers, a message waits for the endpoint's verdict rather than failing alone.
+      lastChance: (err: ConnectorError) => (err instanceof WireError ? this.health.msUntilVerdict() : undefined),
       onRetry: ({ attempt, code, delayMs, error }: { attempt: number; code: ConnectorError['code']; delayMs: number; error: ConnectorError }) =>
         this.emit({
           type: 'retry',

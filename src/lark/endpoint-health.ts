@@ -42,6 +42,12 @@ export class EndpointHealth {
     return this.ctl.signal.aborted ? (this.ctl.signal.reason as ConnectorError) : undefined;
   }
 
+  /** While no answer has come since the first failure and no verdict is out: ms until the verdict is due. */
+  msUntilVerdict(): number | undefined {
+    if (this.firstFailureAt === undefined || this.down) return undefined;
+    return Math.max(0, this.firstFailureAt + this.downAfterMs - this.opts.clock.now());
+  }
+
   /** Lark answered (any HTTP status). */
   answered(): void {
     if (this.firstFailureAt === undefined || this.down) return;

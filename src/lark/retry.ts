@@ -55,6 +55,12 @@ export interface RetryOptions {
    * ENDPOINT_UNREACHABLE), else with INTERRUPTED. Only read when a retry is due, so it costs nothing on success.
    */
   signals?: () => Array<AbortSignal | undefined>;
+  /**
+   * When policy.retries are used up: ms to wait for one more attempt, or undefined to give up. While the whole
+   * endpoint looks down, a message waits for the verdict (see EndpointHealth) instead of failing on its own
+   * count. The wait must still fit in maxRetryTimeMs.
+   */
+  lastChance?: (error: ConnectorError) => number | undefined;
 }
 
 /**
@@ -85,9 +91,11 @@ export async function withRetry<T>(fn: (attempt: number, ctx: RetryContext) => P
     try {
       return await fn(attempt, ctx);
     } catch (error) {
-      if (!isRetryable(error) || attempt > policy.retries) throw error;
+      if (!isRetryable(error)) throw error;
       const err = error as ConnectorError;
-      const delayMs = computeDelay(policy, attempt, random, err.retryAfterMs);
+      const extra = attempt > policy.retries ? opts.lastChance?.(err) : 0;
+      if (extra === undefined || attempt > policy.retries + 1) throw error;
+      const delayMs = attempt > policy.retries ? Math.max(1, Math.ceil(extra)) : computeDelay(policy, attempt, random, err.retryAfterMs);
       if (clock.now() - start - excluded + delayMs > policy.maxRetryTimeMs) throw error;
       const signals = (opts.signals?.() ?? []).filter((x): x is AbortSignal => x !== undefined);
       throwIfAborted(signals);
