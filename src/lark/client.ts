@@ -1,7 +1,8 @@
 /**
  * LarkClient: the calls the connector needs. Every call goes
  *   retry loop ( pacer slot -> token -> request )
- * in that order, so a token is never held across a queue wait. On an invalid-token answer the token is
+ * in that order, so a token is never held across a queue wait (a fresh one is put in the store before
+ * queueing, so that no token fetch sits between a slot and its request). On an invalid-token answer the token is
  * dropped (if still the stored one) and the attempt starts over: a new slot, then a token fetched afresh;
  * only when a token fetched after that refusal is refused too does the call fail with TOKEN_INVALID
  * (app-level). A 429 pauses the app's windows for every waiter until Lark's reset. Time queued for a slot
@@ -300,6 +301,9 @@ export class LarkClient {
     for (let refusals = 0; ; ) {
       if (signal?.aborted) throw interruptedError();
       this.throwIfDown();
+      // Have a fresh token in the store before queueing (not held: it is read again after the slot), so a
+      // token fetch does not sit between a slot's admission and its request: Lark counts on arrival.
+      if (pacer) await this.tokens.getTokenEntry();
       const release = pacer ? await this.slot(pacer, receiverKey, signal, ctx) : undefined;
       let entry: TokenEntry | undefined;
       try {
