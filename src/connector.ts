@@ -2,7 +2,7 @@
  * The connector lifecycle a platform calls: connection test, schema discovery, writing records (or a
  * dry-run of them). The CLI and the console are thin layers over this class.
  */
-// Type-only: the client (and axios under it, ~25 MB of RSS) is imported when a run first needs it, so a
+// Type-only: the client (and the HTTP stack under it) is imported when a run first needs it, so a
 // dry-run never loads it. See larkClient().
 import type { LarkClient, LarkClientOptions } from './lark/client.js';
 import { ConnectorError } from './lark/errors.js';
@@ -100,7 +100,7 @@ export class LarkImConnector {
 
   /**
    * The Lark client, created on first use so a dry-run never opens a connection, and imported then too:
-   * a dry-run never loads the HTTP stack (axios is about a quarter of a dry run's memory). Async for that.
+   * a dry-run never loads the HTTP stack. Async for that.
    */
   async larkClient(): Promise<LarkClient> {
     if (this.client) return this.client;

@@ -53,7 +53,7 @@ describe('withRetry', () => {
       { attempt: 2, code: 'SERVER_ERROR', delayMs: 200 },
       { attempt: 3, code: 'SERVER_ERROR', delayMs: 400 },
     ]);
-    // p-retry added no real delay of its own.
+    // The loop added no real delay of its own.
     expect(Date.now() - started).toBeLessThan(500);
   });
 

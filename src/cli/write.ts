@@ -11,6 +11,7 @@ import { RunState } from '../target/state.js';
 import type { MessageOutcome, RunSummary } from '../target/outcome.js';
 import { ProgressBar, summaryLine } from './progress.js';
 import { EXIT_FAILED, EXIT_OK, loadConfig } from './shared.js';
+import { ERROR_STOPS, type ErrorCode } from '../lark/errors.js';
 
 export interface WriteFlags {
   config?: string;
@@ -52,6 +53,8 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
     process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
 
     let summary: RunSummary;
+    /** The first app-level failure's reason: the one line that says why the run stopped. */
+    let stoppedBy: string | undefined;
     try {
       summary = await connector.writeStream(readRecordBatches(input), {
         dryRun,
@@ -65,6 +68,7 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
         // Not async: a promise per message is measurable over a million of them; the report returns one
         // only when its stream needs to drain, and the writer then waits for it.
         onOutcome: (outcome) => {
+          if (outcome.status === 'failed' && stoppedBy === undefined && ERROR_STOPS[outcome.error.code as ErrorCode] === 'app') stoppedBy = outcome.error.message;
           progress.update(outcome);
           failures.print(outcome);
           return report?.add(outcome);
@@ -82,6 +86,7 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
       process.stdout.write(JSON.stringify({ total, delivered, failed, skipped, ...(dryRun ? { valid } : {}), durationMs, interrupted }) + '\n');
     }
     process.stderr.write(summaryLine(summary, dryRun) + '\n');
+    if (stoppedBy !== undefined) process.stderr.write(`lark-im: sending stopped: ${stoppedBy}\n`);
     return summary.failed > 0 || summary.interrupted ? EXIT_FAILED : EXIT_OK;
   } finally {
     connector.close();

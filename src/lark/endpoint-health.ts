@@ -5,6 +5,7 @@
  * and what was tried, so a run stops in seconds instead of retrying each message for minutes.
  * Down is final for this client: a run stops, a rerun (with --state) continues where it stopped.
  */
+import { setMaxListeners } from 'node:events';
 import type { Clock } from './clock.js';
 import { ConnectorError } from './errors.js';
 import { describeWireFailure, type WireError, type WireFailure } from './http.js';
@@ -30,6 +31,8 @@ export class EndpointHealth {
   constructor(opts: EndpointHealthOptions) {
     this.opts = opts;
     this.downAfterMs = opts.downAfterMs ?? DEFAULT_DOWN_AFTER_MS;
+    // Every message in a backoff sleep listens here (hundreds at once when the host is gone).
+    setMaxListeners(0, this.ctl.signal);
   }
 
   /** Aborted (reason: the ENDPOINT_UNREACHABLE error) once the endpoint is down: wakes backoff sleeps. */
@@ -80,7 +83,7 @@ export class EndpointHealth {
       retryable: false,
       stops: 'app',
       advice,
-      message: `Lark at ${this.opts.host} is unreachable: ${this.attempts} attempts over ${Math.round(spanMs / 1000)} s got no answer (${tried}); sending stopped: ${advice}`,
+      message: `Lark at ${this.opts.host} is unreachable: ${this.attempts} attempts over ${Math.round(spanMs / 1000)} s got no answer (${tried}): ${advice}`,
     });
   }
 }
