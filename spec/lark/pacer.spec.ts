@@ -126,11 +126,11 @@ describe('Pacer (fake clock)', () => {
     expect(Math.max(...times)).toBe(9000);
   });
 
-  it('by default adds a 25 ms margin to each window, for network jitter and the rounding of Lark\'s clock', async () => {
+  it('by default adds a 10 ms margin to each window, for the rounding of Lark\'s clock', async () => {
     const clock = new FakeClock({ start: 0 });
     const pacer = createSendPacer({}, { clock });
     const { grants } = await run(pacer, clock, 11, () => 'ou_one');
-    expect(grants.map((g) => g.at)).toEqual([0, 0, 0, 0, 0, 1025, 1025, 1025, 1025, 1025, 2050]);
+    expect(grants.map((g) => g.at)).toEqual([0, 0, 0, 0, 0, 1010, 1010, 1010, 1010, 1010, 2020]);
   });
 
   it('a slow answer does not hold its slot: the next burst goes a window after admission, as Lark counts', async () => {
@@ -145,9 +145,23 @@ describe('Pacer (fake clock)', () => {
     const clock = new FakeClock({ start: 0 });
     const pacer = createSendPacer({ maxInFlight: 64 }, { clock });
     const { times } = await run(pacer, clock, 200, (i) => `ou_${i}`, () => 150);
-    // 4 bursts of 50, one per 1025 ms window.
-    expect(Math.max(...times)).toBe(3 * 1025);
+    // 4 bursts of 50, one per 1010 ms window: a steady trip adds nothing to the margin.
+    expect(Math.max(...times)).toBe(3 * 1010);
     expect(maxInWindow(times, 1000)).toBe(50);
+  });
+
+  it('adaptive margin: windows grow by the spread of recent request times (their arrivals at Lark vary by that much)', async () => {
+    const clock = new FakeClock({ start: 0 });
+    const pacer = createSendPacer({ maxInFlight: 64 }, { clock });
+    // Half the requests take 50 ms, half 250 ms: a 200 ms spread.
+    const { times } = await run(pacer, clock, 300, (i) => `ou_${i}`, (i) => (i % 2 ? 250 : 50));
+    expect(pacer.adaptiveMarginMs).toBe(200);
+    const late = times.filter((t) => t >= 2020);
+    expect(maxInWindow(late, 1010 + 200)).toBeLessThanOrEqual(50);
+
+    const fixed = createSendPacer({ maxInFlight: 64, adaptiveMargin: false }, { clock });
+    await run(fixed, clock, 100, (i) => `ou_${i}`, (i) => (i % 2 ? 250 : 50));
+    expect(fixed.adaptiveMarginMs).toBe(0);
   });
 
   it('pause(): a 429 holds every queued waiter until the reset, not just the one that got it', async () => {

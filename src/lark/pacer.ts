@@ -17,9 +17,13 @@ export interface PacingOptions {
    * Extra length given to each 1 s window (20x that to the minute window). Lark counts a request when it
    * arrives; we count it when we admit it, so two bursts a window apart arrive a window apart give or take the
    * difference of their trips (network jitter) and the rounding of Lark's clock: the margin covers that. The
-   * trip itself does not matter (both bursts take it). 25 ms costs 2.4% of the per-second quota.
+   * trip itself does not matter (both bursts take it). 10 ms (for Lark's clock) costs 1% of the per-second
+   * quota; on top of it, every window grows by the spread of the recent requests' times, which bounds how much
+   * two trips can differ (see PacerOptions.adaptiveMargin).
    */
   windowMarginMs?: number;
+  /** Grow the windows by the spread of recent request times (default true; see PacerOptions.adaptiveMargin). */
+  adaptiveMargin?: boolean;
 }
 
 export const DEFAULT_PACING: Required<PacingOptions> = {
@@ -27,7 +31,8 @@ export const DEFAULT_PACING: Required<PacingOptions> = {
   appPerMinute: 1000,
   perReceiverPerSecond: 5,
   maxInFlight: 16,
-  windowMarginMs: 25,
+  windowMarginMs: 10,
+  adaptiveMargin: true,
 };
 
 /** One sliding window: at most `limit` acquisitions in any `windowMs`. */
@@ -130,6 +135,12 @@ export interface PacerOptions {
   maxInFlight: number;
   /** Prefix for app keys in a shared store (e.g. the app id). */
   scope?: string;
+  /**
+   * Grow every window by the recent spread of request times (admission to release: p95 - fastest, capped at
+   * 250 ms), since a request's arrival at Lark varies by at most that. Default true; a link with a steady trip
+   * keeps the fixed margin only.
+   */
+  adaptiveMargin?: boolean;
   clock?: Clock;
   store?: LimiterStore;
   onEvent?: EventSink;
@@ -143,11 +154,19 @@ interface Waiter {
   reject: (err: unknown) => void;
 }
 
+const DURATION_SAMPLES = 64;
+const MAX_ADAPTIVE_MARGIN_MS = 250;
+
 export class Pacer {
   private readonly opts: PacerOptions;
   private readonly clock: Clock;
   private readonly store: LimiterStore;
-  private readonly appKeys: WindowKey[];
+  private appKeys: WindowKey[];
+  private perReceiverWindow: { limit: number; windowMs: number } | undefined;
+  /** Recent request times (admission to release), a ring; the adaptive margin is their spread. */
+  private readonly durations = new Float64Array(DURATION_SAMPLES);
+  private observed = 0;
+  private extraMs = 0;
   private readonly queue: Waiter[] = [];
   private active = 0;
   private pumping = false;
@@ -161,6 +180,12 @@ export class Pacer {
     this.store = opts.store ?? new InMemoryLimiterStore();
     const prefix = `${opts.name}:${opts.scope ?? 'app'}`;
     this.appKeys = opts.appWindows.map((w) => ({ key: `${prefix}:${w.limit}/${w.windowMs}ms`, ...w }));
+    this.perReceiverWindow = opts.perReceiver;
+  }
+
+  /** The adaptive part of the window margin now (ms added to every window). */
+  get adaptiveMarginMs(): number {
+    return this.extraMs;
   }
 
   /** Requests running now (acquired, not yet released). */
@@ -223,7 +248,7 @@ export class Pacer {
   }
 
   private keysFor(receiverKey: string | undefined): WindowKey[] {
-    const per = this.opts.perReceiver;
+    const per = this.perReceiverWindow;
     if (!per || receiverKey === undefined) return this.appKeys;
     return [...this.appKeys, { key: `${this.opts.name}:rcv:${receiverKey}`, ...per }];
   }
@@ -293,12 +318,30 @@ export class Pacer {
   private grant(w: Waiter): void {
     this.active++;
     let released = false;
+    const grantedAt = this.clock.now();
     w.resolve(() => {
       if (released) return; // release() is idempotent
       released = true;
       this.active--;
+      if (this.opts.adaptiveMargin !== false) this.observe(this.clock.now() - grantedAt);
       this.wake();
     });
+  }
+
+  /** Records one request's time; every 16, the windows grow (or shrink back) by the recent spread. */
+  private observe(ms: number): void {
+    this.durations[this.observed++ % DURATION_SAMPLES] = ms;
+    if (this.observed % 16 !== 0) return;
+    const n = Math.min(this.observed, DURATION_SAMPLES);
+    const sorted = Array.from(this.durations.subarray(0, n)).sort((a, b) => a - b);
+    const spread = (sorted[Math.floor(0.95 * (n - 1))] as number) - (sorted[0] as number);
+    // Steps of 5 ms, so the keys are rebuilt only when the spread really moves.
+    const extra = Math.min(MAX_ADAPTIVE_MARGIN_MS, Math.ceil(spread / 5) * 5);
+    if (extra === this.extraMs) return;
+    const grow = <T extends { windowMs: number }>(w: T, base: { windowMs: number }): T => ({ ...w, windowMs: base.windowMs + extra });
+    this.appKeys = this.appKeys.map((k, i) => grow(k, this.opts.appWindows[i] as { windowMs: number }));
+    if (this.opts.perReceiver) this.perReceiverWindow = grow(this.opts.perReceiver, this.opts.perReceiver);
+    this.extraMs = extra;
   }
 
   /** Sleeps ms (or until woken, if ms is undefined: waiting for a release). */
@@ -334,6 +377,7 @@ export function createSendPacer(opts: PacingOptions, deps: { scope?: string; clo
     ],
     perReceiver: { limit: o.perReceiverPerSecond, windowMs: 1000 + o.windowMarginMs },
     maxInFlight: o.maxInFlight,
+    adaptiveMargin: o.adaptiveMargin,
     ...deps,
   });
 }
@@ -348,6 +392,7 @@ export function createLookupPacer(opts: PacingOptions, deps: { scope?: string; c
       { limit: 1000, windowMs: 60_000 + 20 * o.windowMarginMs },
     ],
     maxInFlight: o.maxInFlight,
+    adaptiveMargin: o.adaptiveMargin,
     ...deps,
   });
 }

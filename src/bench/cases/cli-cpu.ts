@@ -51,7 +51,9 @@ async function cliRun(baseUrl: string, dir: string, n: number, tag: string): Pro
   const input = join(dir, `${tag}.jsonl`);
   const lines = benchMessages(n, 200, tag).map((m) => JSON.stringify({ receiveType: 'user', receiveId: m.receiveId, contentType: 'text', content: m.content }));
   await writeFile(input, `${lines.join('\n')}\n`);
-  const r = await runChild([here('../../cli/main.js'), 'write', '--input', input, '--report', '/dev/null', '--json'], {
+  // BENCH_CLI: measure another build's CLI (e.g. an older commit's dist/cli/main.js) against the same SDK run.
+  const cli = process.env['BENCH_CLI'] ?? here('../../cli/main.js');
+  const r = await runChild([cli, 'write', '--input', input, '--report', '/dev/null', '--json'], {
     LARK_APP_ID: BENCH_APP.appId,
     LARK_APP_SECRET: BENCH_APP.appSecret,
     LARK_DOMAIN: baseUrl,
