@@ -208,7 +208,7 @@ export const LARK_CODE_TABLE: Readonly<Record<number, LarkCodeClass>> = Object.f
   5000: { code: 'SERVER_ERROR', retryable: true, advice: RETRIED_INTERNAL },
 });
 
-/** Lark's invalid/expired token codes: drop the cached token, fetch a new one and retry once. */
+/** Lark's invalid/expired token codes: the client drops the token and starts the attempt over with a fresh one. */
 export const INVALID_TOKEN_CODES: ReadonlySet<number> = new Set([99991661, 99991663, 99991664, 99991665, 99991668, 99991671, 99991677]);
 
 /**
