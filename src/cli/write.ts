@@ -53,7 +53,7 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
     process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
 
     let summary: RunSummary;
-    /** The first app-level failure's reason: the one line that says why the run stopped. */
+    /** The first failure whose code stops the run (credentials, app, quota, endpoint): the one line that says why. */
     let stoppedBy: string | undefined;
     try {
       summary = await connector.writeStream(readRecordBatches(input), {
