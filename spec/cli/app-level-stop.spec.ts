@@ -30,7 +30,7 @@ describe('lark-im write, an app-level stop', () => {
       expect(r.stdout + r.stderr).not.toContain(app.appSecret);
     } finally {
       await rm(dir, { recursive: true, force: true });
-      await emulator.stop();
+      await emulator.close();
     }
   });
 });

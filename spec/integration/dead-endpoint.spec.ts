@@ -29,7 +29,7 @@ describe('a dead endpoint mid-run', () => {
       const summary = await connector.writeStream(input, {
         onOutcome: (o) => void outcomes.push(o),
         onDelivered: () => {
-          if (++delivered === 20) void emulator.stop();
+          if (++delivered === 20) void emulator.close();
         },
       });
       expect(outcomes).toHaveLength(200);
@@ -48,7 +48,7 @@ describe('a dead endpoint mid-run', () => {
       expect(clock.now() - start).toBeLessThan(90_000);
     } finally {
       connector.close();
-      await emulator.stop();
+      await emulator.close();
     }
   });
 });

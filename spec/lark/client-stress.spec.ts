@@ -97,7 +97,7 @@ describe('slot -> token -> request', () => {
       expect(stats.status429 + (stats.errorsByCode['230020'] ?? 0)).toBe(0);
     } finally {
       client.close();
-      await emu.stop();
+      await emu.close();
     }
   });
 
