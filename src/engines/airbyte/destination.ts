@@ -19,7 +19,7 @@ import type { InputRecord } from '../../input.js';
 import { UuidDeriver } from '../../message/uuid.js';
 import type { MessageOutcome } from '../../target/outcome.js';
 import { isRecord } from '../../is-record.js';
-import { describeOutcomeError, failureTypeOf, isAppLevelOutcome } from './failures.js';
+import { describeOutcomeError, failureTypeOf } from './failures.js';
 import type { ProtocolOutput } from './output.js';
 import {
   errorTrace,
@@ -222,6 +222,8 @@ export class AirbyteDestination {
         signal: this.stop.signal,
         ...(this.options.graceMs !== undefined ? { graceMs: this.options.graceMs } : {}),
         onOutcome: (outcome) => this.onOutcome(outcome, streamName),
+        // The writer stops its own sending; this stops every segment and the echoes.
+        onAppLevelError: (err) => this.failRun(err.message, failureTypeOf(err.code), err.code),
       })
       .then(
         (summary): SegmentOutcome => ({ ok: !summary.interrupted && this.fatal === undefined }),
@@ -249,11 +251,8 @@ export class AirbyteDestination {
       case 'failed': {
         this.result.failed += 1;
         const error = outcome.error;
-        if (error.code === 'INTERRUPTED') return undefined; // counted; the run's end says why it stopped
-        if (isAppLevelOutcome(error)) {
-          this.failRun(error.message, failureTypeOf(error.code), describeOutcomeError(error));
-          return undefined;
-        }
+        // Counted; the run's end says why it stopped (a signal, or the app-level error reported once).
+        if (error.code === 'INTERRUPTED' || this.fatal) return undefined;
         const which = outcome.index > 0 ? ` (message ${outcome.index + 1} of the record)` : '';
         return this.options.out.log('WARN', `record ${outcome.line} of stream ${stream}${which} was not delivered: ${describeOutcomeError(error)}`);
       }

@@ -2,8 +2,6 @@
  * How the connector's errors map onto Airbyte's: which failure_type a TRACE error carries (the platform
  * retries transient errors and asks the user to fix config errors), and the one-line text of a refused message.
  */
-import { ConnectorError } from '../../lark/errors.js';
-import { isAppLevel } from '../../target/writer.js';
 import type { OutcomeError } from '../../target/outcome.js';
 import type { FailureType } from './protocol.js';
 
@@ -13,17 +11,6 @@ const TRANSIENT_CODES = new Set(['QUOTA_EXCEEDED', 'RATE_LIMITED', 'NETWORK', 'T
 export function failureTypeOf(code: string | undefined): FailureType {
   if (code === undefined) return 'system_error';
   return TRANSIENT_CODES.has(code) ? 'transient_error' : 'config_error';
-}
-
-/** An outcome's error as the writer's app-level test sees it (outcomes carry plain JSON, not the error). */
-export function isAppLevelOutcome(error: OutcomeError): boolean {
-  return isAppLevel(
-    new ConnectorError({
-      code: error.code as ConnectorError['code'],
-      message: error.message,
-      ...(error.larkCode !== undefined ? { larkCode: error.larkCode } : {}),
-    }),
-  );
 }
 
 /** "CODE: message (Lark code N, log id X)": what the user needs to act on, never a request body. */
