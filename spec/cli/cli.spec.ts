@@ -53,6 +53,7 @@ describe('lark-im check', () => {
       ['credentials', 'ok'],
       ['bot', 'ok'],
       ['permissions', 'ok'],
+      ['read', 'ok'],
     ]);
   });
 

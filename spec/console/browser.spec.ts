@@ -72,10 +72,10 @@ describe.skipIf(!hasChromium)('console in a browser (emulator)', () => {
   it('tests the connection: each item in order with its status', async () => {
     await page.locator('#test-btn').focus();
     await page.keyboard.press('Enter');
-    await page.waitForSelector('#test-results li[data-item=permissions]');
+    await page.waitForSelector('#test-results li[data-item=read]');
     const items = await page.$$eval('#test-results li', (lis) => lis.map((li) => [li.getAttribute('data-item'), li.getAttribute('data-status')]));
-    expect(items).toEqual([['credentials', 'ok'], ['bot', 'ok'], ['permissions', 'ok']]);
-    expect(await page.locator('#test-status').textContent()).toContain('3 ok');
+    expect(items).toEqual([['credentials', 'ok'], ['bot', 'ok'], ['permissions', 'ok'], ['read', 'ok']]);
+    expect(await page.locator('#test-status').textContent()).toContain('4 ok');
     await page.locator('#connection-section').screenshot({ path: SHOTS + 'connection-test.png' });
   });
 

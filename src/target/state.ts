@@ -10,8 +10,9 @@
  * Each checkpoint writes a whole new file next to the old one, fsyncs it and renames it over the old one,
  * so a kill at any instant leaves either the previous state or the new one, never a torn file.
  */
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { writeFileAtomically } from '../atomic-file.js';
 import { ConnectorError } from '../lark/errors.js';
 import type { MessageOutcome } from './outcome.js';
 
@@ -129,16 +130,7 @@ export class RunState {
       updatedAt: new Date().toISOString(),
       delivered: [...this.delivered.values()],
     };
-    const tmp = join(dirname(this.path), `.${basename(this.path)}.${process.pid}.tmp`);
-    const file = await open(tmp, 'w');
-    try {
-      await file.writeFile(JSON.stringify(shape));
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(tmp, this.path);
-    await syncDirectory(dirname(this.path));
+    await writeFileAtomically(this.path, JSON.stringify(shape));
     this.lastWrite = this.now();
     this.lastWriteCost = this.lastWrite - started;
   }
@@ -162,16 +154,4 @@ function parseState(path: string, text: string): DeliveredEntry[] {
     });
   }
   return shape.delivered;
-}
-
-/** Makes the rename itself durable (POSIX: the directory entry lives in the directory's data). */
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } catch {
-    // Some filesystems refuse fsync on a directory; the rename is still atomic there.
-  } finally {
-    await handle.close();
-  }
 }

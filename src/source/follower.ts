@@ -1,0 +1,64 @@
+/**
+ * streamRead's follow modes. `poll` reads every container again each interval (the overlap and the offset's
+ * seen set make that exactly once). `events` (Lark's long connection) plugs in through FOLLOWERS: until it
+ * is registered, or when the app cannot use it, the source falls back to poll with a warning.
+ */
+import type { Clock } from '../lark/clock.js';
+import type { EmitBatch, MessageReader } from './reader.js';
+
+export const SOURCE_MODES = ['poll', 'events'] as const;
+export type SourceMode = (typeof SOURCE_MODES)[number];
+
+export interface FollowContext {
+  reader: MessageReader;
+  emit: EmitBatch;
+  /** Aborted = stop after the page in hand (its offset is emitted). */
+  signal: AbortSignal;
+  clock: Clock;
+  pollIntervalMs: number;
+  warn: (message: string) => void;
+}
+
+export interface Follower {
+  readonly mode: SourceMode;
+  /** Follows until ctx.signal aborts; rejects on an error that stops the run. */
+  run(ctx: FollowContext): Promise<void>;
+}
+
+/** The app's credentials and endpoint, for a follower that opens its own connection (events). */
+export interface FollowerDeps {
+  appId: string;
+  appSecret: string;
+  baseUrl: string;
+  clock: Clock;
+}
+
+/**
+ * A factory per mode; undefined = not available here (the caller falls back to poll and says why through
+ * `unavailable`). The events mode registers its factory in this table.
+ */
+export type FollowerFactory = (deps: FollowerDeps) => Follower | { unavailable: string };
+
+export const FOLLOWERS: Record<SourceMode, FollowerFactory> = {
+  poll: () => new PollFollower(),
+  events: () => ({ unavailable: 'the events mode (long connection) is not available in this build' }),
+};
+
+/** The follower for a mode, or poll with a warning when the mode is unavailable. */
+export function followerFor(mode: SourceMode, deps: FollowerDeps, warn: (message: string) => void): Follower {
+  const made = FOLLOWERS[mode](deps);
+  if ('run' in made) return made;
+  warn(`mode ${mode} unavailable (${made.unavailable}): falling back to poll`);
+  return new PollFollower();
+}
+
+export class PollFollower implements Follower {
+  readonly mode = 'poll' as const;
+
+  async run(ctx: FollowContext): Promise<void> {
+    while (!ctx.signal.aborted) {
+      await ctx.reader.pass(ctx.emit, ctx.signal);
+      await ctx.clock.sleep(ctx.pollIntervalMs, ctx.signal);
+    }
+  }
+}
