@@ -8,7 +8,7 @@ import { LarkImConnector } from '../connector.js';
 import { SOURCE_MODES, type SourceMode } from '../source/follower.js';
 import { parseTimeArg, SOURCE_NODE_SHAPE } from '../source/options.js';
 import { JsonlReadOutput, loadReadState } from '../source/read-run.js';
-import type { MessageReader } from '../source/reader.js';
+import type { EmitBatch, MessageReader } from '../source/reader.js';
 import type { SourceRunOptions } from '../source/source.js';
 import { CliExit, EXIT_CANNOT_START, EXIT_FAILED, EXIT_OK, loadConfig } from './shared.js';
 
@@ -46,13 +46,11 @@ export async function readCommand(flags: ReadFlags): Promise<number> {
     process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
     const chats = new Set<string>();
     const failed = new Map<string, string>();
-    const onReader = (r: MessageReader) => {
-      readers.push(r);
-    };
+    // batchRead and streamRead each read through their own reader: both feed the summary.
     const readers: MessageReader[] = [];
     try {
-      const options: SourceRunOptions = { ...run, signal: stop.signal, onWarning: warn, onReader };
-      const emit = (events: Parameters<JsonlReadOutput['page']>[0], offset: Parameters<JsonlReadOutput['page']>[1]) => out.page(events, offset);
+      const options: SourceRunOptions = { ...run, signal: stop.signal, onWarning: warn, onReader: (r) => void readers.push(r) };
+      const emit: EmitBatch = (events, offset) => out.page(events, offset);
       let offset = await connector.batchRead(prior?.offset, 50, emit, options);
       if (flags.follow && !stop.signal.aborted) offset = await connector.streamRead(offset, emit, options);
     } finally {

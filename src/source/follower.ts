@@ -34,8 +34,8 @@ export interface FollowerDeps {
 }
 
 /**
- * A factory per mode; undefined = not available here (the caller falls back to poll and says why through
- * `unavailable`). The events mode registers its factory in this table.
+ * A factory per mode: a Follower, or {unavailable: why} (the caller then falls back to poll and warns with
+ * the reason). The events mode's factory replaces the placeholder in this table.
  */
 export type FollowerFactory = (deps: FollowerDeps) => Follower | { unavailable: string };
 
