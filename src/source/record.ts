@@ -82,7 +82,8 @@ export function plainText(msgType: string, content: string, mentions: readonly L
   }
   if (!isRecord(parsed)) return null;
   let out: string | null = null;
-  if (msgType === 'text') out = typeof parsed.text === 'string' ? parsed.text : null;
+  // A sent text may still hold <at user_id="...">Name</at> tags; a listed one has @_user_N keys (below).
+  if (msgType === 'text') out = typeof parsed.text === 'string' ? parsed.text.replace(/<at\b[^>]*>(.*?)<\/at>/g, '@$1') : null;
   else out = postText(parsed);
   if (out === null) return null;
   for (const m of mentions) if (m.key) out = out.split(m.key).join(`@${m.name}`);
