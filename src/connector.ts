@@ -243,6 +243,11 @@ export class LarkImConnector {
     return streamRead(await this.larkClient(), this.config.node, offset, emit, deps, options);
   }
 
+  /** The group chats the bot is in (what `chats: all` reads). */
+  async sourceChats(): Promise<Array<{ chatId: string; name: string; chatMode: string }>> {
+    return (await this.larkClient()).listAllChats();
+  }
+
   /** An offset that starts reading at `ms` (epoch milliseconds). */
   timestampToStreamOffset(ms: number): SourceOffset {
     return timestampToStreamOffset(ms);

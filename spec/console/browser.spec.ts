@@ -137,6 +137,19 @@ describe.skipIf(!hasChromium)('console in a browser (emulator)', () => {
     await page.locator('#send-section').screenshot({ path: SHOTS + 'send.png' });
   });
 
+  it('source tab: lists the bot\'s chats and previews the first messages of one (read, not sent)', async () => {
+    const sentBefore = await page.locator('#send-results li').count();
+    await page.locator('#source-chats-btn').click();
+    await page.waitForSelector('#source-chat option', { state: 'attached' });
+    expect(await page.locator('#source-chat option').count()).toBe(2);
+    await page.locator('#source-preview-btn').click();
+    await page.waitForSelector('#source-results li');
+    expect(await page.locator('#source-results li').count()).toBe(20);
+    expect(await page.locator('#source-status').textContent()).toContain('20 messages');
+    expect(await page.locator('#send-results li').count()).toBe(sentBefore);
+    await page.locator('#source-section').screenshot({ path: SHOTS + 'source-preview.png' });
+  });
+
   it('switches language: field titles, tooltips, buttons and test items in Chinese', async () => {
     await page.selectOption('#lang', 'zh_CN');
     expect(await page.locator('label[for=connection-domain] .label-text').textContent()).toBe('域名');
