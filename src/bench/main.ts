@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { runFaultsCase } from './cases/faults.js';
 import { runOverheadCase } from './cases/overhead.js';
 import { runQuotaCase } from './cases/quota.js';
+import { runReadCase } from './cases/read.js';
 import { runStreamingCase } from './cases/streaming.js';
 import { runTokenCase } from './cases/token.js';
 import { parseBenchArgs, UsageError, USAGE, type BenchOptions, type CaseName } from './options.js';
@@ -32,6 +33,8 @@ function runCase(name: CaseName, o: BenchOptions): Promise<CaseResult> {
       return runFaultsCase({ messages: o.sizes.faults, receivers: o.receivers, concurrency: o.concurrency }, log);
     case 'streaming':
       return runStreamingCase({ records: o.sizes.streaming, ...(o.profileDir ? { profileDir: o.profileDir } : {}) }, log);
+    case 'read':
+      return runReadCase({ messages: o.sizes.read }, log);
   }
 }
 
