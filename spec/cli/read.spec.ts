@@ -98,6 +98,9 @@ describe('lark-im read', () => {
     const usage = await runCli(['read', '--config', config(), '--since', 'yesterday']);
     expect(usage.code).toBe(2);
     expect(usage.stderr.trim().split('\n')).toHaveLength(1);
+    const same = await runCli(['read', '--config', config(), '--state', join(dir, 'x.json'), '--output', join(dir, 'x.json')]);
+    expect(same.code).toBe(2);
+    expect(same.stderr).toMatch(/--output|--state/);
   });
 
   it('--follow --state: killed with SIGKILL (history and follow), restarted: every message exactly once across the outputs', async () => {

@@ -1,7 +1,7 @@
 // The console's source tab over HTTP: the bot's chats, and a preview of a chat's first messages.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startConsole, type ConsoleHandle } from '../../src/console/server.js';
-import { DEMO_SECRET, request } from './http.js';
+import { DEMO_SECRET, auth, baseOf, request } from './http.js';
 
 describe('console API: source preview (with the emulator)', () => {
   let con: ConsoleHandle;
@@ -11,7 +11,7 @@ describe('console API: source preview (with the emulator)', () => {
   afterAll(async () => {
     await con?.close();
   });
-  const call = (p: string, json: unknown) => request(con.url + p.replace(/^\//, ''), { json });
+  const call = (p: string, json: unknown) => request(baseOf(con) + p.replace(/^\//, ''), { json, headers: auth(con) });
 
   it('lists the chats the bot is in, then previews the oldest messages of one in order', async () => {
     const chats = await call('/api/source/chats', {});

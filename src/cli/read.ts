@@ -11,6 +11,7 @@ import { JsonlReadOutput, loadReadState } from '../source/read-run.js';
 import type { EmitBatch, MessageReader } from '../source/reader.js';
 import type { SourceRunOptions } from '../source/source.js';
 import { CliExit, EXIT_CANNOT_START, EXIT_FAILED, EXIT_OK, loadConfig } from './shared.js';
+import { refuseOutputsThatAreInputs } from './paths.js';
 
 export interface ReadFlags {
   config?: string;
@@ -28,6 +29,11 @@ export interface ReadFlags {
 export async function readCommand(flags: ReadFlags): Promise<number> {
   const config = await loadConfig(flags.config);
   const run = runOptions(flags);
+  await refuseOutputsThatAreInputs([
+    { flag: '--config', path: flags.config, output: false },
+    { flag: '--state', path: flags.state, output: true },
+    { flag: '--output', path: flags.output, output: true },
+  ]);
   const prior = flags.state ? await loadReadState(flags.state) : undefined;
   const warn = (m: string) => process.stderr.write(`lark-im: warning: ${m}\n`);
   const connector = new LarkImConnector(config, {

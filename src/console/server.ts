@@ -135,6 +135,8 @@ const API_ROUTES: Record<string, string[]> = {
   '/api/test': ['POST'],
   '/api/dry-run': ['POST'],
   '/api/send': ['POST'],
+  '/api/source/chats': ['POST'],
+  '/api/source/preview': ['POST'],
 };
 const RUN_ROUTE = /^\/api\/runs\/([\w-]+)(\/events|\/report)?$/;
 
