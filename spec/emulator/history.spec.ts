@@ -100,3 +100,21 @@ describe('emulator: chat history (admin posts, topics, edits, recalls) and GET /
     expect((await list(`container_id_type=chat&container_id=${CHAT_MEMBER}`)).status).toBe(200);
   });
 });
+
+describe('emulator: admin calls over HTTP (/_emulator/...)', () => {
+  it('posts, edits and recalls a user message; a bad call is one clear 400', async () => {
+    const emu = await start();
+    try {
+      const posted = await call(emu, 'POST', '/_emulator/messages', { body: { chatId: CHAT_MEMBER, senderOpenId: BOB, text: 'from curl' } });
+      expect(posted.body.data).toMatchObject({ chatId: CHAT_MEMBER, sender: { id: BOB }, content: text('from curl') });
+      const id = posted.body.data.messageId as string;
+      expect((await call(emu, 'POST', '/_emulator/messages/edit', { body: { messageId: id, text: 'edited' } })).body.data).toMatchObject({ updated: true, content: text('edited') });
+      expect((await call(emu, 'POST', '/_emulator/messages/recall', { body: { messageId: id } })).body.data).toMatchObject({ deleted: true });
+      const badChat = await call(emu, 'POST', '/_emulator/messages', { body: { chatId: 'oc_nope', text: 'x' } });
+      expect(badChat.status).toBe(400);
+      expect(badChat.body.msg).toMatch(/no chat oc_nope/);
+    } finally {
+      await emu.stop();
+    }
+  });
+});

@@ -77,6 +77,8 @@ function describeOutcome(o: MessageOutcome, delivered: Map<string, DeliveredMess
 
 export interface EmulatorFlags {
   port: string;
+  /** Messages of seeded history per chat the bot is in. */
+  history?: string;
   seed?: string;
   limits: boolean;
 }
@@ -87,8 +89,15 @@ export async function emulatorCommand(flags: EmulatorFlags): Promise<number> {
   const seed = await loadSeedFile(flags.seed ?? fixture('emulator-seed.json'));
   const emulator = await LarkEmulator.start({ seed, port: parsePort(flags.port), ...(flags.limits ? {} : { limits: false }) });
   const app = seed.apps[0]!;
-  out(`Lark emulator on ${emulator.baseUrl}`);
+  const history = flags.history === undefined ? 0 : Number(flags.history);
+  if (history > 0) {
+    const { seedHistory } = await import('../emulator/index.js');
+    const chats = seed.chats.filter((c) => c.botMember).map((c) => ({ chatId: c.chatId, count: history }));
+    seedHistory(emulator, { chats, senders: seed.users.filter((u) => u.visible !== false).map((u) => u.openId), startMs: Date.now() - history * 10_000 });
+  }
+  out(`Lark emulator on ${emulator.baseUrl}${history > 0 ? ` (${history} messages of history in each chat the bot is in)` : ''}`);
   out(`try: LARK_APP_ID=${app.appId} LARK_APP_SECRET=${app.appSecret} LARK_DOMAIN=${emulator.baseUrl} lark-im check`);
+  out(`post as a user: curl -s ${emulator.baseUrl}/_emulator/messages -d '{"chatId":"${seed.chats[0]?.chatId ?? 'oc_...'}","text":"hello"}'`);
   out('Ctrl-C to stop');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

@@ -75,6 +75,7 @@ program
   .description('run the embedded Lark emulator on 127.0.0.1 until Ctrl-C')
   .option('-p, --port <port>', 'port to listen on', '8787')
   .option('--seed <file>', 'seed file (apps, users, chats); default fixtures/emulator-seed.json')
+  .option('--history <n>', 'seed n messages of history into each chat the bot is in (for lark-im read)')
   .option('--no-limits', "do not enforce Lark's rate limits")
   .action((flags) => runCommand(() => emulatorCommand(flags)));
 

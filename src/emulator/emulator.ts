@@ -10,6 +10,7 @@ import { MessageStore } from './store.js';
 import { ChatHistory, type ChatActivity, type HistoryMessage } from './history.js';
 import { listChats, listMessages, type ReadContext } from './read-endpoints.js';
 import { buildUserMessage, type PostMessageInput } from './post-message.js';
+import { ADMIN_PATHS, adminReply } from './admin-routes.js';
 import { TokenIssuer } from './tokens.js';
 import {
   DEFAULT_LIMITS,
@@ -122,6 +123,12 @@ export class LarkEmulator {
     this.route('POST', '/open-apis/im/v1/messages', (r) => this.sendEndpoint(r));
     this.route('GET', '/open-apis/im/v1/messages', (r) => this.readEndpoint(r, 'messages'));
     this.route('GET', '/open-apis/im/v1/chats', (r) => this.readEndpoint(r, 'chats'));
+    for (const which of ['post', 'edit', 'recall'] as const) {
+      this.route('POST', ADMIN_PATHS[which], (r) => {
+        const parsed = this.jsonBody(r);
+        return 'reply' in parsed ? parsed.reply : adminReply(this, which, parsed.value);
+      });
+    }
     this.route('POST', '/open-apis/contact/v3/users/batch_get_id', (r) => this.batchGetIdEndpoint(r));
     this.route('GET', '/open-apis/bot/v3/info', (r) => this.botInfoEndpoint(r));
     this.route('GET', '/open-apis/application/v6/scopes', (r) => this.scopesEndpoint(r));
