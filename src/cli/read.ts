@@ -12,6 +12,7 @@ import type { EmitBatch, MessageReader } from '../source/reader.js';
 import type { SourceRunOptions } from '../source/source.js';
 import { CliExit, EXIT_CANNOT_START, EXIT_FAILED, EXIT_OK, loadConfig } from './shared.js';
 import { refuseOutputsThatAreInputs } from './paths.js';
+import { VerboseLog } from './verbose-log.js';
 
 export interface ReadFlags {
   config?: string;
@@ -36,9 +37,8 @@ export async function readCommand(flags: ReadFlags): Promise<number> {
   ]);
   const prior = flags.state ? await loadReadState(flags.state) : undefined;
   const warn = (m: string) => process.stderr.write(`lark-im: warning: ${m}\n`);
-  const connector = new LarkImConnector(config, {
-    ...(flags.verbose ? { onEvent: (e: unknown) => process.stderr.write(`lark-im: ${JSON.stringify(e)}\n`) } : {}),
-  });
+  const verbose = flags.verbose ? new VerboseLog(process.stderr) : undefined;
+  const connector = new LarkImConnector(config, verbose ? { onEvent: verbose.onEvent } : {});
   const started = Date.now();
   try {
     // Credentials are checked before the output is touched.
@@ -61,6 +61,7 @@ export async function readCommand(flags: ReadFlags): Promise<number> {
       if (flags.follow && !stop.signal.aborted) offset = await connector.streamRead(offset, emit, options);
     } finally {
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+      verbose?.flush();
       await out.close();
       for (const r of readers) {
         for (const c of r.chatsRead) chats.add(c);
