@@ -4,6 +4,7 @@
  * is registered, or when the app cannot use it, the source falls back to poll with a warning.
  */
 import type { Clock } from '../lark/clock.js';
+import { ConnectorError } from '../lark/errors.js';
 import type { EmitBatch, MessageReader } from './reader.js';
 
 export const SOURCE_MODES = ['poll', 'events'] as const;
@@ -52,12 +53,23 @@ export function followerFor(mode: SourceMode, deps: FollowerDeps, warn: (message
   return new PollFollower();
 }
 
+/**
+ * Reads again every interval. A pass that fails with a retryable error (Lark unreachable or busy after the
+ * client's own retries) is reported and tried again at the next interval: a follow outlives an outage. Any
+ * other error (credentials, scopes) ends the run. Nothing is lost either way: the offset only moves with
+ * emitted pages.
+ */
 export class PollFollower implements Follower {
   readonly mode = 'poll' as const;
 
   async run(ctx: FollowContext): Promise<void> {
     while (!ctx.signal.aborted) {
-      await ctx.reader.pass(ctx.emit, ctx.signal);
+      try {
+        await ctx.reader.pass(ctx.emit, ctx.signal);
+      } catch (err) {
+        if (!(err instanceof ConnectorError) || !err.retryable || ctx.signal.aborted) throw err;
+        ctx.warn(`poll failed (${err.code}: ${err.message}); trying again in ${ctx.pollIntervalMs} ms`);
+      }
       await ctx.clock.sleep(ctx.pollIntervalMs, ctx.signal);
     }
   }
