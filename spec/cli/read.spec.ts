@@ -79,7 +79,7 @@ describe('lark-im read', () => {
     const deleted = expected.filter((m) => m.deleted).length;
     expect(summary).toMatchObject({ total: expected.length, inserted: expected.length - deleted, updated: 0, deleted, chats: 2 });
     expect(typeof summary.durationMs).toBe('number');
-  });
+  }, 60_000);
 
   it('--since / --until bound the read; a chat the bot is not in is skipped with exit 1', async () => {
     const ops = seeded.byChat.get(OPS)!;
@@ -101,7 +101,7 @@ describe('lark-im read', () => {
     const same = await runCli(['read', '--config', config(), '--state', join(dir, 'x.json'), '--output', join(dir, 'x.json')]);
     expect(same.code).toBe(2);
     expect(same.stderr).toMatch(/--output|--state/);
-  });
+  }, 60_000);
 
   it('--follow --state: killed with SIGKILL (history and follow), restarted: every message exactly once across the outputs', async () => {
     const outs = [join(dir, 'out1.jsonl'), join(dir, 'out2.jsonl'), join(dir, 'out3.jsonl')];
@@ -150,5 +150,5 @@ describe('lark-im read', () => {
     const state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8'));
     expect(state.kind).toBe('lark-im-read-state');
     expect(JSON.stringify(state).length).toBeLessThan(30_000);
-  });
+  }, 90_000);
 });
