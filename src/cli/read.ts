@@ -57,8 +57,8 @@ export async function readCommand(flags: ReadFlags): Promise<number> {
     try {
       const options: SourceRunOptions = { ...run, signal: stop.signal, onWarning: warn, onReader: (r) => void readers.push(r) };
       const emit: EmitBatch = (events, offset) => out.page(events, offset);
-      let offset = await connector.batchRead(prior?.offset, 50, emit, options);
-      if (flags.follow && !stop.signal.aborted) offset = await connector.streamRead(offset, emit, options);
+      const offset = await connector.batchRead(prior?.offset, 50, emit, options);
+      if (flags.follow && !stop.signal.aborted) await connector.streamRead(offset, emit, options);
     } finally {
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
       verbose?.flush();
