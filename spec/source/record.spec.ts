@@ -38,6 +38,23 @@ describe('source record: Lark item -> lark_messages row', () => {
     expect(toRecord({ message_id: 'om_1' })).toBeUndefined();
   });
 
+  it('maps an event\'s message (im.message.receive_v1 shape) the same way', () => {
+    const event = {
+      sender: { sender_id: { open_id: 'ou_9', union_id: 'on_9' }, sender_type: 'user', tenant_key: 't' },
+      message: { message_id: 'om_7', chat_id: 'oc_1', chat_type: 'group', message_type: 'text', content: '{"text":"hi"}', create_time: '1735689600000', mentions: [] },
+    };
+    expect(toRecord({ ...event.message, sender: event.sender })).toMatchObject({
+      messageId: 'om_7',
+      msgType: 'text',
+      text: 'hi',
+      senderId: 'ou_9',
+      senderType: 'user',
+      createTime: 1735689600000,
+      updateTime: 1735689600000,
+      deleted: false,
+    });
+  });
+
   it('renders post (listed and sent shapes) and at tags as plain text; other types have none', () => {
     const listed = { title: 'Deploy', content: [[{ tag: 'text', text: 'v2 to ' }, { tag: 'a', text: 'prod', href: 'https://x' }], [{ tag: 'at', user_name: 'Alice' }, { tag: 'img', image_key: 'img_1' }]] };
     expect(plainText('post', JSON.stringify(listed))).toBe('Deploy\nv2 to prod\n@Alice[image]');

@@ -39,15 +39,19 @@ export interface SourceEvent {
   record: LarkMessageRecord;
 }
 
-/** The record of a listed item, or undefined when the item lacks an id, a chat or a create time. */
+/**
+ * The record of a listed item, or of an event's message (im.message.receive_v1: message_type and content at the
+ * top, the sender beside it: pass `{...event.message, sender: event.sender}`); undefined when the item lacks an
+ * id, a chat or a create time.
+ */
 export function toRecord(item: unknown): LarkMessageRecord | undefined {
   if (!isRecord(item)) return undefined;
   const messageId = str(item.message_id);
   const chatId = str(item.chat_id);
   const createTime = ms(item.create_time);
   if (!messageId || !chatId || createTime === undefined) return undefined;
-  const msgType = str(item.msg_type) ?? 'unknown';
-  const content = isRecord(item.body) ? (str(item.body.content) ?? '') : '';
+  const msgType = str(item.msg_type) ?? str(item.message_type) ?? 'unknown';
+  const content = isRecord(item.body) ? (str(item.body.content) ?? '') : (str(item.content) ?? '');
   const mentions = Array.isArray(item.mentions)
     ? item.mentions.filter(isRecord).map((m) => ({ key: str(m.key) ?? '', id: mentionId(m.id), name: str(m.name) ?? '' }))
     : [];
@@ -61,7 +65,7 @@ export function toRecord(item: unknown): LarkMessageRecord | undefined {
     msgType,
     content,
     text: plainText(msgType, content, mentions),
-    senderId: str(sender.id) ?? null,
+    senderId: str(sender.id) ?? (isRecord(sender.sender_id) ? mentionId(sender.sender_id) || null : null),
     senderType: str(sender.sender_type) ?? null,
     mentions,
     createTime,
