@@ -7,7 +7,7 @@
 import { LarkImConnector } from '../connector.js';
 import { countLines, openInput, readRecordBatches } from '../input.js';
 import { ReportWriter } from '../target/report.js';
-import { RunState } from '../target/state.js';
+import { RunState } from '../pipeline/state.js';
 import type { MessageOutcome, RunSummary } from '../target/outcome.js';
 import { ProgressBar, summaryLine } from './progress.js';
 import { EXIT_FAILED, EXIT_OK, loadConfig } from './shared.js';
@@ -73,7 +73,7 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
     } finally {
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
       progress.finish();
-      await state?.checkpoint();
+      await state?.close();
       await report?.close();
     }
     failures.finish();
