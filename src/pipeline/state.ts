@@ -131,6 +131,11 @@ export class RunState {
     if (this.failure) throw this.failure;
   }
 
+  /** Waits for a commit under way (starts none): what is queued stays for its due time. */
+  async idle(): Promise<void> {
+    while (this.committing) await this.committing;
+  }
+
   /** Commits what is queued and closes the file. */
   async close(): Promise<void> {
     try {
