@@ -15,7 +15,7 @@
 import { setMaxListeners } from 'node:events';
 import { ValidationError, interruptedError } from '../lark/errors.js';
 import type { LarkClient } from '../lark/client.js';
-import type { MessageBody } from '../message/schema.js';
+import { parseRecord, type MessageBody } from '../message/schema.js';
 import type { ReceiverResolver } from '../message/receivers.js';
 import type { InputRecord } from '../input.js';
 import { countOutcome, emptySummary, toOutcomeError, type MessageOutcome, type RunSummary } from '../target/outcome.js';
@@ -207,6 +207,9 @@ export class MessageWriter {
     if (record.parseError !== undefined) {
       return [{ ok: false, error: new ValidationError({ code: 'INPUT_INVALID', message: record.parseError }) }];
     }
+    // The default transform passes the value through: parseRecord is transform + validate in one step
+    // (the same messages and errors) without a draft object per message, a few % of a million-record dry run.
+    if (this.transform === messageBodyTransform) return parseRecord(record.value);
     let drafts: Draft[];
     try {
       drafts = this.transform(record.value);
