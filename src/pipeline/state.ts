@@ -124,7 +124,7 @@ export class RunState {
 
   /** Commits what is queued and waits for it (the end of a run). */
   async checkpoint(): Promise<void> {
-    while (this.committing || this.queued.length > 0) {
+    while (this.committing || (this.queued.length > 0 && this.file)) {
       if (this.committing) await this.committing;
       else await this.commit();
     }

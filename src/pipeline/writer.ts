@@ -70,6 +70,14 @@ export interface WriterOptions {
 /** A record deliberately not acted on (e.g. a delete event): one skipped outcome. */
 interface Skipped { skipped: string }
 
+/** A message that passed every stage before send. */
+class ToSend {
+  constructor(
+    readonly message: MessageBody,
+    readonly uuid: string,
+  ) {}
+}
+
 /** A message whose send is under way: its position in the report, for the grace period's verdict. */
 interface InFlight { line: number; index: number }
 
@@ -83,6 +91,8 @@ export class MessageWriter {
   private readonly stop = new AbortController();
   private readonly sender: SendStage | undefined;
   private readonly lookups: ResolveStage | undefined;
+  /** A send has started in this run (a state mismatch after that stops the run instead of refusing it). */
+  private sentAny = false;
 
   constructor(private readonly options: WriterOptions) {
     if (!options.dryRun && !options.client) throw new Error('MessageWriter needs a client unless dryRun');
@@ -125,7 +135,6 @@ export class MessageWriter {
     const onStop = () => lookups?.release();
     signal.addEventListener('abort', onStop, { once: true });
     let seq = 0;
-    let sentAny = false;
 
     try {
       reading: for await (const item of records) {
@@ -137,51 +146,26 @@ export class MessageWriter {
           const validated = this.validated(record);
           for (let index = 0; index < validated.length; index++) {
             const line = record.line;
-            const v = validated[index]!;
-            let outcome: MessageOutcome | undefined;
-            let sending: { message: MessageBody; uuid: string } | undefined;
-            if ('skipped' in v) {
-              outcome = { line, index, status: 'skipped', reason: v.skipped };
-            } else if (!v.ok) {
-              outcome = { line, index, status: 'failed', error: toOutcomeError(v.error) };
-            } else {
-              const uuid = this.identify.uuidOf(v.message);
-              if (this.options.dryRun) {
-                outcome = new ValidOutcome(line, index, renderRequest(this.options.baseUrl, v.message, uuid));
-              } else {
-                const answer = this.resume.check(line, index, uuid);
-                if (answer.kind === 'done') {
-                  outcome = { line, index, status: 'delivered', messageId: answer.messageId, uuid, resumed: true };
-                } else if (answer.kind === 'mismatch') {
-                  if (!sentAny) throw answer.error;
-                  // Mid-run: nothing more is sent into an input that differs; what is in flight is reported.
-                  outcome = { line, index, status: 'failed', error: toOutcomeError(answer.error), uuid };
-                  this.stop.abort();
-                } else {
-                  sending = { message: v.message, uuid };
-                }
-              }
-            }
+            const next = this.beforeSend(line, index, validated[index]!);
             const position = seq++;
-            if (outcome !== undefined) {
-              lookups?.messageDone();
-              if (order.idle) {
-                // Nothing ahead of it and nothing to wait for (dry-run, invalid, skipped, resumed): hand it on
-                // now. A promise and an await per message cost ~8% of a million-record dry run.
-                const wait: unknown = deliver(outcome);
-                if (wait !== undefined) await wait;
-              } else {
-                order.settle(order.reserve(), outcome);
-              }
-            } else {
-              sentAny = true;
+            if (next instanceof ToSend) {
               const slot = order.reserve();
               inFlight.set(slot, { line, index });
-              void this.sendOne(sending!.message, sending!.uuid, line, index, position).then((result) => {
+              void this.sendOne(next, line, index, position).then((result) => {
                 inFlight.delete(slot);
                 lookups?.messageDone();
                 order.settle(slot, result);
               });
+            } else {
+              lookups?.messageDone();
+              if (order.idle) {
+                // Nothing ahead of it and nothing to wait for (dry-run, invalid, skipped, resumed): hand it on
+                // now. A promise and an await per message cost ~8% of a million-record dry run.
+                const wait: unknown = deliver(next);
+                if (wait !== undefined) await wait;
+              } else {
+                order.settle(order.reserve(), next);
+              }
             }
             if (order.size >= this.highWater) await order.room();
           }
@@ -199,6 +183,31 @@ export class MessageWriter {
     }
     summary.durationMs = now() - started;
     return summary;
+  }
+
+  /**
+   * identify -> resume, after validate: the outcome known without sending (failed, skipped, dry-run,
+   * resumed), or the message to send with its uuid. A state mismatch before any send is thrown (the run
+   * does not start); later it fails this message and stops the run.
+   */
+  private beforeSend(line: number, index: number, v: Validated | Skipped): MessageOutcome | ToSend {
+    if ('skipped' in v) return { line, index, status: 'skipped', reason: v.skipped };
+    if (!v.ok) return { line, index, status: 'failed', error: toOutcomeError(v.error) };
+    const uuid = this.identify.uuidOf(v.message);
+    if (this.options.dryRun) return new ValidOutcome(line, index, renderRequest(this.options.baseUrl, v.message, uuid));
+    const answer = this.resume.check(line, index, uuid);
+    switch (answer.kind) {
+      case 'done':
+        return { line, index, status: 'delivered', messageId: answer.messageId, uuid, resumed: true };
+      case 'mismatch':
+        if (!this.sentAny) throw answer.error;
+        // Mid-run: nothing more is sent into an input that differs; what is in flight is reported.
+        this.stop.abort();
+        return { line, index, status: 'failed', error: toOutcomeError(answer.error), uuid };
+      default:
+        this.sentAny = true;
+        return new ToSend(v.message, uuid);
+    }
   }
 
   /** transform -> validate: the messages of one record (a skipped or unparsable record is one failure). */
@@ -222,7 +231,7 @@ export class MessageWriter {
   }
 
   /** resolve receiver -> send, for one message; never rejects (a failure is the message's outcome). */
-  private async sendOne(message: MessageBody, uuid: string, line: number, index: number, seq: number): Promise<MessageOutcome> {
+  private async sendOne({ message, uuid }: ToSend, line: number, index: number, seq: number): Promise<MessageOutcome> {
     const sender = this.sender!;
     try {
       sender.throwIfStopped();
