@@ -12,10 +12,18 @@ import { connectorFor, records, run, startEmulator, text, UNPACED } from '../int
 const phone = (i: number) => `139${String(i).padStart(8, '0')}`;
 const phoneMessage = (i: number): MessageBody => ({ receiveType: 'phone', receiveId: phone(i), contentType: 'text', content: '{"text":"x"}' });
 
-/** Timers the test fires by hand. */
+/** Timers the test fires by hand, by their delay: 5 (coalescing) or 1000 (the longest hold). */
 function manualTimers() {
-  const due: Array<() => void> = [];
-  return { setTimer: (fn: () => void) => void due.push(fn), fire: () => due.splice(0).forEach((f) => f()), get count() { return due.length; } };
+  let due: Array<{ fn: () => void; ms: number }> = [];
+  return {
+    setTimer: (fn: () => void, ms: number) => void due.push({ fn, ms }),
+    fire(ms: number) {
+      const now = due.filter((t) => t.ms === ms);
+      due = due.filter((t) => t.ms !== ms);
+      for (const t of now) t.fn();
+    },
+    count: (ms: number) => due.filter((t) => t.ms === ms).length,
+  };
 }
 
 describe('ResolveStage (unit)', () => {
@@ -38,9 +46,9 @@ describe('ResolveStage (unit)', () => {
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setImmediate(r));
     expect(calls.map((c) => c.length)).toEqual([50, 50]);
-    expect(timers.count).toBe(0);
+    expect(timers.count(5)).toBe(0);
     s.inputEnded();
-    timers.fire();
+    timers.fire(5);
     await Promise.all(pending);
     expect(calls.map((c) => c.length)).toEqual([50, 50, 20]);
   });
@@ -50,8 +58,8 @@ describe('ResolveStage (unit)', () => {
     const first = s.receiverFor(phoneMessage(0), 0);
     const more = Array.from({ length: 9 }, (_, i) => s.receiverFor(phoneMessage(i + 1), i + 1));
     expect(calls).toHaveLength(0);
-    expect(timers.count).toBe(1);
-    timers.fire();
+    expect(timers.count(5)).toBe(1);
+    timers.fire(5);
     await expect(first).resolves.toEqual({ receiveIdType: 'open_id', receiveId: `ou_${phone(0)}` });
     await Promise.all(more);
     expect(calls).toEqual([Array.from({ length: 10 }, (_, i) => phone(i))]);
@@ -60,11 +68,22 @@ describe('ResolveStage (unit)', () => {
   it('a phone already known or being asked costs no new lookup', async () => {
     const { calls, timers, stage: s } = stage(4);
     const a = s.receiverFor(phoneMessage(7), 0);
-    timers.fire();
+    timers.fire(5);
     await a;
     await s.receiverFor(phoneMessage(7), 1);
     expect(calls).toHaveLength(1);
-    expect(timers.count).toBe(0);
+    expect(timers.count(5)).toBe(0);
+  });
+
+  it('a phone far from the front is asked after at most maxHoldMs (the pacer may have room for it sooner)', async () => {
+    const { calls, timers, stage: s } = stage(1);
+    const far = [s.receiverFor(phoneMessage(1), 500), s.receiverFor(phoneMessage(2), 501)];
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toHaveLength(0);
+    expect(timers.count(5)).toBe(0);
+    timers.fire(1000);
+    await Promise.all(far);
+    expect(calls).toEqual([[phone(1), phone(2)]]);
   });
 
   it('release() ends the waits as interrupted (the run stopped)', async () => {

@@ -7,7 +7,9 @@
  * - as soon as 50 unknown phones are noted;
  * - when a waiting message comes near the front (fewer than `lookAhead` messages between it and the
  *   messages done), after a coalescing pause of `coalesceMs` (a few ms) that lets the reader add more;
- * - when the input ends.
+ * - when the input ends;
+ * - at the latest `maxHoldMs` (1 s) after a phone was noted: the pacer may have room for it before its turn
+ *   in input order comes (other receivers ahead wait for their own per-receiver windows).
  * So the phones of the records already buffered are asked together: ceil(distinct phones / 50) calls, plus
  * at most one for a batch a near message asked before it was full, while the input fits the buffer.
  * The resolver (src/message/receivers.ts) does the asking, the de-duplication and the remembering.
@@ -21,16 +23,20 @@ export interface ResolveStageOptions {
   lookAhead?: number;
   /** How long a near message waits for more phones before the batch is asked. Default 5 ms. */
   coalesceMs?: number;
+  /** The longest a noted phone waits to be asked, near the front or not. Default 1000 ms. */
+  maxHoldMs?: number;
   setTimer?: (fn: () => void, ms: number) => unknown;
 }
 
 export const DEFAULT_COALESCE_MS = 5;
+export const DEFAULT_MAX_HOLD_MS = 1000;
 
 interface Waiting { seq: number; phone: string }
 
 export class ResolveStage {
   private readonly lookAhead: number;
   private readonly coalesceMs: number;
+  private readonly maxHoldMs: number;
   private readonly setTimer: (fn: () => void, ms: number) => unknown;
   /** Phones noted and not asked yet, in the order they were read. */
   private readonly wanted = new Map<string, Array<(asked: boolean) => void>>();
@@ -39,6 +45,7 @@ export class ResolveStage {
   private waitingHead = 0;
   private done = 0;
   private timerSet = false;
+  private holdTimerSet = false;
   private ended = false;
 
   constructor(
@@ -47,6 +54,7 @@ export class ResolveStage {
   ) {
     this.lookAhead = Math.max(1, options.lookAhead ?? 32);
     this.coalesceMs = options.coalesceMs ?? DEFAULT_COALESCE_MS;
+    this.maxHoldMs = options.maxHoldMs ?? DEFAULT_MAX_HOLD_MS;
     this.setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
   }
 
@@ -99,6 +107,7 @@ export class ResolveStage {
       this.waiting.push({ seq, phone });
       if (this.wanted.size >= LOOKUP_BATCH_SIZE) this.askBatch();
       else if (this.ended || this.headIsNear()) this.askSoon();
+      this.holdAtMost();
     });
   }
 
@@ -122,6 +131,16 @@ export class ResolveStage {
       this.timerSet = false;
       while (this.wanted.size > 0 && (this.ended || this.headIsNear())) this.askBatch();
     }, this.coalesceMs);
+  }
+
+  /** Whatever is noted when maxHoldMs have passed is asked, near or not. */
+  private holdAtMost(): void {
+    if (this.holdTimerSet || this.wanted.size === 0) return;
+    this.holdTimerSet = true;
+    this.setTimer(() => {
+      this.holdTimerSet = false;
+      while (this.wanted.size > 0) this.askBatch();
+    }, this.maxHoldMs);
   }
 
   /** The oldest noted phones, up to 50, go to the resolver as one lookup; their messages go on. */
