@@ -15,7 +15,7 @@
  * object), is rewritten as a clean journal (temp file, fsync, rename), so a kill at any instant leaves a
  * file that opens.
  */
-import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { ConnectorError } from '../lark/errors.js';
 import type { MessageOutcome } from '../target/outcome.js';
@@ -122,11 +122,23 @@ export class RunState {
     this.scheduleCommit();
   }
 
-  /** Commits what is queued and waits for it (the end of a run). */
+  /**
+   * Commits what is queued and waits for it (the end of a run). Also checks the journal is still the file
+   * at its path: appends to a file removed or replaced mid-run would succeed and be lost.
+   */
   async checkpoint(): Promise<void> {
     while (this.committing || (this.queued.length > 0 && this.file)) {
       if (this.committing) await this.committing;
       else await this.commit();
+    }
+    if (!this.failure && this.file) {
+      const file = this.file;
+      await Promise.all([file.stat(), stat(this.path)]).then(
+        ([ours, there]) => {
+          if (ours.ino !== there.ino || ours.dev !== there.dev) this.failure ??= replacedError(this.path);
+        },
+        (err: unknown) => (this.failure ??= writeError(this.path, err)),
+      );
     }
     if (this.failure) throw this.failure;
   }
@@ -174,7 +186,7 @@ export class RunState {
         await file.write(lines.join('\n') + '\n');
         await file.datasync();
       } catch (err) {
-        this.failure ??= err;
+        this.failure ??= writeError(this.path, err);
       } finally {
         this.committing = undefined;
       }
@@ -202,6 +214,20 @@ export class RunState {
 
 function key(line: number, index: number): string {
   return `${line}:${index}`;
+}
+
+/** A failed write names the user's path and the cause in words (never a temporary file's name). */
+function writeError(path: string, err: unknown): ConnectorError {
+  const e = err as NodeJS.ErrnoException;
+  const why = String(e?.message ?? err).replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
+  return new ConnectorError({ code: 'INPUT_INVALID', message: `cannot write the state file ${path}${e?.code ? ` (${e.code})` : ''}: ${why}` });
+}
+
+function replacedError(path: string): ConnectorError {
+  return new ConnectorError({
+    code: 'INPUT_INVALID',
+    message: `cannot write the state file ${path}: it was replaced during the run, so the deliveries recorded since are not in it`,
+  });
 }
 
 function notAStateFile(path: string): ConnectorError {
