@@ -17,13 +17,17 @@ export { buildManifest } from './manifest.js';
 export { openInput, readRecords, readRecordBatches, type InputRecord } from './input.js';
 export { parseMessageBody, parseRecord, CONTENT_TYPES, RECEIVE_TYPES, type MessageBody } from './message/schema.js';
 export type { MessageOutcome, OutcomeError, RenderedRequest, RunSummary } from './target/outcome.js';
-export { RunState } from './target/state.js';
+export { RunState } from './pipeline/state.js';
 export { ReportWriter } from './target/report.js';
 export { LarkClient, type LarkClientOptions } from './lark/client.js';
 export { ConnectorError, LarkError, ValidationError, classifyLarkCode, type ErrorCode } from './lark/errors.js';
+export { ERROR_STOPS, isAppLevel, stopsOf, type ErrorStops } from './lark/errors.js';
+export type { Transport, WireRequest, WireResponse } from './lark/transport.js';
 export { retryPolicies, type RetryPolicy } from './lark/retry.js';
 export { InMemoryLimiterStore, type LimiterStore, type PacingOptions } from './lark/pacer.js';
 export { InMemoryTokenStore, type TokenStore } from './lark/token.js';
+export { InMemoryLookupStore, ReceiverResolver, type LookupStore } from './message/receivers.js';
+export { MessageWriter, type WriterOptions } from './pipeline/writer.js';
 // The source (lark-im read): lifecycle types, the offset, the follow modes' seam.
 export type { SourceRunOptions } from './source/source.js';
 export { timestampToStreamOffset } from './source/source.js';

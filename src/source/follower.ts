@@ -4,7 +4,7 @@
  * is registered, or when the app cannot use it, the source falls back to poll with a warning.
  */
 import type { Clock } from '../lark/clock.js';
-import { ConnectorError } from '../lark/errors.js';
+import { ConnectorError, isAppLevel } from '../lark/errors.js';
 import type { EmitBatch, MessageReader } from './reader.js';
 
 export const SOURCE_MODES = ['poll', 'events'] as const;
@@ -54,11 +54,15 @@ export function followerFor(mode: SourceMode, deps: FollowerDeps, warn: (message
 }
 
 /**
- * Reads again every interval. A pass that fails with a retryable error (Lark unreachable or busy after the
- * client's own retries) is reported and tried again at the next interval: a follow outlives an outage. Any
- * other error (credentials, scopes) ends the run. Nothing is lost either way: the offset only moves with
+ * Reads again every interval. A pass that fails with a retryable error that is not app-level (a network
+ * blip or Lark busy after the client's own retries) is reported and tried again at the next interval. An
+ * app-level error (isAppLevel: credentials, app disabled, Lark unreachable for long) or a non-retryable one
+ * ends the run. Nothing is lost either way: the offset only moves with
  * emitted pages.
  */
+/** isAppLevel without its type guard (a ConnectorError that is not app-level is still one). */
+const stopsTheRun = (err: unknown): boolean => isAppLevel(err);
+
 export class PollFollower implements Follower {
   readonly mode = 'poll' as const;
 
@@ -67,7 +71,8 @@ export class PollFollower implements Follower {
       try {
         await ctx.reader.pass(ctx.emit, ctx.signal);
       } catch (err) {
-        if (!(err instanceof ConnectorError) || !err.retryable || ctx.signal.aborted) throw err;
+        // isAppLevel (Lark unreachable for long, credentials, app disabled) stops the run, like a send run.
+        if (!(err instanceof ConnectorError) || !err.retryable || stopsTheRun(err) || ctx.signal.aborted) throw err;
         ctx.warn(`poll failed (${err.code}: ${err.message}); trying again in ${ctx.pollIntervalMs} ms`);
       }
       await ctx.clock.sleep(ctx.pollIntervalMs, ctx.signal);
