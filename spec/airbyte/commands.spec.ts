@@ -81,13 +81,23 @@ describe('airbyte check', () => {
 });
 
 describe('airbyte discover', () => {
-  it('prints a CATALOG with the record shape the destination accepts', async () => {
+  it('prints a CATALOG: the lark_messages stream (incremental, cursor updateTime, key messageId) and the record shape the destination accepts', async () => {
     const path = await work.json('ok.json', config());
     const run = await runAirbyte(['discover', '--config', path]);
     expect(run.code).toBe(0);
     const catalog = run.ofType('CATALOG')[0]!.catalog as unknown as { destination_record_schema: { required: string[]; properties: Record<string, unknown> } };
     expect(catalog.destination_record_schema.required).toEqual(['receiveType', 'receiveId', 'content']);
     expect(Object.keys(catalog.destination_record_schema.properties)).toContain('contentType');
+    const [stream, ...others] = run.ofType('CATALOG')[0]!.catalog.streams;
+    expect(others).toEqual([]);
+    expect(stream).toMatchObject({
+      name: 'lark_messages',
+      supported_sync_modes: ['full_refresh', 'incremental'],
+      source_defined_cursor: true,
+      default_cursor_field: ['updateTime'],
+      source_defined_primary_key: [['messageId']],
+    });
+    expect((stream!.json_schema as { required: string[] }).required).toEqual(expect.arrayContaining(['messageId', 'updateTime']));
   });
 });
 
@@ -105,16 +115,5 @@ describe('airbyte errors', () => {
       expect(traces).toHaveLength(1);
       expect(traces[0]!.trace.error?.failure_type).toBe('config_error');
     }
-  });
-});
-
-describe('airbyte read without a source side', () => {
-  it('says plainly that reading is not available: TRACE config_error, exit 1', async () => {
-    const path = await work.json('ok.json', config());
-    const catalog = await work.json('catalog.json', { streams: [] });
-    const run = await runAirbyte(['read', '--config', path, '--catalog', catalog]);
-    expect(run.code).toBe(1);
-    expect(run.ofType('TRACE')[0]!.trace.error).toMatchObject({ failure_type: 'config_error', message: expect.stringMatching(/not available/) });
-    expect(run.ofType('RECORD')).toEqual([]);
   });
 });

@@ -27,11 +27,11 @@ const catalog = {
 function fakeSource(total: number, pageSize: number, failAt?: number): SourceStream {
   return {
     stream: { name: 'items', json_schema: { type: 'object' }, supported_sync_modes: ['full_refresh', 'incremental'] },
-    async *read(offset) {
+    async read(offset, _signal, page) {
       for (let next = (offset?.['next'] as number | undefined) ?? 0; next < total; next += pageSize) {
         if (failAt !== undefined && next >= failAt) throw new Error('the source broke');
         const records = Array.from({ length: Math.min(pageSize, total - next) }, (_, i) => ({ n: next + i }));
-        yield { records, offset: { next: next + records.length } };
+        await page({ records, offset: { next: next + records.length } });
       }
     },
   };

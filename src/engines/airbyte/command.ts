@@ -205,6 +205,7 @@ async function read(out: ProtocolOutput, flags: AirbyteFlags): Promise<number> {
   const connector = new LarkImConnector(await loadConfig(flags), connectorDeps(out));
   try {
     const catalog = await loadCatalog(flags.catalog);
+    await (await connector.larkClient()).getTenantToken();
     const stop = new AbortController();
     const onSignal = () => stop.abort();
     process.once('SIGTERM', onSignal).once('SIGINT', onSignal);

@@ -1,5 +1,5 @@
 /**
- * `airbyte discover`: the streams a sync can read (the source side), plus, under `destination_record_schema`
+ * `airbyte discover`: the streams a sync can read (the source side: lark_messages), plus, under `destination_record_schema`
  * (an extra field the protocol allows), the record shape `airbyte write` accepts. The destination's shape is
  * not listed as a stream: Airbyte would offer it for reading, and nothing can be read from it.
  */
@@ -8,7 +8,7 @@ import type { AirbyteStream } from './protocol.js';
 import { sourceStreams } from './read.js';
 
 export function discoverCatalog(connector: LarkImConnector): { streams: AirbyteStream[]; destination_record_schema: Record<string, unknown> } {
-  const [messages] = connector.discoverSchema();
+  const messages = connector.discoverSchema().find((t) => t.name === 'messages');
   return { streams: sourceStreams(connector), destination_record_schema: messages ? tableJsonSchema(messages) : {} };
 }
 
@@ -16,7 +16,14 @@ export function discoverCatalog(connector: LarkImConnector): { streams: AirbyteS
 export function tableJsonSchema(table: TableSchema): Record<string, unknown> {
   const properties: Record<string, Record<string, unknown>> = {};
   for (const f of table.fields) {
-    properties[f.name] = { type: f.type, description: f.description, ...(f.enum ? { enum: [...f.enum] } : {}) };
+    // An optional field of a read row is null when absent (the source writes null, never leaves it out).
+    const type = f.required ? f.type : [f.type, 'null'];
+    properties[f.name] = {
+      type,
+      description: f.description,
+      ...(f.type === 'array' ? { items: { type: 'object' } } : {}),
+      ...(f.enum ? { enum: [...f.enum] } : {}),
+    };
   }
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',

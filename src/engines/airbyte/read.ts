@@ -3,9 +3,13 @@
  * each page with the offset to resume after it; this turns them into RECORD messages, a STATE (the offset as
  * the stream's state) at the first page boundary after every `checkpointEvery` records and at the end, and
  * STREAM_STATUS traces. Given that STATE back (--state), the read resumes after the last record before it.
+ * Credentials are checked before the first stream starts, so bad ones fail at once.
  */
 import { readFile } from 'node:fs/promises';
 import type { LarkImConnector } from '../../connector.js';
+import { LARK_MESSAGES_TABLE } from '../../source/schema.js';
+import { parseOffset } from '../../source/offset.js';
+import { tableJsonSchema } from './discover.js';
 import { ConnectorError } from '../../lark/errors.js';
 import { failureTypeOf } from './failures.js';
 import type { ProtocolOutput } from './output.js';
@@ -29,10 +33,13 @@ export interface SourcePage {
   offset: Record<string, unknown>;
 }
 
-/** A readable stream of the connector: its catalog entry and how to read it from an offset. */
+/**
+ * A readable stream of the connector: its catalog entry, and how to read it from an offset, page by page
+ * (the next page is read once `page` resolves, so stdout's backpressure reaches the source).
+ */
 export interface SourceStream {
   stream: AirbyteStream;
-  read(offset: Record<string, unknown> | undefined, signal: AbortSignal): AsyncIterable<SourcePage>;
+  read(offset: Record<string, unknown> | undefined, signal: AbortSignal, page: (p: SourcePage) => Promise<void>): Promise<void>;
 }
 
 export interface ReadOptions {
@@ -47,9 +54,38 @@ export interface ReadOptions {
   streams?: SourceStream[];
 }
 
-/** The connector's readable streams (none until the connector has a source side). */
-export function sourceStreamsOf(_connector: LarkImConnector): SourceStream[] {
-  return [];
+/** Messages per page the source asks Lark for (its maximum). */
+const PAGE_SIZE = 50;
+
+/**
+ * The connector's readable streams: lark_messages, one pass over the chats' history from the offset (a sync
+ * ends; following new messages is the next sync's job). A record is the message's row; an edit or a recall
+ * comes again as the same messageId with a later updateTime (deleted: true for a recall), which is what
+ * Airbyte's incremental + dedup on the primary key and cursor expects.
+ */
+export function sourceStreamsOf(connector: LarkImConnector, out?: ProtocolOutput): SourceStream[] {
+  return [
+    {
+      stream: {
+        name: LARK_MESSAGES_TABLE.name,
+        json_schema: tableJsonSchema(LARK_MESSAGES_TABLE),
+        supported_sync_modes: ['full_refresh', 'incremental'],
+        source_defined_cursor: true,
+        default_cursor_field: ['updateTime'],
+        source_defined_primary_key: (LARK_MESSAGES_TABLE.primaryKey ?? ['messageId']).map((k) => [k]),
+        is_resumable: true,
+      },
+      async read(offset, signal, page) {
+        await connector.batchRead(
+          // A state handed back is checked: a malformed one is a config error naming it, not a crash.
+          offset === undefined ? undefined : parseOffset(offset, 'the STATE of lark_messages'),
+          PAGE_SIZE,
+          (events, next) => page({ records: events.map((e) => ({ ...e.record })), offset: { ...next } }),
+          { signal, ...(out ? { onWarning: (m: string) => void out.log('WARN', `lark-im: ${m}`) } : {}) },
+        );
+      },
+    },
+  ];
 }
 
 export function sourceStreams(connector: LarkImConnector): AirbyteStream[] {
@@ -59,13 +95,7 @@ export function sourceStreams(connector: LarkImConnector): AirbyteStream[] {
 export async function runRead(options: ReadOptions): Promise<number> {
   const { connector, out, catalog } = options;
   const now = options.now ?? Date.now;
-  const available = new Map((options.streams ?? sourceStreamsOf(connector)).map((s) => [streamKey({ name: s.stream.name }), s]));
-  if (available.size === 0) {
-    throw new ConnectorError({
-      code: 'CONFIG_INVALID',
-      message: 'reading is not available in this build of lark-im: the source side (lark_messages) is not part of it yet; use this connector as a destination',
-    });
-  }
+  const available = new Map((options.streams ?? sourceStreamsOf(connector, out)).map((s) => [streamKey({ name: s.stream.name }), s]));
   const states = options.statePath ? await loadState(options.statePath) : new Map<string, Record<string, unknown>>();
   const selected = catalog.streams.map((c) => {
     const source = available.get(streamKey({ name: c.stream.name }));
@@ -97,7 +127,7 @@ export async function runRead(options: ReadOptions): Promise<number> {
       checkpoints += 1;
     };
     try {
-      for await (const page of source.read(from, signal)) {
+      await source.read(from, signal, async (page) => {
         if (!running && page.records.length > 0) {
           running = true;
           await out.emit(streamStatusTrace(descriptor, 'RUNNING', now()));
@@ -108,8 +138,7 @@ export async function runRead(options: ReadOptions): Promise<number> {
         sinceCheckpoint += page.records.length;
         offset = page.offset;
         if (sinceCheckpoint >= every) await checkpoint();
-        if (signal.aborted) break;
-      }
+      });
       await checkpoint();
       if (signal.aborted) {
         await out.emit(streamStatusTrace(descriptor, 'INCOMPLETE', now()));

@@ -33,13 +33,18 @@ function section(schema: z.ZodType, meta: Record<string, FieldMeta>, title: stri
 }
 
 /**
- * `feishu | lark | any URL` comes out of zod as anyOf [enum, string]; Airbyte's form renders anyOf as a
- * choice of sub-forms, so it becomes one string field with the named hosts as examples.
+ * A field zod describes as a choice of shapes (anyOf) whose choices include a string, e.g. the domain
+ * (`feishu | lark | any URL`) or the source's chats (`all | [oc_...]`), becomes one text field: Airbyte's form
+ * renders anyOf as a choice of sub-forms, and these fields all take their text form (the config's preprocess
+ * reads "all", a host name, a URL, a comma-separated list). The named values become examples.
  */
 function simplifyStringChoice(prop: Record<string, unknown>): void {
   const anyOf = prop['anyOf'];
-  if (!Array.isArray(anyOf) || !anyOf.every((s) => isRecord(s) && s['type'] === 'string')) return;
-  const named = anyOf.flatMap((s: Record<string, unknown>) => (Array.isArray(s['enum']) ? (s['enum'] as unknown[]) : []));
+  if (!Array.isArray(anyOf) || !anyOf.some((s) => isRecord(s) && s['type'] === 'string')) return;
+  const named = anyOf.flatMap((s: Record<string, unknown>) => [
+    ...(Array.isArray(s['enum']) ? (s['enum'] as unknown[]) : []),
+    ...(s['const'] !== undefined ? [s['const']] : []),
+  ]);
   delete prop['anyOf'];
   prop['type'] = 'string';
   if (named.length > 0) prop['examples'] = named;
