@@ -38,6 +38,7 @@ program
   .option('--json', 'print the summary as one JSON object on stdout')
   .option('--state <file>', 'resumable run: record delivered messages here; a re-run with the same input sends only the rest')
   .option('-v, --verbose', 'log retries, token refreshes and rate-limit waits to stderr')
+  .option('--redis <url>', 'share the quota, token and lookups with other workers of the app through Redis (or LARK_IM_REDIS_URL)')
   .action((flags) => runCommand(() => writeCommand(flags)));
 
 program

@@ -20,6 +20,7 @@ export interface WriteFlags {
   json?: boolean;
   state?: string;
   verbose?: boolean;
+  redis?: string;
 }
 
 /** Without --report, this many failures are printed to stderr, then only counted. */
@@ -27,7 +28,7 @@ const FAILURES_SHOWN = 20;
 
 export async function writeCommand(flags: WriteFlags): Promise<number> {
   const dryRun = Boolean(flags.dryRun);
-  const config = await loadConfig(flags.config, { dryRun });
+  const config = await loadConfig(flags.config, { dryRun, ...(flags.redis ? { redis: flags.redis } : {}) });
   const connector = new LarkImConnector(config, {
     ...(flags.verbose ? { onEvent: (e: unknown) => process.stderr.write(`lark-im: ${JSON.stringify(e)}\n`) } : {}),
   });

@@ -22,7 +22,9 @@ export type ErrorCode =
   | 'TIMEOUT'
   | 'SERVER_ERROR'
   | 'LARK_API_ERROR'
-  | 'INTERRUPTED';
+  | 'INTERRUPTED'
+  /** A shared store (Redis) stayed unreachable too long. */
+  | 'STORE_UNAVAILABLE';
 
 export interface ConnectorErrorOptions {
   code: ErrorCode;
