@@ -38,6 +38,8 @@ export class RedisConnection {
   private downSince: number | undefined;
   private attempt = 0;
   private closed = false;
+  /** The socket's own error (ECONNREFUSED...), which says more than the "Connection is closed" a command gets. */
+  private lastError: unknown;
 
   private constructor(opts: RedisConnectionOptions) {
     this.maskedUrl = maskRedisUrl(opts.url);
@@ -66,7 +68,9 @@ export class RedisConnection {
       if (this.everReady) this.downSince ??= this.clock.now();
     });
     // Errors surface through the commands and the state above; an unhandled 'error' event would crash.
-    this.client.on('error', () => undefined);
+    this.client.on('error', (err) => {
+      this.lastError = err;
+    });
   }
 
   /** Connects (and checks with PING); unreachable -> ConnectorError STORE_UNAVAILABLE naming the masked URL. */
@@ -80,7 +84,7 @@ export class RedisConnection {
       throw new ConnectorError({
         code: 'STORE_UNAVAILABLE',
         retryable: false,
-        message: `cannot reach Redis at ${conn.maskedUrl} (${reason(err)}): start it, or fix LARK_IM_REDIS_URL / --redis / the config's store.redis`,
+        message: `cannot reach Redis at ${conn.maskedUrl} (${reason(conn.lastError ?? err)}): start it, or fix LARK_IM_REDIS_URL / --redis / the config's store.redis`,
         advice: 'start Redis or fix its URL',
       });
     }
