@@ -12,10 +12,10 @@ let url: string;
 let peek: Redis;
 const conns: RedisConnection[] = [];
 
-async function store(prefix: string, id?: string): Promise<RedisLimiterStore> {
+async function store(prefix: string, id?: string, spread = 1): Promise<RedisLimiterStore> {
   const conn = await RedisConnection.open({ url });
   conns.push(conn);
-  return new RedisLimiterStore(conn, { prefix, ...(id ? { id } : {}) });
+  return new RedisLimiterStore(conn, { prefix, spread, ...(id ? { id } : {}) });
 }
 
 const w = (key: string, limit: number, windowMs: number): WindowKey => ({ key, limit, windowMs });
@@ -88,6 +88,19 @@ describe('RedisLimiterStore', () => {
     if (refused.ok) throw new Error('expected a refusal');
     await new Promise((r) => setTimeout(r, refused.retryInMs));
     expect((await s.tryAcquire(keys, 0)).ok).toBe(true);
+  });
+
+  it('spreads a per-second window over fifths (10 of 50 per 202 ms), not the minute window', async () => {
+    const s = await store(`${uniquePrefix()}:`, undefined, 5);
+    const second = [w('send:app:50/1010ms', 50, 1010)];
+    const admitted = [];
+    for (let i = 0; i < 12; i++) admitted.push((await s.tryAcquire(second, 0)).ok);
+    expect(admitted).toEqual([...Array(10).fill(true), false, false]);
+    const refused = await s.tryAcquire(second, 0);
+    if (refused.ok) throw new Error('expected a refusal');
+    expect(refused.retryInMs).toBeLessThanOrEqual(202);
+    const minute = [w('send:app:1000/60200ms', 1000, 60_200)];
+    for (let i = 0; i < 300; i++) expect((await s.tryAcquire(minute, 0)).ok).toBe(true);
   });
 
   it('gives each window key an expiry, so the slots of a worker that died do not stay', async () => {

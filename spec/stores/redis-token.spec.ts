@@ -64,13 +64,16 @@ describe('RedisTokenStore with TokenProvider', () => {
     const a = await worker(prefix, http);
     const b = await worker(prefix, http);
     expect(await a.provider.getToken()).toBe('t-1');
+    expect(await b.provider.getToken()).toBe('t-1');
+    // Lark refused t-1 to b: b drops it and fetches t-2.
     await b.provider.invalidate('t-1');
-    expect(await a.provider.getToken()).toBe('t-2');
-    expect(state.fetches).toBe(2);
-    // A late failure of t-1 must not drop t-2.
-    await a.store.delete(`${BASE}|cli_x`, 't-1');
     expect(await b.provider.getToken()).toBe('t-2');
     expect(state.fetches).toBe(2);
+    // a learns it from its own refusal of t-1: dropping t-1 must not drop t-2, which a then reads, not fetches.
+    await a.provider.invalidate('t-1');
+    expect(await a.provider.getToken()).toBe('t-2');
+    expect(state.fetches).toBe(2);
+    expect(await peek.exists(`${prefix}token:${digest(`${BASE}|cli_x`)}`)).toBe(1);
   });
 
   it('a worker killed (SIGKILL) while holding the fetch lock stalls the others only until the lock expires', async () => {

@@ -4,7 +4,7 @@
  * the others wait for the stored token.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { CachedToken, TokenStore } from '../../lark/token.js';
+import { REFRESH_BEFORE_MS, type CachedToken, type TokenStore } from '../../lark/token.js';
 import type { RedisConnection } from './connection.js';
 
 /** KEYS: token key. ARGV: token. Deletes only if the stored token is still that one. */
@@ -39,7 +39,14 @@ export class RedisTokenStore implements TokenStore {
     conn.client.defineCommand('larkImUnlock', { numberOfKeys: 1, lua: UNLOCK });
   }
 
+  /**
+   * The local copy while it is fresh (before its refreshAt): the token is read before every request, and a
+   * round trip to Redis there would sit between the send slot and the send. A token another worker dropped
+   * reaches us as Lark's invalid-token answer, which drops it here too (delete) before a re-read.
+   */
   async get(key: string): Promise<CachedToken | undefined> {
+    const mine = this.local.get(key);
+    if (mine && (this.opts.now ?? Date.now)() < (mine.refreshAt ?? mine.expiresAt - REFRESH_BEFORE_MS)) return mine;
     let raw: string | null;
     try {
       raw = await this.conn.client.get(this.tokenKey(key));
