@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { RedisConnection } from '../../src/stores/redis/connection.js';
-import { RedisLimiterStore } from '../../src/stores/redis/limiter.js';
+import { DEFAULT_SPREAD, RedisLimiterStore } from '../../src/stores/redis/limiter.js';
 import { storeScope } from '../../src/stores/index.js';
 import type { WindowKey } from '../../src/lark/pacer.js';
 import { inspector, suiteRedisUrl, uniquePrefix } from '../helpers/redis.js';
@@ -90,15 +90,15 @@ describe('RedisLimiterStore', () => {
     expect((await s.tryAcquire(keys, 0)).ok).toBe(true);
   });
 
-  it('spreads a per-second window over fifths (10 of 50 per 202 ms), not the minute window', async () => {
-    const s = await store(`${uniquePrefix()}:`, undefined, 5);
+  it('spreads a per-second window over tenths by default (5 of 50 per 101 ms), not the minute window', async () => {
+    const s = await store(`${uniquePrefix()}:`, undefined, DEFAULT_SPREAD);
     const second = [w('send:app:50/1010ms', 50, 1010)];
     const admitted = [];
-    for (let i = 0; i < 12; i++) admitted.push((await s.tryAcquire(second, 0)).ok);
-    expect(admitted).toEqual([...Array(10).fill(true), false, false]);
+    for (let i = 0; i < 7; i++) admitted.push((await s.tryAcquire(second, 0)).ok);
+    expect(admitted).toEqual([...Array(5).fill(true), false, false]);
     const refused = await s.tryAcquire(second, 0);
     if (refused.ok) throw new Error('expected a refusal');
-    expect(refused.retryInMs).toBeLessThanOrEqual(202);
+    expect(refused.retryInMs).toBeLessThanOrEqual(101);
     const minute = [w('send:app:1000/60200ms', 1000, 60_200)];
     for (let i = 0; i < 300; i++) expect((await s.tryAcquire(minute, 0)).ok).toBe(true);
   });
