@@ -46,7 +46,9 @@ export type StoreConfig = z.infer<typeof storeConfigSchema>;
  */
 export function parseStoreConfig(raw: unknown, env: NodeJS.ProcessEnv): z.ZodSafeParseResult<StoreConfig | undefined> {
   const fromEnv = env[REDIS_URL_ENV]?.trim();
-  if ((raw === undefined || raw === null) && !fromEnv) return { success: true, data: undefined };
+  // No Redis URL anywhere (no store part, or one without `redis`): in memory.
+  const noUrl = raw === undefined || raw === null || (typeof raw === 'object' && (raw as Record<string, unknown>).redis === undefined);
+  if (noUrl && !fromEnv) return { success: true, data: undefined };
   const src = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? { ...(raw as Record<string, unknown>) } : raw;
   if (src !== undefined && src !== null && typeof src === 'object' && !Array.isArray(src) && (src as Record<string, unknown>).redis === undefined && fromEnv) {
     (src as Record<string, unknown>).redis = fromEnv;
