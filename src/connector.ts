@@ -2,7 +2,7 @@
  * The connector lifecycle a platform calls: connection test, schema discovery, writing records (or a
  * dry-run of them). The CLI and the console are thin layers over this class.
  */
-// Type-only: the client (and axios under it, ~25 MB of RSS) is imported when a run first needs it, so a
+// Type-only: the client (and the HTTP stack under it) is imported when a run first needs it, so a
 // dry-run never loads it. See larkClient().
 import type { LarkClient, LarkClientOptions } from './lark/client.js';
 import { ConnectorError } from './lark/errors.js';
@@ -15,9 +15,9 @@ import { ReceiverResolver } from './message/receivers.js';
 import { UuidDeriver } from './message/uuid.js';
 import { CONTENT_TYPES, RECEIVE_TYPES } from './message/schema.js';
 import type { InputRecord } from './input.js';
-import { MessageWriter, type RecordSource } from './target/writer.js';
+import { DEFAULT_HIGH_WATER, MessageWriter, type RecordSource } from './pipeline/writer.js';
+import type { RecordTransform } from './pipeline/transform/index.js';
 import { openRedisStores, type SharedStores } from './stores/index.js';
-import { withSharedLookups } from './stores/shared-lookup.js';
 import type { MessageOutcome, OutcomeError, RunSummary } from './target/outcome.js';
 
 export type TestStatus = 'ok' | 'warn' | 'fail';
@@ -84,6 +84,8 @@ export interface WriteStreamOptions {
   onDelivered?: (outcome: MessageOutcome & { status: 'delivered' }) => void;
   /** Uuid derivation shared with earlier calls of the same run (see writeRecord); default: a fresh one. */
   uuids?: UuidDeriver;
+  /** The transform stage (record value -> message drafts); default: the record is a message body or an array. */
+  transform?: RecordTransform;
 }
 
 export class LarkImConnector {
@@ -104,7 +106,7 @@ export class LarkImConnector {
 
   /**
    * The Lark client, created on first use so a dry-run never opens a connection, and imported then too:
-   * a dry-run never loads the HTTP stack (axios is about a quarter of a dry run's memory). Async for that.
+   * a dry-run never loads the HTTP stack. Async for that.
    */
   async larkClient(): Promise<LarkClient> {
     if (this.client) return this.client;
@@ -139,9 +141,8 @@ export class LarkImConnector {
 
   private receiverResolver(client: LarkClient): ReceiverResolver {
     this.resolver ??= new ReceiverResolver({
-      lookup: this.stores
-        ? withSharedLookups(this.stores.lookupStore, (mobiles) => client.batchGetIdByMobiles(mobiles))
-        : (mobiles) => client.batchGetIdByMobiles(mobiles),
+      lookup: (mobiles) => client.batchGetIdByMobiles(mobiles),
+      ...(this.stores ? { store: this.stores.lookupStore } : {}),
       ...(this.deps.clock ? { clock: this.deps.clock } : {}),
     });
     return this.resolver;
@@ -152,7 +153,7 @@ export class LarkImConnector {
     const client = await this.larkClient();
     const items: TestItem[] = [];
     try {
-      await client.getTenantToken();
+      await client.getTenantToken({ probe: true });
       items.push(item('credentials', 'ok', `App ${this.config.connection.appId} obtained a tenant_access_token from ${this.baseUrl}`));
     } catch (err) {
       items.push(item('credentials', 'fail', describe(err)));
@@ -167,7 +168,7 @@ export class LarkImConnector {
 
   private async testBot(client: LarkClient): Promise<TestItem> {
     try {
-      const bot = await client.getBotInfo();
+      const bot = await client.getBotInfo({ probe: true });
       if (bot.activateStatus === 2) {
         return item('bot', 'ok', `bot "${bot.appName ?? this.config.connection.appId}" is enabled`);
       }
@@ -185,7 +186,7 @@ export class LarkImConnector {
   private async testScopes(client: LarkClient): Promise<TestItem> {
     let scopes: Array<{ scopeName: string; granted: boolean }>;
     try {
-      scopes = await client.listScopes();
+      scopes = await client.listScopes({ probe: true });
     } catch (err) {
       return item('permissions', 'warn', `could not list the app's scopes: ${describe(err)}`);
     }
@@ -238,7 +239,10 @@ export class LarkImConnector {
       baseUrl: this.baseUrl,
       dryRun: options.dryRun ?? false,
       ...(client ? { client, resolver: this.receiverResolver(client) } : {}),
-      window: Math.max(64, this.config.node.maxInFlight * 8),
+      // Read-ahead: generous (one slow answer must not stop the reading), and phone lookups batch over it.
+      highWater: Math.max(DEFAULT_HIGH_WATER, this.config.node.maxInFlight * 64),
+      lookAhead: this.config.node.maxInFlight * 2,
+      ...(options.transform ? { transform: options.transform } : {}),
       ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { RedisConnection } from '../../src/stores/redis/connection.js';
 import { RedisLookupStore } from '../../src/stores/redis/lookup.js';
-import { withSharedLookups } from '../../src/stores/shared-lookup.js';
+import { ReceiverResolver } from '../../src/message/receivers.js';
 import { inspector, suiteRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
 let conn: RedisConnection;
@@ -38,20 +38,22 @@ describe('RedisLookupStore', () => {
     expect(ttls[1]).toBeGreaterThan(595_000);
   });
 
-  it('in front of batch_get_id: a second worker asks Lark only for the numbers nobody resolved', async () => {
+  it('behind the receiver resolver: a second worker asks Lark only for the numbers nobody resolved', async () => {
     const prefix = `${uniquePrefix()}:`;
     const asked: string[][] = [];
-    const lark = async (mobiles: string[]) => {
-      asked.push(mobiles);
+    const lookup = async (mobiles: string[]) => {
+      asked.push([...mobiles].sort());
       return new Map(mobiles.filter((m) => m !== '13800000009').map((m) => [m, `ou_${m.slice(-1)}`]));
     };
-    const first = withSharedLookups(new RedisLookupStore(conn, { prefix }), lark);
-    const second = withSharedLookups(new RedisLookupStore(conn, { prefix }), lark);
-    expect([...(await first(['13800000001', '13800000009']))]).toEqual([['13800000001', 'ou_1']]);
-    expect([...(await second(['13800000001', '13800000009', '13800000002']))]).toEqual([
-      ['13800000001', 'ou_1'],
-      ['13800000002', 'ou_2'],
-    ]);
-    expect(asked).toEqual([['13800000001', '13800000009'], ['13800000002']]);
+    const worker = () => new ReceiverResolver({ lookup, store: new RedisLookupStore(conn, { prefix }) });
+    const phone = (receiveId: string) => ({ receiveType: 'phone' as const, receiveId });
+    const first = worker();
+    expect(await first.resolve(phone('13800000001'))).toEqual({ receiveIdType: 'open_id', receiveId: 'ou_1' });
+    await expect(first.resolve(phone('13800000009'))).rejects.toMatchObject({ code: 'RECEIVER_NOT_FOUND' });
+    const second = worker();
+    const answers = await Promise.allSettled(['13800000001', '13800000009', '13800000002'].map((p) => second.resolve(phone(p))));
+    expect(answers.map((a) => (a.status === 'fulfilled' ? a.value.receiveId : (a.reason as { code: string }).code))).toEqual(['ou_1', 'RECEIVER_NOT_FOUND', 'ou_2']);
+    // The second worker asked Lark only for the number nobody had resolved (the known miss is shared too).
+    expect(asked).toEqual([['13800000001'], ['13800000009'], ['13800000002']]);
   });
 });

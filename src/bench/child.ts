@@ -11,7 +11,7 @@ export class EmulatorChild {
     readonly baseUrl: string,
   ) {}
 
-  static async start(opts: { users?: number; limits?: false } = {}): Promise<EmulatorChild> {
+  static async start(opts: { users?: number; limits?: false; roundTripMs?: number } = {}): Promise<EmulatorChild> {
     const script = fileURLToPath(new URL('./emulator-child.js', import.meta.url));
     const proc = spawn(process.execPath, [script, JSON.stringify(opts)], { stdio: ['pipe', 'pipe', 'inherit'] });
     const lines = createInterface({ input: proc.stdout! });

@@ -5,10 +5,10 @@
 import type { LimiterStore } from '../lark/pacer.js';
 import type { TokenStore } from '../lark/token.js';
 import type { StoreConfig } from './config.js';
-import type { LookupStore } from './lookup-store.js';
+import type { LookupStore } from '../message/receivers.js';
 
 export { storeConfigSchema, parseStoreConfig, redactStoreConfig, REDIS_URL_ENV, DEFAULT_STORE_PREFIX, type StoreConfig } from './config.js';
-export type { LookupStore } from './lookup-store.js';
+export type { LookupStore } from '../message/receivers.js';
 
 export interface SharedStores {
   limiterStore: LimiterStore;
