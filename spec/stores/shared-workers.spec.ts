@@ -8,6 +8,7 @@ import type { LarkEmulator } from '../../src/emulator/index.js';
 import { LarkImConnector } from '../../src/connector.js';
 import { parseConfig } from '../../src/config.js';
 import { retryPolicies } from '../../src/lark/retry.js';
+import type { ClientEvent } from '../../src/lark/events.js';
 import { ALICE, APP, records, run, startEmulator, text } from '../integration/helpers.js';
 import { runCli } from '../cli/cli-helpers.js';
 import { freePort } from '../helpers/redis-server.js';
@@ -24,13 +25,13 @@ afterAll(async () => {
   await emulator?.stop();
 });
 
-function worker(prefix: string): LarkImConnector {
+function worker(prefix: string, onEvent?: (e: ClientEvent) => void): LarkImConnector {
   const config = parseConfig(
     { connection: { appId: APP.appId, appSecret: APP.appSecret, domain: emulator.baseUrl }, store: { redis: url, prefix } },
     {},
   );
   // A wide window margin: the spec is about sharing the windows, not about how much jitter a loaded machine adds.
-  return new LarkImConnector(config, { retry: retryPolicies.fast, pacing: { windowMarginMs: 100 } });
+  return new LarkImConnector(config, { retry: retryPolicies.fast, pacing: { windowMarginMs: 100 }, ...(onEvent ? { onEvent } : {}) });
 }
 
 const toAlice = (n: number, who: string) => records(Array.from({ length: n }, (_, i) => text('phone', ALICE.mobile!, `${who} ${i}`)));
@@ -54,6 +55,29 @@ describe('workers sharing Redis stores', () => {
       expect(Object.entries(stats.byEndpoint).filter(([k]) => k.includes('batch_get_id')).map(([, n]) => n)).toEqual([1]);
     } finally {
       for (const w of [first, second, third]) w.close();
+    }
+  });
+
+  it("a 429 seen by one worker pauses the app's window for the others", async () => {
+    emulator.reset();
+    const prefix = uniquePrefix();
+    const waits: ClientEvent[] = [];
+    const a = worker(prefix);
+    const b = worker(prefix, (e) => void (e.type === 'pacer.wait' && waits.push(e)));
+    try {
+      emulator.faults.failNext(1, '429', { resetSeconds: 2 });
+      const first = run(a, records([text('user', ALICE.openId, 'a 0')]));
+      while (emulator.stats().status429 === 0) await new Promise((r) => setTimeout(r, 5));
+      // b has never seen a 429, yet its first send waits for the pause a's 429 set (Lark's reset: 2 s).
+      const second = await run(b, records([text('user', ALICE.openId, 'b 0')]));
+      expect(second.summary.delivered).toBe(1);
+      expect((await first).summary.delivered).toBe(1);
+      expect(waits[0]).toMatchObject({ pacer: 'send', blockedKey: expect.stringMatching(new RegExp(`^send:${APP.appId}:50/`)) });
+      expect((waits[0] as { waitMs: number }).waitMs).toBeGreaterThan(1_000);
+      expect(emulator.stats().status429).toBe(1);
+    } finally {
+      a.close();
+      b.close();
     }
   });
 
