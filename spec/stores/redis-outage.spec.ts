@@ -86,6 +86,29 @@ describe('Redis outage', () => {
     }
   });
 
+  it('a Redis that answers errors (a replica after a failover) counts as down: refused, then STORE_UNAVAILABLE naming the answer', async () => {
+    const clock = new FakeClock();
+    const conn = await RedisConnection.open({ url: server.url, maxDownMs: 30_000, clock });
+    const store = new RedisLimiterStore(conn, { prefix: `${uniquePrefix()}:` });
+    try {
+      await conn.client.replicaof('127.0.0.1', 1); // read-only now: every admission is answered READONLY
+      expect((await store.tryAcquire([APP], 0)).ok).toBe(false);
+      await clock.advance(30_000);
+      const err = await Promise.resolve(store.tryAcquire([APP], 0)).catch((e: unknown) => e);
+      expect((err as ConnectorError).code).toBe('STORE_UNAVAILABLE');
+      expect((err as ConnectorError).message).toContain('answering READONLY');
+      // Writable again: admitted, and the outage clock starts afresh.
+      await conn.client.replicaof('NO', 'ONE');
+      expect((await store.tryAcquire([APP], 0)).ok).toBe(true);
+      await conn.client.replicaof('127.0.0.1', 1);
+      const again = await store.tryAcquire([APP], 0);
+      expect(again.ok).toBe(false);
+    } finally {
+      await conn.client.replicaof('NO', 'ONE');
+      await conn.close();
+    }
+  });
+
   it('a worker killed (SIGKILL) holding every slot of a window stalls the others only until the window ends', async () => {
     const prefix = `${uniquePrefix()}:`;
     const windowMs = 600;

@@ -40,6 +40,8 @@ export class RedisConnection {
   private closed = false;
   /** The socket's own error (ECONNREFUSED...), which says more than the "Connection is closed" a command gets. */
   private lastError: unknown;
+  /** The last error Redis answered (not an outage), for the give-up message. */
+  private lastAnswer: string | undefined;
 
   private constructor(opts: RedisConnectionOptions) {
     this.maskedUrl = maskRedisUrl(opts.url);
@@ -97,17 +99,26 @@ export class RedisConnection {
 
   /**
    * Called by a store when a command failed or the connection is not ready: returns when to try again, or
-   * throws STORE_UNAVAILABLE once the connection has been down for longer than maxDownMs.
+   * throws STORE_UNAVAILABLE once Redis has been unusable for maxDownMs. An error answer (OOM, READONLY after a
+   * failover, NOAUTH) counts like a lost connection: the quota cannot be checked either way.
    */
   unavailable(err?: unknown): Unavailable {
-    if (err !== undefined && this.ready && !isConnectionError(err)) throw err; // a bug (script error), not an outage
+    if (err !== undefined && !isConnectionError(err)) this.lastAnswer = reason(err);
     const now = this.clock.now();
     const since = (this.downSince ??= now);
     const downFor = now - since;
     if (downFor >= this.maxDownMs || this.closed || this.client.status === 'end') {
-      throw storeUnavailable(this.maskedUrl, downFor);
+      throw storeUnavailable(this.maskedUrl, downFor, this.lastAnswer);
     }
     return { retryInMs: Math.max(1, Math.min(backoffMs(this.attempt + 1), this.maxDownMs - downFor)) };
+  }
+
+  /** A command worked: Redis is usable again (an error answer does not close the connection). */
+  answered(): void {
+    if (this.downSince !== undefined && this.ready) {
+      this.downSince = undefined;
+      this.lastAnswer = undefined;
+    }
   }
 
   async close(): Promise<void> {
@@ -117,11 +128,11 @@ export class RedisConnection {
   }
 }
 
-export function storeUnavailable(maskedUrl: string, downForMs: number): ConnectorError {
+export function storeUnavailable(maskedUrl: string, downForMs: number, answer?: string): ConnectorError {
   return new ConnectorError({
     code: 'STORE_UNAVAILABLE',
     retryable: false,
-    message: `lost the shared store (Redis at ${maskedUrl}) for ${(downForMs / 1000).toFixed(1)} s: sending stopped so the app's quota is not exceeded blindly; bring Redis back and run again`,
+    message: `lost the shared store (Redis at ${maskedUrl}${answer ? `, answering ${answer}` : ''}) for ${(downForMs / 1000).toFixed(1)} s: sending stopped so the app's quota is not exceeded blindly; bring Redis back and run again`,
     advice: 'bring Redis back and run again',
   });
 }

@@ -104,6 +104,7 @@ export class RedisLimiterStore implements LimiterStore {
     } catch (err) {
       return { ok: false, ...this.conn.unavailable(err) };
     }
+    this.conn.answered();
     if (reply[0] === 1) return { ok: true };
     const blocked = keys[(reply[2] ?? 1) - 1];
     return { ok: false, retryInMs: reply[1], ...(blocked ? { blockedKey: blocked.key } : {}) };
