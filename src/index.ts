@@ -30,3 +30,11 @@ export { InMemoryLookupStore, ReceiverResolver, type LookupStore } from './messa
 export { MessageWriter, type WriterOptions } from './pipeline/writer.js';
 // Shared stores for several workers of one app (docs/scaling.md); ioredis is loaded only when they are opened.
 export { openRedisStores, storeScope, storeConfigSchema, type SharedStores, type StoreConfig } from './stores/index.js';
+// The source (lark-im read): lifecycle types, the offset, the follow modes' seam.
+export type { SourceRunOptions } from './source/source.js';
+export { timestampToStreamOffset } from './source/source.js';
+export { parseOffset, initialOffset, type SourceOffset, type ContainerCursor } from './source/offset.js';
+export { toRecord, plainText, type LarkMessageRecord, type SourceEvent, type SourceOp } from './source/record.js';
+export { MessageReader, type EmitBatch, type ReaderOptions } from './source/reader.js';
+export { FOLLOWERS, PollFollower, SOURCE_MODES, type Follower, type FollowContext, type FollowerDeps, type FollowerFactory, type SourceMode } from './source/follower.js';
+export { LARK_MESSAGES_TABLE } from './source/schema.js';
