@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LarkEmulator } from '../../src/emulator/index.js';
 import { connectionConfigSchema, nodeConfigSchema } from '../../src/config.js';
+import { storeConfigSchema } from '../../src/stores/config.js';
 import { APP, startEmulator } from '../integration/helpers.js';
 import { runCli } from '../cli/cli-helpers.js';
 import { Workdir, runAirbyte } from './platform.js';
@@ -41,6 +42,11 @@ describe('airbyte spec', () => {
     expect(connection.properties['appId']!['airbyte_secret']).toBeUndefined();
     expect(connection.required).toEqual(expect.arrayContaining(['appId', 'appSecret']));
     expect(m.spec.supported_destination_sync_modes).toEqual(['append']);
+    // The optional shared stores: the Redis URL may hold a password.
+    const store = spec.properties['store']!;
+    expect(Object.keys(store.properties).sort()).toEqual(Object.keys(storeConfigSchema.shape).sort());
+    expect(store.properties['redis']!['airbyte_secret']).toBe(true);
+    expect((spec as unknown as { required: string[] }).required).toEqual(['connection']);
     // Same ranges as parseConfig enforces.
     expect(node.properties['maxInFlight']).toMatchObject({ type: 'integer', minimum: 1, maximum: 50 });
   });

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { CONNECTION_FIELD_META, NODE_FIELD_META, connectionConfigSchema, nodeConfigSchema, type FieldMeta } from '../../config.js';
 import { MESSAGES } from '../../manifest.js';
 import { isRecord } from '../../is-record.js';
+import { storeConfigSchema } from '../../stores/config.js';
 import type { AirbyteMessage } from './protocol.js';
 
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, Record<string, unknown>>; required?: string[] };
@@ -50,6 +51,29 @@ function simplifyStringChoice(prop: Record<string, unknown>): void {
   if (named.length > 0) prop['examples'] = named;
 }
 
+/**
+ * The optional `store` part: Redis shared by every worker of one app, so several Airbyte connections (or an
+ * Airbyte sync and a `lark-im write`) using the same Lark app share its quota and token. The URL may carry a
+ * password, so it is a secret.
+ */
+function storeSection(): JsonSchema {
+  const json = section(storeConfigSchema, {}, 'Shared stores (Redis, optional)', 2);
+  const props = json.properties ?? {};
+  const describe: Record<string, [string, string]> = {
+    redis: ['Redis URL', 'redis:// or rediss:// URL shared by every worker of this Lark app (quota, token, phone lookups). Leave the section out for one worker'],
+    prefix: ['Key prefix', 'Workers with the same Redis and prefix share one quota'],
+    maxDownMs: ['Redis outage limit (ms)', 'How long Redis may stay lost mid-sync before the sync stops with a transient error'],
+  };
+  for (const [name, [title, description]] of Object.entries(describe)) {
+    const prop = props[name];
+    if (!prop) continue;
+    prop['title'] = title;
+    prop['description'] = description;
+  }
+  if (props['redis']) props['redis']['airbyte_secret'] = true;
+  return json;
+}
+
 export function connectionSpecification(): Record<string, unknown> {
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
@@ -60,6 +84,7 @@ export function connectionSpecification(): Record<string, unknown> {
     properties: {
       connection: section(connectionConfigSchema, CONNECTION_FIELD_META, 'Connection', 0),
       node: section(nodeConfigSchema, NODE_FIELD_META, 'Options', 1),
+      store: storeSection(),
     },
   };
 }
