@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ConnectorError } from './lark/errors.js';
 import { LARK_HOSTS } from './lark/hosts.js';
+import { SEND_MODE_FIELD_META, SEND_MODE_SHAPE, sendModeProblems } from './pipeline/transform/config.js';
 
 export const DOMAINS = ['feishu', 'lark'] as const;
 export type KnownDomain = (typeof DOMAINS)[number];
@@ -76,6 +77,8 @@ export const nodeConfigSchema = z.object({
       .max(MAX_IN_FLIGHT_RANGE.max, { error: `must be at most ${MAX_IN_FLIGHT_RANGE.max}` })
       .default(DEFAULT_MAX_IN_FLIGHT),
   ),
+  // Send modes (dynamic binding, fixed receivers, templates): src/pipeline/transform/config.ts
+  ...SEND_MODE_SHAPE,
 });
 
 export type ConnectionConfig = z.infer<typeof connectionConfigSchema>;
@@ -86,7 +89,7 @@ export interface ConnectorConfig { connection: ConnectionConfig; node: NodeConfi
 // form metadata: what the zod schema cannot say. The mapped types below make the compiler fail when a
 // schema field has no metadata (or metadata names a field the schema does not have).
 
-export type FormComponent = 'Input' | 'Password' | 'Select' | 'InputNumber';
+export type FormComponent = 'Input' | 'Password' | 'Select' | 'InputNumber' | 'ArrayTable' | 'AsyncSelect' | 'JsonEditor';
 
 export interface FieldMeta {
   /** i18n key of the title; the tooltip key is `${i18nKey}_tooltip`. */
@@ -103,6 +106,8 @@ export interface FieldMeta {
   secret?: boolean;
   /** Shown in the form although the schema leaves it optional (the runtime default lives elsewhere). */
   formDefault?: unknown;
+  /** Formily keys merged over the generated node (tables, remote selects, x-reactions). */
+  formNode?: Record<string, unknown>;
 }
 
 export const CONNECTION_FIELD_META: { [K in keyof ConnectionConfig]-?: FieldMeta } = {
@@ -130,6 +135,7 @@ export const NODE_FIELD_META: { [K in keyof NodeConfig]-?: FieldMeta } = {
     optionLabels: { skip: 'update_events_skip', send: 'update_events_send' },
   },
   maxInFlight: { i18nKey: 'max_in_flight', apiServerKey: 'max_in_flight', component: 'InputNumber', index: 2 },
+  ...SEND_MODE_FIELD_META,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -182,6 +188,7 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
   const problems = [
     ...(conn.success ? [] : issuesToMessage('connection', conn.error.issues)),
     ...(node.success ? [] : issuesToMessage('node', node.error.issues)),
+    ...(node.success ? sendModeProblems(node.data) : []),
   ];
   if (!conn.success || !node.success || problems.length > 0) {
     throw configError(`invalid connector config: ${problems.map((p) => p.text).join('; ')}`, problems[0]?.field);

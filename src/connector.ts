@@ -16,6 +16,7 @@ import { UuidDeriver } from './message/uuid.js';
 import { CONTENT_TYPES, RECEIVE_TYPES } from './message/schema.js';
 import type { InputRecord } from './input.js';
 import { MessageWriter, type RecordSource } from './target/writer.js';
+import { sendModeTransform } from './pipeline/transform/send-modes.js';
 import type { MessageOutcome, OutcomeError, RunSummary } from './target/outcome.js';
 
 export type TestStatus = 'ok' | 'warn' | 'fail';
@@ -228,6 +229,7 @@ export class LarkImConnector {
       ...(options.onDelivered ? { onDelivered: options.onDelivered } : {}),
       ...(options.uuids ? { uuids: options.uuids } : {}),
       ...(this.deps.clock ? { now: () => this.deps.clock!.now() } : {}),
+      transform: sendModeTransform(this.config.node),
     });
     return writer.run(records);
   }

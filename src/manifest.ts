@@ -11,6 +11,7 @@ import {
   nodeConfigSchema,
   type FieldMeta,
 } from './config.js';
+import { SEND_MODE_MESSAGES } from './pipeline/transform/config.js';
 
 export const LANGUAGES = ['en_US', 'zh_CN', 'zh_TW'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -45,6 +46,7 @@ const EN_US = {
   test_credentials: 'App credentials',
   test_bot: 'Bot capability',
   test_permissions: 'Permissions (scopes)',
+  ...SEND_MODE_MESSAGES.en_US,
 };
 type MessageKey = keyof typeof EN_US;
 
@@ -69,6 +71,7 @@ const ZH_CN: Record<MessageKey, string> = {
   test_credentials: '应用凭证',
   test_bot: '机器人能力',
   test_permissions: '权限（scope）',
+  ...SEND_MODE_MESSAGES.zh_CN,
 };
 
 const ZH_TW: Record<MessageKey, string> = {
@@ -92,6 +95,7 @@ const ZH_TW: Record<MessageKey, string> = {
   test_credentials: '應用憑證',
   test_bot: '機器人能力',
   test_permissions: '權限（scope）',
+  ...SEND_MODE_MESSAGES.zh_TW,
 };
 
 export const MESSAGES: Record<Language, Record<MessageKey, string>> = { en_US: EN_US, zh_CN: ZH_CN, zh_TW: ZH_TW };
@@ -176,7 +180,7 @@ function fieldSchema(key: string, schema: z.ZodType, meta: FieldMeta): Record<st
   }
   const props: Record<string, unknown> = { ...(node.type === 'number' ? numberRange(schema) : {}), ...meta.componentProps };
   if (Object.keys(props).length > 0) node['x-component-props'] = props;
-  return node;
+  return meta.formNode ? { ...node, ...meta.formNode } : node;
 }
 
 function formSchema(shape: Record<string, z.ZodType>, meta: Record<string, FieldMeta>): Record<string, unknown> {

@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'CONTENT_TOO_LARGE'
   | 'MESSAGE_INVALID'
   | 'INPUT_INVALID'
+  | 'FIELD_MISSING'
   | 'NETWORK'
   | 'TIMEOUT'
   | 'SERVER_ERROR'

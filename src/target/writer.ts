@@ -13,7 +13,8 @@
 import { setMaxListeners } from 'node:events';
 import { ConnectorError, ValidationError, interruptedError } from '../lark/errors.js';
 import type { LarkClient, SendMessageRequest } from '../lark/client.js';
-import { parseRecord, type MessageBody } from '../message/schema.js';
+import { parseMessageBody, parseRecord, type MessageBody, type ParseResult } from '../message/schema.js';
+import type { Draft, RecordTransform } from '../pipeline/transform/index.js';
 import { UuidDeriver } from '../message/uuid.js';
 import { directReceiver, normalizePhone, ReceiverResolver } from '../message/receivers.js';
 import type { InputRecord } from '../input.js';
@@ -65,6 +66,8 @@ export interface WriterOptions {
   uuids?: UuidDeriver;
   /** Clock for durationMs. */
   now?: () => number;
+  /** The send mode: a record value -> its message drafts (default: the value is the body, as parseRecord reads it). */
+  transform?: RecordTransform;
 }
 
 /** What MessageWriter.run reads: records, or arrays of records (batches), in input order. */
@@ -161,7 +164,9 @@ export class MessageWriter {
       const error = new ValidationError({ code: 'INPUT_INVALID', message: record.parseError });
       return [settled(0, { line, index: 0, status: 'failed', error: toOutcomeError(error) })];
     }
-    return parseRecord(record.value).map((parsed, index): Pending => {
+    const transform = this.options.transform;
+    const parsedAll = transform ? transform(record.value).map(parseDraft) : parseRecord(record.value);
+    return parsedAll.map((parsed, index): Pending => {
       if (!parsed.ok) return settled(index, { line, index, status: 'failed', error: toOutcomeError(parsed.error) });
       const uuid = this.uuids.uuidFor(parsed.message);
       if (this.options.dryRun) {
@@ -282,6 +287,13 @@ export class ValidOutcome {
     const q = JSON.stringify;
     return `{"line":${q(line)},"index":${q(index)},"status":"valid","request":{"method":"POST","url":${q(request.url)},"body":{"receive_id":${q(receiveId)},"msg_type":${q(msgType)},"content":${q(content)},"uuid":${q(uuid)}}}}\n`;
   }
+}
+
+/** A draft as parseRecord would read it: a lone non-object or empty array gives the same error as before. */
+function parseDraft(draft: Draft): ParseResult {
+  if (draft.error) return { ok: false, error: draft.error };
+  const body = draft.body;
+  return Array.isArray(body) && body.length > 0 ? parseMessageBody(body) : parseRecord(body)[0]!;
 }
 
 function isAppLevel(err: unknown): err is ConnectorError {
