@@ -20,6 +20,12 @@ const md = new MarkdownIt({ html: false, linkify: false });
 
 /** @ou_... mentions (open_id); Lark open_ids are ou_ + hex. */
 const MENTION = /@(ou_[0-9a-zA-Z]+)/g;
+/**
+ * An '@' from a template value: a private-use character while converting, so a value cannot make a mention
+ * (an entity would be decoded back to '@' before mentions are found); '@' again in the output.
+ */
+const INERT_AT = '\uE000';
+const INERT_AT_ALL = /\uE000/g;
 
 type PostElement = Record<string, unknown>;
 type Style = 'bold' | 'italic' | 'lineThrough';
@@ -102,6 +108,8 @@ export function markdownToPost(source: string): { zh_cn: { title?: string; conte
     }
   }
   const content = lines.filter((l) => l.length > 0);
+  for (const line of content) for (const el of line) if (typeof el.text === 'string') el.text = el.text.replace(INERT_AT_ALL, '@');
+  if (title !== undefined) title = title.replace(INERT_AT_ALL, '@');
   return { zh_cn: { ...(title !== undefined ? { title } : {}), content: content.length > 0 ? content : [[{ tag: 'text', text: '' }]] } };
 }
 
@@ -219,7 +227,9 @@ export function markdownToCard(source: string): Record<string, unknown> {
     .replace(/!\[([^\]]*)\]\(\s*([^)\s]+)(\s+"[^"]*")?\s*\)/g, (whole, alt: string, src: string) =>
       src.startsWith('img_') ? whole : `[[image: ${alt || 'image'}]](${src})`,
     )
-    .replace(MENTION, (_m, id: string) => `<at id=${id}></at>`);
+    .replace(MENTION, (_m, id: string) => `<at id=${id}></at>`)
+    .replace(INERT_AT_ALL, '&#64;');
+  if (title !== undefined) title = title.replace(INERT_AT_ALL, '@');
   return {
     schema: '2.0',
     ...(title !== undefined ? { header: { title: { tag: 'plain_text', content: title } } } : {}),
@@ -235,9 +245,10 @@ export function convertMarkdown(source: string, target: MarkdownTarget = 'post')
 }
 
 /**
- * A value inserted into a markdown template, made inert: markdown punctuation and `<`, `>`, `@` become HTML
- * character references, which markdown-it (post) and Lark's card renderer both show as the character itself.
+ * A value inserted into a markdown template, made inert: markdown punctuation, `<` and `>` become HTML
+ * character references, which markdown-it (post) and Lark's card renderer both show as the character itself;
+ * '@' cannot start a mention (INERT_AT).
  */
 export function escapeMarkdownValue(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~@&]/g, (c) => `&#${c.charCodeAt(0)};`);
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~&]/g, (c) => `&#${c.charCodeAt(0)};`).replace(/@/g, INERT_AT);
 }
