@@ -17,6 +17,7 @@ import { CONTENT_TYPES, RECEIVE_TYPES } from './message/schema.js';
 import type { InputRecord } from './input.js';
 import { MessageWriter, type RecordSource } from './target/writer.js';
 import { sendModeTransform } from './pipeline/transform/send-modes.js';
+import { appInfo, pickReceivers, unknownCommand, type AppInfo, type PickerPage } from './commands/receiver-picker.js';
 import type { MessageOutcome, OutcomeError, RunSummary } from './target/outcome.js';
 
 export type TestStatus = 'ok' | 'warn' | 'fail';
@@ -262,6 +263,17 @@ export class LarkImConnector {
       default:
         return { line, parseError: `unknown event op ${JSON.stringify((event as { op: unknown }).op)} (expected i, u or d)` };
     }
+  }
+
+  /**
+   * The platform form's commands (TapData's commandCallback): GetReceiverOfChatsAndUsers (the fixed-receiver
+   * picker: {items: [{label, value, receiveType}], page, size, total}; args {key|query, page, size, type}) and
+   * GetAppInfo. See src/commands/receiver-picker.ts.
+   */
+  async commandCallback(command: string, args: Record<string, unknown> = {}): Promise<PickerPage | AppInfo> {
+    if (command === 'GetReceiverOfChatsAndUsers') return pickReceivers(await this.larkClient(), args);
+    if (command === 'GetAppInfo') return appInfo(await this.larkClient(), this.config.connection.appId);
+    throw unknownCommand(command);
   }
 
   close(): void {

@@ -74,6 +74,16 @@ export class Directory {
     return chatId;
   }
 
+  /** Every user, in seed order (the contact list pages through them). */
+  allUsers(): SeedUser[] {
+    return [...this.byOpenId.values()];
+  }
+
+  /** Every group chat, in seed order. */
+  allChats(): SeedChat[] {
+    return [...this.chats.values()];
+  }
+
   clearP2p(): void {
     this.p2p.clear();
   }

@@ -56,17 +56,32 @@ export interface ChatMessagesPage {
   pageToken?: string;
 }
 
+/** A directory entry the receiver picker lists (users of the contact range, chats the bot is in). */
+export interface DirectoryEntry {
+  id: string;
+  name: string;
+}
+export interface DirectoryPage {
+  items: DirectoryEntry[];
+  hasMore: boolean;
+  pageToken?: string;
+}
+
 export const PATHS = {
   messages: '/open-apis/im/v1/messages',
   batchGetId: '/open-apis/contact/v3/users/batch_get_id',
   botInfo: '/open-apis/bot/v3/info',
   scopes: '/open-apis/application/v6/scopes',
+  usersByDepartment: '/open-apis/contact/v3/users/find_by_department',
+  chats: '/open-apis/im/v1/chats',
 } as const;
 
 export const SCOPES = {
   send: 'im:message:send_as_bot',
   lookup: 'contact:user.id:readonly',
   readMessages: 'im:message',
+  listUsers: 'contact:user.base:readonly',
+  listChats: 'im:chat:readonly',
 } as const;
 
 const MOBILES_PER_CALL = 50;
@@ -176,6 +191,36 @@ export class LarkClient {
     const data = res.body.data ?? {};
     const pageToken = typeof data.page_token === 'string' && data.page_token !== '' ? data.page_token : undefined;
     return { items: Array.isArray(data.items) ? data.items : [], hasMore: data.has_more === true, ...(pageToken ? { pageToken } : {}) };
+  }
+
+  /** One page of the users in the app's contact range (root department: the whole range for a tenant token). */
+  async listUsers(args: { pageToken?: string; pageSize?: number } = {}): Promise<DirectoryPage> {
+    return this.directoryPage('list_users', {
+      method: 'GET',
+      path: PATHS.usersByDepartment,
+      query: { department_id: '0', user_id_type: 'open_id', page_size: args.pageSize ?? 50, page_token: args.pageToken },
+      scope: SCOPES.listUsers,
+    }, 'open_id');
+  }
+
+  /** One page of the chats the bot is in. */
+  async listChats(args: { pageToken?: string; pageSize?: number } = {}): Promise<DirectoryPage> {
+    return this.directoryPage('list_chats', {
+      method: 'GET',
+      path: PATHS.chats,
+      query: { page_size: args.pageSize ?? 100, page_token: args.pageToken },
+      scope: SCOPES.listChats,
+    }, 'chat_id');
+  }
+
+  private async directoryPage(op: string, req: LarkRequest, idKey: string): Promise<DirectoryPage> {
+    const res = await this.call<{ data?: { items?: unknown; has_more?: unknown; page_token?: unknown } }>(op, undefined, undefined, req);
+    const data = res.body.data ?? {};
+    const items = (Array.isArray(data.items) ? data.items : [])
+      .filter(isRecord)
+      .flatMap((it) => (typeof it[idKey] === 'string' ? [{ id: it[idKey] as string, name: typeof it.name === 'string' ? it.name : '' }] : []));
+    const pageToken = typeof data.page_token === 'string' && data.page_token !== '' ? data.page_token : undefined;
+    return { items, hasMore: data.has_more === true && pageToken !== undefined, ...(pageToken ? { pageToken } : {}) };
   }
 
   /** Destroys the keep-alive sockets. */
