@@ -243,3 +243,30 @@ describe('node config of the send modes', () => {
     expect(() => parseConfig({ connection: conn, node: { dynamicBinding: [{ receiveType: 'fax', receiveId: 'x' }] } }, {})).toThrow(/node\.dynamicBinding\.0\.receiveType is not allowed/);
   });
 });
+
+describe('the node form of the send modes (manifest)', () => {
+  it('shows each mode field only for its modes, with x-reactions on sendType, and names every label in 3 languages', async () => {
+    const { buildManifest } = await import('../../src/manifest.js');
+    const m = buildManifest() as { configOptions: { node: { properties: Record<string, Record<string, any>> } }; messages: Record<string, Record<string, string>> };
+    const p = m.configOptions.node.properties;
+    expect(p.sendType!.enum.map((e: { value: string }) => e.value)).toEqual(['dynamic_binding', 'message_body', 'fixed']);
+    expect(p.sendType!.default).toBe('message_body');
+    const display = (field: string, mode: string, template?: unknown) => {
+      const r = p[field]!['x-reactions'];
+      expect(r.dependencies[0]).toBe('nodeConfig.sendType');
+      // Evaluate the Formily expression as the form would, with $deps.
+      const expr = String(r.fulfill.state.display).replace(/^\{\{|\}\}$/g, '');
+      return new Function('$deps', `return ${expr}`)([mode, template]) as string;
+    };
+    expect(['dynamic_binding', 'message_body', 'fixed'].map((mode) => display('dynamicBinding', mode))).toEqual(['visible', 'hidden', 'hidden']);
+    expect(['dynamic_binding', 'message_body', 'fixed'].map((mode) => display('receivers', mode))).toEqual(['hidden', 'hidden', 'visible']);
+    expect(['dynamic_binding', 'message_body', 'fixed'].map((mode) => display('messageConfig', mode))).toEqual(['visible', 'hidden', 'visible']);
+    expect(display('messageConfig', 'fixed', { contentType: 'text' })).toBe('hidden');
+    expect(['dynamic_binding', 'message_body', 'fixed'].map((mode) => display('template', mode))).toEqual(['visible', 'hidden', 'visible']);
+    expect(p.dynamicBinding!['x-component']).toBe('ArrayTable');
+    expect(p.receivers!['x-component']).toBe('AsyncSelect');
+    expect(p.receivers!['x-component-props'].params.$values.command).toBe('GetReceiverOfChatsAndUsers');
+    const keys = JSON.stringify(p).match(/\$\{(\w+)\}/g)!.map((k) => k.slice(2, -1));
+    for (const lang of ['en_US', 'zh_CN', 'zh_TW']) for (const k of keys) expect(m.messages[lang]![k], `${lang}.${k}`).toBeTruthy();
+  });
+});
