@@ -18,6 +18,8 @@ export interface ConnectorLike {
     opts: { dryRun?: boolean; onOutcome?: (o: MessageOutcome) => void; signal?: AbortSignal },
   ): Promise<RunSummary>;
   close(): void;
+  /** The form's commands (GetReceiverOfChatsAndUsers for the fixed-receiver picker). */
+  commandCallback?(command: string, args: Record<string, unknown>): Promise<unknown>;
 }
 
 export interface EmulatorHandle {
