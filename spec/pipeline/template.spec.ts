@@ -59,3 +59,21 @@ describe('sendModeTransform', () => {
     expect(t({ to: 13800000000, s: 'hi' })[0]).toEqual({ body: { receiveType: 'email', receiveId: '13800000000', contentType: 'text', content: '{"text":"hi"}' } });
   });
 });
+
+describe('template checks at config time', () => {
+  it('an unclosed section or tag is a config error naming the string', () => {
+    const conn = { appId: 'a', appSecret: 'b' };
+    expect(() => parseConfig({ connection: conn, node: { receivers: ['oc_1'], template: { content: { text: 'x {{#items}} y' } } } }, {})).toThrow(
+      /node\.template\.content has a placeholder Mustache cannot read: text: Unclosed section "items"/,
+    );
+    expect(() => parseConfig({ connection: conn, node: { receivers: ['oc_1'], template: { content: { zh_cn: { content: [[{ tag: 'text', text: '{{a' }]] } } } } }, {})).toThrow(
+      /zh_cn\.content\[0\]\[0\]\.text: Unclosed tag/,
+    );
+  });
+  it('a record that cannot be read fails alone', () => {
+    const t = sendModeTransform(parseConfig({ connection: { appId: 'a', appSecret: 'b' }, node: { receivers: ['oc_1'], messageConfig: [{ messageType: 'post', messageField: 'p' }] } }, {}).node);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(t({ p: cyclic })).toMatchObject([{ error: { code: 'INPUT_INVALID' } }]);
+  });
+});

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { FieldMeta } from '../../config.js';
+import { templateProblems } from './template.js';
 
 export const SEND_TYPES = ['dynamic_binding', 'message_body', 'fixed'] as const;
 export type SendType = (typeof SEND_TYPES)[number];
@@ -144,6 +145,9 @@ export function sendModeProblems(o: SendModeOptions): Array<{ field: string; tex
   }
   if (mode === 'fixed' && !(o.receivers && o.receivers.length > 0)) {
     add('receivers', 'is required for sendType fixed: at least one receiver {receiveType, receiveId}');
+  }
+  if (o.template) {
+    for (const p of templateProblems(o.template.content)) add('template.content', `has a placeholder Mustache cannot read: ${p}`);
   }
   const hasRows = !!o.messageConfig && o.messageConfig.length > 0;
   if (hasRows && o.template) add('template', 'and node.messageConfig are both set: use one of them');

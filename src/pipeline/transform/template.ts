@@ -32,6 +32,22 @@ function topLevelNames(tokens: Token[]): string[] {
   return tokens.filter((t) => (t[0] === 'name' || t[0] === '&') && t[1] !== '.').map((t) => t[1]);
 }
 
+/** Problems of a template's placeholders (unclosed sections, bad tags), one per bad string leaf, with its path. */
+export function templateProblems(template: unknown, path = ''): string[] {
+  if (typeof template === 'string') {
+    if (!template.includes('{{')) return [];
+    try {
+      tokensOf(template);
+      return [];
+    } catch (err) {
+      return [`${path || '(content)'}: ${err instanceof Error ? err.message : String(err)}`];
+    }
+  }
+  if (Array.isArray(template)) return template.flatMap((v, i) => templateProblems(v, `${path}[${i}]`));
+  if (isRecord(template)) return Object.entries(template).flatMap(([k, v]) => templateProblems(v, path ? `${path}.${k}` : k));
+  return [];
+}
+
 export type RenderResult<T> = { ok: true; value: T } | { ok: false; error: ValidationError };
 
 /**
