@@ -17,7 +17,7 @@ import { CONTENT_TYPES, RECEIVE_TYPES } from './message/schema.js';
 import type { InputRecord } from './input.js';
 import { MessageWriter, type RecordSource } from './target/writer.js';
 import { sendModeTransform } from './pipeline/transform/send-modes.js';
-import { appInfo, pickReceivers, unknownCommand, type AppInfo, type PickerPage } from './commands/receiver-picker.js';
+import { appInfo, ReceiverDirectory, unknownCommand, type AppInfo, type PickerPage } from './commands/receiver-picker.js';
 import type { MessageOutcome, OutcomeError, RunSummary } from './target/outcome.js';
 
 export type TestStatus = 'ok' | 'warn' | 'fail';
@@ -90,6 +90,8 @@ export class LarkImConnector {
   readonly baseUrl: string;
   private client: LarkClient | undefined;
   private resolver: ReceiverResolver | undefined;
+  /** The receiver picker's lists, cached for a minute (commandCallback). */
+  private directory: ReceiverDirectory | undefined;
   /** Occurrence counts of the messages sent through writeRecord so far (one run per connector instance). */
   private runUuids: UuidDeriver | undefined;
 
@@ -271,7 +273,11 @@ export class LarkImConnector {
    * GetAppInfo. See src/commands/receiver-picker.ts.
    */
   async commandCallback(command: string, args: Record<string, unknown> = {}): Promise<PickerPage | AppInfo> {
-    if (command === 'GetReceiverOfChatsAndUsers') return pickReceivers(await this.larkClient(), args);
+    if (command === 'GetReceiverOfChatsAndUsers') {
+      const client = await this.larkClient();
+      this.directory ??= new ReceiverDirectory(client, this.deps.clock ? () => this.deps.clock!.now() : Date.now);
+      return this.directory.pick(args);
+    }
     if (command === 'GetAppInfo') return appInfo(await this.larkClient(), this.config.connection.appId);
     throw unknownCommand(command);
   }

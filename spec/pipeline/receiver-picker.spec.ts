@@ -9,6 +9,7 @@ import { parseConfig } from '../../src/config.js';
 import { retryPolicies } from '../../src/lark/retry.js';
 import type { PickerPage } from '../../src/commands/receiver-picker.js';
 import { runCli } from '../cli/cli-helpers.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { caught } from '../helpers/caught.js';
 
 const CHATS = 230;
@@ -85,6 +86,26 @@ describe('GetReceiverOfChatsAndUsers', () => {
     } finally {
       c.close();
       await e.stop();
+    }
+  });
+});
+
+describe('the picker reuses the lists for a minute', () => {
+  it('typing in the search box pages through Lark once, then again after the cache time', async () => {
+    const clock = new FakeClock({ autoAdvance: true });
+    const app = seed.apps[0]!;
+    const c = new LarkImConnector(parseConfig({ connection: { appId: app.appId, appSecret: app.appSecret, domain: emulator.baseUrl } }, {}), { retry: retryPolicies.fast, clock });
+    const userPages = () => emulator.stats().byEndpoint['GET /open-apis/contact/v3/users/find_by_department'] ?? 0;
+    try {
+      const before = userPages();
+      for (const q of ['p', 'pi', 'pic', 'pick']) await c.commandCallback('GetReceiverOfChatsAndUsers', { query: q, type: 'user' });
+      const once = userPages() - before;
+      expect(once).toBe(Math.ceil(visibleUsers.length / 50));
+      await clock.advance(60_000);
+      await c.commandCallback('GetReceiverOfChatsAndUsers', { query: 'picker', type: 'user' });
+      expect(userPages() - before).toBe(2 * once);
+    } finally {
+      c.close();
     }
   });
 });

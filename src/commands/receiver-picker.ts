@@ -72,19 +72,44 @@ async function readAll(next: (pageToken?: string) => Promise<DirectoryPage>): Pr
   return out.slice(0, MAX_PER_KIND);
 }
 
-/** Chats first, then users; a query matches names and ids, case-insensitively. */
-export async function pickReceivers(client: DirectoryClient, raw: unknown): Promise<PickerPage> {
-  const { kind, query, page, size } = pickerArgs(raw);
-  const all: PickerItem[] = [];
-  if (kind !== 'user') {
-    for (const c of await readAll((pageToken) => client.listChats(pageToken ? { pageToken } : {}))) all.push({ label: c.name || c.id, value: c.id, receiveType: 'chat_id' });
+/** How long the lists are reused: a picker asks again on every keystroke and page. */
+export const PICKER_CACHE_MS = 60_000;
+
+/**
+ * The chats and users lists behind the picker, read once and reused for PICKER_CACHE_MS (a failed read is
+ * not kept), so typing in the search box does not page through the whole directory each time.
+ */
+export class ReceiverDirectory {
+  private readonly cache = new Map<'chat' | 'user', { at: number; items: Promise<PickerItem[]> }>();
+
+  constructor(
+    private readonly client: DirectoryClient,
+    private readonly now: () => number = Date.now,
+    private readonly ttlMs = PICKER_CACHE_MS,
+  ) {}
+
+  private list(kind: 'chat' | 'user'): Promise<PickerItem[]> {
+    const hit = this.cache.get(kind);
+    if (hit && this.now() - hit.at < this.ttlMs) return hit.items;
+    const items = kind === 'chat'
+      ? readAll((pageToken) => this.client.listChats(pageToken ? { pageToken } : {})).then((cs) => cs.map((c): PickerItem => ({ label: c.name || c.id, value: c.id, receiveType: 'chat_id' })))
+      : readAll((pageToken) => this.client.listUsers(pageToken ? { pageToken } : {})).then((us) => us.map((u): PickerItem => ({ label: u.name || u.id, value: u.id, receiveType: 'open_id' })));
+    const entry = { at: this.now(), items };
+    this.cache.set(kind, entry);
+    items.catch(() => {
+      if (this.cache.get(kind) === entry) this.cache.delete(kind);
+    });
+    return items;
   }
-  if (kind !== 'chat') {
-    for (const u of await readAll((pageToken) => client.listUsers(pageToken ? { pageToken } : {}))) all.push({ label: u.name || u.id, value: u.id, receiveType: 'open_id' });
+
+  /** Chats first, then users; a query matches names and ids, case-insensitively. */
+  async pick(raw: unknown): Promise<PickerPage> {
+    const { kind, query, page, size } = pickerArgs(raw);
+    const all = [...(kind !== 'user' ? await this.list('chat') : []), ...(kind !== 'chat' ? await this.list('user') : [])];
+    const needle = query.toLowerCase();
+    const matches = needle === '' ? all : all.filter((i) => i.label.toLowerCase().includes(needle) || i.value.toLowerCase().includes(needle));
+    return { items: matches.slice((page - 1) * size, page * size), page, size, total: matches.length };
   }
-  const needle = query.toLowerCase();
-  const matches = needle === '' ? all : all.filter((i) => i.label.toLowerCase().includes(needle) || i.value.toLowerCase().includes(needle));
-  return { items: matches.slice((page - 1) * size, page * size), page, size, total: matches.length };
 }
 
 export async function appInfo(client: Pick<LarkClient, 'getBotInfo'>, appId: string): Promise<AppInfo> {
