@@ -242,6 +242,12 @@ describe('node config of the send modes', () => {
     expect(() => parseConfig({ connection: conn, node: { sendType: 'appoint', messageConfig: [{ messageType: 'text', messageField: 'x' }] } }, {})).toThrow(/node\.receivers is required/);
     expect(() => parseConfig({ connection: conn, node: { dynamicBinding: [{ receiveType: 'fax', receiveId: 'x' }] } }, {})).toThrow(/node\.dynamicBinding\.0\.receiveType is not allowed/);
   });
+  it("reads TapData's own node config: appoint with receiverArray, message rows", () => {
+    const node = parseConfig({ connection: conn, node: { sendType: 'appoint', receiverArray: ['oc_1', 'ou_2', 'a@b.co'], messageConfig: [{ messageType: 'text', messageField: 'm' }] } }, {}).node;
+    expect(node.sendType).toBe('fixed');
+    expect(node.receivers).toEqual([{ receiveType: 'chat_id', receiveId: 'oc_1' }, { receiveType: 'open_id', receiveId: 'ou_2' }, { receiveType: 'email', receiveId: 'a@b.co' }]);
+    expect(parseConfig({ connection: conn, node: { receivers: 'oc_1, ou_2', messageConfig: [{ messageType: 'text', messageField: 'm' }] } }, {}).node.receivers).toHaveLength(2);
+  });
 });
 
 describe('the node form of the send modes (manifest)', () => {
@@ -265,7 +271,8 @@ describe('the node form of the send modes (manifest)', () => {
     expect(['dynamic_binding', 'message_body', 'fixed'].map((mode) => display('template', mode))).toEqual(['visible', 'hidden', 'visible']);
     expect(p.dynamicBinding!['x-component']).toBe('ArrayTable');
     expect(p.receivers!['x-component']).toBe('AsyncSelect');
-    expect(p.receivers!['x-component-props'].params.$values.command).toBe('GetReceiverOfChatsAndUsers');
+    expect(p.receivers!['x-component-props'].params).toContain('command: "GetReceiverOfChatsAndUsers"');
+    expect(p.receivers!.apiServerKey).toBe('receiverArray');
     const keys = JSON.stringify(p).match(/\$\{(\w+)\}/g)!.map((k) => k.slice(2, -1));
     for (const lang of ['en_US', 'zh_CN', 'zh_TW']) for (const k of keys) expect(m.messages[lang]![k], `${lang}.${k}`).toBeTruthy();
   });

@@ -31,6 +31,8 @@ export interface AppInfo {
   appName: string;
   botOpenId?: string;
   botEnabled: boolean;
+  /** The shape a TapData form's getCommandAndSetValue reads: fills the connection form's app_name. */
+  setValue: { app_name: { data: string } };
 }
 
 /** Reading stops after this many entries of a kind: a picker is no export tool. */
@@ -114,7 +116,8 @@ export class ReceiverDirectory {
 
 export async function appInfo(client: Pick<LarkClient, 'getBotInfo'>, appId: string): Promise<AppInfo> {
   const bot = await client.getBotInfo();
-  return { appId, appName: bot.appName ?? appId, ...(bot.openId ? { botOpenId: bot.openId } : {}), botEnabled: bot.activateStatus === 2 };
+  const appName = bot.appName ?? appId;
+  return { appId, appName, ...(bot.openId ? { botOpenId: bot.openId } : {}), botEnabled: bot.activateStatus === 2, setValue: { app_name: { data: appName } } };
 }
 
 export function unknownCommand(command: unknown): ConnectorError {

@@ -99,8 +99,14 @@ function safeJson(s: string): unknown {
   }
 }
 
+/** A list of rows: an array, a JSON array string, or (TapData's `receiver`) ids joined by commas. */
 const rows = <T extends z.ZodType>(row: T) =>
-  z.preprocess((v) => (typeof v === 'string' && v.trim().startsWith('[') ? safeJson(v) : v), z.array(row, { error: 'must be a list of rows' }));
+  z.preprocess((v) => {
+    if (typeof v !== 'string') return v;
+    const s = v.trim();
+    if (s.startsWith('[')) return safeJson(s);
+    return s === '' ? [] : s.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  }, z.array(row, { error: 'must be a list of rows' }));
 
 export const SEND_MODE_SHAPE = {
   sendType: z.preprocess(
@@ -160,15 +166,25 @@ export function sendModeProblems(o: SendModeOptions): Array<{ field: string; tex
 // ---------------------------------------------------------------------------------------------
 // form
 
-const showFor = (...modes: SendType[]) => ({
-  dependencies: ['nodeConfig.sendType'],
-  fulfill: {
-    state: { display: `{{${modes.map((m) => `$deps[0] === '${m}'`).join(' || ')} ? 'visible' : 'hidden'}}` },
-  },
-});
+const showFor = (...modes: SendType[]) => {
+  const when = modes.map((m) => `$deps[0] === '${m}'`).join(' || ');
+  return {
+    dependencies: ['nodeConfig.sendType'],
+    fulfill: { state: { display: `{{${when} ? 'visible' : 'hidden'}}` }, schema: { required: `{{${when}}}` } },
+  };
+};
 const hideForBodyOrTemplate = {
   dependencies: ['nodeConfig.sendType', 'nodeConfig.template'],
-  fulfill: { state: { display: "{{$deps[0] !== 'message_body' && !$deps[1] ? 'visible' : 'hidden'}}" } },
+  fulfill: {
+    state: { display: "{{$deps[0] !== 'message_body' && !$deps[1] ? 'visible' : 'hidden'}}" },
+    schema: { required: "{{$deps[0] !== 'message_body' && !$deps[1]}}" },
+  },
+};
+/** A FieldSelect offering the fields of the node's input, as TapData's own forms load them. */
+const recordFieldSelect = {
+  'x-component': 'FieldSelect',
+  'x-component-props': { allowCreate: true, multiple: false, filterable: true },
+  'x-reactions': ['{{useAsyncDataSourceByConfig({service: loadNodeFieldOptions, withoutField: true}, $values.$inputs[0])}}'],
 };
 
 const column = (name: string, title: string, component: Record<string, unknown>, index: number) => ({
@@ -219,27 +235,26 @@ export const SEND_MODE_FIELD_META: { [K in keyof SendModeOptions]-?: FieldMeta }
     formNode: {
       ...arrayTable({
         ...column('col_receiveType', 'receive_type', receiveTypeSelect, 1),
-        ...column('col_receiveId', 'receive_field', { 'x-component': 'FieldSelect', 'x-component-props': { allowCreate: true, filterable: true } }, 2),
+        ...column('col_receiveId', 'receive_field', recordFieldSelect, 2),
       }),
       'x-reactions': showFor('dynamic_binding'),
     },
   },
   receivers: {
     i18nKey: 'receivers',
-    apiServerKey: 'receivers',
+    // TapData's own form keeps the picked ids in receiverArray: such configs read as they are.
+    apiServerKey: 'receiverArray',
     component: 'AsyncSelect',
     index: 5,
     formNode: {
       type: 'array',
       'x-component-props': {
-        mode: 'multiple',
-        filterable: true,
-        remote: true,
-        // TapData's AsyncSelect: the platform calls the connector's commandCallback with this command.
+        // TapData's AsyncSelect: the platform calls the connector's commandCallback with this command and
+        // {key, page, size} as it pages and searches.
         method: '{{loadCommandList}}',
-        params: { $values: { command: 'GetReceiverOfChatsAndUsers', argMap: { key: '{{$query}}', page: '{{$page}}', size: '{{$size}}' } } },
-        itemType: 'string',
-        itemQuery: 'value',
+        params: '{{ {$values: {attrs: $values.attrs, nodeConfig: {}, connectionId: $values.connectionId}, command: "GetReceiverOfChatsAndUsers"} }}',
+        multiple: true,
+        filterable: true,
       },
       'x-reactions': showFor('fixed'),
     },
@@ -257,7 +272,7 @@ export const SEND_MODE_FIELD_META: { [K in keyof SendModeOptions]-?: FieldMeta }
           { 'x-component': 'Select', enum: SOURCE_CONTENT_TYPES.map((v) => ({ label: v, value: v })), default: 'text' },
           1,
         ),
-        ...column('col_messageField', 'message_field', { 'x-component': 'FieldSelect', 'x-component-props': { allowCreate: true, filterable: true } }, 2),
+        ...column('col_messageField', 'message_field', recordFieldSelect, 2),
       }),
       'x-reactions': hideForBodyOrTemplate,
     },
