@@ -30,6 +30,7 @@ describe('markdown to post', () => {
   });
   it('@ou_... mentions become at elements; other @ text stays text', () => {
     expect(lines(`hi @${ALICE.openId}, mail me@example.com`)).toEqual([[text('hi '), { tag: 'at', user_id: ALICE.openId }, text(', mail me@example.com')]]);
+    expect(lines('`@ou_abc` in code')).toEqual([[text('`@ou_abc`'), text(' in code')]]);
   });
   it('fenced and indented code become code blocks (language when given); inline code keeps its backticks', () => {
     expect(lines('```sql\nselect 1;\nselect 2;\n```\n\n    indented\n\nuse `x`')).toEqual([

@@ -233,6 +233,28 @@ describe('fixed receivers', () => {
   });
 });
 
+describe('message body (today\'s behaviour)', () => {
+  it('the same table as bodies a JS node would build: sent as given, markdown bodies converted', async () => {
+    const { convertMarkdown } = await import('../../src/pipeline/transform/markdown.js');
+    const bodies = rows.map((r, i) =>
+      i % 2 === 0
+        ? { receiveType: 'user', receiveId: r.customer.openId, contentType: 'text', content: JSON.stringify({ text: r.customer.name }) }
+        : { receiveType: 'chat', receiveId: CHAT_WITH_BOT.chatId, contentType: 'markdown', content: `**${r.id}** ${r.customer.name}` },
+    );
+    const { outcomes } = await send({}, bodies);
+    check(
+      outcomes,
+      (row) => {
+        const i = row.id - 1000;
+        if (i % 2 === 0) return { receiveIdType: 'open_id', receiveId: row.customer.openId, msgType: 'text', content: JSON.stringify({ text: row.customer.name }) };
+        const want = convertMarkdown(`**${row.id}** ${row.customer.name}`);
+        return { receiveIdType: 'chat_id', receiveId: CHAT_WITH_BOT.chatId, msgType: want.contentType, content: JSON.stringify(want.content) };
+      },
+      1,
+    );
+  });
+});
+
 describe('node config of the send modes', () => {
   const conn = { appId: 'cli_x', appSecret: 's', domain: 'feishu' };
   it('defaults to message_body, or dynamic_binding when bindings are set; names what a mode lacks', () => {

@@ -135,9 +135,13 @@ function appendInline(children: Token[], startLine: () => PostElement[], baseSty
       case 'text':
         push(c.content);
         break;
-      case 'code_inline':
-        push(`\`${c.content}\``);
+      case 'code_inline': {
+        // Code is literal: no mentions inside it.
+        const el: PostElement = { tag: 'text', text: `\`${c.content}\`` };
+        if (styles.length > 0) el.style = [...new Set(styles)];
+        line.push(el);
         break;
+      }
       case 'strong_open':
         styles.push('bold');
         break;
