@@ -101,7 +101,9 @@ export function renderSendModes(container, manifest, nodeForm, recordsEl, lang, 
     const search = async () => {
       status.textContent = '';
       try {
-        await saveConfig();
+        // The picker needs only the connection: a fixed-mode node with no receiver yet is refused by the
+        // server's config check, and must not stop the search that picks the first receiver.
+        await saveConfig().catch(() => {});
         const res = await api.receivers({ query: query.value, page: 1, size: 50 });
         results = res.items;
         if (results.length === 0) status.textContent = w('noMatch');
