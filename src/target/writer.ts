@@ -11,7 +11,7 @@
  * from the input goes unreported.
  */
 import { setMaxListeners } from 'node:events';
-import { ConnectorError, ValidationError, interruptedError } from '../lark/errors.js';
+import { ConnectorError, ValidationError, interruptedError, isAppLevel } from '../lark/errors.js';
 import type { LarkClient, SendMessageRequest } from '../lark/client.js';
 import { parseMessageBody, parseRecord, type MessageBody, type ParseResult } from '../message/schema.js';
 import type { Draft, RecordTransform } from '../pipeline/transform/index.js';
@@ -26,17 +26,6 @@ import {
   type RenderedRequest,
   type RunSummary,
 } from './outcome.js';
-
-/** Codes that mean no later message can succeed either: stop sending and fail the rest with this reason. */
-const APP_LEVEL_CODES = new Set([
-  'APP_ID_WRONG',
-  'APP_SECRET_WRONG',
-  'APP_UNAVAILABLE',
-  'QUOTA_EXCEEDED',
-  'TOKEN_INVALID',
-]);
-/** Lark codes for scopes the app lacks on the send API itself (a phone lookup's scope is not app-level). */
-const APP_LEVEL_LARK_CODES = new Set([99991672, 99991676, 99991679]);
 
 export const DEFAULT_GRACE_MS = 10_000;
 
@@ -228,6 +217,7 @@ export class MessageWriter {
       message: `not sent: an earlier message failed with an app-level error, so sending stopped. ${cause.message}`,
       retryable: false,
       ...(cause.larkCode !== undefined ? { larkCode: cause.larkCode } : {}),
+      ...(cause.stops !== undefined ? { stops: cause.stops } : {}),
     });
   }
 
@@ -294,11 +284,6 @@ function parseDraft(draft: Draft): ParseResult {
   if (draft.error) return { ok: false, error: draft.error };
   const body = draft.body;
   return Array.isArray(body) && body.length > 0 ? parseMessageBody(body) : parseRecord(body)[0]!;
-}
-
-function isAppLevel(err: unknown): err is ConnectorError {
-  if (!(err instanceof ConnectorError)) return false;
-  return APP_LEVEL_CODES.has(err.code) || (err.larkCode !== undefined && APP_LEVEL_LARK_CODES.has(err.larkCode));
 }
 
 /** A message still on the wire when the grace period ran out: it may or may not have been delivered. */
