@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { ConnectorError } from './lark/errors.js';
 import { LARK_HOSTS } from './lark/hosts.js';
 import { SEND_MODE_FIELD_META, SEND_MODE_SHAPE, sendModeProblems } from './pipeline/transform/config.js';
+import { SOURCE_NODE_FIELD_META, SOURCE_NODE_SHAPE } from './source/options.js';
 import { nearestName } from './nearest-name.js';
 
 export const DOMAINS = ['feishu', 'lark'] as const;
@@ -78,9 +79,10 @@ export const nodeConfigSchema = z.object({
       .max(MAX_IN_FLIGHT_RANGE.max, { error: `must be at most ${MAX_IN_FLIGHT_RANGE.max}` })
       .default(DEFAULT_MAX_IN_FLIGHT),
   ),
+})
+  .extend(SOURCE_NODE_SHAPE)
   // Send modes (dynamic binding, fixed receivers, templates): src/pipeline/transform/config.ts
-  ...SEND_MODE_SHAPE,
-});
+  .extend(SEND_MODE_SHAPE);
 
 export type ConnectionConfig = z.infer<typeof connectionConfigSchema>;
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;
@@ -90,7 +92,7 @@ export interface ConnectorConfig { connection: ConnectionConfig; node: NodeConfi
 // form metadata: what the zod schema cannot say. The mapped types below make the compiler fail when a
 // schema field has no metadata (or metadata names a field the schema does not have).
 
-export type FormComponent = 'Input' | 'Password' | 'Select' | 'InputNumber' | 'ArrayTable' | 'AsyncSelect' | 'JsonEditor';
+export type FormComponent = 'Input' | 'Password' | 'Select' | 'InputNumber' | 'Switch' | 'ArrayTable' | 'AsyncSelect' | 'JsonEditor';
 
 export interface FieldMeta {
   /** i18n key of the title; the tooltip key is `${i18nKey}_tooltip`. */
@@ -136,6 +138,7 @@ export const NODE_FIELD_META: { [K in keyof NodeConfig]-?: FieldMeta } = {
     optionLabels: { skip: 'update_events_skip', send: 'update_events_send' },
   },
   maxInFlight: { i18nKey: 'max_in_flight', apiServerKey: 'max_in_flight', component: 'InputNumber', index: 2 },
+  ...SOURCE_NODE_FIELD_META,
   ...SEND_MODE_FIELD_META,
 };
 

@@ -15,10 +15,16 @@ import { ReceiverResolver } from './message/receivers.js';
 import { UuidDeriver } from './message/uuid.js';
 import { CONTENT_TYPES, RECEIVE_TYPES } from './message/schema.js';
 import type { InputRecord } from './input.js';
-import { MessageWriter, type RecordSource } from './target/writer.js';
+import { DEFAULT_HIGH_WATER, MessageWriter, type RecordSource } from './pipeline/writer.js';
+import type { RecordTransform } from './pipeline/transform/index.js';
 import { sendModeTransform } from './pipeline/transform/send-modes.js';
 import { appInfo, ReceiverDirectory, unknownCommand, type AppInfo, type PickerPage } from './commands/receiver-picker.js';
 import type { MessageOutcome, OutcomeError, RunSummary } from './target/outcome.js';
+import { LARK_MESSAGES_TABLE, readPermissionsItem } from './source/schema.js';
+import { batchRead, streamRead, timestampToStreamOffset, type SourceRunOptions } from './source/source.js';
+import type { EmitBatch } from './source/reader.js';
+import type { SourceOffset } from './source/offset.js';
+import { systemClock } from './lark/clock.js';
 
 export type TestStatus = 'ok' | 'warn' | 'fail';
 export interface TestItem {
@@ -35,7 +41,7 @@ const LOOKUP_SCOPE = 'contact:user.id:readonly';
 
 export interface FieldSchema {
   name: string;
-  type: 'string';
+  type: 'string' | 'number' | 'boolean' | 'array';
   required: boolean;
   enum?: readonly string[];
   description: string;
@@ -44,6 +50,8 @@ export interface TableSchema {
   name: string;
   description: string;
   fields: FieldSchema[];
+  /** Source tables: the fields that identify a row. */
+  primaryKey?: string[];
 }
 
 export interface WriteEvent {
@@ -84,6 +92,8 @@ export interface WriteStreamOptions {
   onDelivered?: (outcome: MessageOutcome & { status: 'delivered' }) => void;
   /** Uuid derivation shared with earlier calls of the same run (see writeRecord); default: a fresh one. */
   uuids?: UuidDeriver;
+  /** The transform stage (record value -> message drafts); default: the record is a message body or an array. */
+  transform?: RecordTransform;
 }
 
 export class LarkImConnector {
@@ -143,11 +153,12 @@ export class LarkImConnector {
     } catch (err) {
       items.push(item('credentials', 'fail', describe(err)));
       const why = 'not checked: the credentials check failed';
-      items.push(item('bot', 'warn', why), item('permissions', 'warn', why));
+      items.push(item('bot', 'warn', why), item('permissions', 'warn', why), item('read', 'warn', why));
       return items;
     }
     items.push(await this.testBot(client));
     items.push(await this.testScopes(client));
+    items.push(await this.testReadScopes(client));
     return items;
   }
 
@@ -193,7 +204,18 @@ export class LarkImConnector {
     return item('permissions', 'ok', `${SEND_SCOPE} and ${LOOKUP_SCOPE} are granted`);
   }
 
-  /** One virtual table the pipeline maps source fields onto. */
+  /** The source's scopes: whether the bot can read, and which messages it will see. */
+  private async testReadScopes(client: LarkClient): Promise<TestItem> {
+    try {
+      const scopes = await client.listScopes();
+      const r = readPermissionsItem(new Set(scopes.filter((s) => s.granted).map((s) => s.scopeName)));
+      return item('read', r.status, r.detail);
+    } catch (err) {
+      return item('read', 'warn', `could not list the app's scopes: ${describe(err)}`);
+    }
+  }
+
+  /** The target's table (messages to send) and the source's (lark_messages, messages read). */
   discoverSchema(): TableSchema[] {
     return [
       {
@@ -207,7 +229,35 @@ export class LarkImConnector {
           { name: 'uuid', type: 'string', required: false, description: 'Idempotency key (<= 50 chars); derived when absent' },
         ],
       },
+      LARK_MESSAGES_TABLE,
     ];
+  }
+
+  // ------------------------------------------------------------------ source (TapData's names)
+
+  /**
+   * Reads the chats' history up to now, a page (batchSize messages, 1..50) at a time: emit gets each page's
+   * events and the offset that resumes after them. No offset: start at the node option `since`.
+   */
+  async batchRead(offset: SourceOffset | null | undefined, batchSize: number, emit: EmitBatch, options: SourceRunOptions = {}): Promise<SourceOffset> {
+    return batchRead(await this.larkClient(), this.config.node, offset, batchSize, emit, options);
+  }
+
+  /** Follows new messages from the offset (node option mode: poll or events) until options.signal aborts. */
+  async streamRead(offset: SourceOffset | null | undefined, emit: EmitBatch, options: SourceRunOptions = {}): Promise<SourceOffset> {
+    const { appId, appSecret } = this.config.connection;
+    const deps = { appId, appSecret, baseUrl: this.baseUrl, clock: this.deps.clock ?? systemClock };
+    return streamRead(await this.larkClient(), this.config.node, offset, emit, deps, options);
+  }
+
+  /** The group chats the bot is in (what `chats: all` reads). */
+  async sourceChats(): Promise<Array<{ chatId: string; name: string; chatMode: string }>> {
+    return (await this.larkClient()).listAllChats();
+  }
+
+  /** An offset that starts reading at `ms` (epoch milliseconds). */
+  timestampToStreamOffset(ms: number): SourceOffset {
+    return timestampToStreamOffset(ms);
   }
 
   /**
@@ -224,7 +274,11 @@ export class LarkImConnector {
       baseUrl: this.baseUrl,
       dryRun: options.dryRun ?? false,
       ...(client ? { client, resolver: this.receiverResolver(client) } : {}),
-      window: Math.max(64, this.config.node.maxInFlight * 8),
+      // Read-ahead: generous (one slow answer must not stop the reading), and phone lookups batch over it.
+      highWater: Math.max(DEFAULT_HIGH_WATER, this.config.node.maxInFlight * 64),
+      lookAhead: this.config.node.maxInFlight * 2,
+      // The send mode of the node config, unless the caller brings its own transform.
+      transform: options.transform ?? sendModeTransform(this.config.node),
       ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
@@ -232,7 +286,6 @@ export class LarkImConnector {
       ...(options.onDelivered ? { onDelivered: options.onDelivered } : {}),
       ...(options.uuids ? { uuids: options.uuids } : {}),
       ...(this.deps.clock ? { now: () => this.deps.clock!.now() } : {}),
-      transform: sendModeTransform(this.config.node),
     });
     return writer.run(records);
   }

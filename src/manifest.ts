@@ -12,6 +12,7 @@ import {
   type FieldMeta,
 } from './config.js';
 import { SEND_MODE_MESSAGES } from './pipeline/transform/config.js';
+import { SOURCE_MESSAGES } from './source/options.js';
 
 export const LANGUAGES = ['en_US', 'zh_CN', 'zh_TW'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -21,6 +22,7 @@ export const CONNECTION_TEST_ITEMS = {
   credentials: 'test_credentials',
   bot: 'test_bot',
   permissions: 'test_permissions',
+  read: 'test_read',
 } as const;
 export type ConnectionTestItem = keyof typeof CONNECTION_TEST_ITEMS;
 export const CONNECTION_TEST_ITEM_KEYS = Object.keys(CONNECTION_TEST_ITEMS) as ConnectionTestItem[];
@@ -47,6 +49,7 @@ const EN_US = {
   test_bot: 'Bot capability',
   test_permissions: 'Permissions (scopes)',
   ...SEND_MODE_MESSAGES.en_US,
+  ...SOURCE_MESSAGES.en_US,
 };
 type MessageKey = keyof typeof EN_US;
 
@@ -72,6 +75,7 @@ const ZH_CN: Record<MessageKey, string> = {
   test_bot: '机器人能力',
   test_permissions: '权限（scope）',
   ...SEND_MODE_MESSAGES.zh_CN,
+  ...SOURCE_MESSAGES.zh_CN,
 };
 
 const ZH_TW: Record<MessageKey, string> = {
@@ -96,6 +100,7 @@ const ZH_TW: Record<MessageKey, string> = {
   test_bot: '機器人能力',
   test_permissions: '權限（scope）',
   ...SEND_MODE_MESSAGES.zh_TW,
+  ...SOURCE_MESSAGES.zh_TW,
 };
 
 export const MESSAGES: Record<Language, Record<MessageKey, string>> = { en_US: EN_US, zh_CN: ZH_CN, zh_TW: ZH_TW };

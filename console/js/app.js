@@ -5,6 +5,7 @@ import { renderForm } from './form.js';
 import { LANGS, mt, t } from './i18n.js';
 import { dryRunCard, sendRow } from './preview.js';
 import { renderSendModes } from './send-modes.js';
+import { initSource } from './source.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -285,6 +286,8 @@ async function main() {
       setStatus('config-status', 'error', { message: errorText(err) }, 'error');
     }
   });
+
+  initSource({ $, setStatus, errorText, pushConfig });
 
   applyLang(state.lang);
   document.body.dataset.ready = 'true';

@@ -70,10 +70,13 @@ describe('template checks at config time', () => {
       /zh_cn\.content\[0\]\[0\]\.text: Unclosed tag/,
     );
   });
-  it('a record that cannot be read fails alone', () => {
-    const t = sendModeTransform(parseConfig({ connection: { appId: 'a', appSecret: 'b' }, node: { receivers: ['oc_1'], messageConfig: [{ messageType: 'post', messageField: 'p' }] } }, {}).node);
+  it('a record that cannot be read fails alone (the writer catches the transform)', async () => {
+    const { LarkImConnector } = await import('../../src/connector.js');
+    const config = parseConfig({ connection: { appId: 'a', appSecret: 'b' }, node: { receivers: ['oc_1'], messageConfig: [{ messageType: 'post', messageField: 'p' }] } }, {});
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
-    expect(t({ p: cyclic })).toMatchObject([{ error: { code: 'INPUT_INVALID' } }]);
+    const outcomes: unknown[] = [];
+    await new LarkImConnector(config).writeStream([{ line: 1, value: { p: cyclic } }, { line: 2, value: { p: { zh_cn: { content: [] } } } }], { dryRun: true, onOutcome: (o) => void outcomes.push(o) });
+    expect(outcomes).toMatchObject([{ line: 1, status: 'failed', error: { code: 'INPUT_INVALID' } }, { line: 2, status: 'valid' }]);
   });
 });

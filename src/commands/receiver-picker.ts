@@ -8,7 +8,7 @@
  */
 import { isRecord } from '../is-record.js';
 import { ConnectorError } from '../lark/errors.js';
-import type { DirectoryPage, LarkClient } from '../lark/client.js';
+import type { LarkClient } from '../lark/client.js';
 
 export const COMMANDS = ['GetReceiverOfChatsAndUsers', 'GetAppInfo'] as const;
 export type CommandName = (typeof COMMANDS)[number];
@@ -63,8 +63,8 @@ export function pickerArgs(raw: unknown): { kind: ReceiverKind; query: string; p
   return { kind: kind as ReceiverKind, query: q.trim(), page: positiveInt(a.page, 'page', 1, 1_000_000), size: positiveInt(a.size, 'size', DEFAULT_SIZE, MAX_SIZE) };
 }
 
-async function readAll(next: (pageToken?: string) => Promise<DirectoryPage>): Promise<DirectoryPage['items']> {
-  const out: DirectoryPage['items'] = [];
+async function readAll<T>(next: (pageToken?: string) => Promise<{ items: T[]; hasMore: boolean; pageToken?: string }>): Promise<T[]> {
+  const out: T[] = [];
   let token: string | undefined;
   do {
     const page = await next(token);
@@ -94,7 +94,7 @@ export class ReceiverDirectory {
     const hit = this.cache.get(kind);
     if (hit && this.now() - hit.at < this.ttlMs) return hit.items;
     const items = kind === 'chat'
-      ? readAll((pageToken) => this.client.listChats(pageToken ? { pageToken } : {})).then((cs) => cs.map((c): PickerItem => ({ label: c.name || c.id, value: c.id, receiveType: 'chat_id' })))
+      ? readAll((pageToken) => this.client.listChats(pageToken ? { pageToken } : {})).then((cs) => cs.map((c): PickerItem => ({ label: c.name || c.chatId, value: c.chatId, receiveType: 'chat_id' })))
       : readAll((pageToken) => this.client.listUsers(pageToken ? { pageToken } : {})).then((us) => us.map((u): PickerItem => ({ label: u.name || u.id, value: u.id, receiveType: 'open_id' })));
     const entry = { at: this.now(), items };
     this.cache.set(kind, entry);

@@ -10,6 +10,7 @@ import { parseRecordsText } from './records.js';
 import { RunStore, type Run, type RunEvent } from './runs.js';
 import { sampleRecords } from './sample.js';
 import { pickReceivers } from './receivers-api.js';
+import { previewChat, sourceChats } from './source-preview.js';
 import { checkRequest } from './security.js';
 import { hasToken, newToken, tokenCookie, urlHasToken } from './access.js';
 import { confinedPath, fileHttpError } from './config-files.js';
@@ -135,6 +136,8 @@ const API_ROUTES: Record<string, string[]> = {
   '/api/test': ['POST'],
   '/api/dry-run': ['POST'],
   '/api/send': ['POST'],
+  '/api/source/chats': ['POST'],
+  '/api/source/preview': ['POST'],
 };
 const RUN_ROUTE = /^\/api\/runs\/([\w-]+)(\/events|\/report)?$/;
 
@@ -312,6 +315,18 @@ class ConsoleApp {
         const args = await body();
         // Only the connection matters to the picker: a fixed-mode node still without receivers must not block it.
         return this.reply(res, 200, await this.withConnector((c) => pickReceivers(c, args), { connectionOnly: true }));
+      }
+      case 'POST /api/source/chats': {
+        await body();
+        const chats = await this.withConnector((c) => sourceChats(c));
+        return this.reply(res, 200, { chats });
+      }
+      case 'POST /api/source/preview': {
+        const b = await body();
+        if (typeof b.chatId !== 'string' || !/^oc_\w+$/.test(b.chatId)) throw new HttpError(400, 'BAD_REQUEST', 'chatId must be a chat_id (oc_...)');
+        const limit = typeof b.limit === 'number' ? b.limit : 20;
+        const messages = await this.withConnector((c) => previewChat(c, b.chatId as string, limit));
+        return this.reply(res, 200, { messages });
       }
       case 'POST /api/send': {
         const records = await parseRecordsText(requireText(await body()));

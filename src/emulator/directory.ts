@@ -59,6 +59,14 @@ export class Directory {
     return m === undefined ? undefined : this.byMobile.get(m);
   }
 
+  firstUserOpenId(): string | undefined {
+    return this.byOpenId.keys().next().value;
+  }
+
+  groupChats(): SeedChat[] {
+    return [...this.chats.values()];
+  }
+
   groupChat(chatId: string): SeedChat | undefined {
     return this.chats.get(chatId);
   }
@@ -77,11 +85,6 @@ export class Directory {
   /** Every user, in seed order (the contact list pages through them). */
   allUsers(): SeedUser[] {
     return [...this.byOpenId.values()];
-  }
-
-  /** Every group chat, in seed order. */
-  allChats(): SeedChat[] {
-    return [...this.chats.values()];
   }
 
   clearP2p(): void {

@@ -17,3 +17,6 @@ export {
   type SeedChat,
   type SeedUser,
 } from './types.js';
+export { ChatHistory, RECALLED_CONTENT, type ChatActivity, type HistoryMessage } from './history.js';
+export type { PostMessageInput } from './post-message.js';
+export { seedHistory, type HistorySpec, type SeededHistory } from './history-gen.js';

@@ -33,6 +33,8 @@ export interface SeedChat {
   name: string;
   /** The bot is a member: sends to the chat work, else 230002. */
   botMember: boolean;
+  /** 'topic': listing the chat gives each topic's first message, the replies are read per thread. Default 'group'. */
+  chatMode?: 'group' | 'topic';
 }
 
 export interface EmulatorSeed {
@@ -49,6 +51,9 @@ export interface EmulatorLimits {
   perReceiverPerSecond: number;
   batchGetIdPerSecond: number;
   batchGetIdPerMinute: number;
+  /** GET im/v1/messages and GET im/v1/chats, each (Lark: 50/s, 1000/min per app). */
+  listPerSecond: number;
+  listPerMinute: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<EmulatorLimits> = Object.freeze({
@@ -57,6 +62,8 @@ export const DEFAULT_LIMITS: Readonly<EmulatorLimits> = Object.freeze({
   perReceiverPerSecond: 5,
   batchGetIdPerSecond: 50,
   batchGetIdPerMinute: 1000,
+  listPerSecond: 50,
+  listPerMinute: 1000,
 });
 
 export interface EmulatorOptions {
@@ -76,7 +83,7 @@ export interface EmulatorOptions {
   tokenTtlSeconds?: number;
   /** Same token is returned while it has at least this long left. Default 1800 (Lark), or ttl/4 when that is shorter. */
   tokenReuseMinSeconds?: number;
-  /** uuid de-duplication window. Default 3600. */
+  /** uuid de-duplication window. Default 3600. 0 switches de-duplication off (every send delivered, as past Lark's hour). */
   dedupWindowSeconds?: number;
   /** Random source for ratio faults. Default: a PRNG seeded with `randomSeed`. */
   random?: () => number;
@@ -125,6 +132,7 @@ export interface EmulatorStats {
   slowResponses: number;
   batchGetIdRequests: number;
   listMessagesRequests: number;
+  listChatsRequests: number;
   botInfoRequests: number;
   scopeRequests: number;
   /** Count of every non-zero Lark code answered, keyed by code. */

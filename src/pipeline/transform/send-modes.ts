@@ -34,21 +34,8 @@ const RECEIVE_TYPE: Record<BindingReceiveType, 'chat' | 'user' | 'phone' | 'emai
 type Content = { contentType: string; content: string } | { error: ValidationError };
 type Receiver = { receiveType: string; receiveId: string } | { error: ValidationError };
 
-/** The transform for a node's send options; a record it cannot read fails alone, never the run. */
+/** The transform for a node's send options (a record it cannot read throws: the writer fails that record). */
 export function sendModeTransform(options: SendModeOptions): RecordTransform {
-  const transform = modeTransform(options);
-  return (value) => {
-    try {
-      return transform(value);
-    } catch (err) {
-      // e.g. a getter that throws, or a cyclic value in a field that is serialised
-      const reason = err instanceof Error ? err.message : String(err);
-      return [{ error: new ValidationError({ code: 'INPUT_INVALID', message: `record: could not be turned into a message (${reason})` }) }];
-    }
-  };
-}
-
-function modeTransform(options: SendModeOptions): RecordTransform {
   const mode = resolveSendType(options);
   if (mode === 'message_body') return markdownBodyTransform;
   const contents = contentBuilder(options);
