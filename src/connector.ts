@@ -19,6 +19,7 @@ import { DEFAULT_HIGH_WATER, MessageWriter, type RecordSource } from './pipeline
 import type { RecordTransform } from './pipeline/transform/index.js';
 import { sendModeTransform } from './pipeline/transform/send-modes.js';
 import { appInfo, ReceiverDirectory, unknownCommand, type AppInfo, type PickerPage } from './commands/receiver-picker.js';
+import { openRedisStores, type SharedStores } from './stores/index.js';
 import type { MessageOutcome, OutcomeError, RunSummary } from './target/outcome.js';
 import { LARK_MESSAGES_TABLE, readPermissionsItem } from './source/schema.js';
 import { batchRead, streamRead, timestampToStreamOffset, type SourceRunOptions } from './source/source.js';
@@ -102,6 +103,8 @@ export class LarkImConnector {
   private resolver: ReceiverResolver | undefined;
   /** The receiver picker's lists, cached for a minute (commandCallback). */
   private directory: ReceiverDirectory | undefined;
+  /** Redis stores when the config has a `store` part (see docs/scaling.md); opened with the client. */
+  private stores: SharedStores | undefined;
   /** Occurrence counts of the messages sent through writeRecord so far (one run per connector instance). */
   private runUuids: UuidDeriver | undefined;
 
@@ -119,6 +122,7 @@ export class LarkImConnector {
   async larkClient(): Promise<LarkClient> {
     if (this.client) return this.client;
     const { LarkClient } = await import('./lark/client.js');
+    const stores = await this.sharedStores();
     // Two concurrent first calls both get here: the first to finish wins and the other's is never built.
     this.client ??= new LarkClient({
       appId: this.config.connection.appId,
@@ -130,14 +134,26 @@ export class LarkImConnector {
       ...(this.deps.clock ? { clock: this.deps.clock } : {}),
       ...(this.deps.random ? { random: this.deps.random } : {}),
       ...(this.deps.onEvent ? { onEvent: this.deps.onEvent } : {}),
+      ...(stores ? { limiterStore: stores.limiterStore, tokenStore: stores.tokenStore } : {}),
       ...this.deps.client,
     });
     return this.client;
   }
 
+  /** Redis unreachable here is a ConnectorError STORE_UNAVAILABLE: the run cannot start. */
+  private async sharedStores(): Promise<SharedStores | undefined> {
+    const store = this.config.store;
+    if (!store || this.stores) return this.stores;
+    const opened = await openRedisStores(store, { baseUrl: this.baseUrl, appId: this.config.connection.appId });
+    if (this.stores) opened.close(); // a concurrent first call won
+    else this.stores = opened;
+    return this.stores;
+  }
+
   private receiverResolver(client: LarkClient): ReceiverResolver {
     this.resolver ??= new ReceiverResolver({
       lookup: (mobiles) => client.batchGetIdByMobiles(mobiles),
+      ...(this.stores ? { store: this.stores.lookupStore } : {}),
       ...(this.deps.clock ? { clock: this.deps.clock } : {}),
     });
     return this.resolver;
@@ -337,6 +353,7 @@ export class LarkImConnector {
 
   close(): void {
     this.client?.close();
+    this.stores?.close();
   }
 }
 
