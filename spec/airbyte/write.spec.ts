@@ -268,5 +268,37 @@ describe('airbyte write', () => {
     ]);
     expect(deliveredTexts(emulator!).sort()).toEqual(['a1', 'a2', 'a3', 'b1', 'b2']);
   });
+
+  it("records mapped by the node's send mode and template (fixed receivers): the same transform as lark-im write", async () => {
+    const args = await setup();
+    const node = {
+      sendType: 'fixed',
+      receivers: [{ receiveType: 'open_id', receiveId: ALICE.openId }, CHAT_WITH_BOT.chatId],
+      template: { contentType: 'text', content: { text: 'Order {{id}} is {{status}}' } },
+    };
+    args[2] = await work!.json('modes.json', { connection: { appId: APP.appId, appSecret: APP.appSecret, domain: emulator!.baseUrl }, node });
+    const stdin = [
+      recordLine(STREAM, { id: 7, status: 'shipped' }),
+      recordLine(STREAM, { id: 8 }),
+      stateLine(STREAM, 2),
+    ].join('\n') + '\n';
+    const p = spawnAirbyte(args);
+    p.child.stdin!.end(stdin);
+    const { code } = await p.exited;
+    p.assertProtocolOnly();
+    expect(code).toBe(0);
+    // One record, two receivers: two messages; the record missing a placeholder's field fails both, with the reason.
+    expect(emulator!.messages().map((m) => [m.receiveId, JSON.parse(m.content).text])).toEqual(
+      expect.arrayContaining([
+        [ALICE.openId, 'Order 7 is shipped'],
+        [CHAT_WITH_BOT.chatId, 'Order 7 is shipped'],
+      ]),
+    );
+    expect(emulator!.messages()).toHaveLength(2);
+    const warnings = p.logs('WARN');
+    expect(warnings).toHaveLength(2);
+    for (const w of warnings) expect(w).toMatch(/record 2 of stream alerts.* was not delivered: .*status/);
+    expect(statesOf(p)).toEqual([{ cursor: 2, recordCount: 2 }]);
+  });
 });
 

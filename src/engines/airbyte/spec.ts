@@ -28,8 +28,8 @@ function section(schema: z.ZodType, meta: Record<string, FieldMeta>, title: stri
     prop['order'] = m.index;
     if (m.secret) prop['airbyte_secret'] = true;
     if (m.formDefault !== undefined && prop['default'] === undefined) prop['examples'] = [m.formDefault];
-    simplifyStringChoice(prop);
   }
+  for (const prop of Object.values(json.properties ?? {})) simplifyStringChoices(prop);
   return { title, order, ...json };
 }
 
@@ -39,7 +39,10 @@ function section(schema: z.ZodType, meta: Record<string, FieldMeta>, title: stri
  * renders anyOf as a choice of sub-forms, and these fields all take their text form (the config's preprocess
  * reads "all", a host name, a URL, a comma-separated list). The named values become examples.
  */
-function simplifyStringChoice(prop: Record<string, unknown>): void {
+function simplifyStringChoices(prop: Record<string, unknown>): void {
+  // Nested fields too (a template's content: a Lark content object, or its JSON / markdown text).
+  const nested = [prop['properties'], isRecord(prop['items']) ? prop['items']['properties'] : undefined];
+  for (const props of nested) if (isRecord(props)) for (const p of Object.values(props)) if (isRecord(p)) simplifyStringChoices(p);
   const anyOf = prop['anyOf'];
   if (!Array.isArray(anyOf) || !anyOf.some((s) => isRecord(s) && s['type'] === 'string')) return;
   const named = anyOf.flatMap((s: Record<string, unknown>) => [
