@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { bodyLimitBytes, contentProblem, isMsgType, MSG_TYPES } from './content.js';
 import { Directory, type App } from './directory.js';
 import { FaultController, seededRandom, type Fault } from './faults.js';
+import { EmulatorLongConnection } from './long-connection.js';
 import { KeyedWindows, SlidingWindow, admit } from './rate-window.js';
 import { fieldError, invalidParam, larkError, logIdFactory, missingScope, rateLimited, type Reply } from './reply.js';
 import { defaultSeed, loadSeedFile, parseSeed } from './seed.js';
@@ -76,6 +77,8 @@ function emptyStats(): EmulatorStats {
 export class LarkEmulator {
   readonly baseUrl: string;
   readonly faults: FaultController;
+  /** Lark's long connection (event push): publish events, fault switches, stats. See long-connection.ts. */
+  readonly longConnection: EmulatorLongConnection;
 
   private readonly clock: EmulatorClock;
   private readonly dir: Directory;
@@ -115,6 +118,11 @@ export class LarkEmulator {
     this.route('POST', '/open-apis/contact/v3/users/batch_get_id', (r) => this.batchGetIdEndpoint(r));
     this.route('GET', '/open-apis/bot/v3/info', (r) => this.botInfoEndpoint(r));
     this.route('GET', '/open-apis/application/v6/scopes', (r) => this.scopesEndpoint(r));
+    this.longConnection = new EmulatorLongConnection(server, { apps: this.dir.apps, now: () => this.clock.now(), baseUrl }, opts.longConnection);
+    this.route('POST', '/callback/ws/endpoint', (r) => {
+      const parsed = this.jsonBody(r);
+      return 'reply' in parsed ? parsed.reply : this.longConnection.endpoint(parsed.value);
+    });
   }
 
   /** Starts listening; resolves once the port is bound. */
@@ -165,6 +173,7 @@ export class LarkEmulator {
     this.stopped ??= new Promise<void>((resolve) => {
       for (const t of this.timers) clearTimeout(t);
       this.timers.clear();
+      this.longConnection.close();
       this.server.close(() => resolve());
       this.server.closeAllConnections();
     });

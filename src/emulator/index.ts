@@ -17,3 +17,5 @@ export {
   type SeedChat,
   type SeedUser,
 } from './types.js';
+export { EmulatorLongConnection, DEFAULT_LONG_CONNECTION, type LongConnectionSettings, type LongConnectionStats, type PushedEvent } from './long-connection.js';
+export { messageReceiveEnvelope, messageRecalledEnvelope, type EventApp, type EventMessage, type EventSender, type RecallInfo } from './im-events.js';

@@ -22,7 +22,11 @@ export type ErrorCode =
   | 'TIMEOUT'
   | 'SERVER_ERROR'
   | 'LARK_API_ERROR'
-  | 'INTERRUPTED';
+  | 'INTERRUPTED'
+  /** Long connection: the endpoint refused events for this app (no subscription, forbidden). */
+  | 'EVENTS_UNAVAILABLE'
+  /** Long connection: the app already has as many connections as Lark allows. */
+  | 'TOO_MANY_CONNECTIONS';
 
 export interface ConnectorErrorOptions {
   code: ErrorCode;
