@@ -90,7 +90,7 @@ interface Pending {
   record: PushedEvent;
   payload: Buffer;
   firstPushAt: number;
-  /** Frame message_id of the latest push. */
+  /** Frame message_id of the latest push (an ack of any earlier push counts too). */
   messageId: string;
   timer?: NodeJS.Timeout;
 }
@@ -157,7 +157,7 @@ export class EmulatorLongConnection {
     const eventId = typeof head?.['event_id'] === 'string' ? head['event_id'] : randomUUID();
     const eventType = typeof head?.['event_type'] === 'string' ? head['event_type'] : '';
     const record: PushedEvent = { eventId, appId, eventType, pushes: 0 };
-    if (!this.pick(appId)) {
+    if (!this.byApp.get(appId)?.length) {
       this.counters.undelivered++;
       this.events.set(eventId, { record, payload: Buffer.alloc(0), firstPushAt: this.deps.now(), messageId: '' });
       return eventId;
@@ -336,7 +336,6 @@ export class EmulatorLongConnection {
     if (p.record.pushes > 0) this.counters.repushes++;
     p.record.pushes++;
     this.counters.pushes++;
-    if (p.messageId) this.byMessageId.delete(p.messageId);
     p.messageId = randomUUID();
     this.byMessageId.set(p.messageId, p.record.eventId);
     const size = this.forcedFragmentBytes ?? this.settings.fragmentBytes;
