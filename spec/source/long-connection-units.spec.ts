@@ -70,3 +70,58 @@ describe('fragment reassembly', () => {
     expect(() => a.add(part('m', 3, 1, 'x'))).toThrow(/sum changed/);
   });
 });
+
+describe('events as list items', () => {
+  const app = { appId: 'cli_x', tenantKey: 'tk' };
+  it('maps im.message.receive_v1 to the item the poll reads', async () => {
+    const { messageReceiveEnvelope } = await import('../../src/emulator/im-events.js');
+    const { changeFromEvent } = await import('../../src/source/long-connection/event-item.js');
+    const envelope = messageReceiveEnvelope(
+      app,
+      { openId: 'ou_a', unionId: 'on_a' },
+      {
+        messageId: 'om_1',
+        rootId: 'om_0',
+        parentId: 'om_0',
+        threadId: 'omt_1',
+        createTime: 1000,
+        updateTime: 2000,
+        chatId: 'oc_1',
+        chatType: 'group',
+        msgType: 'text',
+        content: '{"text":"hi @_user_1"}',
+        mentions: [{ key: '@_user_1', id: { open_id: 'ou_b' }, name: 'Bob', tenant_key: 'tk' }],
+      },
+      5,
+      'ev1',
+    );
+    const change = changeFromEvent({ eventId: 'ev1', eventType: 'im.message.receive_v1', envelope });
+    expect(change).toEqual({
+      kind: 'message',
+      item: {
+        message_id: 'om_1',
+        root_id: 'om_0',
+        parent_id: 'om_0',
+        thread_id: 'omt_1',
+        msg_type: 'text',
+        create_time: '1000',
+        update_time: '2000',
+        deleted: false,
+        updated: true,
+        chat_id: 'oc_1',
+        sender: { id: 'ou_a', id_type: 'open_id', sender_type: 'user', tenant_key: 'tk' },
+        body: { content: '{"text":"hi @_user_1"}' },
+        mentions: [{ key: '@_user_1', id: 'ou_b', id_type: 'open_id', name: 'Bob', tenant_key: 'tk' }],
+      },
+    });
+  });
+
+  it('maps im.message.recalled_v1 to a recall, and ignores other or malformed events', async () => {
+    const { messageRecalledEnvelope } = await import('../../src/emulator/im-events.js');
+    const { changeFromEvent } = await import('../../src/source/long-connection/event-item.js');
+    const envelope = messageRecalledEnvelope(app, { messageId: 'om_1', chatId: 'oc_1', recallTime: 3000 }, 5);
+    expect(changeFromEvent({ eventId: 'e', eventType: 'im.message.recalled_v1', envelope })).toEqual({ kind: 'recall', messageId: 'om_1', chatId: 'oc_1', recallTime: 3000 });
+    expect(changeFromEvent({ eventId: 'e', eventType: 'im.chat.updated_v1', envelope })).toBeUndefined();
+    expect(changeFromEvent({ eventId: 'e', eventType: 'im.message.receive_v1', envelope: { event: { message: {} } } })).toBeUndefined();
+  });
+});
