@@ -245,6 +245,19 @@ describe('long connection: reconnects', () => {
     expect(h.conn.state).toBe('closed');
   });
 
+  it('gives up a connection whose pings go unanswered for a whole interval, and reconnects', async () => {
+    const h = await start({ random: () => 0 });
+    await until(() => h.emu.longConnection.stats().pings === 1, 'first ping');
+    h.emu.longConnection.silence();
+    await h.clock.advance(120_000);
+    await until(() => h.emu.longConnection.stats().pings === 2, 'unanswered ping');
+    expect(h.conn.state).toBe('connected');
+    h.emu.longConnection.silence(false);
+    await h.clock.advance(120_000);
+    await until(() => connectedCount(h) === 2, 'reconnected');
+    expect(h.notices.some((n) => n.type === 'warning' && /no answer to the last ping/.test(n.message))).toBe(true);
+  });
+
   it('closes cleanly on abort', async () => {
     const h = await start();
     await until(() => h.conn.state === 'connected', 'connected');

@@ -11,7 +11,7 @@
  *   Unacked events are pushed again after ackTimeoutMs (at most maxPushes times in all). Events published while
  *   the app has no client are dropped (counted): a client that reconnects must poll the gap.
  *
- * Switches for specs: dropConnections(), refuseEndpoint(), disableEvents(), ignoreAcks(), forceFragments(),
+ * Switches for specs: dropConnections(), refuseEndpoint(), disableEvents(), ignoreAcks(), forceFragments(), silence(),
  * repushUnacked() (re-push now instead of waiting for the deadline).
  */
 import type { IncomingMessage, Server } from 'node:http';
@@ -114,6 +114,7 @@ export class EmulatorLongConnection {
   private readonly roundRobin = new Map<string, number>();
   private counters: LongConnectionStats = emptyStats();
   private acksToIgnore = 0;
+  private silent = false;
   private forcedFragmentBytes: number | undefined;
   private nextServiceId = 1000;
   private closed = false;
@@ -213,6 +214,12 @@ export class EmulatorLongConnection {
     return this;
   }
 
+  /** Stops (or resumes) answering pings, as a half-open connection would: the client should give it up. */
+  silence(on = true): this {
+    this.silent = on;
+    return this;
+  }
+
   /** The next n acks are ignored (as if lost): their events are pushed again after the deadline. */
   ignoreAcks(n: number): this {
     this.acksToIgnore += n;
@@ -285,6 +292,7 @@ export class EmulatorLongConnection {
     if (frame.method === FrameMethod.control) {
       if (header(frame, 'type') !== FrameType.ping) return;
       this.counters.pings++;
+      if (this.silent) return;
       this.send(conn, {
         SeqID: '0',
         LogID: '0',

@@ -170,7 +170,14 @@ export class LongConnection {
   /** One socket's life. Resolves true when it had opened (then closed), false when it never opened. */
   private session(endpoint: EndpointAnswer, signal: AbortSignal, onOpen: () => void): Promise<boolean> {
     const stop = new AbortController();
-    const ws = this.newSocket(endpoint.url);
+    let ws: WebSocketLike;
+    try {
+      ws = this.newSocket(endpoint.url);
+    } catch {
+      // e.g. a URL ws cannot use; the URL itself is not quoted (it holds a ticket).
+      throw new ConnectorError({ code: 'LARK_API_ERROR', retryable: true, message: 'the long connection URL Lark gave could not be opened' });
+    }
+    const liveness = { answered: true };
     return new Promise<boolean>((resolve) => {
       let opened = false;
       const finish = (): void => {
@@ -197,16 +204,24 @@ export class LongConnection {
       ws.on('open', () => {
         opened = true;
         onOpen();
-        void this.pingLoop(ws, endpoint.serviceId, stop.signal);
+        void this.pingLoop(ws, endpoint.serviceId, stop.signal, liveness);
       });
       ws.on('message', (data) => {
+        liveness.answered = true;
         void this.onMessage(ws, toBytes(data)).catch((err: unknown) => this.warn(`long connection: a frame was dropped (${(err as Error).message})`));
       });
     });
   }
 
-  private async pingLoop(ws: WebSocketLike, serviceId: number, stop: AbortSignal): Promise<void> {
+  /** Pings; a ping followed by a whole interval of silence means a dead peer: terminate, and reconnect. */
+  private async pingLoop(ws: WebSocketLike, serviceId: number, stop: AbortSignal, liveness: { answered: boolean }): Promise<void> {
     while (!stop.aborted) {
+      if (!liveness.answered) {
+        this.warn('long connection: no answer to the last ping within a ping interval; reconnecting');
+        ws.terminate();
+        return;
+      }
+      liveness.answered = false;
       this.send(ws, { SeqID: '0', LogID: '0', service: serviceId, method: FrameMethod.control, headers: [{ key: 'type', value: FrameType.ping }] });
       await this.clock.sleep(Math.max(1, this.config.PingInterval) * 1000, stop);
     }
