@@ -6,14 +6,7 @@ import WebSocket from 'ws';
 import { LarkEmulator, messageReceiveEnvelope, type EmulatorOptions } from '../../src/emulator/index.js';
 import { decodeFrame, encodeFrame, header, withHeader, type Frame } from '../../src/source/long-connection/frame.js';
 import { ALICE, APP_ID, APP_SECRET, CHAT_MEMBER, call } from './helpers.js';
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`timed out waiting for: ${what}`);
-}
+import { until } from '../helpers/until.js';
 
 interface RawClient {
   ws: WebSocket;

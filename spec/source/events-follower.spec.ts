@@ -9,15 +9,8 @@ import { ConnectorError } from '../../src/lark/errors.js';
 import { followEvents, type FollowOutcome } from '../../src/source/events-follower.js';
 import type { EventChange } from '../../src/source/long-connection/event-item.js';
 import { FakeClock } from '../helpers/fake-clock.js';
+import { until } from '../helpers/until.js';
 import { ALICE, APP_ID, APP_SECRET, CHAT_MEMBER } from '../emulator/helpers.js';
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`timed out waiting for: ${what}`);
-}
 
 const APP = { appId: APP_ID, tenantKey: 't' };
 const OTHER_CHAT = 'oc_other0000000000000000000000000';

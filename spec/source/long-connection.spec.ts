@@ -7,16 +7,8 @@ import { LarkEmulator, messageReceiveEnvelope, messageRecalledEnvelope, type Emu
 import { ConnectorError } from '../../src/lark/errors.js';
 import { LongConnection, type LongConnectionEvent, type LongConnectionNotice } from '../../src/source/long-connection/client.js';
 import { FakeClock } from '../helpers/fake-clock.js';
+import { until } from '../helpers/until.js';
 import { ALICE, APP_ID, APP_SECRET, CHAT_MEMBER } from '../emulator/helpers.js';
-
-/** Waits (real time, polling) until cond() holds; fails after 5 s so a broken build cannot hang. */
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`timed out waiting for: ${what}`);
-}
 
 const APP = { appId: APP_ID, tenantKey: 'tenant' };
 let seq = 0;
