@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { baseUrlFor, loadConfigFile, parseConfig, redactConfig } from '../src/config.js';
+import { baseUrlFor, loadConfigFile, nodeConfigSchema, parseConfig, redactConfig } from '../src/config.js';
 import { ConnectorError } from '../src/lark/errors.js';
 
 const SECRET = 's3cr3t-Value-xyz';
@@ -17,6 +17,7 @@ function configError(fn: () => unknown): ConnectorError {
   }
   throw new Error('expected a CONFIG_INVALID error');
 }
+const errorOf = (raw: unknown) => configError(() => parseConfig(raw, noEnv));
 
 describe('parseConfig', () => {
   it('parses the nested shape with defaults', () => {
@@ -26,15 +27,35 @@ describe('parseConfig', () => {
     });
   });
 
-  it('parses a flat object and ignores unknown fields', () => {
+  it('parses a flat object', () => {
     const cfg = parseConfig(
-      { appId: 'cli_1', appSecret: SECRET, domain: 'lark', timeoutMs: 5000, updateEvents: 'send', maxInFlight: 4, other: 1 },
+      { appId: 'cli_1', appSecret: SECRET, domain: 'lark', timeoutMs: 5000, updateEvents: 'send', maxInFlight: 4 },
       noEnv,
     );
     expect(cfg).toEqual({
       connection: { appId: 'cli_1', appSecret: SECRET, domain: 'lark', timeoutMs: 5000 },
       node: { updateEvents: 'send', maxInFlight: 4 },
     });
+  });
+
+  it('rejects unknown keys, naming each and the nearest known one (a typo never falls back to a default)', () => {
+    const nested = errorOf({ connection: { appId: 'cli_1', appSecret: SECRET, domian: 'lark' }, node: { maxInflight: 4 }, nodes: {} });
+    expect(nested.code).toBe('CONFIG_INVALID');
+    expect(nested.message).toContain('connection.domian is not a known key (did you mean connection.domain?)');
+    expect(nested.message).toContain('node.maxInflight is not a known key (did you mean node.maxInFlight?)');
+    expect(nested.message).toContain('nodes is not a known key (did you mean node?)');
+    expect(nested.message).not.toContain(SECRET);
+    const flat = errorOf({ appId: 'cli_1', appSecret: SECRET, domian: 'lark' });
+    expect(flat.message).toContain('domian is not a known key (did you mean domain?)');
+    const far = errorOf({ connection: { appId: 'cli_1', appSecret: SECRET, zzzzzzzz: 1 } });
+    expect(far.message).toMatch(/connection\.zzzzzzzz is not a known key \(known keys: appId, appSecret, domain, timeoutMs\)/);
+  });
+
+  it('knows every key of the schemas and the top-level connection, node and store', () => {
+    expect(() => parseConfig({ connection: { appId: 'a', appSecret: 's' }, node: {}, store: { kind: 'memory' } }, noEnv)).not.toThrow();
+    expect(() => parseConfig({ appId: 'a', appSecret: 's', store: {} }, noEnv)).not.toThrow();
+    const every = Object.fromEntries(Object.keys(nodeConfigSchema.shape).map((k) => [k, undefined]));
+    expect(() => parseConfig({ connection: { appId: 'a', appSecret: 's' }, node: every }, noEnv)).not.toThrow();
   });
 
   it('accepts the snake_case apiServerKey names and numeric strings', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readRecordBatches, readRecords, type InputRecord } from '../src/input.js';
+import { MAX_LINE_BYTES, readRecordBatches, readRecords, type InputRecord } from '../src/input.js';
 
 async function collect(chunks: Array<string | Buffer>): Promise<InputRecord[]> {
   const out: InputRecord[] = [];
@@ -86,5 +86,33 @@ describe('readRecords', () => {
     }
     for await (const b of readRecordBatches(slow())) seen.push(...b.map((r) => r.line));
     expect(seen).toEqual([1, 2, -1, 3]);
+  });
+});
+
+describe('long lines', () => {
+  /** The text cut into 64 KB chunks, as a file stream hands it over. */
+  function* chunks(text: string): Generator<Buffer> {
+    const bytes = Buffer.from(text, 'utf8');
+    for (let i = 0; i < bytes.length; i += 64 * 1024) yield bytes.subarray(i, i + 64 * 1024);
+  }
+  const body = (t: string) => JSON.stringify({ receiveType: 'user', receiveId: 'ou_1', content: { text: t } });
+
+  it('a line just under the cap, in many chunks, is read whole', async () => {
+    const long = body('é'.repeat(4 * 1024 * 1024)); // 8 MB of UTF-8, cut inside characters
+    const out = await collect([...chunks(`${long}\n${body('next')}\n`)]);
+    expect(out).toHaveLength(2);
+    expect(((out[0]!.value as { content: { text: string } }).content.text).length).toBe(4 * 1024 * 1024);
+    expect(out[1]!.line).toBe(2);
+  });
+
+  it(`a line over ${MAX_LINE_BYTES} bytes is one failed record naming the cap, and the next line is read`, async () => {
+    const tooLong = body('x'.repeat(MAX_LINE_BYTES));
+    for (const ending of ['\n', '']) {
+      const text = ending === '' ? `${body('first')}\n${tooLong}` : `${tooLong}\n${body('next')}\n`;
+      const out = await collect([...chunks(text)]);
+      const failed = out.find((r) => r.parseError !== undefined)!;
+      expect(failed.parseError).toMatch(/^line \d is \d+ bytes, longer than the 16 MB a line may have/);
+      expect(out.filter((r) => r.value !== undefined)).toHaveLength(1);
+    }
   });
 });

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ConnectorError } from './lark/errors.js';
 import { LARK_HOSTS } from './lark/hosts.js';
+import { nearestName } from './nearest-name.js';
 
 export const DOMAINS = ['feishu', 'lark'] as const;
 export type KnownDomain = (typeof DOMAINS)[number];
@@ -162,11 +163,50 @@ function issuesToMessage(section: string, issues: readonly z.core.$ZodIssue[]): 
   });
 }
 
+// ---------------------------------------------------------------------------------------------
+// unknown keys: a misspelt key ("domian") must not fall back to a default silently
+
+/** Top-level parts of the nested shape; `store` belongs to the shared stores (its own schema checks it). */
+export const CONFIG_SECTIONS = ['connection', 'node', 'store'] as const;
+
+/** The keys a section accepts: its schema's fields (so a field added to a schema is known at once) and their aliases. */
+function knownKeys(schema: z.ZodType, meta: Record<string, FieldMeta>): Set<string> {
+  const shape = (schema as { shape?: Record<string, unknown> }).shape;
+  const keys = new Set<string>(shape ? Object.keys(shape) : Object.keys(meta));
+  for (const m of Object.values(meta)) keys.add(m.apiServerKey);
+  return keys;
+}
+
+/** One problem per key `section` does not know, naming the nearest known key when it looks like a typo. */
+function unknownKeyProblems(src: Record<string, unknown>, known: Set<string>, section: string | undefined): Array<{ field: string; text: string }> {
+  const problems: Array<{ field: string; text: string }> = [];
+  for (const key of Object.keys(src)) {
+    if (known.has(key)) continue;
+    const field = section ? `${section}.${key}` : key;
+    const near = nearestName(key, known);
+    const hint = near ? `did you mean ${section ? `${section}.` : ''}${near}?` : `known keys: ${[...known].filter((k) => !k.includes('_')).join(', ')}`;
+    problems.push({ field, text: `${field} is not a known key (${hint})` });
+  }
+  return problems;
+}
+
+/** Unknown keys of either shape: nested {connection, node, store} or flat. */
+function unknownKeys(value: Record<string, unknown>, nested: boolean): Array<{ field: string; text: string }> {
+  const connection = knownKeys(connectionConfigSchema, CONNECTION_FIELD_META);
+  const node = knownKeys(nodeConfigSchema, NODE_FIELD_META);
+  if (!nested) return unknownKeyProblems(value, new Set([...connection, ...node, 'store']), undefined);
+  return [
+    ...unknownKeyProblems(value, new Set(CONFIG_SECTIONS), undefined),
+    ...(isRecord(value.connection) ? unknownKeyProblems(value.connection, connection, 'connection') : []),
+    ...(isRecord(value.node) ? unknownKeyProblems(value.node, node, 'node') : []),
+  ];
+}
+
 /**
  * Parses {connection, node} or a flat object {appId, appSecret, domain, timeoutMs, updateEvents, maxInFlight}
  * (snake_case app_id, app_secret ... accepted too). Env fallbacks LARK_APP_ID, LARK_APP_SECRET, LARK_DOMAIN
  * apply only when the field is absent (undefined/null). Throws ConnectorError CONFIG_INVALID naming every bad
- * field in one line; never echoes the secret.
+ * field in one line (an unknown key too, with the nearest known one); never echoes the secret.
  */
 export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): ConnectorConfig {
   const value = raw ?? {};
@@ -180,6 +220,7 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
   const conn = connectionConfigSchema.safeParse(pick(connSrc, CONNECTION_FIELD_META, env));
   const node = nodeConfigSchema.safeParse(pick(nodeSrc, NODE_FIELD_META, env));
   const problems = [
+    ...unknownKeys(value, nested),
     ...(conn.success ? [] : issuesToMessage('connection', conn.error.issues)),
     ...(node.success ? [] : issuesToMessage('node', node.error.issues)),
   ];
@@ -196,7 +237,8 @@ export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = proc
     text = await readFile(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw configError(`cannot read config file ${path}${code ? ` (${code})` : ''}`);
+    const why = code === 'ENOENT' ? ': no such file' : code === 'EISDIR' ? ': it is a folder, not a file' : code === 'EACCES' ? ': permission denied' : '';
+    throw configError(`cannot read config file ${path}${why}${code ? ` (${code})` : ''}`);
   }
   let raw: unknown;
   try {

@@ -94,6 +94,9 @@ describe('lark-im write --state', () => {
     expect(report.every((r) => r.status === 'delivered')).toBe(true);
     // The last run took every message the state file held as delivered from it, and sent only the rest.
     expect(report.filter((r) => r.resumed).length).toBe(recorded.delivered.length);
+    // ...and its summary says so.
+    const n = recorded.delivered.length;
+    expect(last.stderr).toContain(`${TOTAL + 2} delivered (${n} resumed from the state file, ${TOTAL + 2 - n} sent now)`);
     // (Sends refused by a rate limit are retried; on a loaded machine a few happen, so they are not counted.)
     const after = emulator.stats();
     const refused = (s: typeof after) => s.status429 + (s.errorsByCode['230020'] ?? 0);
@@ -121,7 +124,7 @@ describe('lark-im write --state', () => {
 
     const rest = await runCli(['write', '--config', join(dir, 'config.json'), '--input', join(dir, 'input.jsonl'), '--state', join(dir, 'state.json'), '--json']);
     expect(rest.code, rest.stderr).toBe(0);
-    expect(JSON.parse(rest.stdout)).toMatchObject({ total: TOTAL + 2, delivered: TOTAL + 2, failed: 0 });
+    expect(JSON.parse(rest.stdout)).toMatchObject({ total: TOTAL + 2, delivered: TOTAL + 2, failed: 0, resumed: delivered });
     expectEachDeliveredOnce();
   }, 60_000);
 

@@ -1,25 +1,28 @@
 // HTTP-level specs of the console API (no browser): secrets never leave, origin checks, body limits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, realpath, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startConsole, type ConsoleHandle } from '../../src/console/server.js';
-import { DEMO_SECRET, mixedRecords, request, waitForRun } from './http.js';
+import { auth, baseOf, DEMO_SECRET, mixedRecords, request, waitForRun } from './http.js';
 
 describe('console API (with the emulator)', () => {
   let con: ConsoleHandle;
   let base: string;
   const seen: string[] = []; // every response body, checked for the secret at the end
 
+  let dir: string;
+
   async function call(p: string, opts: Parameters<typeof request>[1] = {}) {
-    const r = await request(base + p.replace(/^\//, ''), opts);
+    const r = await request(base + p.replace(/^\//, ''), { ...opts, headers: { ...auth(con), ...opts.headers } });
     seen.push(r.text);
     return r;
   }
 
   beforeAll(async () => {
-    con = await startConsole({ port: 0, host: '127.0.0.1', emulator: true });
-    base = con.url;
+    dir = await mkdtemp(path.join(os.tmpdir(), 'console-cfg-'));
+    con = await startConsole({ port: 0, host: '127.0.0.1', emulator: true, root: dir });
+    base = baseOf(con);
   });
   afterAll(async () => {
     await con?.close();
@@ -114,7 +117,7 @@ describe('console API (with the emulator)', () => {
     const start = await call('/api/send', { json: { text: mixedRecords() } });
     expect(start.status).toBe(202);
     expect(start.json.total).toBe(4);
-    const run = await waitForRun(base, start.json.runId);
+    const run = await waitForRun(base, start.json.runId, auth(con));
     expect(run.state).toBe('done');
     expect(run.summary).toMatchObject({ delivered: 2, failed: 2 });
     const delivered = run.outcomes.filter((o: any) => o.status === 'delivered');
@@ -128,13 +131,14 @@ describe('console API (with the emulator)', () => {
     const report = await call(`/api/runs/${start.json.runId}/report`);
     expect(report.status).toBe(200);
     expect(report.headers['content-disposition']).toContain('attachment');
+    // The CLI's report format: one line per message, no summary line.
     const lines = report.text.trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines).toHaveLength(5);
-    expect(lines.at(-1).summary.delivered).toBe(2);
+    expect(lines).toHaveLength(4);
+    expect(lines.map((l: any) => [l.line, l.status])).toEqual([[1, 'delivered'], [2, 'delivered'], [3, 'failed'], [4, 'failed']]);
+    expect(lines.some((l: any) => 'summary' in l || 'advice' in l)).toBe(false);
   });
 
   it('saves the config to a file the CLI reads (secret included) and loads it back, never returning it', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'console-cfg-'));
     const file = path.join(dir, 'lark.json');
     const saved = await call('/api/config/save', { json: { path: file } });
     expect(saved.status).toBe(200);
@@ -149,6 +153,7 @@ describe('console API (with the emulator)', () => {
     expect(loaded.status).toBe(200);
     expect(loaded.json.config.connection).toMatchObject({ appId: 'cli_other', domain: 'lark' });
     expect(loaded.json.config.node).toMatchObject({ updateEvents: 'send' });
+    expect(loaded.json.path).toBe(await realpath(file));
     expect(loaded.json.config.appSecretSet).toBe(true);
     expect(loaded.text).not.toContain('file-secret-xyz');
 
@@ -219,12 +224,12 @@ describe('console API (no credentials yet)', () => {
   });
 
   it('dry-runs without an App ID or App Secret (it never talks to Lark), but will not test or send', async () => {
-    const dry = await request(con.url + 'api/dry-run', { json: { text: mixedRecords() } });
+    const dry = await request(baseOf(con) + 'api/dry-run', { json: { text: mixedRecords() }, headers: auth(con) });
     expect(dry.status).toBe(200);
     expect(dry.json.outcomes.some((o: { status: string }) => o.status === 'valid')).toBe(true);
     const valid = dry.json.outcomes.find((o: { status: string }) => o.status === 'valid');
     expect(valid.request.url).toMatch(/^https:\/\/open\.feishu\.cn\/open-apis\/im\/v1\/messages\?receive_id_type=/);
-    const test = await request(con.url + 'api/test', { json: {} });
+    const test = await request(baseOf(con) + 'api/test', { json: {}, headers: auth(con) });
     expect(test.status).toBeGreaterThanOrEqual(400);
     expect(test.text).toMatch(/appId|App ID/);
   });

@@ -36,8 +36,12 @@ describe.skipIf(!hasChromium)('console in a browser (emulator)', () => {
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
+    // The printed URL carries the token: the first load turns it into a cookie and leaves the address clean.
     await page.goto(con.url);
     await page.waitForSelector('body[data-ready=true]');
+    expect(page.url()).toBe(new URL('/', con.url).toString());
+    const cookie = (await context.cookies()).find((c) => c.name === 'lark_im_console');
+    expect(cookie).toMatchObject({ value: con.token, httpOnly: true, sameSite: 'Strict' });
   }, 60_000);
 
   afterAll(async () => {
@@ -132,8 +136,9 @@ describe.skipIf(!hasChromium)('console in a browser (emulator)', () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#report-link')]);
     const file = await download.path();
     const { readFile } = await import('node:fs/promises');
-    const lines = (await readFile(file!, 'utf8')).trim().split('\n');
-    expect(lines).toHaveLength(5);
+    // The CLI's report format: one line per message, no summary line.
+    const lines = (await readFile(file!, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { status: string });
+    expect(lines.map((l) => l.status)).toEqual(['delivered', 'delivered', 'failed', 'failed']);
     await page.locator('#send-section').screenshot({ path: SHOTS + 'send.png' });
   });
 

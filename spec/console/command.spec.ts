@@ -27,9 +27,11 @@ describe('lark-im console command', () => {
       const program = new Command().exitOverride();
       registerConsoleCommand(program);
       const done = program.parseAsync(['node', 'lark-im', 'console', '--port', '0', '--config', cfg, '--lang', 'zh-CN']);
-      await vi.waitFor(() => expect(out.join('')).toMatch(/http:\/\/127\.0\.0\.1:\d+\//), { timeout: 10_000 });
-      const url = /http:\/\/127\.0\.0\.1:\d+\//.exec(out.join(''))![0];
-      const state = await request(url + 'api/state');
+      await vi.waitFor(() => expect(out.join('')).toMatch(/http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/), { timeout: 10_000 });
+      const [printed, url, token] = /(http:\/\/127\.0\.0\.1:\d+\/)\?token=([\w-]+)/.exec(out.join(''))!;
+      expect(printed).toBe(`${url}?token=${token}`);
+      expect((await request(url + 'api/state')).status).toBe(401);
+      const state = await request(url + 'api/state', { headers: { cookie: `lark_im_console=${token}` } });
       expect(state.json.lang).toBe('zh_CN');
       expect(state.json.config.connection.appId).toBe('cli_from_file');
       expect(state.text).not.toContain('s3cret-from-file');

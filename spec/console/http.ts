@@ -37,11 +37,21 @@ export function request(
   });
 }
 
+/** The header that carries a console's token (what the browser's cookie does). */
+export function auth(con: { token: string }): Record<string, string> {
+  return { cookie: `lark_im_console=${con.token}` };
+}
+
+/** The console's address without the token: http://127.0.0.1:port/ */
+export function baseOf(con: { url: string }): string {
+  return new URL('/', con.url).toString();
+}
+
 /** Polls a run until it is no longer running. */
-export async function waitForRun(base: string, runId: string, timeoutMs = 15_000): Promise<any> {
+export async function waitForRun(base: string, runId: string, headers: Record<string, string>, timeoutMs = 15_000): Promise<any> {
   const start = Date.now();
   for (;;) {
-    const r = await request(`${base}api/runs/${runId}`);
+    const r = await request(`${base}api/runs/${runId}`, { headers });
     if (r.json?.state !== 'running') return r.json;
     if (Date.now() - start > timeoutMs) throw new Error(`run ${runId} still running after ${timeoutMs} ms`);
     await new Promise((res) => setTimeout(res, 50));

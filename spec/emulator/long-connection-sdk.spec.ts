@@ -17,7 +17,7 @@ let emu: LarkEmulator | undefined;
 let client: lark.WSClient | undefined;
 afterEach(async () => {
   client?.close({ force: true });
-  await emu?.stop();
+  await emu?.close();
 });
 
 describe('emulator long connection with the official SDK client', () => {

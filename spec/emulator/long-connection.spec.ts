@@ -23,7 +23,7 @@ async function boot(opts: EmulatorOptions = {}): Promise<void> {
 beforeEach(async () => boot());
 afterEach(async () => {
   for (const ws of sockets.splice(0)) ws.terminate();
-  await emu.stop();
+  await emu.close();
 });
 
 async function endpoint(secret = APP_SECRET): Promise<{ code: number; data: { URL?: string; ClientConfig?: Record<string, number> } }> {
@@ -121,7 +121,7 @@ describe('emulator long connection', () => {
   });
 
   it('pushes an unacked event again after the deadline, at most maxPushes times in all', async () => {
-    await emu.stop();
+    await emu.close();
     await boot({ longConnection: { ackTimeoutMs: 5, maxPushes: 3 } });
     const c = await connect();
     emu.longConnection.publish(APP_ID, envelope('never-acked'));

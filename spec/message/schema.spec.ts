@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
-  CONTENT_SIZE_LIMITS,
+  REQUEST_BODY_LIMITS,
+  requestBodyBytes,
   CONTENT_TYPES,
   messageBodySchema,
   parseMessageBody,
@@ -8,6 +9,7 @@ import {
   type ContentType,
 } from '../../src/message/schema.js';
 import { ValidationError } from '../../src/lark/errors.js';
+import { ALICE_ID, bodyOfRequestBytes } from './size-helpers.js';
 
 const body = (contentType: string, content: unknown, extra: Record<string, unknown> = {}) => ({
   receiveType: 'user',
@@ -209,40 +211,46 @@ describe('parseMessageBody: body fields', () => {
   });
 });
 
-describe('size limits', () => {
-  /** A content string of exactly n UTF-8 bytes for the type. */
-  function contentOfBytes(type: 'text' | 'post' | 'interactive', n: number, ch = 'a'): string {
-    const wrap = (s: string) =>
-      type === 'text'
-        ? JSON.stringify({ text: s })
-        : type === 'post'
-          ? JSON.stringify({ zh_cn: { content: [[{ tag: 'text', text: s }]] } })
-          : JSON.stringify({ elements: [{ tag: 'markdown', content: s }] });
-    const overhead = Buffer.byteLength(wrap(''), 'utf8');
-    const chBytes = Buffer.byteLength(ch, 'utf8');
-    const count = Math.floor((n - overhead) / chBytes);
-    const s = wrap(ch.repeat(count) + 'a'.repeat(n - overhead - count * chBytes));
-    expect(Buffer.byteLength(s, 'utf8')).toBe(n);
-    return s;
-  }
-
+describe('size limits (on the request body, as Lark measures)', () => {
   for (const type of ['text', 'post', 'interactive'] as const) {
-    const limit = CONTENT_SIZE_LIMITS[type] as number;
-    it(`${type}: ${limit} bytes pass, ${limit + 1} fail with CONTENT_TOO_LARGE`, () => {
-      expect(parseMessageBody(body(type, contentOfBytes(type, limit))).ok).toBe(true);
-      const e = errorOf(body(type, contentOfBytes(type, limit + 1)));
+    const limit = REQUEST_BODY_LIMITS[type] as number;
+    it(`${type}: a ${limit}-byte request body passes, ${limit + 1} bytes fail with CONTENT_TOO_LARGE`, () => {
+      const at = bodyOfRequestBytes(type, limit, { uuid: 'u-1' });
+      expect(requestBodyBytes(at)).toBe(limit);
+      expect(parseMessageBody(at).ok).toBe(true);
+      const over = bodyOfRequestBytes(type, limit + 1, { uuid: 'u-1' });
+      const e = errorOf(over);
       expect(e.code).toBe('CONTENT_TOO_LARGE');
       expect(e.field).toBe('content');
-      expect(e.message).toContain(`${limit + 1} bytes`);
+      expect(e.message).toContain(`request body of ${limit + 1} bytes`);
       expect(e.message).toContain(`${limit}-byte (${limit / 1024} KB) limit for ${type}`);
     });
   }
 
+  it('counts the JSON escaping of the content: quotes in a post make the body bigger than the content', () => {
+    const limit = REQUEST_BODY_LIMITS.post as number;
+    // 26,999 bytes of content, most of it quotes, each escaped as \" in the body.
+    const content = JSON.stringify({ zh_cn: { content: [[{ tag: 'text', text: '"'.repeat(13_400) }]] } });
+    expect(Buffer.byteLength(content)).toBeLessThan(limit);
+    expect(errorOf(body('post', content)).code).toBe('CONTENT_TOO_LARGE');
+  });
+
   it('counts UTF-8 bytes, not characters', () => {
-    const limit = CONTENT_SIZE_LIMITS.post as number;
-    const s = contentOfBytes('post', limit + 2, '中');
-    expect(s.length).toBeLessThan(limit);
-    expect(errorOf(body('post', s)).code).toBe('CONTENT_TOO_LARGE');
+    const limit = REQUEST_BODY_LIMITS.post as number;
+    const b = bodyOfRequestBytes('post', limit + 2, { uuid: 'u-1' }, '中');
+    expect(b.content.length).toBeLessThan(limit);
+    expect(errorOf(b).code).toBe('CONTENT_TOO_LARGE');
+  });
+
+  it('counts a derived uuid (48 characters) when the message has none, and a 35-character open_id for a phone', () => {
+    const limit = REQUEST_BODY_LIMITS.text as number;
+    const withUuid = bodyOfRequestBytes('text', limit, { uuid: 'x'.repeat(48) });
+    const { uuid: _dropped, ...withoutUuid } = withUuid;
+    expect(parseMessageBody(withoutUuid).ok).toBe(true);
+    const oneMore = { ...withoutUuid, content: JSON.stringify({ text: (JSON.parse(withoutUuid.content) as { text: string }).text + 'a' }) };
+    expect(errorOf(oneMore).code).toBe('CONTENT_TOO_LARGE');
+    const phone = { ...withoutUuid, receiveType: 'phone', receiveId: '13800000001' };
+    expect(requestBodyBytes(phone as never)).toBe(limit - ALICE_ID.length + 35);
   });
 
   it('has no local limit for other types', () => {
@@ -305,5 +313,20 @@ describe('parseMessageBody: the common-shape path gives what the zod schema give
         expect(got.message).toEqual({ ...rest, ...(uuid !== undefined ? { uuid } : {}) });
       }
     }
+  });
+});
+
+describe('misspelt record keys', () => {
+  it('names an unknown key that is a misspelling of a missing body key, before the error it causes', () => {
+    const e = errorOf({ receiveType: 'user', receiveId: 'ou_1', contenttype: 'image', content: { image_key: 'img_1' } });
+    expect(e.message).toMatch(/^contenttype is not a record key: did you mean contentType\? \| content\.text: /);
+    const e2 = errorOf({ receiveType: 'user', receiveid: 'ou_1', content: { text: 'x' } });
+    expect(e2.message).toMatch(/^receiveid is not a record key: did you mean receiveId\?/);
+  });
+
+  it('says nothing of keys far from any body key, or when the body key is present too', () => {
+    expect(errorOf({ receiveType: 'user', receiveId: 'ou_1', note: 'x', content: {} }).message).not.toContain('not a record key');
+    expect(errorOf({ receiveType: 'user', receiveId: 'ou_1', contentType: 'text', contenttype: 'x', content: {} }).message).not.toContain('not a record key');
+    expect(parseMessageBody({ receiveType: 'user', receiveId: 'ou_1', extra: 1, content: { text: 'x' } }).ok).toBe(true);
   });
 });

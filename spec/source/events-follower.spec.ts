@@ -22,7 +22,7 @@ let emu: LarkEmulator | undefined;
 const stops: AbortController[] = [];
 afterEach(async () => {
   for (const s of stops.splice(0)) s.abort();
-  await emu?.stop();
+  await emu?.close();
   emu = undefined;
 });
 

@@ -39,7 +39,7 @@ afterEach(async () => {
   for (const h of open.splice(0)) {
     h.stop.abort();
     await h.done.catch(() => undefined);
-    await h.emu.stop();
+    await h.emu.close();
   }
 });
 
@@ -295,7 +295,7 @@ describe('long connection: refusals', () => {
       expect(off.larkCode).toBe(403);
       expect(off.message).toMatch(/--mode poll/);
     } finally {
-      await emu.stop();
+      await emu.close();
     }
   });
 });

@@ -13,7 +13,7 @@ import { openInput, readRecords } from '../input.js';
 import type { MessageOutcome, RunSummary } from '../target/outcome.js';
 import { formatTestItems } from './check.js';
 import { summaryLine } from './progress.js';
-import { EXIT_FAILED, EXIT_OK } from './shared.js';
+import { EXIT_FAILED, EXIT_OK, parsePort } from './shared.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/${name}`, import.meta.url));
 const out = (text: string) => process.stdout.write(text + '\n');
@@ -50,7 +50,7 @@ export async function demoCommand(): Promise<number> {
     return ok ? EXIT_OK : EXIT_FAILED;
   } finally {
     connector.close();
-    await emulator.stop();
+    await emulator.close();
   }
 }
 
@@ -82,7 +82,7 @@ export interface EmulatorFlags {
 export async function emulatorCommand(flags: EmulatorFlags): Promise<number> {
   const { LarkEmulator, loadSeedFile } = await import('../emulator/index.js');
   const seed = await loadSeedFile(flags.seed ?? fixture('emulator-seed.json'));
-  const emulator = await LarkEmulator.start({ seed, port: Number(flags.port), ...(flags.limits ? {} : { limits: false }) });
+  const emulator = await LarkEmulator.start({ seed, port: parsePort(flags.port), ...(flags.limits ? {} : { limits: false }) });
   const app = seed.apps[0]!;
   out(`Lark emulator on ${emulator.baseUrl}`);
   out(`try: LARK_APP_ID=${app.appId} LARK_APP_SECRET=${app.appSecret} LARK_DOMAIN=${emulator.baseUrl} lark-im check`);
@@ -91,6 +91,6 @@ export async function emulatorCommand(flags: EmulatorFlags): Promise<number> {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  await emulator.stop();
+  await emulator.close();
   return EXIT_OK;
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** The `lark-im` command line: thin commands around the connector (spec, check, write, demo, emulator, console). */
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { buildManifest } from '../manifest.js';
 import { checkCommand } from './check.js';
@@ -7,9 +8,17 @@ import { writeCommand } from './write.js';
 import { demoCommand, emulatorCommand } from './demo.js';
 import { EXIT_CANNOT_START, describeError, runCommand } from './shared.js';
 import { registerConsoleCommand } from '../console/command.js';
+import { guardStdout } from './stdout.js';
+
+// Before any command writes: a reader that closes stdout early (`| head -1`) ends the output, not the process.
+guardStdout();
+
+/** The installed package's version (package.json ships with the package and is one folder above dist/). */
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 const program = new Command('lark-im')
   .description('Deliver pipeline records as Lark (Feishu) IM messages')
+  .version(version, '-V, --version', 'print the version of lark-im-connector')
   .showHelpAfterError('(lark-im --help lists the commands and options)')
   .exitOverride();
 
@@ -35,9 +44,9 @@ program
   .requiredOption('-i, --input <file>', "input file, or '-' for standard input")
   .option('--dry-run', 'validate and render each request, send nothing')
   .option('--report <file>', "write one JSON line per message ('-' for stdout)")
-  .option('--json', 'print the summary as one JSON object on stdout')
+  .option('--json', 'print the summary as one JSON object on stdout (not with --report -)')
   .option('--state <file>', 'resumable run: record delivered messages here; a re-run with the same input sends only the rest')
-  .option('-v, --verbose', 'log retries, token refreshes and rate-limit waits to stderr')
+  .option('-v, --verbose', 'log retries and token refreshes to stderr, and rate-limit waits added up every 10 s')
   .action((flags) => runCommand(() => writeCommand(flags)));
 
 program

@@ -33,8 +33,40 @@ export function describeError(err: unknown): string {
   if (err instanceof CliExit) return err.message;
   if (err instanceof ConnectorError) return `${err.code}: ${err.message}`;
   if (isEpipe(err)) return 'EPIPE: the output was closed before the run finished (the reader of the pipe went away)';
-  if (isNodeFsError(err)) return `${err.code}: cannot open ${err.path ?? 'file'}: ${fsReason(err)}`;
+  if (isNodeFsError(err)) {
+    if (err.syscall === 'listen') return `${err.code}: cannot listen on ${err.address ?? ''}${err.port !== undefined ? `:${err.port}` : ''}: ${errnoInWords(err)}`;
+    return `${err.code}: cannot open ${err.path ?? 'the file'}: ${errnoInWords(err)}`;
+  }
   return err instanceof Error ? err.message : String(err);
+}
+
+/** What a system error code means, in words a user acts on. */
+const ERRNO_WORDS: Record<string, string> = {
+  ENOENT: 'no such file or folder',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'it is a folder, not a file',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'no space left on the device',
+  EEXIST: 'it already exists',
+  EMFILE: 'too many open files',
+  EADDRINUSE: 'the port is already in use by another program: choose another --port',
+  EADDRNOTAVAIL: 'the address is not available on this machine',
+};
+
+/** "EISDIR: illegal operation on a directory, read" -> "it is a folder, not a file". */
+export function errnoInWords(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e && typeof e.code === 'string' && ERRNO_WORDS[e.code]) return ERRNO_WORDS[e.code]!;
+  return err instanceof Error ? fsReason(e) : String(err);
+}
+
+/** An error opening the file a flag names: one line with the flag, the path and the cause in words. */
+export function fileError(flag: string, path: string, err: unknown): CliExit {
+  if (err instanceof CliExit) return err;
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return new CliExit(EXIT_CANNOT_START, `${flag} ${path}: ${errnoInWords(err)}${code ? ` (${code})` : ''}`);
 }
 
 /** "ENOENT: no such file or directory, open 'x'" -> "no such file or directory". */
@@ -46,7 +78,7 @@ function isEpipe(err: unknown): boolean {
   return err instanceof Error && (err as NodeJS.ErrnoException).code === 'EPIPE';
 }
 
-function isNodeFsError(err: unknown): err is NodeJS.ErrnoException {
+function isNodeFsError(err: unknown): err is NodeJS.ErrnoException & { address?: string; port?: number } {
   return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && 'syscall' in err;
 }
 
@@ -59,4 +91,13 @@ export async function runCommand(body: () => Promise<number>): Promise<void> {
     // A closed output pipe comes mid-run, after messages may have been sent: not "could not start".
     process.exitCode = err instanceof CliExit ? err.exitCode : isEpipe(err) ? EXIT_FAILED : EXIT_CANNOT_START;
   }
+}
+
+/** A --port value: a whole number 0..65535 (0 = any free port), else a usage error naming the flag. */
+export function parsePort(value: string, flag = '--port'): number {
+  const port = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new CliExit(EXIT_CANNOT_START, `${flag} must be a whole number from 0 to 65535 (0 = any free port), got ${JSON.stringify(value)}`);
+  }
+  return port;
 }

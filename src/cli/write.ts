@@ -1,16 +1,21 @@
 /**
  * `lark-im write`: streams records from a file or stdin through the connector, writes the per-message
- * report, shows progress on a terminal and ends with a one-line summary.
+ * report, shows progress and ends with a one-line summary.
  *
  * Exit codes: 0 every message delivered (dry-run: valid); 1 some failed; 2 could not start, nothing sent.
  */
 import { LarkImConnector } from '../connector.js';
-import { countLines, openInput, readRecordBatches } from '../input.js';
+import { countLines, openInput, readRecordBatches, type InputRecord } from '../input.js';
+import { isRecord } from '../is-record.js';
+import { ConnectorError } from '../lark/errors.js';
 import { ReportWriter } from '../target/report.js';
 import { RunState } from '../target/state.js';
-import type { MessageOutcome, RunSummary } from '../target/outcome.js';
+import { toOutcomeError, type MessageOutcome, type RunSummary } from '../target/outcome.js';
+import { refuseOutputsThatAreInputs, proveWritable } from './paths.js';
 import { ProgressBar, summaryLine } from './progress.js';
-import { EXIT_FAILED, EXIT_OK, loadConfig } from './shared.js';
+import { CliExit, EXIT_CANNOT_START, EXIT_FAILED, EXIT_OK, errnoInWords, fileError, loadConfig } from './shared.js';
+import { guardStdout } from './stdout.js';
+import { VerboseLog } from './verbose-log.js';
 
 export interface WriteFlags {
   config?: string;
@@ -24,23 +29,45 @@ export interface WriteFlags {
 
 /** Without --report, this many failures are printed to stderr, then only counted. */
 const FAILURES_SHOWN = 20;
+/** Not on a terminal: a progress line (and the verbose pacing totals) this often. */
+const PLAIN_PROGRESS_EVERY_MS = 10_000;
 
 export async function writeCommand(flags: WriteFlags): Promise<number> {
   const dryRun = Boolean(flags.dryRun);
+  if (flags.json && flags.report === '-') {
+    throw new CliExit(EXIT_CANNOT_START, '--json prints the summary on stdout, where --report - writes the report: give --report a file, or leave out --json');
+  }
+  // A dry-run without --report shows the rendered requests on stdout (unless stdout carries --json).
+  const reportPath = flags.report ?? (dryRun && !flags.json ? '-' : undefined);
+  const statePath = flags.state && !dryRun ? flags.state : undefined;
+  // Everything that can stop the run happens before the first message is read or sent.
+  await refuseOutputsThatAreInputs([
+    { flag: '--input', path: flags.input, output: false },
+    { flag: '--config', path: flags.config, output: false },
+    { flag: '--state', path: statePath, output: true },
+    { flag: '--report', path: reportPath, output: true },
+  ]);
   const config = await loadConfig(flags.config, { dryRun });
-  const connector = new LarkImConnector(config, {
-    ...(flags.verbose ? { onEvent: (e: unknown) => process.stderr.write(`lark-im: ${JSON.stringify(e)}\n`) } : {}),
-  });
+  if (statePath) await proveWritable('--state', statePath);
+  const verbose = flags.verbose ? new VerboseLog(process.stderr) : undefined;
+  const connector = new LarkImConnector(config, verbose ? { onEvent: verbose.onEvent } : {});
   try {
-    // Everything that can stop the run happens before the first message is sent.
-    const input = await openInput(flags.input);
-    // A dry-run without --report shows the rendered requests on stdout (unless stdout carries --json).
-    const reportPath = flags.report ?? (dryRun && !flags.json ? '-' : undefined);
-    const report = reportPath ? await ReportWriter.open(reportPath) : undefined;
-    const state = flags.state && !dryRun ? await RunState.open(flags.state) : undefined;
-    if (!dryRun) await (await connector.larkClient()).getTenantToken();
+    const input = await openInput(flags.input).catch((err: unknown) => {
+      throw fileError('--input', flags.input, err);
+    });
+    const report = reportPath
+      ? await ReportWriter.open(reportPath).catch((err: unknown) => {
+          throw fileError('--report', reportPath, err);
+        })
+      : undefined;
+    const state = statePath
+      ? await RunState.open(statePath).catch((err: unknown) => {
+          throw err instanceof ConnectorError ? err : fileError('--state', statePath, err);
+        })
+      : undefined;
+    const startError = dryRun ? undefined : await connector.larkClient().then((c) => c.getTenantToken()).then(() => undefined, (err: unknown) => err);
 
-    const progress = new ProgressBar({ stream: process.stderr, ...(await progressTotal(flags.input)) });
+    const progress = new ProgressBar({ stream: process.stderr, dryRun, plainEveryMs: PLAIN_PROGRESS_EVERY_MS, ...(await progressTotal(flags.input, dryRun)) });
     const failures = new FailurePrinter(reportPath === undefined);
     const stop = new AbortController();
     // First signal: stop taking messages and finish cleanly; a second one: leave at once.
@@ -50,46 +77,126 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
       stop.abort();
     };
     process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+    // The reader of stdout went away (`| head -1`): stop sending, as on Ctrl-C, but without a word.
+    const unguard = guardStdout().onClosed(() => stop.abort());
+    const timer = setInterval(() => {
+      progress.tick();
+      verbose?.flush();
+    }, PLAIN_PROGRESS_EVERY_MS).unref();
 
-    let summary: RunSummary;
+    let summary: RunSummary | undefined;
+    const summaryMissing = () => summary === undefined;
     try {
-      summary = await connector.writeStream(readRecordBatches(input), {
-        dryRun,
-        signal: stop.signal,
-        ...(state
-          ? {
-              deliveredBefore: (line: number, index: number, uuid: string) => state.deliveredBefore(line, index, uuid),
-              onDelivered: (outcome: MessageOutcome) => state.recordSoon(outcome),
-            }
-          : {}),
-        // Not async: a promise per message is measurable over a million of them; the report returns one
-        // only when its stream needs to drain, and the writer then waits for it.
-        onOutcome: (outcome) => {
-          progress.update(outcome);
-          failures.print(outcome);
-          return report?.add(outcome);
-        },
-      });
+      const records = readRecordBatches(input);
+      const onOutcome = (outcome: MessageOutcome) => {
+        progress.update(outcome);
+        failures.print(outcome);
+        return report?.add(outcome);
+      };
+      summary = startError
+        ? // Not one line per message for the cause: it is said once, below. Invalid messages still show.
+          await reportStartFailure(connector, records, startError, (outcome, invalid) => {
+            progress.update(outcome);
+            if (invalid) failures.print(outcome);
+            return report?.add(outcome);
+          })
+        : await connector.writeStream(dryRun ? records : noteReceivers(records, progress), {
+            dryRun,
+            signal: stop.signal,
+            ...(state
+              ? {
+                  deliveredBefore: (line: number, index: number, uuid: string) => state.deliveredBefore(line, index, uuid),
+                  onDelivered: (outcome: MessageOutcome) => state.recordSoon(outcome),
+                }
+              : {}),
+            // Not async: a promise per message is measurable over a million of them; the report returns one
+            // only when its stream needs to drain, and the writer then waits for it.
+            onOutcome,
+          });
+    } catch (err) {
+      throw report?.failure === err ? reportWriteError(reportPath!, err, dryRun) : err;
     } finally {
+      clearInterval(timer);
+      unguard();
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
       progress.finish();
-      await state?.checkpoint();
-      await report?.close();
+      verbose?.flush();
+      if (!startError) await state?.checkpoint();
+      // A report that failed mid-run is said once, above (or just below, when only closing it failed).
+      await report?.close().catch((err: unknown) => {
+        // Already said by the catch above when the run itself stopped on it.
+        if (summaryMissing() && err === report.failure) return;
+        throw err === report.failure ? reportWriteError(reportPath!, err, dryRun) : err;
+      });
     }
     failures.finish();
-    if (flags.json) {
+    if (!summary) throw new Error('the run ended without a summary');
+    const resumed = progress.counts.resumed;
+    if (flags.json && !guardStdout().closed) {
       const { total, delivered, failed, skipped, valid, durationMs, interrupted } = summary;
-      process.stdout.write(JSON.stringify({ total, delivered, failed, skipped, ...(dryRun ? { valid } : {}), durationMs, interrupted }) + '\n');
+      process.stdout.write(
+        JSON.stringify({ total, delivered, failed, skipped, ...(dryRun ? { valid } : {}), ...(state ? { resumed } : {}), durationMs, interrupted }) + '\n',
+      );
     }
-    process.stderr.write(summaryLine(summary, dryRun) + '\n');
+    if (summary.total === 0 && !summary.interrupted) process.stderr.write('lark-im: the input holds no messages\n');
+    if (startError) process.stderr.write(`lark-im: ${describeStartError(startError)} (nothing was sent)\n`);
+    process.stderr.write(summaryLine(summary, dryRun, resumed) + '\n');
+    if (startError) return EXIT_CANNOT_START;
     return summary.failed > 0 || summary.interrupted ? EXIT_FAILED : EXIT_OK;
   } finally {
     connector.close();
   }
 }
 
-async function progressTotal(input: string): Promise<{ total?: number }> {
-  if (!process.stderr.isTTY) return {};
+/** The report could not be written (a full disk, say): the run stopped; messages may have been sent. */
+function reportWriteError(path: string, err: unknown, dryRun: boolean): CliExit {
+  const code = (err as NodeJS.ErrnoException).code;
+  return new CliExit(
+    dryRun ? EXIT_CANNOT_START : EXIT_FAILED,
+    `--report ${path}: cannot write: ${errnoInWords(err)}${code ? ` (${code})` : ''}; the run stopped` +
+      (dryRun ? '' : ' (messages may have been sent: run again with --state to send only the rest)'),
+  );
+}
+
+function describeStartError(err: unknown): string {
+  return err instanceof ConnectorError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * The run could not start (a wrong secret, say): every message is still read and validated, and the
+ * report says of each valid one that it was not sent, and why, so no message goes unreported.
+ */
+async function reportStartFailure(
+  connector: LarkImConnector,
+  records: AsyncIterable<InputRecord[]>,
+  cause: unknown,
+  /** invalid: the message failed validation (not just "not sent because the run could not start"). */
+  onOutcome: (outcome: MessageOutcome, invalid: boolean) => void | Promise<void>,
+): Promise<RunSummary> {
+  const base = toOutcomeError(cause);
+  const error = { ...base, message: `not sent: the run could not start: ${base.message}` };
+  const summary = await connector.writeStream(records, {
+    dryRun: true,
+    onOutcome: (o) =>
+      o.status === 'valid' ? onOutcome({ line: o.line, index: o.index, status: 'failed', error, uuid: o.request.body.uuid }, false) : onOutcome(o, true),
+  });
+  return { ...summary, failed: summary.failed + summary.valid, valid: 0 };
+}
+
+/** Passes the records on, telling the progress line whom they go to (the per-receiver limit binds the ETA). */
+async function* noteReceivers(records: AsyncIterable<InputRecord[]>, progress: ProgressBar): AsyncGenerator<InputRecord[]> {
+  for await (const batch of records) {
+    for (const record of batch) {
+      const bodies = Array.isArray(record.value) ? record.value : [record.value];
+      for (const body of bodies) if (isRecord(body) && typeof body.receiveId === 'string') progress.noteReceiver(body.receiveId);
+    }
+    yield batch;
+  }
+}
+
+/** The input's record count for the ETA; a dry-run off a terminal is over too soon to need one. */
+async function progressTotal(input: string, dryRun: boolean): Promise<{ total?: number }> {
+  if (dryRun && !process.stderr.isTTY) return {};
   const total = await countLines(input).catch(() => undefined);
   return total === undefined ? {} : { total };
 }

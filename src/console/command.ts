@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { DEFAULT_PORT, startConsole } from './server.js';
+import { parsePort } from '../cli/shared.js';
 
 /** Adds `lark-im console`; the CLI's main calls this (the console stays out of src/cli). */
 export function registerConsoleCommand(program: Command): Command {
@@ -11,10 +12,7 @@ export function registerConsoleCommand(program: Command): Command {
     .option('-c, --config <file>', 'config file ({connection, node}) to load into the form')
     .option('--lang <lang>', 'initial language: en_US | zh_CN | zh_TW', 'en_US')
     .action(async (opts: { port: string; emulator: boolean; config?: string; lang: string }) => {
-      const port = Number(opts.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) {
-        throw new Error(`--port must be a number between 0 and 65535 (got ${opts.port})`);
-      }
+      const port = parsePort(opts.port);
       const handle = await startConsole({
         port,
         host: '127.0.0.1',

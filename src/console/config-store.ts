@@ -34,17 +34,24 @@ export class ConfigStore {
   }
 
   update(patch: unknown): void {
-    if (!isRecord(patch)) return;
+    this.raw = this.preview(patch);
+  }
+
+  /** The config an update would make, without making it (so it can be checked first). */
+  preview(patch: unknown): RawConfig {
+    const next = this.full();
+    if (!isRecord(patch)) return next;
     for (const section of ['connection', 'node'] as const) {
       const values = patch[section];
       if (!isRecord(values)) continue;
-      const target = this.raw[section];
+      const target = next[section];
       for (const [k, v] of Object.entries(values)) {
         if (this.secrets[section].has(k) && (v === undefined || v === null || v === '')) continue;
         if (v === undefined || v === null || v === '') delete target[k];
         else target[k] = v;
       }
     }
+    return next;
   }
 
   /** Replaces the whole config (a loaded file). */

@@ -29,6 +29,10 @@ export function createRealBackend(): ConsoleBackend {
       const connection = Object.fromEntries(Object.entries(raw.connection).filter(([, v]) => v !== '' && v !== undefined && v !== null));
       return new LarkImConnector(parseConfig({ ...raw, connection }, { LARK_APP_ID: 'cli_dry_run', LARK_APP_SECRET: 'dry-run' }));
     },
+    validateConfig(raw: RawConfig): void {
+      // Placeholders only for credentials not filled in yet: the form is saved while it is being filled.
+      parseConfig(raw, { LARK_APP_ID: 'cli_not_set_yet', LARK_APP_SECRET: 'not-set-yet' });
+    },
     adviceFor(larkCode: number, httpStatus?: number): string | undefined {
       return classifyLarkCode(larkCode, httpStatus).advice;
     },
@@ -41,7 +45,7 @@ export function createRealBackend(): ConsoleBackend {
         demoApp: { appId: app.appId, appSecret: app.appSecret },
         users: seed.users.filter((u) => u.visible !== false),
         chats: seed.chats,
-        stop: () => emu.stop(),
+        stop: () => emu.close(),
       };
     },
   };

@@ -1,4 +1,5 @@
 import type { MessageOutcome, RunSummary } from './types.js';
+import { reportLine } from '../target/report.js';
 
 export type RunState = 'running' | 'done' | 'error';
 export type RunEvent =
@@ -38,12 +39,10 @@ export class Run {
     return () => this.listeners.delete(fn);
   }
 
-  /** JSON Lines: one outcome per line in input order, then one summary line. */
+  /** The CLI's report format: JSON Lines, one outcome per line in input order, nothing else. */
   report(): string {
-    const lines = this.outcomes.map((o) => JSON.stringify(o));
-    if (this.summary) lines.push(JSON.stringify({ summary: this.summary }));
-    else if (this.errorMessage) lines.push(JSON.stringify({ error: this.errorMessage }));
-    return lines.join('\n') + (lines.length ? '\n' : '');
+    // The advice the page shows next to a failure is the console's own; the report keeps the CLI's fields.
+    return this.outcomes.map((o) => reportLine(withoutAdvice(o))).join('');
   }
 
   snapshot(since = 0): { id: string; state: RunState; total: number; outcomes: MessageOutcome[]; summary?: RunSummary; error?: string } {
@@ -57,6 +56,12 @@ export class Run {
   private emit(e: RunEvent): void {
     for (const fn of this.listeners) fn(e);
   }
+}
+
+function withoutAdvice(o: MessageOutcome): MessageOutcome {
+  if (!('advice' in o)) return o;
+  const { advice: _advice, ...rest } = o as MessageOutcome & { advice?: string };
+  return rest as MessageOutcome;
 }
 
 /** Keeps the last few runs (reports stay downloadable for a while; memory stays bounded). */

@@ -10,8 +10,10 @@ import { parseRecordsText } from './records.js';
 import { RunStore, type Run, type RunEvent } from './runs.js';
 import { sampleRecords } from './sample.js';
 import { checkRequest } from './security.js';
+import { hasToken, newToken, tokenCookie, urlHasToken } from './access.js';
+import { confinedPath, fileHttpError } from './config-files.js';
 import { DEFAULT_STATIC_DIR, serveStatic } from './static.js';
-import type { ConsoleBackend, ConnectorLike, EmulatorHandle, InputRecord, Manifest, MessageOutcome } from './types.js';
+import type { ConsoleBackend, ConnectorLike, EmulatorHandle, InputRecord, Manifest, MessageOutcome, RawConfig } from './types.js';
 
 export const DEFAULT_PORT = 4780;
 export type ConsoleLang = 'en_US' | 'zh_CN' | 'zh_TW';
@@ -32,10 +34,17 @@ export interface ConsoleOptions {
   staticDir?: string;
   maxBodyBytes?: number;
   now?: () => number;
+  /** The API token of this start (default: random). The printed URL carries it. */
+  token?: string;
+  /** The only folder config files are loaded from and saved to (default: the folder of configPath, else the working folder). */
+  root?: string;
 }
 
 export interface ConsoleHandle {
+  /** The URL to open: it carries the token (`?token=`), which the first load turns into a cookie. */
   url: string;
+  /** This start's API token (a cookie or the x-console-token header on every API call). */
+  token: string;
   port: number;
   /** Set when started with emulator: true. */
   emulatorUrl?: string;
@@ -58,6 +67,8 @@ export async function startConsole(opts: ConsoleOptions = {}): Promise<ConsoleHa
     maxBodyBytes: opts.maxBodyBytes ?? MAX_BODY_BYTES,
     lang: normalizeLang(opts.lang),
     now: opts.now ?? Date.now,
+    token: opts.token ?? newToken(),
+    root: path.resolve(opts.root ?? (opts.configPath ? path.dirname(opts.configPath) : process.cwd())),
   });
 
   let emulator: EmulatorHandle | undefined;
@@ -92,7 +103,8 @@ export async function startConsole(opts: ConsoleOptions = {}): Promise<ConsoleHa
   app.port = port;
 
   return {
-    url: `http://${host}:${port}/`,
+    url: `http://${host}:${port}/?token=${app.token}`,
+    token: app.token,
     port,
     ...(emulator ? { emulatorUrl: emulator.baseUrl } : {}),
     async close() {
@@ -108,7 +120,22 @@ export async function startConsole(opts: ConsoleOptions = {}): Promise<ConsoleHa
 
 interface AppOptions {
   backend: ConsoleBackend; manifest: Manifest; staticDir: string; maxBodyBytes: number; lang: ConsoleLang; now: () => number;
+  token: string; root: string;
 }
+
+/** The API's routes and the methods each takes: another method is 405, an unknown path 404. */
+const API_ROUTES: Record<string, string[]> = {
+  '/api/state': ['GET'],
+  '/api/manifest': ['GET'],
+  '/api/sample': ['GET'],
+  '/api/config': ['POST'],
+  '/api/config/load': ['POST'],
+  '/api/config/save': ['POST'],
+  '/api/test': ['POST'],
+  '/api/dry-run': ['POST'],
+  '/api/send': ['POST'],
+};
+const RUN_ROUTE = /^\/api\/runs\/([\w-]+)(\/events|\/report)?$/;
 
 /** Routes and state of one console; one instance per startConsole() (no global state). */
 class ConsoleApp {
@@ -120,6 +147,10 @@ class ConsoleApp {
 
   constructor(private readonly o: AppOptions) {
     this.config = new ConfigStore(o.manifest);
+  }
+
+  get token(): string {
+    return this.o.token;
   }
 
   useEmulator(emu: EmulatorHandle): void {
@@ -148,10 +179,23 @@ class ConsoleApp {
     } catch {
       throw new HttpError(400, 'CONFIG_INVALID', `${abs} is not valid JSON`);
     }
+    let next;
     try {
-      this.config.replace(splitConfig(value, this.o.manifest));
+      next = splitConfig(value, this.o.manifest);
     } catch (err) {
       throw new HttpError(400, 'CONFIG_INVALID', `${abs}: ${(err as Error).message}`);
+    }
+    this.validate(next, abs);
+    this.config.replace(next);
+  }
+
+  /** The backend's check (the CLI's schema); credentials may still be missing while the form is filled in. */
+  private validate(raw: RawConfig, file?: string): void {
+    try {
+      this.o.backend.validateConfig?.(raw);
+    } catch (err) {
+      const e = configError(err, this);
+      throw file ? new HttpError(e.status, e.code, `${file}: ${e.message}`) : e;
     }
   }
 
@@ -183,7 +227,18 @@ class ConsoleApp {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = req.method ?? 'GET';
     try {
-      if (url.pathname.startsWith('/api/')) return await this.api(method, url, req, res);
+      // Opened from the printed URL: the token becomes a cookie, and the address bar loses it.
+      if (url.searchParams.has('token') && (method === 'GET' || method === 'HEAD')) {
+        if (!urlHasToken(url, this.o.token)) throw new HttpError(403, 'TOKEN_WRONG', 'this is not the URL the console printed at start: open that one');
+        res.writeHead(303, { 'set-cookie': tokenCookie(this.o.token), location: url.pathname, 'cache-control': 'no-store' });
+        return void res.end();
+      }
+      if (url.pathname.startsWith('/api/')) {
+        if (!hasToken(req, this.o.token)) {
+          throw new HttpError(401, 'TOKEN_REQUIRED', 'open the console with the URL it printed at start (it carries the access token)');
+        }
+        return await this.api(method, url, req, res);
+      }
       if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'method not allowed');
       if (await serveStatic(this.o.staticDir, url.pathname, res, method === 'HEAD')) return;
       throw new HttpError(404, 'NOT_FOUND', 'not found');
@@ -216,18 +271,26 @@ class ConsoleApp {
       case 'GET /api/sample':
         return this.reply(res, 200, { text: sampleRecords(this.emulator) });
       case 'POST /api/config': {
-        this.config.update(await body());
+        // Checked as the CLI checks a config (same schema, unknown keys refused) before it is kept.
+        const next = this.config.preview(await body());
+        this.validate(next);
+        this.config.replace(next);
         return this.reply(res, 200, { config: this.config.publicView() });
       }
       case 'POST /api/config/load': {
-        const file = requirePath(await body());
+        const given = requirePath(await body());
+        const file = await confinedPath(this.o.root, given, 'load');
         await this.loadConfigFile(file);
-        return this.reply(res, 200, { path: path.resolve(file), config: this.config.publicView() });
+        return this.reply(res, 200, { path: file, config: this.config.publicView() });
       }
       case 'POST /api/config/save': {
-        const file = path.resolve(requirePath(await body()));
+        const given = requirePath(await body());
+        const file = await confinedPath(this.o.root, given, 'save');
+        await refuseForeignFile(file, given);
         // The user chose this file for the CLI, so it holds the secret; keep it private to the user.
-        await writeFile(file, JSON.stringify(this.config.full(), null, 2) + '\n', { mode: 0o600 });
+        await writeFile(file, JSON.stringify(this.config.full(), null, 2) + '\n', { mode: 0o600 }).catch((err: unknown) => {
+          throw fileHttpError(given, err);
+        });
         return this.reply(res, 200, { path: file, config: this.config.publicView() });
       }
       case 'POST /api/test': {
@@ -250,7 +313,12 @@ class ConsoleApp {
         return this.reply(res, 202, { runId: run.id, total: run.total });
       }
     }
-    const m = /^\/api\/runs\/([\w-]+)(\/events|\/report)?$/.exec(url.pathname);
+    const allowed = API_ROUTES[url.pathname] ?? (RUN_ROUTE.test(url.pathname) ? ['GET'] : undefined);
+    if (allowed && !allowed.includes(method)) {
+      res.setHeader('allow', allowed.join(', '));
+      throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${url.pathname} takes ${allowed.join(' or ')}, not ${method}`);
+    }
+    const m = RUN_ROUTE.exec(url.pathname);
     if (m && method === 'GET') {
       const run = this.runs.get(m[1]!);
       if (!run) throw new HttpError(404, 'NOT_FOUND', 'no such run');
@@ -334,6 +402,26 @@ class ConsoleApp {
       if (e.type !== 'outcome') { unsubscribe(); res.end(); }
     });
     req.on('close', unsubscribe);
+  }
+}
+
+/** Saving over a file that is not a lark-im config (package.json, say) would destroy it: refused. */
+async function refuseForeignFile(file: string, given: string): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return; // a new file
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  const looksLikeConfig = isRecord(value) && (isRecord(value.connection) || 'appId' in value || 'app_id' in value);
+  if (!looksLikeConfig) {
+    throw new HttpError(409, 'FILE_NOT_A_CONFIG', `${given} exists and is not a lark-im config file: choose another name`);
   }
 }
 

@@ -35,6 +35,8 @@ export interface ConsoleBackend {
   manifest(): Promise<Manifest>;
   /** Validates the raw values; throws an error with a safe message (never the secret). */
   createConnector(raw: RawConfig, options?: { dryRun?: boolean }): ConnectorLike;
+  /** Optional: checks the values as the CLI would (unknown keys, ranges), credentials may be missing; throws a safe message. */
+  validateConfig?(raw: RawConfig): void;
   /** Optional: advice for a Lark error code (shown next to failed sends). */
   adviceFor?(larkCode: number, httpStatus?: number): string | undefined;
   startEmulator?(): Promise<EmulatorHandle>;

@@ -72,7 +72,7 @@ function emptyStats(): EmulatorStats {
  *   const emu = await LarkEmulator.start();           // random port, defaultSeed(), real clock
  *   const client = new LarkClient({ appId: 'cli_demo_app', appSecret: 'demo-secret-not-real', baseUrl: emu.baseUrl });
  *   emu.faults.failNext(1, 'lost');
- *   ...; emu.messages(); emu.stats(); await emu.stop();
+ *   ...; emu.messages(); emu.stats(); await emu.close();
  */
 export class LarkEmulator {
   readonly baseUrl: string;
@@ -169,6 +169,11 @@ export class LarkEmulator {
   }
 
   /** Closes the server, drops open connections and pending slow responses. Idempotent. */
+  close(): Promise<void> {
+    return this.stop();
+  }
+
+  /** @deprecated the same as close() (one name for shutdown across the package, like the connector's close()). */
   stop(): Promise<void> {
     this.stopped ??= new Promise<void>((resolve) => {
       for (const t of this.timers) clearTimeout(t);

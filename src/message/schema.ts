@@ -8,6 +8,7 @@ import { isRecord } from '../is-record.js';
 import { PHONE_SHAPE } from './receivers.js';
 import { z } from 'zod';
 import { ValidationError } from '../lark/errors.js';
+import { nearestName } from '../nearest-name.js';
 
 export const CONTENT_TYPES = [
   'text', 'post', 'image', 'interactive', 'share_chat', 'share_user', 'audio', 'media', 'file', 'sticker',
@@ -27,12 +28,50 @@ export interface MessageBody {
 
 export type ParseResult = { ok: true; message: MessageBody } | { ok: false; error: ValidationError };
 
-/** Lark rejects bigger bodies with 230025; we check the UTF-8 bytes of `content` locally. */
-export const CONTENT_SIZE_LIMITS: Partial<Record<ContentType, number>> = {
+/**
+ * Lark's size limits (230025 over them) are on the send request's body, the JSON
+ * {"receive_id","msg_type","content","uuid"} in UTF-8 bytes, not on `content` alone: the JSON escaping of
+ * the content string counts too. requestBodyBytes measures exactly what the client sends and the emulator
+ * measures (src/emulator/content.ts bodyLimitBytes).
+ */
+export const REQUEST_BODY_LIMITS: Partial<Record<ContentType, number>> = {
   text: 150 * 1024,
   post: 30 * 1024,
   interactive: 30 * 1024,
 };
+/** @deprecated the limits are on the request body: use REQUEST_BODY_LIMITS. */
+export const CONTENT_SIZE_LIMITS = REQUEST_BODY_LIMITS;
+/** A phone receiver is sent as its open_id ('ou_' + 32 hex characters), looked up later. */
+const OPEN_ID_LENGTH = 35;
+/** A message without a uuid gets a derived one of this length (src/message/uuid.ts). */
+const DERIVED_UUID_LENGTH = 48;
+/** One UTF-16 code unit is at most 6 bytes once JSON-escaped (\u0000); the rest of the body is under 100. */
+const MAX_ESCAPED_BYTES_PER_CHAR = 6;
+
+/** The UTF-8 bytes of the send request's body this message becomes (what Lark's limit is on). */
+export function requestBodyBytes(m: Pick<MessageBody, 'receiveType' | 'receiveId' | 'contentType' | 'content' | 'uuid'>): number {
+  const body = {
+    receive_id: m.receiveType === 'phone' ? 'o'.repeat(OPEN_ID_LENGTH) : m.receiveId,
+    msg_type: m.contentType,
+    content: m.content,
+    uuid: m.uuid ?? 'u'.repeat(DERIVED_UUID_LENGTH),
+  };
+  return Buffer.byteLength(JSON.stringify(body), 'utf8');
+}
+
+/** Why the message is over Lark's limit for its type, or undefined. Cheap when it is clearly under. */
+function sizeProblem(m: MessageBody): string | undefined {
+  const limit = REQUEST_BODY_LIMITS[m.contentType];
+  if (limit === undefined) return undefined;
+  const chars = m.content.length + m.receiveId.length + (m.uuid?.length ?? DERIVED_UUID_LENGTH) + OPEN_ID_LENGTH;
+  if (chars * MAX_ESCAPED_BYTES_PER_CHAR + 100 <= limit) return undefined;
+  const size = requestBodyBytes(m);
+  if (size <= limit) return undefined;
+  return (
+    `makes a request body of ${size} bytes, over Lark's ${limit}-byte (${limit / 1024} KB) limit for ${m.contentType} messages ` +
+    `(the limit counts the whole JSON body: receive_id, msg_type, the escaped content, uuid); split it into smaller messages`
+  );
+}
 export const UUID_MAX_LENGTH = 50;
 
 /** Post locales Lark documents; other `xx_yy` keys are accepted too (Lark adds locales over time). */
@@ -238,8 +277,8 @@ const CONTENT_CHECKS: Record<ContentType, ContentCheck> = {
   sticker: zodCheck(fileKeyContent('sticker')),
 };
 
-/** Issues of a content string for a contentType (shape first, then size). Exported for dry-run/tests. */
-export function checkContent(contentType: ContentType, content: string): Array<Issue & { tooLarge?: boolean }> {
+/** Issues of a content string's shape for a contentType (the size is the whole body's: sizeProblem). */
+export function checkContent(contentType: ContentType, content: string): Issue[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(content);
@@ -254,18 +293,6 @@ export function checkContent(contentType: ContentType, content: string): Array<I
   const textOk = contentType === 'text' && typeof parsed.text === 'string' && parsed.text !== '';
   const issues = textOk ? [] : CONTENT_CHECKS[contentType](parsed);
   if (issues.length > 0) return issues;
-  const limit = CONTENT_SIZE_LIMITS[contentType];
-  // A UTF-16 code unit is at most 3 UTF-8 bytes: most contents are clearly under the limit without counting.
-  if (limit !== undefined && content.length * 3 > limit) {
-    const size = Buffer.byteLength(content, 'utf8');
-    if (size > limit) {
-      return [{
-        path: [],
-        tooLarge: true,
-        message: `is ${size} bytes, over the ${limit}-byte (${limit / 1024} KB) limit for ${contentType} messages; split it into smaller messages`,
-      }];
-    }
-  }
   return [];
 }
 
@@ -358,14 +385,10 @@ export const messageBodySchema = z
         message: `${show(body.receiveId)} is not a mobile number: digits, optionally with +country code (e.g. 13800000000 or +1 415 555 0100)`,
       });
     }
-    for (const issue of checkContent(body.contentType, body.content)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['content', ...issue.path],
-        message: issue.message,
-        ...(issue.tooLarge ? { params: { code: TOO_LARGE } } : {}),
-      });
-    }
+    const shape = checkContent(body.contentType, body.content);
+    for (const issue of shape) ctx.addIssue({ code: 'custom', path: ['content', ...issue.path], message: issue.message });
+    const tooLarge = shape.length === 0 ? sizeProblem(body as MessageBody) : undefined;
+    if (tooLarge) ctx.addIssue({ code: 'custom', path: ['content'], message: tooLarge, params: { code: TOO_LARGE } });
   }) satisfies z.ZodType<MessageBody>;
 
 function toValidationError(issues: readonly z.core.$ZodIssue[]): ValidationError {
@@ -381,6 +404,27 @@ function toValidationError(issues: readonly z.core.$ZodIssue[]): ValidationError
     code: tooLarge ? 'CONTENT_TOO_LARGE' : 'MESSAGE_INVALID',
     message: shown.join(' | ').replace(/[\r\n]+/g, ' '),
     ...(field ? { field } : {}),
+  });
+}
+
+const BODY_KEYS = ['receiveType', 'receiveId', 'contentType', 'content', 'uuid'] as const;
+
+/**
+ * A record that failed validation and has a key that is a misspelling of a body key it lacks
+ * ("contenttype" for contentType) names that first: it is the likely cause of the error that follows.
+ */
+function withMisspeltKeys(value: Record<string, unknown>, error: ValidationError): ValidationError {
+  const hints: string[] = [];
+  for (const key of Object.keys(value)) {
+    if ((BODY_KEYS as readonly string[]).includes(key)) continue;
+    const near = nearestName(key, BODY_KEYS);
+    if (near && !(near in value)) hints.push(`${key} is not a record key: did you mean ${near}?`);
+  }
+  if (hints.length === 0) return error;
+  return new ValidationError({
+    code: error.code,
+    message: `${hints.join(' | ')} | ${error.message}`,
+    ...(error.field !== undefined ? { field: error.field } : {}),
   });
 }
 
@@ -417,13 +461,14 @@ function parseCommonBody(value: Record<string, unknown>): MessageBody | undefine
   if (receiveType === 'email' && !EMAIL_SHAPE.test(id)) return undefined;
   if (receiveType === 'phone' && !PHONE_SHAPE.test(id.replace(/[\s\-().]/g, ''))) return undefined;
   if (checkContent(contentType as ContentType, content).length > 0) return undefined;
-  return {
+  const message: MessageBody = {
     receiveType: receiveType as ReceiveType,
     receiveId: id,
     contentType: contentType as ContentType,
     content,
     ...(uuid !== undefined ? { uuid } : {}),
   };
+  return sizeProblem(message) === undefined ? message : undefined;
 }
 
 /** Never throws. value = one parsed JSON value (should be an object). */
@@ -449,7 +494,7 @@ export function parseMessageBody(value: unknown): ParseResult {
       };
       return { ok: true, message };
     }
-    return { ok: false, error: toValidationError(r.error.issues) };
+    return { ok: false, error: withMisspeltKeys(value, toValidationError(r.error.issues)) };
   } catch (e) {
     // e.g. a getter that throws, or a cyclic object in `content`
     return { ok: false, error: inputInvalid(`record: could not be read (${e instanceof Error ? e.message : String(e)})`) };

@@ -8,7 +8,6 @@
  * sends at the quota) shows its lines as promptly as before.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { MessageOutcome } from './outcome.js';
 import { ValidOutcome } from './writer.js';
@@ -35,6 +34,21 @@ export function reportLine(outcome: MessageOutcome): string {
   return JSON.stringify(outcome) + '\n';
 }
 
+/**
+ * Resolves when the stream can take more, or can take nothing ever again (its reader closed a pipe:
+ * the command hears of that through its own 'error' listener): 'drain' alone would wait forever.
+ */
+function drained(out: Writable): Promise<void> {
+  if (out.destroyed) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      out.off('drain', done).off('close', done).off('error', done);
+      resolve();
+    };
+    out.on('drain', done).on('close', done).on('error', done);
+  });
+}
+
 export class ReportWriter {
   /**
    * Lines are encoded straight into a Buffer, not joined into a string: a 64 KB string being built (or
@@ -53,11 +67,16 @@ export class ReportWriter {
     if (this.spare.length < SPARE_CHUNKS) this.spare.push(chunk);
   };
   private flushScheduled = false;
+  /** A write error of a file the writer opened (a full disk, say): it fails the run. */
+  failure: Error | undefined;
 
   private constructor(
     private readonly out: Writable,
     private readonly ownsStream: boolean,
-  ) {}
+  ) {
+    // A stream given to us (stdout) reports its errors to its owner (the CLI's OutputGuard); ours fail the run.
+    if (ownsStream) out.on('error', (err: Error) => (this.failure ??= err));
+  }
 
   /** '-' is standard output; anything else a file, created or truncated. Fails before the run starts. */
   static async open(path: string): Promise<ReportWriter> {
@@ -84,12 +103,13 @@ export class ReportWriter {
    * that resolves when it drains (await it: that is the backpressure that keeps memory flat).
    */
   add(outcome: MessageOutcome): Promise<void> | undefined {
+    if (this.failure) return Promise.reject(this.failure);
     const line = reportLine(outcome);
     const room = line.length * MAX_BYTES_PER_CHAR;
     let full = true;
     if (this.used + room > CHUNK_BYTES) full = this.flush();
     if (room > CHUNK_BYTES) {
-      full = this.out.write(Buffer.from(line, 'utf8')) && full;
+      if (!this.out.destroyed) full = this.out.write(Buffer.from(line, 'utf8')) && full;
     } else {
       this.used += this.chunk.write(line, this.used, 'utf8');
       if (!this.flushScheduled) {
@@ -97,7 +117,7 @@ export class ReportWriter {
         setImmediate(this.flushSoon);
       }
     }
-    return full ? undefined : once(this.out, 'drain').then(() => undefined);
+    return full ? undefined : drained(this.out).then(() => (this.failure ? Promise.reject(this.failure) : undefined));
   }
 
   /** A chunk that is not full goes out on the next turn of the event loop, so a slow run's lines show promptly. */
@@ -115,13 +135,22 @@ export class ReportWriter {
     // Another chunk: the stream holds this one until it is written, then gives it back.
     this.chunk = this.spare.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES);
     this.used = 0;
+    // A destroyed stream (a closed pipe) takes nothing more: the lines are dropped, not queued.
+    if (this.out.destroyed) return true;
     return this.ownsStream ? this.out.write(bytes, this.release(chunk)) : this.out.write(bytes);
   }
 
   /** Writes what is buffered; ends the stream when the writer opened it (a file), not standard output. */
   async close(): Promise<void> {
-    if (!this.flush()) await once(this.out, 'drain');
+    if (!this.flush()) await drained(this.out);
     if (!this.ownsStream) return;
-    await new Promise<void>((resolve, reject) => this.out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    // A failed stream is destroyed before its 'error' is emitted: wait for 'close', which comes after it.
+    if (this.out.destroyed && !(this.out as Writable & { closed?: boolean }).closed) await new Promise((resolve) => this.out.once('close', resolve));
+    if (this.failure) throw this.failure;
+    if (this.out.destroyed) return;
+    await new Promise<void>((resolve, reject) => this.out.end((err?: Error | null) => (err ? reject(err) : resolve()))).catch((err: Error) => {
+      this.failure ??= err;
+    });
+    if (this.failure) throw this.failure;
   }
 }

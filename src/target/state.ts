@@ -120,7 +120,20 @@ export class RunState {
     await this.writing;
   }
 
+  /** A failed write names the user's path and the cause, not the temporary file's name. */
   private async writeAtomically(): Promise<void> {
+    try {
+      await this.replaceFile();
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw new ConnectorError({
+        code: 'INPUT_INVALID',
+        message: `cannot write the state file ${this.path}${e.code ? ` (${e.code})` : ''}: ${e.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '')}`,
+      });
+    }
+  }
+
+  private async replaceFile(): Promise<void> {
     const started = this.now();
     this.dirty = false;
     const shape: StateFileShape = {
