@@ -43,7 +43,7 @@ export class EventsFollower<Emit> {
   constructor(private readonly deps: EventsModeDeps) {}
 
   /** Follows until ctx.signal aborts. `poll` is the poll mode to continue with when events are unavailable. */
-  async run(ctx: EventsModeContext<Emit>, poll: (ctx: EventsModeContext<Emit>) => Promise<void>): Promise<void> {
+  async run<C extends EventsModeContext<Emit>>(ctx: C, poll: (ctx: C) => Promise<void>): Promise<void> {
     const { reader, emit } = ctx;
     const apply = (change: EventChange): Promise<void> =>
       change.kind === 'message' ? reader.ingest([change.item], emit) : reader.ingestRecall(change, emit);
