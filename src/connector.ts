@@ -2,7 +2,7 @@
  * The connector lifecycle a platform calls: connection test, schema discovery, writing records (or a
  * dry-run of them). The CLI and the console are thin layers over this class.
  */
-// Type-only: the client (and axios under it, ~25 MB of RSS) is imported when a run first needs it, so a
+// Type-only: the client (and the HTTP stack under it) is imported when a run first needs it, so a
 // dry-run never loads it. See larkClient().
 import type { LarkClient, LarkClientOptions } from './lark/client.js';
 import { ConnectorError } from './lark/errors.js';
@@ -100,7 +100,7 @@ export class LarkImConnector {
 
   /**
    * The Lark client, created on first use so a dry-run never opens a connection, and imported then too:
-   * a dry-run never loads the HTTP stack (axios is about a quarter of a dry run's memory). Async for that.
+   * a dry-run never loads the HTTP stack. Async for that.
    */
   async larkClient(): Promise<LarkClient> {
     if (this.client) return this.client;
@@ -134,7 +134,7 @@ export class LarkImConnector {
     const client = await this.larkClient();
     const items: TestItem[] = [];
     try {
-      await client.getTenantToken();
+      await client.getTenantToken({ probe: true });
       items.push(item('credentials', 'ok', `App ${this.config.connection.appId} obtained a tenant_access_token from ${this.baseUrl}`));
     } catch (err) {
       items.push(item('credentials', 'fail', describe(err)));
@@ -149,7 +149,7 @@ export class LarkImConnector {
 
   private async testBot(client: LarkClient): Promise<TestItem> {
     try {
-      const bot = await client.getBotInfo();
+      const bot = await client.getBotInfo({ probe: true });
       if (bot.activateStatus === 2) {
         return item('bot', 'ok', `bot "${bot.appName ?? this.config.connection.appId}" is enabled`);
       }
@@ -167,7 +167,7 @@ export class LarkImConnector {
   private async testScopes(client: LarkClient): Promise<TestItem> {
     let scopes: Array<{ scopeName: string; granted: boolean }>;
     try {
-      scopes = await client.listScopes();
+      scopes = await client.listScopes({ probe: true });
     } catch (err) {
       return item('permissions', 'warn', `could not list the app's scopes: ${describe(err)}`);
     }

@@ -21,6 +21,8 @@ export { RunState } from './target/state.js';
 export { ReportWriter } from './target/report.js';
 export { LarkClient, type LarkClientOptions } from './lark/client.js';
 export { ConnectorError, LarkError, ValidationError, classifyLarkCode, type ErrorCode } from './lark/errors.js';
+export { ERROR_STOPS, isAppLevel, stopsOf, type ErrorStops } from './lark/errors.js';
+export type { Transport, WireRequest, WireResponse } from './lark/transport.js';
 export { retryPolicies, type RetryPolicy } from './lark/retry.js';
 export { InMemoryLimiterStore, type LimiterStore, type PacingOptions } from './lark/pacer.js';
 export { InMemoryTokenStore, type TokenStore } from './lark/token.js';

@@ -28,6 +28,19 @@ describe('emulator: faults', () => {
     expect(emu.stats().status5xx).toBe(2);
   });
 
+  it('latency(rtt): every answer takes at least the emulated round trip', async () => {
+    emu.faults.latency(120);
+    expect(emu.faults.roundTrip).toBe(120);
+    const t0 = performance.now();
+    const pending = send(emu, tok, { receive_id: ALICE, uuid: 'lat-1' });
+    const r = await pending;
+    expect(r.status).toBe(200);
+    // Lower bound only (timers never fire early): the answer took at least the round trip.
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(115);
+    emu.faults.latency(0);
+    expect(() => emu.faults.latency(-1)).toThrow(/latency/);
+  });
+
   it("failNext(1, '5xx', {status: 503})", async () => {
     emu.faults.failNext(1, '5xx', { status: 503 });
     expect((await send(emu, tok, { receive_id: ALICE })).status).toBe(503);

@@ -68,6 +68,16 @@ export class FakeClock implements Clock {
     await flushMicrotasks();
   }
 
+  /** Fires the earliest timer (moving time to it) and lets promise chains run; false when none is scheduled. */
+  async step(): Promise<boolean> {
+    await flushMicrotasks();
+    const next = this.nextTimer();
+    if (!next) return false;
+    this.fire(next);
+    await flushMicrotasks();
+    return true;
+  }
+
   /** Jumps from timer to timer until nothing is scheduled (throws after maxSteps: a runaway loop). */
   async runUntilIdle(maxSteps = 1_000_000): Promise<void> {
     await flushMicrotasks();

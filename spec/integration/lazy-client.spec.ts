@@ -1,4 +1,4 @@
-/** A dry-run never loads the Lark client (and axios under it): the CLI's dry-run memory depends on it. */
+/** A dry-run never loads the Lark client (and the HTTP stack under it): the CLI's dry-run memory depends on it. */
 import { describe, expect, it, vi } from 'vitest';
 import { LarkImConnector } from '../../src/connector.js';
 import { parseConfig } from '../../src/config.js';

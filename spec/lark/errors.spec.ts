@@ -5,7 +5,9 @@ import {
   LarkError,
   ValidationError,
   classifyLarkCode,
+  isAppLevel,
   isRetryable,
+  stopsOf,
   larkErrorFromResponse,
   retryAfterFromHeaders,
   type ErrorCode,
@@ -176,5 +178,30 @@ describe('error classes', () => {
     expect(isRetryable(new LarkError({ code: 'NETWORK', message: 'x', retryable: true }))).toBe(true);
     expect(isRetryable(Object.assign(new Error('x'), { retryable: true }))).toBe(false);
     expect(isRetryable('nope')).toBe(false);
+  });
+});
+
+describe('what an error stops: isAppLevel, the one test for "stop the run"', () => {
+  const err = (code: ErrorCode, extra: Partial<ConstructorParameters<typeof ConnectorError>[0]> = {}) => new ConnectorError({ code, message: 'x', ...extra });
+
+  it('app-level: credentials, app state, a refused fresh token, quota, a dead endpoint, a lost shared store', () => {
+    const app: ErrorCode[] = ['CONFIG_INVALID', 'APP_ID_WRONG', 'APP_SECRET_WRONG', 'APP_UNAVAILABLE', 'TOKEN_INVALID', 'QUOTA_EXCEEDED', 'ENDPOINT_UNREACHABLE', 'STORE_UNAVAILABLE'];
+    for (const code of app) expect(isAppLevel(err(code)), code).toBe(true);
+    for (const code of ['RECEIVER_NOT_FOUND', 'OUTSIDE_VISIBLE_RANGE', 'BOT_NOT_IN_CHAT', 'CONTENT_TOO_LARGE', 'MESSAGE_INVALID', 'INPUT_INVALID', 'LARK_API_ERROR', 'INTERRUPTED'] as ErrorCode[]) {
+      expect(stopsOf(err(code)), code).toBe('message');
+    }
+    for (const code of ['RATE_LIMITED', 'NETWORK', 'TIMEOUT', 'SERVER_ERROR'] as ErrorCode[]) expect(stopsOf(err(code)), code).toBe('request');
+    expect(isAppLevel(new Error('bug'))).toBe(false);
+    expect(isAppLevel(undefined)).toBe(false);
+  });
+
+  it('a missing scope (99991672/6/9) stops the app on the send API, only the message on a lookup; 230027 only the message', () => {
+    for (const larkCode of [99991672, 99991676, 99991679]) {
+      const onSend = larkErrorFromResponse({ larkCode, httpStatus: 400, headers: {} });
+      expect(onSend.code).toBe('PERMISSION_DENIED');
+      expect(isAppLevel(onSend)).toBe(true);
+      expect(isAppLevel(larkErrorFromResponse({ larkCode, httpStatus: 400, headers: {}, permissionStops: 'message' }))).toBe(false);
+    }
+    expect(isAppLevel(larkErrorFromResponse({ larkCode: 230027, httpStatus: 400, headers: {} }))).toBe(false);
   });
 });

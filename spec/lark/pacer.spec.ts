@@ -40,19 +40,14 @@ function countingStore(): { store: LimiterStore; calls: () => number } {
   return {
     store: {
       tryAcquire: (keys, now) => (calls++, inner.tryAcquire(keys, now)),
-      settle: (keys, slot, now) => inner.settle(keys, slot, now),
+      pause: (key, forMs, now) => inner.pause(key, forMs, now),
     },
     calls: () => calls,
   };
 }
 
 describe('InMemoryLimiterStore', () => {
-  /** Acquire and answer at the same instant: the slot then ages from `now`. */
-  function take(s: InMemoryLimiterStore, keys: Array<{ key: string; limit: number; windowMs: number }>, now: number) {
-    const res = s.tryAcquire(keys, now);
-    if (res.ok && res.slot !== undefined) s.settle(keys, res.slot, now);
-    return res.ok ? { ok: true } : res;
-  }
+  const take = (s: InMemoryLimiterStore, keys: Array<{ key: string; limit: number; windowMs: number }>, now: number) => s.tryAcquire(keys, now);
 
   it('takes a slot in every window or in none, and says exactly when to come back', () => {
     const s = new InMemoryLimiterStore();
@@ -72,16 +67,27 @@ describe('InMemoryLimiterStore', () => {
     expect(take(s, keys, 1400)).toEqual({ ok: true });
   });
 
-  it('counts a slot until its request is answered, then for a whole window from the answer', () => {
+  it('counts a slot from its admission for one window, answered or not (Lark counts on arrival)', () => {
     const s = new InMemoryLimiterStore();
     const keys = [{ key: 'a', limit: 1, windowMs: 1000 }];
-    const first = s.tryAcquire(keys, 0);
-    expect(first.ok).toBe(true);
-    // Unanswered for 5 s: still counted (Lark may not have seen it yet); the backstop wait is one window.
-    expect(s.tryAcquire(keys, 5000)).toEqual({ ok: false, retryInMs: 1000, blockedKey: 'a' });
-    if (first.ok) s.settle(keys, first.slot!, 5200);
-    expect(s.tryAcquire(keys, 5300)).toEqual({ ok: false, retryInMs: 900, blockedKey: 'a' });
-    expect(s.tryAcquire(keys, 6200).ok).toBe(true);
+    expect(s.tryAcquire(keys, 0).ok).toBe(true);
+    expect(s.tryAcquire(keys, 999)).toEqual({ ok: false, retryInMs: 1, blockedKey: 'a' });
+    expect(s.tryAcquire(keys, 1000).ok).toBe(true);
+  });
+
+  it('pause: no admission on the key until the pause ends, whatever the window holds', () => {
+    const s = new InMemoryLimiterStore();
+    const keys = [
+      { key: 'app', limit: 50, windowMs: 1000 },
+      { key: 'rcv', limit: 5, windowMs: 1000 },
+    ];
+    s.pause('app', 2000, 100);
+    expect(s.tryAcquire(keys, 100)).toEqual({ ok: false, retryInMs: 2000, blockedKey: 'app' });
+    // A shorter pause does not cut a longer one short.
+    s.pause('app', 10, 200);
+    expect(s.tryAcquire(keys, 2099)).toEqual({ ok: false, retryInMs: 1, blockedKey: 'app' });
+    expect(s.tryAcquire(keys, 2100).ok).toBe(true);
+    expect(s.tryAcquire([{ key: 'other', limit: 1, windowMs: 1000 }], 150).ok).toBe(true);
   });
 });
 
@@ -127,12 +133,64 @@ describe('Pacer (fake clock)', () => {
     expect(grants.map((g) => g.at)).toEqual([0, 0, 0, 0, 0, 1010, 1010, 1010, 1010, 1010, 2020]);
   });
 
-  it('a slow answer pushes the next burst back: nothing granted until a window after the answers', async () => {
+  it('a slow answer does not hold its slot: the next burst goes a window after admission, as Lark counts', async () => {
     const clock = new FakeClock({ start: 0 });
     const pacer = createSendPacer({ windowMarginMs: 0 }, { clock });
-    // The first five to one receiver take 300 ms to be answered; the next five wait until 1300.
+    // The first five to one receiver take 300 ms to be answered (a 150 ms link each way).
     const { grants } = await run(pacer, clock, 10, () => 'ou_one', (i) => (i < 5 ? 300 : 0));
-    expect(grants.map((g) => g.at)).toEqual([0, 0, 0, 0, 0, 1300, 1300, 1300, 1300, 1300]);
+    expect(grants.map((g) => g.at)).toEqual([0, 0, 0, 0, 0, 1000, 1000, 1000, 1000, 1000]);
+  });
+
+  it('with a 150 ms round trip, 200 sends keep the full 50/s (counting until the answer gave about 44/s)', async () => {
+    const clock = new FakeClock({ start: 0 });
+    const pacer = createSendPacer({ maxInFlight: 64 }, { clock });
+    const { times } = await run(pacer, clock, 200, (i) => `ou_${i}`, () => 150);
+    // 4 bursts of 50, one per 1010 ms window: a steady trip adds nothing to the margin.
+    expect(Math.max(...times)).toBe(3 * 1010);
+    expect(maxInWindow(times, 1000)).toBe(50);
+  });
+
+  it('adaptive margin: windows grow by the spread of recent request times (their arrivals at Lark vary by that much)', async () => {
+    const clock = new FakeClock({ start: 0 });
+    const pacer = createSendPacer({ maxInFlight: 64 }, { clock });
+    // Half the requests take 50 ms, half 250 ms: a 200 ms spread.
+    const { times } = await run(pacer, clock, 300, (i) => `ou_${i}`, (i) => (i % 2 ? 250 : 50));
+    expect(pacer.adaptiveMarginMs).toBe(200);
+    const late = times.filter((t) => t >= 2020);
+    expect(maxInWindow(late, 1010 + 200)).toBeLessThanOrEqual(50);
+
+    const fixed = createSendPacer({ maxInFlight: 64, adaptiveMargin: false }, { clock });
+    await run(fixed, clock, 100, (i) => `ou_${i}`, (i) => (i % 2 ? 250 : 50));
+    expect(fixed.adaptiveMarginMs).toBe(0);
+  });
+
+  it('pause(): a 429 holds every queued waiter until the reset, not just the one that got it', async () => {
+    const clock = new FakeClock({ start: 0 });
+    const pacer = createSendPacer({ windowMarginMs: 0, maxInFlight: 1 }, { clock });
+    const first = await pacer.acquire('ou_a');
+    const at: number[] = [];
+    const others = [pacer.acquire('ou_b'), pacer.acquire('ou_c')].map((p) => p.then((release) => (at.push(clock.now()), release())));
+    await pacer.pause(2000);
+    first();
+    await clock.runUntilIdle();
+    await Promise.all(others);
+    expect(at).toEqual([2000, 2000]);
+  });
+
+  it('failAll() rejects every queued acquisition; a store that gives up rejects them with its error', async () => {
+    const clock = new FakeClock({ start: 0 });
+    const pacer = createSendPacer({ maxInFlight: 1 }, { clock });
+    const held = await pacer.acquire('a');
+    const queued = pacer.acquire('b');
+    pacer.failAll(new Error('down'));
+    await expect(queued).rejects.toThrow('down');
+    held();
+    expect(pacer.queued).toBe(0);
+
+    const gone = new Error('STORE_UNAVAILABLE');
+    const broken = createSendPacer({}, { clock, store: { tryAcquire: () => Promise.reject(gone), pause: () => undefined } });
+    await expect(Promise.all([broken.acquire('x'), broken.acquire('y')])).rejects.toBe(gone);
+    expect(broken.queued).toBe(0);
   });
 
   it('a full receiver does not hold up others queued behind it', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LarkError, ValidationError } from '../../src/lark/errors.js';
 import { computeDelay, retryPolicies, withRetry, type RetryInfo, type RetryPolicy } from '../../src/lark/retry.js';
-import { FakeClock } from '../helpers/fake-clock.js';
+import { FAKE_EPOCH, FakeClock } from '../helpers/fake-clock.js';
 
 const P: RetryPolicy = { retries: 5, minTimeoutMs: 100, maxTimeoutMs: 1000, factor: 2, maxRetryTimeMs: 60_000, jitter: 'equal' };
 const retryable = (extra: Partial<ConstructorParameters<typeof LarkError>[0]> = {}) =>
@@ -53,7 +53,7 @@ describe('withRetry', () => {
       { attempt: 2, code: 'SERVER_ERROR', delayMs: 200 },
       { attempt: 3, code: 'SERVER_ERROR', delayMs: 400 },
     ]);
-    // p-retry added no real delay of its own.
+    // The loop added no real delay of its own.
     expect(Date.now() - started).toBeLessThan(500);
   });
 
@@ -120,5 +120,50 @@ describe('withRetry', () => {
     expect(await withRetry(fn, { policy: retryPolicies.standard, clock: instant })).toBe('ok');
     expect(calls).toHaveLength(7);
     expect(Date.now() - started).toBeLessThan(500);
+  });
+
+  it('an abort ends a backoff sleep at once: INTERRUPTED, or the signal\'s ConnectorError reason', async () => {
+    const clock = new FakeClock();
+    const stop = new AbortController();
+    const { fn, calls } = flaky(100);
+    const slow = { ...P, minTimeoutMs: 30_000, maxTimeoutMs: 60_000, maxRetryTimeMs: 600_000 };
+    const out = withRetry(fn, { policy: slow, clock, signals: () => [undefined, stop.signal] }).catch((e: unknown) => e);
+    while (clock.pendingTimers === 0) await new Promise((r) => setTimeout(r, 1));
+    stop.abort();
+    expect(await out).toMatchObject({ code: 'INTERRUPTED' });
+    expect(calls).toEqual([1]);
+    expect(clock.now()).toBe(FAKE_EPOCH);
+
+    const down = new AbortController();
+    const reason = new LarkError({ code: 'ENDPOINT_UNREACHABLE', message: 'gone' });
+    const second = withRetry(flaky(100).fn, { policy: slow, clock, signals: () => [down.signal] }).catch((e: unknown) => e);
+    while (clock.pendingTimers === 0) await new Promise((r) => setTimeout(r, 1));
+    down.abort(reason);
+    expect(await second).toBe(reason);
+  });
+
+  it('time excluded by the attempt (queued for a slot) does not count against maxRetryTimeMs', async () => {
+    const clock = new FakeClock({ autoAdvance: true });
+    let n = 0;
+    const fn = async (_attempt: number, ctx: { exclude(ms: number): void }) => {
+      // Each attempt first waits 2 s "in a queue": far past the 1 s budget if it counted.
+      await clock.sleep(2000);
+      ctx.exclude(2000);
+      if (++n < 3) throw retryable();
+      return 'ok';
+    };
+    expect(await withRetry(fn, { policy: { ...P, maxRetryTimeMs: 1000 }, clock, random: () => 1 })).toBe('ok');
+    expect(n).toBe(3);
+  });
+
+  it('lastChance: retries used up, one more attempt after the wait it names (if within the budget)', async () => {
+    const clock = new FakeClock({ autoAdvance: true });
+    const a = flaky(100);
+    await expect(withRetry(a.fn, { policy: { ...P, retries: 1 }, clock, random: () => 1, lastChance: () => 5000 })).rejects.toMatchObject({ code: 'SERVER_ERROR' });
+    expect(a.calls).toEqual([1, 2, 3]);
+    expect(clock.sleeps).toEqual([100, 5000]);
+    const b = flaky(100);
+    await withRetry(b.fn, { policy: { ...P, retries: 1, maxRetryTimeMs: 1000 }, clock, random: () => 1, lastChance: () => 5000 }).catch(() => undefined);
+    expect(b.calls).toEqual([1, 2]);
   });
 });

@@ -11,7 +11,7 @@ export class EmulatorChild {
     readonly baseUrl: string,
   ) {}
 
-  static async start(opts: { users?: number; limits?: false } = {}): Promise<EmulatorChild> {
+  static async start(opts: { users?: number; limits?: false; roundTripMs?: number } = {}): Promise<EmulatorChild> {
     const script = fileURLToPath(new URL('./emulator-child.js', import.meta.url));
     const proc = spawn(process.execPath, [script, JSON.stringify(opts)], { stdio: ['pipe', 'pipe', 'inherit'] });
     const lines = createInterface({ input: proc.stdout! });
@@ -23,6 +23,11 @@ export class EmulatorChild {
   async stats(): Promise<EmulatorStats> {
     this.proc.stdin!.write(JSON.stringify({ cmd: 'stats' }) + '\n');
     return (JSON.parse(await nextLine(this.lines, this.proc)) as { stats: EmulatorStats }).stats;
+  }
+
+  async messages(): Promise<Array<{ content: string; createTime: number }>> {
+    this.proc.stdin!.write(JSON.stringify({ cmd: 'messages' }) + '\n');
+    return (JSON.parse(await nextLine(this.lines, this.proc)) as { messages: Array<{ content: string; createTime: number }> }).messages;
   }
 
   async stop(): Promise<void> {

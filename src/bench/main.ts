@@ -5,9 +5,11 @@
  */
 import { cpus } from 'node:os';
 import { createRequire } from 'node:module';
+import { runCliCpuCase } from './cases/cli-cpu.js';
 import { runFaultsCase } from './cases/faults.js';
 import { runOverheadCase } from './cases/overhead.js';
 import { runQuotaCase } from './cases/quota.js';
+import { runRttCase } from './cases/rtt.js';
 import { runStreamingCase } from './cases/streaming.js';
 import { runTokenCase } from './cases/token.js';
 import { parseBenchArgs, UsageError, USAGE, type BenchOptions, type CaseName } from './options.js';
@@ -32,6 +34,10 @@ function runCase(name: CaseName, o: BenchOptions): Promise<CaseResult> {
       return runFaultsCase({ messages: o.sizes.faults, receivers: o.receivers, concurrency: o.concurrency }, log);
     case 'streaming':
       return runStreamingCase({ records: o.sizes.streaming, ...(o.profileDir ? { profileDir: o.profileDir } : {}) }, log);
+    case 'rtt':
+      return runRttCase({ messages: o.sizes.rtt, roundTripMs: 150, receivers: o.receivers, concurrency: o.concurrency }, log);
+    case 'cpu':
+      return runCliCpuCase({ messages: Math.max(20, o.sizes.cpu), rounds: Math.min(o.rounds, 2), sdkConcurrency: 8 }, log);
   }
 }
 

@@ -7,7 +7,7 @@
 import { LarkImConnector } from '../connector.js';
 import { countLines, openInput, readRecordBatches, type InputRecord } from '../input.js';
 import { isRecord } from '../is-record.js';
-import { ConnectorError } from '../lark/errors.js';
+import { ConnectorError, ERROR_STOPS, type ErrorCode } from '../lark/errors.js';
 import { ReportWriter } from '../target/report.js';
 import { RunState } from '../target/state.js';
 import { toOutcomeError, type MessageOutcome, type RunSummary } from '../target/outcome.js';
@@ -85,10 +85,13 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
     }, PLAIN_PROGRESS_EVERY_MS).unref();
 
     let summary: RunSummary | undefined;
+    /** The first failure whose code stops the run (credentials, app, quota, endpoint): the one line that says why. */
+    let stoppedBy: string | undefined;
     const summaryMissing = () => summary === undefined;
     try {
       const records = readRecordBatches(input);
       const onOutcome = (outcome: MessageOutcome) => {
+        if (outcome.status === 'failed' && stoppedBy === undefined && ERROR_STOPS[outcome.error.code as ErrorCode] === 'app') stoppedBy = outcome.error.message;
         progress.update(outcome);
         failures.print(outcome);
         return report?.add(outcome);
@@ -142,6 +145,7 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
     if (startError) process.stderr.write(`lark-im: ${describeStartError(startError)} (nothing was sent)\n`);
     process.stderr.write(summaryLine(summary, dryRun, resumed) + '\n');
     if (startError) return EXIT_CANNOT_START;
+    if (stoppedBy !== undefined) process.stderr.write(`lark-im: sending stopped: ${stoppedBy}\n`);
     return summary.failed > 0 || summary.interrupted ? EXIT_FAILED : EXIT_OK;
   } finally {
     connector.close();

@@ -223,7 +223,8 @@ export class LarkEmulator {
       if (size <= MAX_BODY_BYTES) chunks.push(c);
     });
     req.on('end', () => {
-      void this.dispatch(req, res, size > MAX_BODY_BYTES ? null : Buffer.concat(chunks));
+      const body = size > MAX_BODY_BYTES ? null : Buffer.concat(chunks);
+      this.afterHalfTrip(() => void this.dispatch(req, res, body));
     });
     req.on('error', () => res.destroy());
   }
@@ -273,12 +274,23 @@ export class LarkEmulator {
       this.counters.slowResponses++;
       const t = setTimeout(() => {
         this.timers.delete(t);
-        send();
+        this.afterHalfTrip(send);
       }, reply.delayMs);
       this.timers.add(t);
     } else {
-      send();
+      this.afterHalfTrip(send);
     }
+  }
+
+  /** Half the emulated round trip (faults.latency), then fn; at once when there is none. */
+  private afterHalfTrip(fn: () => void): void {
+    const half = this.faults.roundTrip / 2;
+    if (half <= 0) return fn();
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, half);
+    this.timers.add(t);
   }
 
   /** Parses a JSON object body; a Reply when it is not one. */

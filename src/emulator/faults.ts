@@ -18,6 +18,7 @@
  *   emu.faults.failNext(2, '5xx').failNext(1, 'lost');   // next 2 sends 500, the third is delivered but lost
  *   emu.faults.ratios({ serverError: 0.05, rateLimited: 0.05, lostResponse: 0.03 });  // seeded random
  *   emu.faults.invalidateTokens();                        // every issued token -> 99991663
+ *   emu.faults.latency(150);                              // every request: 75 ms before Lark sees it, 75 ms back
  *   emu.faults.clear();                                   // no more queued or random faults
  */
 export type FaultKind = '5xx' | '429' | 'lost' | 'slow';
@@ -46,6 +47,7 @@ export interface Fault extends FaultOptions {
 export class FaultController {
   private readonly queue: Array<{ fault: Fault; remaining: number }> = [];
   private current: Required<FaultRatios> = { serverError: 0, rateLimited: 0, lostResponse: 0, slow: 0 };
+  private roundTripMs = 0;
 
   constructor(
     private readonly random: () => number,
@@ -76,6 +78,22 @@ export class FaultController {
   /** Every token issued so far answers 99991677 (expired), as if the clock passed their expiry. */
   expireTokens(): void {
     this.tokenHooks.expire();
+  }
+
+  /**
+   * An emulated network round trip for every request (any endpoint), in real time: half of it passes before
+   * the emulator handles the request (so rate windows count it on arrival, as Lark does), half before the
+   * answer is written. 0 turns it off. Not cleared by clear().
+   */
+  latency(roundTripMs: number): this {
+    if (!(roundTripMs >= 0) || !Number.isFinite(roundTripMs)) throw new Error(`latency must be a finite number >= 0, got ${roundTripMs}`);
+    this.roundTripMs = roundTripMs;
+    return this;
+  }
+
+  /** The emulated round trip in ms (0 = none). */
+  get roundTrip(): number {
+    return this.roundTripMs;
   }
 
   /** One-shot faults still queued. */

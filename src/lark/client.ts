@@ -1,14 +1,23 @@
 /**
  * LarkClient: the calls the connector needs. Every call goes
- *   retry loop ( [pacer slot] token -> request -> on invalid-token: drop token, new token, request once more )
+ *   retry loop ( pacer slot -> token -> request )
+ * in that order, so a token is never held across a queue wait (a fresh one is put in the store before
+ * queueing, so that no token fetch sits between a slot and its request). On an invalid-token answer the token is
+ * dropped (if still the stored one) and the attempt starts over: a new slot, then a token fetched afresh;
+ * only when a token fetched after that refusal is refused too does the call fail with TOKEN_INVALID
+ * (app-level). A 429 pauses the app's windows for every waiter until Lark's reset. Time queued for a slot
+ * does not count against the retry budget, and backoff sleeps end at once on abort. When every request
+ * gets no answer for a while (DEFAULT_DOWN_AFTER_MS), the endpoint is down: ENDPOINT_UNREACHABLE, app-level.
  */
 import { systemClock, type Clock } from './clock.js';
-import { INVALID_TOKEN_CODES, LarkError, interruptedError } from './errors.js';
+import { EndpointHealth } from './endpoint-health.js';
+import { INVALID_TOKEN_CODES, LarkError, interruptedError, type ConnectorError } from './errors.js';
 import { safeEmit, type ClientEvent } from './events.js';
-import { LarkHttp, isRecord, type LarkRequest, type LarkResponse } from './http.js';
+import { LarkHttp, WireError, isRecord, type LarkRequest, type LarkResponse } from './http.js';
 import { createLookupPacer, createSendPacer, type LimiterStore, type Pacer, type PacingOptions } from './pacer.js';
-import { retryPolicies, withRetry, type RetryPolicy } from './retry.js';
-import { TokenProvider, type TokenStore } from './token.js';
+import { retryPolicies, withRetry, type RetryContext, type RetryPolicy } from './retry.js';
+import { TokenProvider, type TokenEntry, type TokenStore } from './token.js';
+import type { Transport } from './transport.js';
 
 export interface LarkClientOptions {
   appId: string;
@@ -23,6 +32,10 @@ export interface LarkClientOptions {
   random?: () => number;
   tokenStore?: TokenStore;
   limiterStore?: LimiterStore;
+  /** The wire (default: node:http keep-alive on baseUrl). */
+  transport?: Transport;
+  /** No answer from the host for this long: ENDPOINT_UNREACHABLE (default 30 s). */
+  endpointDownAfterMs?: number;
   /** Retries, token refreshes, pacer waits. Never contains the secret or a token. */
   onEvent?: (e: ClientEvent) => void;
 }
@@ -70,6 +83,15 @@ export const SCOPES = {
 } as const;
 
 const MOBILES_PER_CALL = 50;
+/** A connection test's per-request timeout: it answers in seconds, with the cause. */
+export const PROBE_TIMEOUT_MS = 3000;
+/** Bound on token refusals within one call (each one already fetched a new token). */
+const MAX_TOKEN_REFUSALS = 3;
+
+/** Connection tests pass probe: true: one quick retry and a short timeout instead of the full policy. */
+export interface CallOptions {
+  probe?: boolean;
+}
 
 export class LarkClient {
   private readonly opts: LarkClientOptions;
@@ -80,15 +102,26 @@ export class LarkClient {
   private readonly policy: RetryPolicy;
   private readonly sendPacer: Pacer | undefined;
   private readonly lookupPacer: Pacer | undefined;
+  private readonly health: EndpointHealth;
 
   constructor(opts: LarkClientOptions) {
     this.opts = opts;
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? Math.random;
     this.policy = opts.retry ?? retryPolicies.standard;
-    this.http = new LarkHttp({ baseUrl: opts.baseUrl, timeoutMs: opts.timeoutMs, now: () => this.clock.now() });
+    this.http = new LarkHttp({
+      baseUrl: opts.baseUrl,
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+      ...(opts.transport ? { transport: opts.transport } : {}),
+      now: () => this.clock.now(),
+    });
+    this.health = new EndpointHealth({
+      host: this.http.hostName,
+      clock: this.clock,
+      ...(opts.endpointDownAfterMs !== undefined ? { downAfterMs: opts.endpointDownAfterMs } : {}),
+    });
     this.tokens = new TokenProvider({
-      http: this.http,
+      http: { request: (req) => this.send(req) },
       baseUrl: opts.baseUrl,
       appId: opts.appId,
       appSecret: opts.appSecret,
@@ -104,8 +137,15 @@ export class LarkClient {
   }
 
   /** Fetches (or reuses) the tenant token: the connection test's credentials check. */
-  getTenantToken(): Promise<string> {
-    return this.retrying('token', () => this.tokens.getToken());
+  getTenantToken(options: CallOptions = {}): Promise<string> {
+    const timeout = options.probe ? { timeoutMs: this.probeTimeoutMs() } : {};
+    return withRetry(
+      () => {
+        this.throwIfDown();
+        return this.tokens.getToken(timeout);
+      },
+      this.retryOptions('token', options.probe ? retryPolicies.probe : this.policy, undefined),
+    );
   }
 
   /** Paced (app + per receive_id), retried with the same uuid; throws LarkError. */
@@ -136,11 +176,15 @@ export class LarkClient {
     return new Map(results.flatMap((m) => [...m]));
   }
 
-  async getBotInfo(): Promise<BotInfo> {
-    const res = await this.call<{ bot?: { activate_status?: unknown; app_name?: unknown; open_id?: unknown } }>('bot_info', undefined, undefined, {
-      method: 'GET',
-      path: PATHS.botInfo,
-    });
+  async getBotInfo(options: CallOptions = {}): Promise<BotInfo> {
+    const res = await this.call<{ bot?: { activate_status?: unknown; app_name?: unknown; open_id?: unknown } }>(
+      'bot_info',
+      undefined,
+      undefined,
+      { method: 'GET', path: PATHS.botInfo, ...this.probeRequest(options) },
+      undefined,
+      options,
+    );
     const bot = res.body.bot;
     if (!bot || typeof bot.activate_status !== 'number') throw malformed('bot_info', res.logId);
     return {
@@ -150,8 +194,15 @@ export class LarkClient {
     };
   }
 
-  async listScopes(): Promise<Array<{ scopeName: string; granted: boolean }>> {
-    const res = await this.call<{ data?: { scopes?: unknown } }>('scopes', undefined, undefined, { method: 'GET', path: PATHS.scopes });
+  async listScopes(options: CallOptions = {}): Promise<Array<{ scopeName: string; granted: boolean }>> {
+    const res = await this.call<{ data?: { scopes?: unknown } }>(
+      'scopes',
+      undefined,
+      undefined,
+      { method: 'GET', path: PATHS.scopes, ...this.probeRequest(options) },
+      undefined,
+      options,
+    );
     const scopes = res.body.data?.scopes;
     if (!Array.isArray(scopes)) throw malformed('scopes', res.logId);
     return scopes.filter(isRecord).map((s) => ({ scopeName: String(s.scope_name), granted: s.grant_status === 1 }));
@@ -190,24 +241,37 @@ export class LarkClient {
       query: { user_id_type: 'open_id' },
       body: { mobiles: chunk, include_resigned: false },
       scope: SCOPES.lookup,
+      // Without the lookup scope only phone receivers fail; every other message can still be sent.
+      permissionStops: 'message',
     });
     const list = res.body.data?.user_list;
     return matchMobiles(chunk, Array.isArray(list) ? list : []);
   }
 
   /** Retry loop around one paced, token-authenticated request. */
-  private call<T>(op: string, pacer: Pacer | undefined, receiverKey: string | undefined, req: LarkRequest, signal?: AbortSignal): Promise<LarkResponse<T>> {
-    return this.retrying(op, () =>
-      this.withToken(op, (token) => this.paced(pacer, receiverKey, () => this.http.request<T>({ ...req, token }), signal)),
+  private call<T>(
+    op: string,
+    pacer: Pacer | undefined,
+    receiverKey: string | undefined,
+    req: LarkRequest,
+    signal?: AbortSignal,
+    options: CallOptions = {},
+  ): Promise<LarkResponse<T>> {
+    return withRetry(
+      (_attempt, ctx) => this.attempt<T>(op, pacer, receiverKey, req, signal, ctx),
+      this.retryOptions(op, options.probe ? retryPolicies.probe : this.policy, signal),
     );
   }
 
-  private retrying<T>(op: string, fn: () => Promise<T>): Promise<T> {
-    return withRetry(fn, {
-      policy: this.policy,
+  private retryOptions(op: string, policy: RetryPolicy, signal: AbortSignal | undefined) {
+    return {
+      policy,
       clock: this.clock,
       random: this.random,
-      onRetry: ({ attempt, code, delayMs, error }) =>
+      signals: () => [signal, this.health.signal],
+      // While nothing at all answers, a message waits for the endpoint's verdict rather than failing alone.
+      lastChance: (err: ConnectorError) => (err instanceof WireError ? this.health.msUntilVerdict() : undefined),
+      onRetry: ({ attempt, code, delayMs, error }: { attempt: number; code: ConnectorError['code']; delayMs: number; error: ConnectorError }) =>
         this.emit({
           type: 'retry',
           op,
@@ -218,33 +282,86 @@ export class LarkClient {
           ...(error.httpStatus !== undefined ? { httpStatus: error.httpStatus } : {}),
           ...(error.logId ? { logId: error.logId } : {}),
         }),
-    });
+    };
   }
 
-  /** On an invalid-token code: drop that token (if still cached), get a new one, try once more. */
-  private async withToken<T>(op: string, exec: (token: string) => Promise<T>): Promise<T> {
-    const token = await this.tokens.getToken();
-    try {
-      return await exec(token);
-    } catch (err) {
-      if (!(err instanceof LarkError) || err.larkCode === undefined || !INVALID_TOKEN_CODES.has(err.larkCode)) throw err;
-      this.emit({ type: 'token.invalidated', op, larkCode: err.larkCode, ...(err.logId ? { logId: err.logId } : {}) });
-      await this.tokens.invalidate(token);
-      // A second invalid-token error propagates as TOKEN_INVALID (not retryable).
-      return exec(await this.tokens.getToken());
+  /**
+   * One attempt: slot, then token, then request. An invalid-token answer drops the token and starts over
+   * (new slot, new token); it fails only when a token fetched after an earlier refusal is refused too.
+   */
+  private async attempt<T>(
+    op: string,
+    pacer: Pacer | undefined,
+    receiverKey: string | undefined,
+    req: LarkRequest,
+    signal: AbortSignal | undefined,
+    ctx: RetryContext,
+  ): Promise<LarkResponse<T>> {
+    let firstRefusalAt: number | undefined;
+    for (let refusals = 0; ; ) {
+      if (signal?.aborted) throw interruptedError();
+      this.throwIfDown();
+      // Have a fresh token in the store before queueing (not held: it is read again after the slot), so a
+      // token fetch does not sit between a slot's admission and its request: Lark counts on arrival.
+      if (pacer) await this.tokens.getTokenEntry();
+      const release = pacer ? await this.slot(pacer, receiverKey, signal, ctx) : undefined;
+      let entry: TokenEntry | undefined;
+      try {
+        this.throwIfDown();
+        entry = await this.tokens.getTokenEntry();
+        return await this.send<T>({ ...req, token: entry.token });
+      } catch (err) {
+        if (pacer && isRateLimit(err)) await pacer.pause(err.retryAfterMs ?? 1000).catch(() => undefined);
+        if (!entry || !isInvalidToken(err)) throw err;
+        this.emit({ type: 'token.invalidated', op, larkCode: err.larkCode, ...(err.logId ? { logId: err.logId } : {}) });
+        await this.tokens.invalidate(entry.token);
+        // A token fetched after this call's first refusal was refused too: the credentials themselves are bad.
+        if ((firstRefusalAt !== undefined && entry.fetchedAt >= firstRefusalAt) || ++refusals >= MAX_TOKEN_REFUSALS) throw err;
+        firstRefusalAt ??= this.clock.now();
+      } finally {
+        release?.();
+      }
     }
   }
 
-  /** Waits for the pacer (unless the signal aborts first: a queued request is then never sent). */
-  private async paced<T>(pacer: Pacer | undefined, receiverKey: string | undefined, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    if (signal?.aborted) throw interruptedError();
-    if (!pacer) return fn();
+  /** Waits for a pacer slot; the wait is queue time, not retry time. */
+  private async slot(pacer: Pacer, receiverKey: string | undefined, signal: AbortSignal | undefined, ctx: RetryContext): Promise<() => void> {
+    const queuedAt = this.clock.now();
     const release = await pacer.acquire(receiverKey, signal);
+    ctx.exclude(this.clock.now() - queuedAt);
+    return release;
+  }
+
+  /** The wire, with the endpoint's health kept: any answer is a sign of life, no answer for long is a dead host. */
+  private async send<T>(req: LarkRequest): Promise<LarkResponse<T>> {
     try {
-      return await fn();
-    } finally {
-      release();
+      const res = await this.http.request<T>(req);
+      this.health.answered();
+      return res;
+    } catch (err) {
+      if (!(err instanceof WireError)) {
+        this.health.answered();
+        throw err;
+      }
+      const down = this.health.failed(err);
+      if (!down) throw err;
+      this.sendPacer?.failAll(down);
+      this.lookupPacer?.failAll(down);
+      throw down;
     }
+  }
+
+  private throwIfDown(): void {
+    const down = this.health.down;
+    if (down) throw down;
+  }
+
+  private probeTimeoutMs(): number {
+    return Math.min(this.opts.timeoutMs ?? PROBE_TIMEOUT_MS, PROBE_TIMEOUT_MS);
+  }
+
+  private probeRequest(options: CallOptions): Partial<LarkRequest> {
+    return options.probe ? { timeoutMs: this.probeTimeoutMs() } : {};
   }
 
   private emit(e: ClientEvent): void {
@@ -271,6 +388,15 @@ export function matchMobiles(sent: string[], userList: unknown[]): Map<string, s
 function nationalDigits(mobile: string): string {
   const digits = mobile.replace(/\D/g, '');
   return digits.replace(/^(0086|86)(?=1\d{10}$)/, '');
+}
+
+function isInvalidToken(err: unknown): err is LarkError & { larkCode: number } {
+  return err instanceof LarkError && err.larkCode !== undefined && INVALID_TOKEN_CODES.has(err.larkCode);
+}
+
+/** An app-window 429 (not 230020, a single chat's limit, nor 99991403, the tenant's quota). */
+function isRateLimit(err: unknown): err is LarkError {
+  return err instanceof LarkError && err.code === 'RATE_LIMITED' && (err.httpStatus === 429 || err.larkCode === 99991400);
 }
 
 function malformed(op: string, logId: string | undefined): LarkError {

@@ -26,7 +26,17 @@ export type ErrorCode =
   /** Long connection: the endpoint refused events for this app (no subscription, forbidden). */
   | 'EVENTS_UNAVAILABLE'
   /** Long connection: the app already has as many connections as Lark allows. */
-  | 'TOO_MANY_CONNECTIONS';
+  | 'TOO_MANY_CONNECTIONS'
+  /** Every request to the Lark host failed without an answer (refused, DNS, TLS, timeout) for a while. */
+  | 'ENDPOINT_UNREACHABLE'
+  /** A shared store (Redis) stayed unreachable too long. */
+  | 'STORE_UNAVAILABLE';
+
+/**
+ * What an error stops: 'app' = the whole run (no later message can succeed either), 'message' = this
+ * message only, 'request' = this attempt only (retried; if retries run out, the message fails).
+ */
+export type ErrorStops = 'app' | 'message' | 'request';
 
 export interface ConnectorErrorOptions {
   code: ErrorCode;
@@ -39,6 +49,8 @@ export interface ConnectorErrorOptions {
   field?: string;
   /** What the user should change (already part of message; kept apart for reports). */
   advice?: string;
+  /** Overrides the code's default scope (see ERROR_STOPS), e.g. a missing scope on the send API stops the app. */
+  stops?: ErrorStops;
   cause?: unknown;
 }
 
@@ -60,6 +72,7 @@ export class ConnectorError extends Error {
   readonly retryAfterMs?: number;
   readonly field?: string;
   readonly advice?: string;
+  readonly stops?: ErrorStops;
 
   constructor(opts: ConnectorErrorOptions) {
     super(opts.message, opts.cause === undefined ? undefined : { cause: opts.cause });
@@ -73,6 +86,7 @@ export class ConnectorError extends Error {
     if (opts.retryAfterMs !== undefined) this.retryAfterMs = opts.retryAfterMs;
     if (opts.field !== undefined) this.field = opts.field;
     if (opts.advice !== undefined) this.advice = opts.advice;
+    if (opts.stops !== undefined) this.stops = opts.stops;
   }
 
   /** What reports print. */
@@ -99,6 +113,52 @@ export interface LarkCodeClass {
   code: ErrorCode;
   retryable: boolean;
   advice: string;
+  /** Set where a Lark code stops more (or less) than its ErrorCode does by default. */
+  stops?: ErrorStops;
+}
+
+/**
+ * What each ErrorCode stops by default. isAppLevel() reads this (or the error's own `stops`, which the code
+ * table sets per Lark code): the one place that decides whether a failure ends the run.
+ */
+export const ERROR_STOPS: Readonly<Record<ErrorCode, ErrorStops>> = Object.freeze({
+  CONFIG_INVALID: 'app',
+  APP_ID_WRONG: 'app',
+  APP_SECRET_WRONG: 'app',
+  APP_UNAVAILABLE: 'app',
+  // A missing scope on the send API itself is app-level (see the table); other permission errors are per message.
+  PERMISSION_DENIED: 'message',
+  // Only ever surfaces after a freshly fetched token was refused too (the client retries with a new one before).
+  TOKEN_INVALID: 'app',
+  RATE_LIMITED: 'request',
+  QUOTA_EXCEEDED: 'app',
+  RECEIVER_NOT_FOUND: 'message',
+  OUTSIDE_VISIBLE_RANGE: 'message',
+  BOT_NOT_IN_CHAT: 'message',
+  CONTENT_TOO_LARGE: 'message',
+  MESSAGE_INVALID: 'message',
+  INPUT_INVALID: 'message',
+  NETWORK: 'request',
+  TIMEOUT: 'request',
+  SERVER_ERROR: 'request',
+  LARK_API_ERROR: 'message',
+  INTERRUPTED: 'message',
+  ENDPOINT_UNREACHABLE: 'app',
+  STORE_UNAVAILABLE: 'app',
+  // Long connection: the events source cannot run (it falls back to polling itself where that helps).
+  EVENTS_UNAVAILABLE: 'app',
+  TOO_MANY_CONNECTIONS: 'app',
+});
+
+/** What `err` stops; a non-ConnectorError (a bug) stops only its message. */
+export function stopsOf(err: unknown): ErrorStops {
+  if (!(err instanceof ConnectorError)) return 'message';
+  return err.stops ?? ERROR_STOPS[err.code] ?? 'message';
+}
+
+/** THE test for "stop the run": no later message can succeed either (credentials, app state, quota, host down). */
+export function isAppLevel(err: unknown): err is ConnectorError {
+  return stopsOf(err) === 'app';
 }
 
 /** "{scope}" in advice is replaced by the scope the failing API needs (see classifyLarkCode). */
@@ -121,9 +181,9 @@ export const LARK_CODE_TABLE: Readonly<Record<number, LarkCodeClass>> = Object.f
   99991673: { code: 'APP_UNAVAILABLE', retryable: false, advice: 'the app is unavailable: publish a version of the app, get it approved and make sure the tenant admin has not disabled it' },
   230006: { code: 'APP_UNAVAILABLE', retryable: false, advice: 'enable the bot capability of the app (developer console > Features > Bot) and publish a new version' },
   // Scopes and permissions
-  99991672: { code: 'PERMISSION_DENIED', retryable: false, advice: `the app has not applied for scope ${SCOPE}: add it in the developer console (Permissions & Scopes) and publish a new version` },
-  99991676: { code: 'PERMISSION_DENIED', retryable: false, advice: `the token lacks scope ${SCOPE}: add it in the developer console (Permissions & Scopes), publish a new version and have it approved` },
-  99991679: { code: 'PERMISSION_DENIED', retryable: false, advice: `scope ${SCOPE} is missing: add it in the developer console (Permissions & Scopes) and publish a new version` },
+  99991672: { code: 'PERMISSION_DENIED', retryable: false, stops: 'app', advice: `the app has not applied for scope ${SCOPE}: add it in the developer console (Permissions & Scopes) and publish a new version` },
+  99991676: { code: 'PERMISSION_DENIED', retryable: false, stops: 'app', advice: `the token lacks scope ${SCOPE}: add it in the developer console (Permissions & Scopes), publish a new version and have it approved` },
+  99991679: { code: 'PERMISSION_DENIED', retryable: false, stops: 'app', advice: `scope ${SCOPE} is missing: add it in the developer console (Permissions & Scopes) and publish a new version` },
   230027: { code: 'PERMISSION_DENIED', retryable: false, advice: 'the app lacks a permission this message needs: check the app scopes and that the receiver may receive messages from this bot' },
   // Tokens: the client refreshes once by itself; seeing one of these means the refresh did not help.
   99991661: { code: 'TOKEN_INVALID', retryable: false, advice: TOKEN_REJECTED },
@@ -155,7 +215,7 @@ export const LARK_CODE_TABLE: Readonly<Record<number, LarkCodeClass>> = Object.f
   5000: { code: 'SERVER_ERROR', retryable: true, advice: RETRIED_INTERNAL },
 });
 
-/** Lark's invalid/expired token codes: drop the cached token, fetch a new one and retry once. */
+/** Lark's invalid/expired token codes: the client drops the token and starts the attempt over with a fresh one. */
 export const INVALID_TOKEN_CODES: ReadonlySet<number> = new Set([99991661, 99991663, 99991664, 99991665, 99991668, 99991671, 99991677]);
 
 /**
@@ -189,6 +249,8 @@ export interface LarkErrorArgs {
   scope?: string;
   /** Base for a Retry-After HTTP date; defaults to Date.now(). */
   now?: number;
+  /** What a missing scope stops on this API (default: the table's; a lookup's scope only stops its message). */
+  permissionStops?: ErrorStops;
 }
 
 /** Builds a LarkError: message = Lark msg + codes + advice + log id. */
@@ -201,6 +263,7 @@ export function larkErrorFromResponse(args: LarkErrorArgs): LarkError {
   const what = args.larkCode === undefined ? `HTTP ${args.httpStatus}` : `Lark code ${args.larkCode}, HTTP ${args.httpStatus}`;
   const msg = args.msg ? `${args.msg} ` : '';
   const message = `${msg}(${what}): ${cls.advice}${logId ? ` [log id: ${logId}]` : ''}`;
+  const stops = code === 'PERMISSION_DENIED' && args.permissionStops ? args.permissionStops : cls.stops;
   return new LarkError({
     code,
     message,
@@ -210,6 +273,7 @@ export function larkErrorFromResponse(args: LarkErrorArgs): LarkError {
     logId,
     retryAfterMs,
     advice: cls.advice,
+    ...(stops ? { stops } : {}),
   });
 }
 
@@ -222,7 +286,7 @@ function scopeFromMsg(msg: string | undefined): string | undefined {
   return m?.[1]?.includes(':') ? m[1].trim() : undefined;
 }
 
-/** Header value as a string (headers are expected lower-cased, as axios gives them). */
+/** Header value as a string (headers are expected lower-cased, as Node gives them). */
 export function headerString(headers: Record<string, unknown>, name: string): string | undefined {
   const v = headers[name] ?? headers[name.toLowerCase()];
   if (Array.isArray(v)) return v.length ? String(v[0]) : undefined;

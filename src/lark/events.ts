@@ -7,7 +7,7 @@ import type { ErrorCode } from './errors.js';
 export type ClientEvent =
   /** A new tenant token was fetched. reason: none cached / cached one near expiry / dropped after an invalid-token code. */
   | { type: 'token.fetched'; reason: 'cold' | 'expiring' | 'invalidated'; expiresInMs: number; logId?: string }
-  /** Lark rejected the cached token (code larkCode) during `op`: it is dropped and the call retried once. */
+  /** Lark rejected the token (code larkCode) during `op`: it is dropped and the attempt starts over with a fresh one. */
   | { type: 'token.invalidated'; op: string; larkCode?: number; logId?: string }
   /** Attempt `attempt` of `op` failed with a retryable error; the next attempt starts after delayMs. */
   | { type: 'retry'; op: string; attempt: number; code: ErrorCode; larkCode?: number; httpStatus?: number; logId?: string; delayMs: number }

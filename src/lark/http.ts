@@ -1,21 +1,21 @@
 /**
- * The wire: one axios instance per client with keep-alive agents and a timeout.
- * Every outcome other than `code: 0` becomes a clean LarkError (no axios object, no request body inside).
+ * Lark requests over a Transport (default: node:http keep-alive, see transport.ts).
+ * Every outcome other than `code: 0` becomes a clean LarkError (no request body, token or secret inside).
  */
 import { isRecord } from '../is-record.js';
-import http from 'node:http';
-import https from 'node:https';
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import { LarkError, headerString, larkErrorFromResponse } from './errors.js';
+import { LarkError, headerString, larkErrorFromResponse, type ErrorStops } from './errors.js';
+import { NodeTransport, type Transport } from './transport.js';
 
 export interface LarkHttpOptions {
   baseUrl: string;
-  /** Per request; default 10 s. */
+  /** Per request (socket silent this long); default 10 s. */
   timeoutMs?: number;
-  /** Sockets per host kept by the agents; default 64. */
+  /** Sockets per host kept by the default transport; default 64. */
   maxSockets?: number;
   /** For Retry-After HTTP dates. */
   now?: () => number;
+  /** Default: NodeTransport on baseUrl. */
+  transport?: Transport;
 }
 
 export interface LarkRequest {
@@ -30,6 +30,10 @@ export interface LarkRequest {
   scope?: string;
   /** Strings to blank out of any text that ends up in an error (the App Secret on the token call). */
   redact?: string[];
+  /** What a missing scope on this API stops (default: the error table's). */
+  permissionStops?: ErrorStops;
+  /** Overrides the client's timeout (connection tests answer fast). */
+  timeoutMs?: number;
 }
 
 /** A successful (code 0) Lark response. */
@@ -42,65 +46,66 @@ export interface LarkResponse<T = Record<string, unknown>> {
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
+/** How a request failed without an HTTP answer, in words a user can act on. */
+export type WireFailure = 'refused' | 'DNS' | 'TLS' | 'timeout' | 'reset' | 'unreachable' | 'network';
+
+/** A request that got no HTTP answer. Only the method, path, host and Node error code survive. */
+export class WireError extends LarkError {
+  readonly failure: WireFailure;
+  readonly errCode: string;
+  constructor(opts: ConstructorParameters<typeof LarkError>[0] & { failure: WireFailure; errCode: string }) {
+    const { failure, errCode, ...rest } = opts;
+    super(rest);
+    this.failure = failure;
+    this.errCode = errCode;
+  }
+}
+
 export class LarkHttp {
-  private readonly axios: AxiosInstance;
-  private readonly httpAgent: http.Agent;
-  private readonly httpsAgent: https.Agent;
+  private readonly transport: Transport;
+  private readonly timeoutMs: number;
+  private readonly host: string;
   private readonly now: () => number;
 
   constructor(opts: LarkHttpOptions) {
-    const maxSockets = opts.maxSockets ?? 64;
-    this.httpAgent = new http.Agent({ keepAlive: true, maxSockets });
-    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets });
+    const baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.transport = opts.transport ?? new NodeTransport({ baseUrl, ...(opts.maxSockets !== undefined ? { maxSockets: opts.maxSockets } : {}) });
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.host = hostOf(baseUrl);
     this.now = opts.now ?? Date.now;
-    this.axios = axios.create({
-      baseURL: opts.baseUrl.replace(/\/+$/, ''),
-      timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      httpAgent: this.httpAgent,
-      httpsAgent: this.httpsAgent,
-      // Lark puts business errors on 4xx (and some on 200): always read the body's code ourselves.
-      validateStatus: () => true,
-      // Parse ourselves so a non-JSON body (proxy error page, 502 HTML) is classified, not thrown.
-      responseType: 'text',
-      transformResponse: [(data: unknown) => data],
-      maxRedirects: 0,
-      transitional: { clarifyTimeoutError: true },
-    });
+  }
+
+  /** host[:port] of the base URL, as error messages name it. */
+  get hostName(): string {
+    return this.host;
   }
 
   async request<T = Record<string, unknown>>(req: LarkRequest): Promise<LarkResponse<T>> {
-    const res = await this.send(req);
-    const headers = plainHeaders(res.headers);
-    const parsed = parseJson(res.data);
+    const headers: Record<string, string> = { 'Content-Type': 'application/json; charset=utf-8' };
+    if (req.token) headers['Authorization'] = `Bearer ${req.token}`;
+    let body: string | undefined;
+    if (req.body !== undefined) {
+      body = JSON.stringify(req.body);
+      headers['Content-Length'] = String(Buffer.byteLength(body));
+    }
+    let res;
+    try {
+      res = await this.transport.send({ method: req.method, path: pathWithQuery(req.path, req.query), headers, ...(body !== undefined ? { body } : {}), timeoutMs: req.timeoutMs ?? this.timeoutMs });
+    } catch (err) {
+      // Deliberately NOT attached as cause: keep whatever the transport's error holds out of reports.
+      throw wireError(err, req, this.host);
+    }
+    const parsed = parseJson(res.body);
     const larkCode = codeOf(parsed);
     if (res.status >= 200 && res.status < 300 && larkCode === 0) {
-      return { status: res.status, body: parsed as LarkResponse<T>['body'], logId: headerString(headers, 'x-tt-logid'), headers };
+      return { status: res.status, body: parsed as LarkResponse<T>['body'], logId: headerString(res.headers, 'x-tt-logid'), headers: res.headers };
     }
-    throw this.errorFor(req, res.status, headers, parsed, larkCode);
+    throw this.errorFor(req, res.status, res.headers, parsed, larkCode);
   }
 
   /** Destroys the keep-alive sockets. */
   close(): void {
-    this.httpAgent.destroy();
-    this.httpsAgent.destroy();
-  }
-
-  private async send(req: LarkRequest): Promise<AxiosResponse<unknown>> {
-    try {
-      return await this.axios.request({
-        method: req.method,
-        url: req.path,
-        params: req.query,
-        data: req.body,
-        headers: {
-          'Content-Type': 'application/json; charset=utf-8',
-          ...(req.token ? { Authorization: `Bearer ${req.token}` } : {}),
-        },
-      });
-    } catch (err) {
-      // Deliberately NOT attached as cause: an AxiosError holds config.data (the request body, with the secret).
-      throw wireError(err, req);
-    }
+    this.transport.close();
   }
 
   private errorFor(req: LarkRequest, status: number, headers: Record<string, unknown>, parsed: unknown, larkCode: number | undefined): LarkError {
@@ -114,31 +119,80 @@ export class LarkHttp {
     }
     const rawMsg = isRecord(parsed) && typeof parsed.msg === 'string' ? parsed.msg : undefined;
     const msg = redact(rawMsg, req.redact);
-    const args = { larkCode, msg, httpStatus: status, headers, now: this.now() };
+    const args = { larkCode, msg, httpStatus: status, headers, now: this.now(), ...(req.permissionStops ? { permissionStops: req.permissionStops } : {}) };
     // A 2xx body with no code at all is not Lark talking: say so.
     if (larkCode === undefined && status < 300) args.msg = msg ?? `unexpected response from ${req.method} ${req.path} (no code in the body)`;
     return larkErrorFromResponse(req.scope === undefined ? args : { ...args, scope: req.scope });
   }
 }
 
-const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT']);
+const FAILURES: Array<[WireFailure, RegExp]> = [
+  ['refused', /^ECONNREFUSED$/],
+  ['DNS', /^(ENOTFOUND|EAI_AGAIN|EAI_FAIL|EAI_NONAME|EAI_NODATA)$/],
+  ['timeout', /^(ETIMEDOUT|ECONNABORTED|ESOCKETTIMEDOUT|UND_ERR_CONNECT_TIMEOUT)$/],
+  ['TLS', /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|EPROTO$|HOSTNAME_MISMATCH$)/],
+  ['reset', /^(ECONNRESET|EPIPE)$/],
+  ['unreachable', /^(EHOSTUNREACH|ENETUNREACH|EHOSTDOWN|ENETDOWN|EADDRNOTAVAIL)$/],
+];
 
-/** A clean error for a request that got no HTTP response: only the method, path and error code survive. */
-function wireError(err: unknown, req: LarkRequest): LarkError {
-  const errCode = errorCode(err);
-  const where = `${req.method} ${req.path}`;
-  if (TIMEOUT_CODES.has(errCode)) {
-    return new LarkError({ code: 'TIMEOUT', retryable: true, message: `${where} timed out (${errCode}): retried automatically; raise timeoutMs if this keeps happening` });
-  }
-  return new LarkError({ code: 'NETWORK', retryable: true, message: `${where} failed before a response (${errCode}): check the network / proxy and the domain; retried automatically` });
+const FAILURE_WORDS: Record<WireFailure, string> = {
+  refused: 'connection refused',
+  DNS: 'host name not found (DNS)',
+  TLS: 'TLS handshake failed',
+  timeout: 'timed out',
+  reset: 'connection reset',
+  unreachable: 'host unreachable',
+  network: 'network error',
+};
+
+/** What a Node error code means for the user. */
+export function wireFailureOf(errCode: string): WireFailure {
+  for (const [failure, re] of FAILURES) if (re.test(errCode)) return failure;
+  return 'network';
 }
 
-/** Error code only (ECONNREFUSED, ECONNRESET, ENOTFOUND...): never the axios message, which may echo request details. */
+export function describeWireFailure(failure: WireFailure): string {
+  return FAILURE_WORDS[failure];
+}
+
+/** A clean error for a request that got no HTTP response: only the method, path, host and error code survive. */
+function wireError(err: unknown, req: LarkRequest, host: string): WireError {
+  const errCode = errorCode(err);
+  const failure = wireFailureOf(errCode);
+  const where = `${req.method} ${req.path} to ${host}`;
+  if (failure === 'timeout') {
+    return new WireError({ code: 'TIMEOUT', retryable: true, failure, errCode, message: `${where} timed out (${errCode}): retried automatically; raise timeoutMs if this keeps happening` });
+  }
+  const advice = failure === 'DNS' || failure === 'TLS' ? 'check the domain / base URL and the network' : 'check the network / proxy and the domain';
+  return new WireError({ code: 'NETWORK', retryable: true, failure, errCode, message: `${where} failed before a response: ${FAILURE_WORDS[failure]} (${errCode}): ${advice}; retried automatically` });
+}
+
+/** Error code only (ECONNREFUSED, ECONNRESET, ENOTFOUND...): never the error message, which may echo request details. */
 function errorCode(err: unknown): string {
   const code = isRecord(err) && typeof err.code === 'string' ? err.code : undefined;
   if (code && /^[A-Z0-9_]+$/.test(code)) return code;
   const message = err instanceof Error ? err.message : '';
-  return /socket hang up/i.test(message) ? 'ECONNRESET' : 'UNKNOWN';
+  return /socket hang up|aborted/i.test(message) ? 'ECONNRESET' : 'UNKNOWN';
+}
+
+function hostOf(baseUrl: string): string {
+  try {
+    return new URL(baseUrl).host;
+  } catch {
+    return baseUrl;
+  }
+}
+
+/** path?query with undefined values left out. */
+function pathWithQuery(path: string, query: LarkRequest['query']): string {
+  if (!query) return path;
+  let qs = '';
+  for (const key in query) {
+    const v = query[key];
+    if (v === undefined) continue;
+    qs += `${qs ? '&' : '?'}${encodeURIComponent(key)}=${encodeURIComponent(String(v))}`;
+  }
+  return path + qs;
 }
 
 function redact(text: string | undefined, secrets: string[] | undefined): string | undefined {
@@ -159,13 +213,5 @@ function parseJson(data: unknown): unknown {
 function codeOf(body: unknown): number | undefined {
   return isRecord(body) && typeof body.code === 'number' ? body.code : undefined;
 }
-
-function plainHeaders(h: unknown): Record<string, unknown> {
-  const src = isRecord(h) && typeof h.toJSON === 'function' ? (h.toJSON as () => unknown)() : h;
-  const out: Record<string, unknown> = {};
-  if (isRecord(src)) for (const [k, v] of Object.entries(src)) out[k.toLowerCase()] = v;
-  return out;
-}
-
 
 export { isRecord };

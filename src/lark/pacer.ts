@@ -14,11 +14,16 @@ export interface PacingOptions {
   perReceiverPerSecond?: number;
   maxInFlight?: number;
   /**
-   * Extra length given to each 1 s window (20x that to the minute window), for the rounding of Lark's own
-   * clock. Slots already count until each request is answered (see LimiterStore), which covers the wire.
-   * 10 ms costs 1% of the per-second quota.
+   * Extra length given to each 1 s window (20x that to the minute window). Lark counts a request when it
+   * arrives; we count it when we admit it, so two bursts a window apart arrive a window apart give or take the
+   * difference of their trips (network jitter) and the rounding of Lark's clock: the margin covers that. The
+   * trip itself does not matter (both bursts take it). 10 ms (for Lark's clock) costs 1% of the per-second
+   * quota; on top of it, every window grows by the spread of the recent requests' times, which bounds how much
+   * two trips can differ (see PacerOptions.adaptiveMargin).
    */
   windowMarginMs?: number;
+  /** Grow the windows by the spread of recent request times (default true; see PacerOptions.adaptiveMargin). */
+  adaptiveMargin?: boolean;
 }
 
 export const DEFAULT_PACING: Required<PacingOptions> = {
@@ -27,6 +32,7 @@ export const DEFAULT_PACING: Required<PacingOptions> = {
   perReceiverPerSecond: 5,
   maxInFlight: 16,
   windowMarginMs: 10,
+  adaptiveMargin: true,
 };
 
 /** One sliding window: at most `limit` acquisitions in any `windowMs`. */
@@ -36,78 +42,74 @@ export interface WindowKey {
   windowMs: number;
 }
 
-export type TryAcquireResult = { ok: true; slot?: string } | { ok: false; retryInMs: number; blockedKey?: string };
+export type TryAcquireResult = { ok: true } | { ok: false; retryInMs: number; blockedKey?: string };
 
 /**
  * Shared counter state; an external implementation (e.g. Redis) lets several workers share the limits.
  *
- * Lark counts a request when it arrives, which is some time between our grant and Lark's answer. So a slot
- * counts from the grant, without expiring, until the answer (settle), and then for a whole window from the
- * answer: never a window from the grant, which would let the next burst land in the same Lark second as a
- * slow request of the previous one.
+ * A slot counts from its admission for windowMs (Lark counts on arrival; the window already holds the
+ * pacer's margin), whether or not the request has been answered.
  */
 export interface LimiterStore {
-  /** Takes one slot in every window, or none (all or nothing). When refused, retryInMs says when to try again. */
+  /**
+   * Takes one slot in every window, or none (all or nothing). When refused, retryInMs says when to try again.
+   * A store that cannot answer right now (reconnecting) refuses with a retryInMs; one that gives up throws a
+   * ConnectorError STORE_UNAVAILABLE, and the pacer rejects every waiting acquisition with it.
+   */
   tryAcquire(keys: WindowKey[], now: number): TryAcquireResult | Promise<TryAcquireResult>;
-  /** The request holding `slot` was answered at `now`. A store without it counts slots from the grant. */
-  settle?(keys: WindowKey[], slot: string, now: number): void | Promise<void>;
-}
-
-/** A slot's time: Infinity while its request is in flight, then when it was answered. */
-interface Slot {
-  t: number;
+  /** Lark answered 429: no admission on `key` for forMs from now, for every user of the store. */
+  pause(key: string, forMs: number, now: number): void | Promise<void>;
 }
 
 /** Sliding-window log in memory. */
 export class InMemoryLimiterStore implements LimiterStore {
-  private readonly log = new Map<string, Slot[]>();
-  private readonly open = new Map<string, Slot>();
-  private nextSlot = 0;
+  /** Admission times per key, oldest first. */
+  private readonly log = new Map<string, number[]>();
+  private readonly pausedUntil = new Map<string, number>();
   private calls = 0;
 
   tryAcquire(keys: WindowKey[], now: number): TryAcquireResult {
     let retryInMs = 0;
     let blockedKey: string | undefined;
     for (const k of keys) {
-      const wait = this.waitFor(k, now);
+      const wait = Math.max(this.waitFor(k, now), this.pauseLeft(k.key, now));
       if (wait > retryInMs) {
         retryInMs = wait;
         blockedKey = k.key;
       }
     }
     if (blockedKey !== undefined) return { ok: false, retryInMs, blockedKey };
-    const slot: Slot = { t: Number.POSITIVE_INFINITY };
-    const id = String(this.nextSlot++);
-    this.open.set(id, slot);
-    for (const k of keys) this.entries(k.key).push(slot);
+    for (const k of keys) this.entries(k.key).push(now);
     if (++this.calls % 1000 === 0) this.sweep(now, keys);
-    return { ok: true, slot: id };
+    return { ok: true };
   }
 
-  settle(_keys: WindowKey[], slot: string, now: number): void {
-    const s = this.open.get(slot);
-    if (!s) return;
-    s.t = now;
-    this.open.delete(slot);
+  pause(key: string, forMs: number, now: number): void {
+    const until = now + Math.max(0, forMs);
+    if (until > (this.pausedUntil.get(key) ?? 0)) this.pausedUntil.set(key, until);
   }
 
-  /** 0 if a slot is free now, else ms until enough entries leave the window. */
+  private pauseLeft(key: string, now: number): number {
+    const until = this.pausedUntil.get(key);
+    if (until === undefined) return 0;
+    if (until <= now) {
+      this.pausedUntil.delete(key);
+      return 0;
+    }
+    return until - now;
+  }
+
+  /** 0 if a slot is free now, else ms until the oldest counted entry leaves the window. */
   private waitFor(k: WindowKey, now: number): number {
     const entries = this.entries(k.key);
-    // An entry at t counts while now - t < windowMs (an unanswered one, t = Infinity, always counts).
-    while (entries.length > 0 && now - (entries[0] as Slot).t >= k.windowMs) entries.shift();
-    let counted = 0;
-    for (const e of entries) if (now - e.t < k.windowMs) counted++;
-    if (counted < k.limit) return 0;
-    // The (counted - limit + 1)-th oldest must leave; answers come back roughly in order, so sort a copy.
-    const times = entries.map((e) => e.t).filter((t) => now - t < k.windowMs).sort((a, b) => a - b);
-    const frees = times[counted - k.limit] as number;
-    // Waiting on an unanswered request: its answer wakes the pacer; the window length is only a backstop.
-    if (!Number.isFinite(frees)) return k.windowMs;
+    // An entry at t counts while now - t < windowMs.
+    while (entries.length > 0 && now - (entries[0] as number) >= k.windowMs) entries.shift();
+    if (entries.length < k.limit) return 0;
+    const frees = entries[entries.length - k.limit] as number;
     return Math.max(1, frees + k.windowMs - now);
   }
 
-  private entries(key: string): Slot[] {
+  private entries(key: string): number[] {
     let e = this.log.get(key);
     if (!e) this.log.set(key, (e = []));
     return e;
@@ -118,7 +120,7 @@ export class InMemoryLimiterStore implements LimiterStore {
     const longest = Math.max(60_000, ...keys.map((k) => k.windowMs));
     for (const [key, entries] of this.log) {
       const last = entries[entries.length - 1];
-      if (last === undefined || now - last.t >= longest) this.log.delete(key);
+      if (last === undefined || now - last >= longest) this.log.delete(key);
     }
   }
 }
@@ -133,6 +135,12 @@ export interface PacerOptions {
   maxInFlight: number;
   /** Prefix for app keys in a shared store (e.g. the app id). */
   scope?: string;
+  /**
+   * Grow every window by the recent spread of request times (admission to release: p95 - fastest, capped at
+   * 250 ms), since a request's arrival at Lark varies by at most that. Default true; a link with a steady trip
+   * keeps the fixed margin only.
+   */
+  adaptiveMargin?: boolean;
   clock?: Clock;
   store?: LimiterStore;
   onEvent?: EventSink;
@@ -143,13 +151,22 @@ export type Release = () => void;
 interface Waiter {
   receiverKey: string | undefined;
   resolve: (release: Release) => void;
+  reject: (err: unknown) => void;
 }
+
+const DURATION_SAMPLES = 64;
+const MAX_ADAPTIVE_MARGIN_MS = 250;
 
 export class Pacer {
   private readonly opts: PacerOptions;
   private readonly clock: Clock;
   private readonly store: LimiterStore;
-  private readonly appKeys: WindowKey[];
+  private appKeys: WindowKey[];
+  private perReceiverWindow: { limit: number; windowMs: number } | undefined;
+  /** Recent request times (admission to release), a ring; the adaptive margin is their spread. */
+  private readonly durations = new Float64Array(DURATION_SAMPLES);
+  private observed = 0;
+  private extraMs = 0;
   private readonly queue: Waiter[] = [];
   private active = 0;
   private pumping = false;
@@ -163,6 +180,12 @@ export class Pacer {
     this.store = opts.store ?? new InMemoryLimiterStore();
     const prefix = `${opts.name}:${opts.scope ?? 'app'}`;
     this.appKeys = opts.appWindows.map((w) => ({ key: `${prefix}:${w.limit}/${w.windowMs}ms`, ...w }));
+    this.perReceiverWindow = opts.perReceiver;
+  }
+
+  /** The adaptive part of the window margin now (ms added to every window). */
+  get adaptiveMarginMs(): number {
+    return this.extraMs;
   }
 
   /** Requests running now (acquired, not yet released). */
@@ -193,6 +216,10 @@ export class Pacer {
           signal?.removeEventListener('abort', onAbort);
           resolve(release);
         },
+        reject: (err) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(err);
+        },
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.queue.push(waiter);
@@ -201,8 +228,27 @@ export class Pacer {
     });
   }
 
+  /**
+   * Lark answered 429: nobody is admitted on the app's windows for forMs (every waiter of every pacer sharing
+   * the store), not just the request that got it.
+   */
+  async pause(forMs: number): Promise<void> {
+    const now = this.clock.now();
+    try {
+      for (const k of this.appKeys) await this.store.pause(k.key, forMs, now);
+    } finally {
+      this.wake();
+    }
+  }
+
+  /** Rejects every queued acquisition with err (the endpoint is down, the shared store gave up). */
+  failAll(err: unknown): void {
+    for (const w of this.queue.splice(0)) w.reject(err);
+    this.wake();
+  }
+
   private keysFor(receiverKey: string | undefined): WindowKey[] {
-    const per = this.opts.perReceiver;
+    const per = this.perReceiverWindow;
     if (!per || receiverKey === undefined) return this.appKeys;
     return [...this.appKeys, { key: `${this.opts.name}:rcv:${receiverKey}`, ...per }];
   }
@@ -218,7 +264,14 @@ export class Pacer {
     try {
       while (this.queue.length > 0) {
         this.dirty = false;
-        const wait = await this.admitReady();
+        let wait: { ms?: number; blockedKey?: string };
+        try {
+          wait = await this.admitReady();
+        } catch (err) {
+          // The store gave up (STORE_UNAVAILABLE): nobody waiting can be admitted.
+          this.failAll(err);
+          break;
+        }
         if (this.queue.length === 0 || this.dirty) continue;
         await this.idle(wait);
       }
@@ -245,8 +298,12 @@ export class Pacer {
       const keys = this.keysFor(w.receiverKey);
       const res = await this.store.tryAcquire(keys, now);
       if (res.ok) {
-        this.queue.splice(i, 1);
-        this.grant(w, keys, res.slot);
+        // The queue may have changed during the await (an abort): take out this very waiter.
+        const at = this.queue[i] === w ? i : this.queue.indexOf(w);
+        if (at >= 0) {
+          this.queue.splice(at, 1);
+          this.grant(w);
+        }
         continue;
       }
       if (next.ms === undefined || res.retryInMs < next.ms) next = { ms: res.retryInMs, ...(res.blockedKey ? { blockedKey: res.blockedKey } : {}) };
@@ -258,20 +315,33 @@ export class Pacer {
     return next;
   }
 
-  private grant(w: Waiter, keys: WindowKey[], slot: string | undefined): void {
+  private grant(w: Waiter): void {
     this.active++;
     let released = false;
+    const grantedAt = this.clock.now();
     w.resolve(() => {
       if (released) return; // release() is idempotent
       released = true;
       this.active--;
-      // The answer is in: from now on the slot ages like any other (see LimiterStore).
-      if (slot !== undefined && this.store.settle) {
-        void Promise.resolve(this.store.settle(keys, slot, this.clock.now())).catch(() => undefined).then(() => this.wake());
-      } else {
-        this.wake();
-      }
+      if (this.opts.adaptiveMargin !== false) this.observe(this.clock.now() - grantedAt);
+      this.wake();
     });
+  }
+
+  /** Records one request's time; every 16, the windows grow (or shrink back) by the recent spread. */
+  private observe(ms: number): void {
+    this.durations[this.observed++ % DURATION_SAMPLES] = ms;
+    if (this.observed % 16 !== 0) return;
+    const n = Math.min(this.observed, DURATION_SAMPLES);
+    const sorted = Array.from(this.durations.subarray(0, n)).sort((a, b) => a - b);
+    const spread = (sorted[Math.floor(0.95 * (n - 1))] as number) - (sorted[0] as number);
+    // Steps of 5 ms, so the keys are rebuilt only when the spread really moves.
+    const extra = Math.min(MAX_ADAPTIVE_MARGIN_MS, Math.ceil(spread / 5) * 5);
+    if (extra === this.extraMs) return;
+    const grow = <T extends { windowMs: number }>(w: T, base: { windowMs: number }): T => ({ ...w, windowMs: base.windowMs + extra });
+    this.appKeys = this.appKeys.map((k, i) => grow(k, this.opts.appWindows[i] as { windowMs: number }));
+    if (this.opts.perReceiver) this.perReceiverWindow = grow(this.opts.perReceiver, this.opts.perReceiver);
+    this.extraMs = extra;
   }
 
   /** Sleeps ms (or until woken, if ms is undefined: waiting for a release). */
@@ -307,6 +377,7 @@ export function createSendPacer(opts: PacingOptions, deps: { scope?: string; clo
     ],
     perReceiver: { limit: o.perReceiverPerSecond, windowMs: 1000 + o.windowMarginMs },
     maxInFlight: o.maxInFlight,
+    adaptiveMargin: o.adaptiveMargin,
     ...deps,
   });
 }
@@ -321,6 +392,7 @@ export function createLookupPacer(opts: PacingOptions, deps: { scope?: string; c
       { limit: 1000, windowMs: 60_000 + 20 * o.windowMarginMs },
     ],
     maxInFlight: o.maxInFlight,
+    adaptiveMargin: o.adaptiveMargin,
     ...deps,
   });
 }

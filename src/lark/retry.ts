@@ -1,10 +1,9 @@
 /**
- * Retry loop: p-retry drives attempts / shouldRetry / maxRetryTime; the delay is computed and slept here
- * (injected random + clock) so it is exact in tests. p-retry itself is configured to add no delay.
+ * Retry loop: exponential backoff with jitter on the injected clock and random source. A plain loop (no
+ * library): the happy path is one call and one try/catch, and a backoff sleep ends at once on abort.
  */
-import pRetry from 'p-retry';
 import { systemClock, type Clock } from './clock.js';
-import { ConnectorError, isRetryable, type ErrorCode } from './errors.js';
+import { ConnectorError, interruptedError, isRetryable, type ErrorCode } from './errors.js';
 
 export interface RetryPolicy {
   /** Retries after the first attempt. */
@@ -12,15 +11,20 @@ export interface RetryPolicy {
   minTimeoutMs: number;
   maxTimeoutMs: number;
   factor: number;
-  /** Give up once this much time has passed since the first attempt (a planned wait that would cross it is not taken). */
+  /**
+   * Give up once this much time has passed since the first attempt (a planned wait that would cross it is not
+   * taken). Time spent queued for a pacer slot does not count (see RetryContext.exclude).
+   */
   maxRetryTimeMs: number;
   /** 'equal' (default): half fixed + half random; 'full': 0..backoff. */
   jitter?: 'full' | 'equal';
 }
 
-export const retryPolicies: { standard: RetryPolicy; fast: RetryPolicy; none: RetryPolicy } = {
+export const retryPolicies: { standard: RetryPolicy; probe: RetryPolicy; fast: RetryPolicy; none: RetryPolicy } = {
   /** Production: 6 retries, 0.5 s .. 30 s, at most 2 minutes in all. */
   standard: { retries: 6, minTimeoutMs: 500, maxTimeoutMs: 30_000, factor: 2, maxRetryTimeMs: 120_000, jitter: 'equal' },
+  /** Connection tests: one quick retry, so a dead host is reported in seconds, not minutes. */
+  probe: { retries: 1, minTimeoutMs: 300, maxTimeoutMs: 1000, factor: 2, maxRetryTimeMs: 3000, jitter: 'equal' },
   /** Tests: same shape, milliseconds. */
   fast: { retries: 3, minTimeoutMs: 1, maxTimeoutMs: 5, factor: 2, maxRetryTimeMs: 5_000, jitter: 'equal' },
   none: { retries: 0, minTimeoutMs: 0, maxTimeoutMs: 0, factor: 1, maxRetryTimeMs: 0, jitter: 'equal' },
@@ -34,12 +38,29 @@ export interface RetryInfo {
   error: ConnectorError;
 }
 
+/** Handed to each attempt. */
+export interface RetryContext {
+  /** This much of the attempt was spent waiting in a queue (a pacer slot): it does not count against maxRetryTimeMs. */
+  exclude(ms: number): void;
+}
+
 export interface RetryOptions {
   policy: RetryPolicy;
   clock?: Clock;
   random?: () => number;
   /** Called before each wait. */
   onRetry?: (info: RetryInfo) => void;
+  /**
+   * Abort ends a backoff sleep at once and rejects: with the signal's reason when it is a ConnectorError (e.g.
+   * ENDPOINT_UNREACHABLE), else with INTERRUPTED. Only read when a retry is due, so it costs nothing on success.
+   */
+  signals?: () => Array<AbortSignal | undefined>;
+  /**
+   * When policy.retries are used up: ms to wait for one more attempt, or undefined to give up. While the whole
+   * endpoint looks down, a message waits for the verdict (see EndpointHealth) instead of failing on its own
+   * count. The wait must still fit in maxRetryTimeMs.
+   */
+  lastChance?: (error: ConnectorError) => number | undefined;
 }
 
 /**
@@ -55,30 +76,54 @@ export function computeDelay(policy: RetryPolicy, retry: number, random: () => n
 }
 
 /** Runs fn until it succeeds, a non-retryable error occurs, retries run out or the time budget would be crossed. */
-export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: RetryOptions): Promise<T> {
+export async function withRetry<T>(fn: (attempt: number, ctx: RetryContext) => Promise<T>, opts: RetryOptions): Promise<T> {
   const { policy } = opts;
   const clock = opts.clock ?? systemClock;
   const random = opts.random ?? Math.random;
   const start = clock.now();
-  return pRetry(fn, {
-    retries: policy.retries,
-    // p-retry must not wait by itself: we sleep in shouldRetry on the injected clock.
-    minTimeout: 0,
-    maxTimeout: 0,
-    randomize: false,
-    factor: 1,
-    // Backstop in real time; the exact budget is checked on the injected clock below.
-    maxRetryTime: policy.maxRetryTimeMs > 0 ? policy.maxRetryTimeMs : Number.POSITIVE_INFINITY,
-    shouldRetry: async ({ error, attemptNumber }) => {
-      if (!isRetryable(error)) return false;
-      const err = error as ConnectorError;
-      const delayMs = computeDelay(policy, attemptNumber, random, err.retryAfterMs);
-      if (clock.now() + delayMs - start > policy.maxRetryTimeMs) return false;
-      opts.onRetry?.({ attempt: attemptNumber, code: err.code, delayMs, error: err });
-      await clock.sleep(delayMs);
-      return true;
+  let excluded = 0;
+  const ctx: RetryContext = {
+    exclude: (ms) => {
+      if (ms > 0) excluded += ms;
     },
-  });
+  };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn(attempt, ctx);
+    } catch (error) {
+      if (!isRetryable(error)) throw error;
+      const err = error as ConnectorError;
+      const extra = attempt > policy.retries ? opts.lastChance?.(err) : 0;
+      if (extra === undefined || attempt > policy.retries + 1) throw error;
+      const delayMs = attempt > policy.retries ? Math.max(1, Math.ceil(extra)) : computeDelay(policy, attempt, random, err.retryAfterMs);
+      if (clock.now() - start - excluded + delayMs > policy.maxRetryTimeMs) throw error;
+      const signals = (opts.signals?.() ?? []).filter((x): x is AbortSignal => x !== undefined);
+      throwIfAborted(signals);
+      opts.onRetry?.({ attempt, code: err.code, delayMs, error: err });
+      await sleepUnlessAborted(clock, delayMs, signals);
+      throwIfAborted(signals);
+    }
+  }
+}
+
+/** Sleeps on the clock; any of the signals aborting ends the sleep at once. Listeners are removed after. */
+async function sleepUnlessAborted(clock: Clock, ms: number, signals: AbortSignal[]): Promise<void> {
+  if (signals.length === 0) return clock.sleep(ms);
+  const ctl = new AbortController();
+  const onAbort = (): void => ctl.abort();
+  for (const s of signals) s.addEventListener('abort', onAbort, { once: true });
+  try {
+    await clock.sleep(ms, ctl.signal);
+  } finally {
+    for (const s of signals) s.removeEventListener('abort', onAbort);
+  }
+}
+
+function throwIfAborted(signals: AbortSignal[]): void {
+  const aborted = signals.find((s) => s.aborted);
+  if (!aborted) return;
+  if (aborted.reason instanceof ConnectorError) throw aborted.reason;
+  throw interruptedError('the run was stopped while this message waited to be retried');
 }
 
 function clamp01(x: number): number {

@@ -13,6 +13,14 @@ export interface CachedToken {
   expiresAt: number;
   /** Epoch ms from which a new one is fetched (default: refreshBeforeMs before expiresAt). */
   refreshAt?: number;
+  /** Epoch ms when the fetch that got it started: a token refused although fetched after an earlier refusal means the credentials are bad. */
+  fetchedAt?: number;
+}
+
+/** A token and when its fetch started (-Infinity when the store does not know). */
+export interface TokenEntry {
+  token: string;
+  fetchedAt: number;
 }
 
 /** Where tokens live; an external implementation lets several workers share one token. */
@@ -40,7 +48,7 @@ export const TOKEN_PATH = '/open-apis/auth/v3/tenant_access_token/internal';
 export const REFRESH_BEFORE_MS = 5 * 60_000;
 
 export interface TokenProviderOptions {
-  http: LarkHttp;
+  http: Pick<LarkHttp, 'request'>;
   baseUrl: string;
   appId: string;
   appSecret: string;
@@ -64,7 +72,7 @@ export class TokenProvider {
   private readonly clock: Clock;
   private readonly refreshBeforeMs: number;
   /** The single in-flight fetch for this key; every waiter shares it. */
-  private inflight: Promise<string> | undefined;
+  private inflight: Promise<TokenEntry> | undefined;
   private invalidatedSinceFetch = false;
 
   constructor(opts: TokenProviderOptions) {
@@ -76,10 +84,15 @@ export class TokenProvider {
   }
 
   /** A usable token: the cached one if fresh, else the result of the one shared fetch. */
-  async getToken(): Promise<string> {
-    const fresh = this.freshToken(await this.store.get(this.key));
-    if (fresh !== undefined) return fresh;
-    this.inflight ??= this.refresh().finally(() => {
+  async getToken(opts: { timeoutMs?: number } = {}): Promise<string> {
+    return (await this.getTokenEntry(opts)).token;
+  }
+
+  /** getToken, with when the token's fetch started. */
+  async getTokenEntry(opts: { timeoutMs?: number } = {}): Promise<TokenEntry> {
+    const cached = await this.store.get(this.key);
+    if (cached && this.freshToken(cached) !== undefined) return { token: cached.token, fetchedAt: cached.fetchedAt ?? Number.NEGATIVE_INFINITY };
+    this.inflight ??= this.refresh(opts).finally(() => {
       this.inflight = undefined;
     });
     return this.inflight;
@@ -99,28 +112,30 @@ export class TokenProvider {
     return this.clock.now() < refreshAt ? cached.token : undefined;
   }
 
-  private async refresh(): Promise<string> {
+  private async refresh(opts: { timeoutMs?: number }): Promise<TokenEntry> {
     // Double check: another provider sharing the store (or a caller that raced us) may have refreshed it.
     const cached = await this.store.get(this.key);
     const fresh = this.freshToken(cached);
-    if (fresh !== undefined) return fresh;
+    if (cached && fresh !== undefined) return { token: fresh, fetchedAt: cached.fetchedAt ?? Number.NEGATIVE_INFINITY };
     const reason = this.invalidatedSinceFetch ? 'invalidated' : cached ? 'expiring' : 'cold';
-    const { token, expiresInMs, logId } = await this.fetchToken();
+    const fetchedAt = this.clock.now();
+    const { token, expiresInMs, logId } = await this.fetchToken(opts);
     this.invalidatedSinceFetch = false;
     // A short-lived token (a gateway that issues minutes, not hours) is still reused for half its life.
     const now = this.clock.now();
     const margin = Math.min(this.refreshBeforeMs, expiresInMs / 2);
-    await this.store.set(this.key, { token, expiresAt: now + expiresInMs, refreshAt: now + expiresInMs - margin });
+    await this.store.set(this.key, { token, expiresAt: now + expiresInMs, refreshAt: now + expiresInMs - margin, fetchedAt });
     safeEmit(this.opts.onEvent, { type: 'token.fetched', reason, expiresInMs, ...(logId ? { logId } : {}) });
-    return token;
+    return { token, fetchedAt };
   }
 
-  private async fetchToken(): Promise<{ token: string; expiresInMs: number; logId?: string }> {
+  private async fetchToken(opts: { timeoutMs?: number }): Promise<{ token: string; expiresInMs: number; logId?: string }> {
     const res = await this.opts.http.request<TokenBody>({
       method: 'POST',
       path: TOKEN_PATH,
       body: { app_id: this.opts.appId, app_secret: this.opts.appSecret },
       redact: [this.opts.appSecret],
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     });
     const { tenant_access_token: token, expire } = res.body;
     if (typeof token !== 'string' || token === '' || typeof expire !== 'number') {

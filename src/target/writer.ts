@@ -11,7 +11,7 @@
  * from the input goes unreported.
  */
 import { setMaxListeners } from 'node:events';
-import { ConnectorError, ValidationError, interruptedError } from '../lark/errors.js';
+import { ConnectorError, ValidationError, interruptedError, isAppLevel } from '../lark/errors.js';
 import type { LarkClient, SendMessageRequest } from '../lark/client.js';
 import { parseRecord, type MessageBody } from '../message/schema.js';
 import { UuidDeriver } from '../message/uuid.js';
@@ -25,17 +25,6 @@ import {
   type RenderedRequest,
   type RunSummary,
 } from './outcome.js';
-
-/** Codes that mean no later message can succeed either: stop sending and fail the rest with this reason. */
-const APP_LEVEL_CODES = new Set([
-  'APP_ID_WRONG',
-  'APP_SECRET_WRONG',
-  'APP_UNAVAILABLE',
-  'QUOTA_EXCEEDED',
-  'TOKEN_INVALID',
-]);
-/** Lark codes for scopes the app lacks on the send API itself (a phone lookup's scope is not app-level). */
-const APP_LEVEL_LARK_CODES = new Set([99991672, 99991676, 99991679]);
 
 export const DEFAULT_GRACE_MS = 10_000;
 
@@ -223,6 +212,7 @@ export class MessageWriter {
       message: `not sent: an earlier message failed with an app-level error, so sending stopped. ${cause.message}`,
       retryable: false,
       ...(cause.larkCode !== undefined ? { larkCode: cause.larkCode } : {}),
+      ...(cause.stops !== undefined ? { stops: cause.stops } : {}),
     });
   }
 
@@ -282,11 +272,6 @@ export class ValidOutcome {
     const q = JSON.stringify;
     return `{"line":${q(line)},"index":${q(index)},"status":"valid","request":{"method":"POST","url":${q(request.url)},"body":{"receive_id":${q(receiveId)},"msg_type":${q(msgType)},"content":${q(content)},"uuid":${q(uuid)}}}}\n`;
   }
-}
-
-function isAppLevel(err: unknown): err is ConnectorError {
-  if (!(err instanceof ConnectorError)) return false;
-  return APP_LEVEL_CODES.has(err.code) || (err.larkCode !== undefined && APP_LEVEL_LARK_CODES.has(err.larkCode));
 }
 
 /** A message still on the wire when the grace period ran out: it may or may not have been delivered. */

@@ -149,7 +149,7 @@ export class LongConnection {
         if (connected) lostAt = this.clock.now();
         else if (this.config.ReconnectCount >= 0 && attempt >= this.config.ReconnectCount && attempt > 0) {
           throw new ConnectorError({
-            code: 'NETWORK',
+            code: 'ENDPOINT_UNREACHABLE',
             retryable: false,
             message: `the long connection could not be re-established after ${attempt} attempts (Lark's reconnect policy): check the network, or use --mode poll`,
           });

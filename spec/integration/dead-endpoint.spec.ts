@@ -1,0 +1,54 @@
+/**
+ * Lark goes away mid-run (the emulator stopped): the run stops like it does for app-level failures, in the
+ * endpoint-down span (30 s of fake time) instead of retrying each message for minutes; every message is
+ * reported, the rest as not sent with the reason.
+ */
+import { describe, expect, it } from 'vitest';
+import { retryPolicies } from '../../src/lark/retry.js';
+import type { MessageOutcome } from '../../src/target/outcome.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { ALICE, BOB, CHAT_WITH_BOT, UNPACED, connectorFor, records, startEmulator, text } from './helpers.js';
+
+describe('a dead endpoint mid-run', () => {
+  it('stops the run with ENDPOINT_UNREACHABLE naming the host; delivered ones stay delivered, the rest are reported not sent', async () => {
+    const emulator = await startEmulator({ limits: false });
+    const host = new URL(emulator.baseUrl).host;
+    const clock = new FakeClock({ autoAdvance: true });
+    const start = clock.now();
+    const connector = connectorFor(emulator, { clock, random: () => 0.5, retry: retryPolicies.standard, pacing: UNPACED });
+    const receivers = [
+      ['user', ALICE.openId],
+      ['user', BOB.openId],
+      ['chat', CHAT_WITH_BOT.chatId],
+    ] as const;
+    const input = records(Array.from({ length: 200 }, (_, i) => text(receivers[i % 3]![0], receivers[i % 3]![1], `dead ${i}`)));
+    const outcomes: MessageOutcome[] = [];
+    let delivered = 0;
+
+    try {
+      const summary = await connector.writeStream(input, {
+        onOutcome: (o) => void outcomes.push(o),
+        onDelivered: () => {
+          if (++delivered === 20) void emulator.close();
+        },
+      });
+      expect(outcomes).toHaveLength(200);
+      expect(summary.delivered + summary.failed).toBe(200);
+      expect(summary.delivered).toBeGreaterThanOrEqual(20);
+      expect(emulator.messages().length).toBe(summary.delivered);
+      const failed = outcomes.filter((o): o is Extract<MessageOutcome, { status: 'failed' }> => o.status === 'failed');
+      expect(failed.length).toBeGreaterThan(100);
+      // A message whose own retries ran out waits for the endpoint's verdict: every failure carries its code
+      // (the first ones the full reason, the rest "not sent: ..." from the writer).
+      expect(new Set(failed.map((o) => o.error.code))).toEqual(new Set(['ENDPOINT_UNREACHABLE']));
+      const reason = failed.find((o) => o.error.message.startsWith('Lark at'))?.error.message ?? failed[0]!.error.message;
+      expect(reason).toContain(`Lark at ${host} is unreachable`);
+      expect(reason).toMatch(/connection (refused|reset) x\d+/);
+      // Stopped after the down span (30 s) plus at most one backoff, not after minutes of retries per message.
+      expect(clock.now() - start).toBeLessThan(90_000);
+    } finally {
+      connector.close();
+      await emulator.close();
+    }
+  });
+});
