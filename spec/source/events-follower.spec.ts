@@ -26,7 +26,7 @@ afterEach(async () => {
   emu = undefined;
 });
 
-function follow(opts: { secret?: string; apply?: (c: EventChange) => Promise<void>; chats?: ReadonlySet<string> | 'all' } = {}) {
+function follow(opts: { secret?: string; apply?: (c: EventChange) => Promise<void>; poll?: (reason: string) => Promise<void>; chats?: ReadonlySet<string> | 'all' } = {}) {
   const clock = new FakeClock();
   const applied: EventChange[] = [];
   const polls: string[] = [];
@@ -38,8 +38,12 @@ function follow(opts: { secret?: string; apply?: (c: EventChange) => Promise<voi
       clock,
       chats: opts.chats ?? new Set([CHAT_MEMBER]),
       apply: opts.apply ?? (async (c) => void applied.push(c)),
-      poll: async (reason) => void polls.push(reason),
+      poll: async (reason) => {
+        polls.push(reason);
+        await opts.poll?.(reason);
+      },
       reconcileEveryMs: 60_000,
+      pollRetryMs: 10_000,
     },
     stop.signal,
   );
@@ -68,6 +72,26 @@ describe('events follower', () => {
     expect(f.polls[2]).toBe('reconcile');
     f.stop.abort();
     expect(await f.done).toEqual({ mode: 'stopped' });
+  });
+
+  it('a failed poll is retried before any event is applied (events must not move the offset over an unread gap)', async () => {
+    emu = await LarkEmulator.start();
+    let failures = 1;
+    const order: string[] = [];
+    const f = follow({
+      poll: async () => {
+        if (failures-- > 0) throw new ConnectorError({ code: 'NETWORK', retryable: true, message: 'list failed' });
+        order.push('poll ok');
+      },
+      apply: async () => void order.push('event'),
+    });
+    await until(() => f.polls.length === 1, 'first poll (fails)');
+    emu.longConnection.publish(APP_ID, message(CHAT_MEMBER));
+    await until(() => emu!.longConnection.stats().pushes === 1, 'event pushed');
+    expect(order).toEqual([]);
+    await f.clock.advance(10_000);
+    await until(() => order.length === 2, 'poll retried, then the event');
+    expect(order).toEqual(['poll ok', 'event']);
   });
 
   it('falls back (does not throw) when the app gets no events through the long connection', async () => {

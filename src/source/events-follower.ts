@@ -27,6 +27,8 @@ export interface EventsFollowerOptions {
   poll(reason: 'connected' | 'reconnected' | 'reconcile'): Promise<void>;
   /** Default 5 minutes. */
   reconcileEveryMs?: number;
+  /** A poll that failed with a retryable error is tried again after this (events wait behind it). Default 10 s. */
+  pollRetryMs?: number;
   onNotice?: (notice: LongConnectionNotice) => void;
 }
 
@@ -58,6 +60,23 @@ export async function followEvents(opts: EventsFollowerOptions, signal: AbortSig
     return run;
   };
   const keeps = (chatId: string): boolean => opts.chats === 'all' || opts.chats.has(chatId);
+  /**
+   * A poll is retried until it succeeds before anything else is applied: events move the offset forward, so
+   * applying them over a gap that was not read yet would skip the gap for good.
+   */
+  const pollUntilDone = async (reason: 'connected' | 'reconnected' | 'reconcile'): Promise<void> => {
+    for (;;) {
+      try {
+        return await opts.poll(reason);
+      } catch (err) {
+        if (!(err instanceof ConnectorError) || !err.retryable || stop.signal.aborted) throw err;
+        const retryMs = opts.pollRetryMs ?? 10_000;
+        opts.onNotice?.({ type: 'warning', message: `the poll after ${reason === 'reconcile' ? 'a reconcile period' : 'connecting'} failed (${err.message}); trying again in ${Math.round(retryMs / 1000)} s` });
+        await clock.sleep(retryMs, stop.signal);
+        if (stop.signal.aborted) return;
+      }
+    }
+  };
 
   const connection = new LongConnection({
     ...opts.connection,
@@ -72,7 +91,7 @@ export async function followEvents(opts: EventsFollowerOptions, signal: AbortSig
     onNotice: (notice) => {
       opts.onNotice?.(notice);
       if (notice.type === 'state' && notice.state === 'connected') {
-        void serial(() => opts.poll(notice.reconnected ? 'reconnected' : 'connected')).catch(() => undefined);
+        void serial(() => pollUntilDone(notice.reconnected ? 'reconnected' : 'connected')).catch(() => undefined);
       }
     },
   });
@@ -82,7 +101,7 @@ export async function followEvents(opts: EventsFollowerOptions, signal: AbortSig
     for (;;) {
       await clock.sleep(every, stop.signal);
       if (stop.signal.aborted) return;
-      if (connection.state === 'connected') await serial(() => opts.poll('reconcile')).catch(() => undefined);
+      if (connection.state === 'connected') await serial(() => pollUntilDone('reconcile')).catch(() => undefined);
     }
   })();
 
