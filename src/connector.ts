@@ -15,7 +15,8 @@ import { ReceiverResolver } from './message/receivers.js';
 import { UuidDeriver } from './message/uuid.js';
 import { CONTENT_TYPES, RECEIVE_TYPES } from './message/schema.js';
 import type { InputRecord } from './input.js';
-import { MessageWriter, type RecordSource } from './target/writer.js';
+import { DEFAULT_HIGH_WATER, MessageWriter, type RecordSource } from './pipeline/writer.js';
+import type { RecordTransform } from './pipeline/transform/index.js';
 import type { MessageOutcome, OutcomeError, RunSummary } from './target/outcome.js';
 
 export type TestStatus = 'ok' | 'warn' | 'fail';
@@ -82,6 +83,8 @@ export interface WriteStreamOptions {
   onDelivered?: (outcome: MessageOutcome & { status: 'delivered' }) => void;
   /** Uuid derivation shared with earlier calls of the same run (see writeRecord); default: a fresh one. */
   uuids?: UuidDeriver;
+  /** The transform stage (record value -> message drafts); default: the record is a message body or an array. */
+  transform?: RecordTransform;
 }
 
 export class LarkImConnector {
@@ -220,7 +223,10 @@ export class LarkImConnector {
       baseUrl: this.baseUrl,
       dryRun: options.dryRun ?? false,
       ...(client ? { client, resolver: this.receiverResolver(client) } : {}),
-      window: Math.max(64, this.config.node.maxInFlight * 8),
+      // Read-ahead: generous (one slow answer must not stop the reading), and phone lookups batch over it.
+      highWater: Math.max(DEFAULT_HIGH_WATER, this.config.node.maxInFlight * 64),
+      lookAhead: this.config.node.maxInFlight * 2,
+      ...(options.transform ? { transform: options.transform } : {}),
       ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),

@@ -159,22 +159,63 @@ describe('ReceiverResolver', () => {
     expect(calls).toHaveLength(2);
   });
 
-  it('propagates a lookup error to every waiting message and does not cache it', async () => {
+  it('propagates a lookup error to every waiting message and does not cache a passing failure', async () => {
     let fail = true;
     const calls: string[][] = [];
     const lookup = async (mobiles: string[]) => {
       calls.push(mobiles);
-      if (fail) throw new LarkError({ code: 'PERMISSION_DENIED', message: 'no contact:user.id:readonly' });
+      if (fail) throw new LarkError({ code: 'SERVER_ERROR', message: 'internal error', retryable: true });
       return new Map(mobiles.map((m) => [m, `ou_${m}`]));
     };
     const r = new ReceiverResolver({ lookup });
     const results = await Promise.allSettled(['13800000001', '13800000002', '13800000001'].map((p) => r.resolve(phoneMsg(p))));
     expect(results.map((x) => x.status)).toEqual(['rejected', 'rejected', 'rejected']);
-    for (const x of results) expect((x as PromiseRejectedResult).reason).toMatchObject({ code: 'PERMISSION_DENIED' });
+    for (const x of results) expect((x as PromiseRejectedResult).reason).toMatchObject({ code: 'SERVER_ERROR' });
     expect(calls).toEqual([['13800000001', '13800000002']]);
     fail = false;
     expect(await r.resolve(phoneMsg('13800000001'))).toEqual({ receiveIdType: 'open_id', receiveId: 'ou_13800000001' });
     expect(calls).toHaveLength(2);
+  });
+
+  it('remembers a lookup refused for scope or permission (for missTtlMs): each phone message does not repeat it', async () => {
+    const clock = new FakeClock();
+    const calls: string[][] = [];
+    const lookup = async (mobiles: string[]): Promise<Map<string, string>> => {
+      calls.push(mobiles);
+      throw new LarkError({ code: 'PERMISSION_DENIED', larkCode: 99991672, message: 'no contact:user.id:readonly' });
+    };
+    const r = new ReceiverResolver({ lookup, clock, missTtlMs: 60_000 });
+    await expect(r.resolve(phoneMsg('13800000001'))).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
+    for (const p of ['13800000002', '13800000003', '13800000001']) {
+      await expect(r.resolve(phoneMsg(p))).rejects.toMatchObject({ code: 'PERMISSION_DENIED', larkCode: 99991672 });
+    }
+    expect(calls).toHaveLength(1);
+    clock.t += 60_000;
+    await expect(r.resolve(phoneMsg('13800000002'))).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
+    expect(calls).toHaveLength(2);
+  });
+
+  it('keeps its answers in the LookupStore it is given, and asks Lark only for what the store does not know', async () => {
+    const remembered = new Map<string, string | null>([['13800000001', 'ou_from_store'], ['13800000002', null]]);
+    const writes: Array<{ phone: string; openId: string | null; ttlMs: number }> = [];
+    const store = {
+      getMany: async (phones: readonly string[]) => new Map(phones.filter((p) => remembered.has(p)).map((p) => [p, remembered.get(p)!] as const)),
+      setMany: async (entries: ReadonlyArray<{ phone: string; openId: string | null; ttlMs: number }>) => void writes.push(...entries),
+    };
+    const { calls, lookup } = fakeLookup({ '13800000003': 'ou_three' });
+    const r = new ReceiverResolver({ lookup, store, ttlMs: 5000, missTtlMs: 500 });
+    const [one, two, three, four] = await Promise.allSettled(
+      ['13800000001', '13800000002', '13800000003', '13800000004'].map((p) => r.resolve(phoneMsg(p))),
+    );
+    expect(one).toMatchObject({ status: 'fulfilled', value: { receiveId: 'ou_from_store' } });
+    expect(two).toMatchObject({ status: 'rejected', reason: { code: 'RECEIVER_NOT_FOUND' } });
+    expect(three).toMatchObject({ status: 'fulfilled', value: { receiveId: 'ou_three' } });
+    expect(four).toMatchObject({ status: 'rejected', reason: { code: 'RECEIVER_NOT_FOUND' } });
+    expect(calls).toEqual([['13800000003', '13800000004']]);
+    expect(writes).toEqual([
+      { phone: '13800000003', openId: 'ou_three', ttlMs: 5000 },
+      { phone: '13800000004', openId: null, ttlMs: 500 },
+    ]);
   });
 
   it('prefetch never rejects, even when the lookup fails', async () => {

@@ -9,7 +9,7 @@ import { countLines, openInput, readRecordBatches, type InputRecord } from '../i
 import { isRecord } from '../is-record.js';
 import { ConnectorError, ERROR_STOPS, type ErrorCode } from '../lark/errors.js';
 import { ReportWriter } from '../target/report.js';
-import { RunState } from '../target/state.js';
+import { RunState } from '../pipeline/state.js';
 import { toOutcomeError, type MessageOutcome, type RunSummary } from '../target/outcome.js';
 import { refuseOutputsThatAreInputs, proveWritable } from './paths.js';
 import { ProgressBar, summaryLine } from './progress.js';
@@ -124,7 +124,10 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
       progress.finish();
       verbose?.flush();
-      if (!startError) await state?.checkpoint();
+      // The journal is closed either way; its write errors matter only when messages were sent.
+      await state?.close().catch((err: unknown) => {
+        if (!startError) throw err;
+      });
       // A report that failed mid-run is said once, above (or just below, when only closing it failed).
       await report?.close().catch((err: unknown) => {
         // Already said by the catch above when the run itself stopped on it.

@@ -77,7 +77,7 @@ export interface EmulatorOptions {
   tokenTtlSeconds?: number;
   /** Same token is returned while it has at least this long left. Default 1800 (Lark), or ttl/4 when that is shorter. */
   tokenReuseMinSeconds?: number;
-  /** uuid de-duplication window. Default 3600. */
+  /** uuid de-duplication window. Default 3600. 0 switches de-duplication off (every send delivered, as past Lark's hour). */
   dedupWindowSeconds?: number;
   /** Random source for ratio faults. Default: a PRNG seeded with `randomSeed`. */
   random?: () => number;

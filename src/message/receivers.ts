@@ -2,8 +2,9 @@
  * Receiver -> Lark (receive_id_type, receive_id).
  * user/email/chat map directly; a phone needs batch_get_id. Phone lookups are coalesced (all resolve()
  * calls made before the next macrotask share one lookup of <= batchSize numbers), de-duplicated while in
- * flight, and cached with a TTL: hits for ttlMs (10 min), misses for missTtlMs (1 min) so that a user
- * added to the app's visible range is picked up soon, and an unknown number is not looked up per message.
+ * flight, and remembered in a LookupStore with a TTL: hits for ttlMs (10 min), misses for missTtlMs (1 min)
+ * so that a user added to the app's visible range is picked up soon, and an unknown number is not looked up
+ * per message. A lookup refused for scope or permission is remembered for missTtlMs too (for every phone).
  */
 import { ConnectorError, ValidationError } from '../lark/errors.js';
 import { systemClock, type Clock } from '../lark/clock.js';
@@ -26,8 +27,10 @@ export interface ReceiverResolverOptions {
   clock?: Pick<Clock, 'now'>;
   /** Numbers per lookup call; Lark allows 50. */
   batchSize?: number;
-  /** Cache entries kept at most (oldest dropped first). Default 50 000. */
+  /** Cache entries kept at most by the default in-memory store (oldest dropped first). Default 50 000. */
   maxEntries?: number;
+  /** Where answers are remembered; default in memory (a shared Redis store lets workers share them). */
+  store?: LookupStore;
   /** When queued lookups run. Default setImmediate: after the current tick and its promise jobs. */
   schedule?: (fn: () => void) => void;
 }
@@ -62,8 +65,54 @@ export function maskPhone(phone: string): string {
   return `${plus}${digits.slice(0, 3)}****${digits.slice(-4)}`;
 }
 
-interface CacheEntry { openId: string | undefined; expiresAt: number }
 interface Waiter { resolve: (openId: string | undefined) => void; reject: (e: unknown) => void }
+
+/**
+ * Where phone lookups are remembered (shared between workers when it is Redis). getMany gives the known
+ * answers: an open_id, or null for a known miss; a phone that is absent is unknown (never asked, or expired).
+ */
+export interface LookupStore {
+  /** Known answers: open_id, or null for a known miss; absent = unknown. */
+  getMany(phones: readonly string[]): Map<string, string | null> | Promise<Map<string, string | null>>;
+  setMany(entries: ReadonlyArray<{ phone: string; openId: string | null; ttlMs: number }>): void | Promise<void>;
+}
+
+/** The default LookupStore: a Map with a TTL per entry and a size cap (oldest dropped first). */
+export class InMemoryLookupStore implements LookupStore {
+  private readonly entries = new Map<string, { openId: string | null; expiresAt: number }>();
+
+  constructor(private readonly opts: { clock?: Pick<Clock, 'now'>; maxEntries?: number } = {}) {}
+
+  getMany(phones: readonly string[]): Map<string, string | null> {
+    const now = (this.opts.clock ?? systemClock).now();
+    const out = new Map<string, string | null>();
+    for (const phone of phones) {
+      const e = this.entries.get(phone);
+      if (!e) continue;
+      if (e.expiresAt > now) out.set(phone, e.openId);
+      else this.entries.delete(phone);
+    }
+    return out;
+  }
+
+  setMany(entries: ReadonlyArray<{ phone: string; openId: string | null; ttlMs: number }>): void {
+    const now = (this.opts.clock ?? systemClock).now();
+    const max = this.opts.maxEntries ?? 50_000;
+    for (const { phone, openId, ttlMs } of entries) {
+      this.entries.delete(phone); // re-insert at the end: Map order = age order
+      this.entries.set(phone, { openId, expiresAt: now + ttlMs });
+    }
+    while (this.entries.size > max) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.entries.delete(oldest);
+    }
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
 
 const DIRECT_ID_TYPES: Partial<Record<string, ReceiveIdType>> = { user: 'open_id', email: 'email', chat: 'chat_id' };
 
@@ -73,21 +122,29 @@ export function directReceiver(message: Pick<MessageBody, 'receiveType' | 'recei
   return receiveIdType ? { receiveIdType, receiveId: message.receiveId.trim() } : undefined;
 }
 
+/** A lookup refused for the app itself (scope, permission): every phone would get the same answer. */
+function refusesEveryPhone(err: unknown): err is ConnectorError {
+  return err instanceof ConnectorError && (err.code === 'PERMISSION_DENIED' || err.code === 'APP_UNAVAILABLE');
+}
+
 export class ReceiverResolver {
   private readonly lookup: PhoneLookup;
   private readonly ttlMs: number;
   private readonly missTtlMs: number;
   private readonly clock: Pick<Clock, 'now'>;
   private readonly batchSize: number;
-  private readonly maxEntries: number;
   private readonly schedule: (fn: () => void) => void;
+  private readonly store: LookupStore;
 
-  private readonly cache = new Map<string, CacheEntry>();
   /** Numbers waiting for the next flush, with everyone waiting on them. */
   private queued = new Map<string, Waiter[]>();
   /** Numbers whose lookup is running: later callers join it instead of asking again. */
   private readonly inFlight = new Map<string, Promise<string | undefined>>();
   private flushScheduled = false;
+  /** A lookup refused for scope or permission, remembered for missTtlMs so each phone does not repeat it. */
+  private refused: { error: ConnectorError; until: number } | undefined;
+  /** batch_get_id calls made (for specs and --verbose figures). */
+  lookupCalls = 0;
 
   constructor(opts: ReceiverResolverOptions) {
     this.lookup = opts.lookup;
@@ -95,8 +152,8 @@ export class ReceiverResolver {
     this.missTtlMs = opts.missTtlMs ?? Math.min(DEFAULT_RECEIVER_MISS_TTL_MS, this.ttlMs);
     this.clock = opts.clock ?? systemClock;
     this.batchSize = Math.max(1, Math.min(opts.batchSize ?? LOOKUP_BATCH_SIZE, LOOKUP_BATCH_SIZE));
-    this.maxEntries = opts.maxEntries ?? 50_000;
     this.schedule = opts.schedule ?? ((fn) => void setImmediate(fn));
+    this.store = opts.store ?? new InMemoryLookupStore({ clock: this.clock, ...(opts.maxEntries !== undefined ? { maxEntries: opts.maxEntries } : {}) });
   }
 
   /** user->open_id, email->email, chat->chat_id, phone->open_id via the (batched, cached) lookup. */
@@ -117,9 +174,9 @@ export class ReceiverResolver {
   }
 
   /**
-   * Looks up all given phones (in batches of <= 50) so that later resolve() calls hit the cache.
-   * Never rejects: misses are cached; a failed lookup is not, so resolve() asks again and reports the
-   * error on each message. Invalid numbers are skipped (resolve() reports them).
+   * Looks up all given phones (in batches of <= 50) so that later resolve() calls find them. Never
+   * rejects: misses are remembered; a failed lookup is not (resolve() asks again and reports the error on
+   * each message), except a refusal for scope or permission. Invalid numbers are skipped (resolve() reports them).
    */
   async prefetch(phones: Iterable<string>): Promise<void> {
     const pending: Array<Promise<unknown>> = [];
@@ -131,9 +188,19 @@ export class ReceiverResolver {
     await Promise.all(pending);
   }
 
-  /** Drops cached lookups (e.g. after the user changed the app's visible range). */
+  /**
+   * True when resolve() needs no new lookup for this (normalised) phone: a lookup is queued or running for
+   * it, the store answers it at once, or lookups are refused for now. An asynchronous store is not asked here.
+   */
+  knows(phone: string): boolean {
+    if (this.refused || this.inFlight.has(phone) || this.queued.has(phone)) return true;
+    return this.answerAtOnce(phone) !== undefined;
+  }
+
+  /** Drops what the in-memory store remembers (e.g. after the user changed the app's visible range). */
   clear(): void {
-    this.cache.clear();
+    if (this.store instanceof InMemoryLookupStore) this.store.clear();
+    this.refused = undefined;
   }
 
   private checkedPhone(raw: string): string {
@@ -149,13 +216,15 @@ export class ReceiverResolver {
   }
 
   private openIdFor(phone: string): Promise<string | undefined> {
-    const hit = this.cache.get(phone);
-    if (hit) {
-      if (hit.expiresAt > this.clock.now()) return Promise.resolve(hit.openId);
-      this.cache.delete(phone);
+    if (this.refused) {
+      if (this.refused.until > this.clock.now()) return Promise.reject(this.refused.error);
+      this.refused = undefined;
     }
     const running = this.inFlight.get(phone);
     if (running) return running;
+    // The in-memory store is asked here: a known phone costs no turn of the loop (a shared store, in the batch).
+    const known = this.answerAtOnce(phone);
+    if (known !== undefined) return Promise.resolve(known ?? undefined);
     return new Promise<string | undefined>((resolve, reject) => {
       const waiters = this.queued.get(phone);
       if (waiters) waiters.push({ resolve, reject });
@@ -165,6 +234,12 @@ export class ReceiverResolver {
         this.schedule(() => this.flush());
       }
     });
+  }
+
+  /** The in-memory store's answer (open_id, or null for a known miss); undefined when unknown or not in memory. */
+  private answerAtOnce(phone: string): string | null | undefined {
+    if (!(this.store instanceof InMemoryLookupStore)) return undefined;
+    return this.store.getMany([phone]).get(phone);
   }
 
   private flush(): void {
@@ -178,24 +253,23 @@ export class ReceiverResolver {
   }
 
   private runBatch(batch: string[], queued: Map<string, Waiter[]>): void {
-    const result = Promise.resolve().then(() => this.lookup(batch));
+    const result = this.answers(batch);
     for (const phone of batch) {
-      const p = result.then((found) => found.get(phone));
+      const p = result.then((found) => found.get(phone) ?? undefined);
       // Swallow here: the rejection is delivered to the waiters below.
       p.catch(() => undefined);
       this.inFlight.set(phone, p);
     }
     result.then(
       (found) => {
-        const now = this.clock.now();
         for (const phone of batch) {
-          const openId = found.get(phone);
-          this.remember(phone, openId, now);
           this.inFlight.delete(phone);
+          const openId = found.get(phone) ?? undefined;
           for (const w of queued.get(phone) ?? []) w.resolve(openId);
         }
       },
       (err: unknown) => {
+        if (refusesEveryPhone(err)) this.refused = { error: err, until: this.clock.now() + this.missTtlMs };
         for (const phone of batch) {
           this.inFlight.delete(phone);
           for (const w of queued.get(phone) ?? []) w.reject(err);
@@ -204,14 +278,20 @@ export class ReceiverResolver {
     );
   }
 
-  private remember(phone: string, openId: string | undefined, now: number): void {
-    this.cache.delete(phone); // re-insert at the end: Map order = age order
-    this.cache.set(phone, { openId, expiresAt: now + (openId === undefined ? this.missTtlMs : this.ttlMs) });
-    while (this.cache.size > this.maxEntries) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest === undefined) break;
-      this.cache.delete(oldest);
-    }
+  /** The store's answers, then batch_get_id for the phones it does not know (remembered in the store). */
+  private async answers(batch: string[]): Promise<Map<string, string | null>> {
+    const known = new Map(await this.store.getMany(batch));
+    const unknown = batch.filter((p) => !known.has(p));
+    if (unknown.length === 0) return known;
+    this.lookupCalls += 1;
+    const found = await this.lookup(unknown);
+    const entries = unknown.map((phone) => {
+      const openId = found.get(phone) ?? null;
+      known.set(phone, openId);
+      return { phone, openId, ttlMs: openId === null ? this.missTtlMs : this.ttlMs };
+    });
+    await this.store.setMany(entries);
+    return known;
   }
 }
 

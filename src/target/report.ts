@@ -10,7 +10,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { MessageOutcome } from './outcome.js';
-import { ValidOutcome } from './writer.js';
+import { ValidOutcome } from '../pipeline/render.js';
 
 /** Lines are encoded into chunks of this many bytes, and each full chunk is one write. */
 const CHUNK_BYTES = 64 * 1024;

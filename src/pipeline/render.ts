@@ -1,0 +1,64 @@
+/**
+ * The dry-run's send stage: the exact POST a message would become, without Lark. Phone receivers show the
+ * number that a real run looks up (it needs the network, which a dry-run never uses).
+ */
+import type { MessageBody } from '../message/schema.js';
+import { directReceiver, normalizePhone } from '../message/receivers.js';
+import type { RenderedRequest } from '../target/outcome.js';
+import { larkMsgType } from './msg-type.js';
+
+export function renderRequest(baseUrl: string, message: MessageBody, uuid: string): RenderedRequest {
+  const direct = directReceiver(message);
+  const receiveIdType = direct?.receiveIdType ?? 'open_id';
+  const request: RenderedRequest = {
+    method: 'POST',
+    url: `${baseUrl}/open-apis/im/v1/messages?receive_id_type=${receiveIdType}`,
+    body: {
+      receive_id: direct?.receiveId ?? null,
+      msg_type: larkMsgType(message.contentType),
+      content: message.content,
+      uuid,
+    },
+  };
+  if (!direct) request.lookup = { mobile: normalizePhone(message.receiveId) };
+  return request;
+}
+
+/**
+ * A dry-run outcome: the same fields in the same order as the object literal it replaces (JSON, the
+ * report, the console see no difference), and a class so that the report can tell that it has exactly
+ * this shape and write its line without JSON.stringify walking three objects (the report line is a fifth
+ * of a million-record dry run; this makes it about 25% cheaper).
+ */
+export class ValidOutcome {
+  readonly line: number;
+  readonly index: number;
+  readonly status = 'valid' as const;
+  readonly request: RenderedRequest;
+
+  constructor(line: number, index: number, request: RenderedRequest) {
+    this.line = line;
+    this.index = index;
+    this.request = request;
+  }
+
+  /**
+   * JSON.stringify(this) + '\n', byte for byte, for the shape renderRequest makes for a direct receiver;
+   * undefined otherwise (a phone lookup, or fields changed to other types), and the caller stringifies.
+   */
+  reportLine(): string | undefined {
+    const { line, index, request } = this;
+    const body = request.body;
+    if (request.lookup !== undefined || !Number.isSafeInteger(line) || !Number.isSafeInteger(index)) return undefined;
+    const { receive_id: receiveId, msg_type: msgType, content, uuid } = body;
+    if (typeof receiveId !== 'string' || typeof msgType !== 'string' || typeof content !== 'string' || typeof uuid !== 'string') {
+      return undefined;
+    }
+    if (request.method !== 'POST' || typeof request.url !== 'string') return undefined;
+    // q(line), not `${line}`: number-to-string conversion goes through V8's number-string cache, whose
+    // entries (a million distinct line numbers) survive young-generation GCs, and those survivors made V8
+    // double the young generation: 16 MB more peak RSS in a million-record run. JSON.stringify writes digits.
+    const q = JSON.stringify;
+    return `{"line":${q(line)},"index":${q(index)},"status":"valid","request":{"method":"POST","url":${q(request.url)},"body":{"receive_id":${q(receiveId)},"msg_type":${q(msgType)},"content":${q(content)},"uuid":${q(uuid)}}}}\n`;
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * The send stage: one message, its receiver resolved, to Lark with its uuid. It never waits for another
+ * message (the pacer in the client spaces the sends); after the stop signal nothing new goes out, and
+ * after an app-level failure (credentials revoked, quota gone) the rest fail fast with the same cause,
+ * without calling Lark again.
+ */
+import { ConnectorError, interruptedError, isAppLevel } from '../lark/errors.js';
+import type { LarkClient } from '../lark/client.js';
+import type { MessageBody } from '../message/schema.js';
+import type { ResolvedReceiver } from '../message/receivers.js';
+import { larkMsgType } from './msg-type.js';
+
+export class SendStage {
+  private appLevelError: ConnectorError | undefined;
+
+  constructor(
+    private readonly client: LarkClient,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  /** The message id Lark gave the message. */
+  async send(message: MessageBody, receiver: ResolvedReceiver, uuid: string): Promise<string> {
+    this.throwIfStopped();
+    try {
+      const request = {
+        receiveIdType: receiver.receiveIdType,
+        receiveId: receiver.receiveId,
+        msgType: larkMsgType(message.contentType),
+        content: message.content,
+        uuid,
+      };
+      return (await this.client.sendMessage(request, { signal: this.signal })).messageId;
+    } catch (err) {
+      if (isAppLevel(err)) this.appLevelError ??= err;
+      throw err;
+    }
+  }
+
+  /** Before each network step: the stop signal, or an earlier app-level failure, ends the message here. */
+  throwIfStopped(): void {
+    if (this.signal.aborted) throw interruptedError();
+    const cause = this.appLevelError;
+    if (!cause) return;
+    throw new ConnectorError({
+      code: cause.code,
+      message: `not sent: an earlier message failed with an app-level error, so sending stopped. ${cause.message}`,
+      retryable: false,
+      ...(cause.larkCode !== undefined ? { larkCode: cause.larkCode } : {}),
+      ...(cause.stops !== undefined ? { stops: cause.stops } : {}),
+    });
+  }
+}
