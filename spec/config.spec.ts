@@ -19,11 +19,14 @@ function configError(fn: () => unknown): ConnectorError {
 }
 const errorOf = (raw: unknown) => configError(() => parseConfig(raw, noEnv));
 
+/** The source's node options when none is given. */
+const SOURCE_DEFAULTS = { chats: 'all', includeThreads: true, mode: 'poll', pollIntervalMs: 10_000 };
+
 describe('parseConfig', () => {
   it('parses the nested shape with defaults', () => {
     expect(parseConfig({ connection: { appId: 'cli_1', appSecret: SECRET }, node: {} }, noEnv)).toEqual({
       connection: { appId: 'cli_1', appSecret: SECRET, domain: 'feishu' },
-      node: { updateEvents: 'skip', maxInFlight: 16 },
+      node: { updateEvents: 'skip', maxInFlight: 16, ...SOURCE_DEFAULTS },
     });
   });
 
@@ -34,7 +37,7 @@ describe('parseConfig', () => {
     );
     expect(cfg).toEqual({
       connection: { appId: 'cli_1', appSecret: SECRET, domain: 'lark', timeoutMs: 5000 },
-      node: { updateEvents: 'send', maxInFlight: 4 },
+      node: { updateEvents: 'send', maxInFlight: 4, ...SOURCE_DEFAULTS },
     });
   });
 

@@ -58,7 +58,7 @@ describe('buildManifest', () => {
         expect(f['x-decorator']).toBe('FormItem');
         expect(f.title).toMatch(/^\$\{\w+\}$/);
         expect(f['x-decorator-props']).toEqual({ tooltip: `\${${String(f.title).slice(2, -1)}_tooltip}` });
-        expect(['Input', 'Password', 'Select', 'InputNumber']).toContain(f['x-component']);
+        expect(['Input', 'Password', 'Select', 'InputNumber', 'Switch']).toContain(f['x-component']);
         expect(typeof f.apiServerKey).toBe('string');
       }
     }
@@ -135,7 +135,7 @@ describe('messages', () => {
   });
 
   it('names the connection test items in every language', () => {
-    expect(CONNECTION_TEST_ITEM_KEYS).toEqual(['credentials', 'bot', 'permissions']);
+    expect(CONNECTION_TEST_ITEM_KEYS).toEqual(['credentials', 'bot', 'permissions', 'read']);
     for (const lang of LANGUAGES) {
       for (const item of CONNECTION_TEST_ITEM_KEYS) {
         expect(MESSAGES[lang][CONNECTION_TEST_ITEMS[item]]).toBeTruthy();

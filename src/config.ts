@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ConnectorError } from './lark/errors.js';
 import { LARK_HOSTS } from './lark/hosts.js';
+import { SOURCE_NODE_FIELD_META, SOURCE_NODE_SHAPE } from './source/options.js';
 import { nearestName } from './nearest-name.js';
 
 export const DOMAINS = ['feishu', 'lark'] as const;
@@ -77,7 +78,7 @@ export const nodeConfigSchema = z.object({
       .max(MAX_IN_FLIGHT_RANGE.max, { error: `must be at most ${MAX_IN_FLIGHT_RANGE.max}` })
       .default(DEFAULT_MAX_IN_FLIGHT),
   ),
-});
+}).extend(SOURCE_NODE_SHAPE);
 
 export type ConnectionConfig = z.infer<typeof connectionConfigSchema>;
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;
@@ -87,7 +88,7 @@ export interface ConnectorConfig { connection: ConnectionConfig; node: NodeConfi
 // form metadata: what the zod schema cannot say. The mapped types below make the compiler fail when a
 // schema field has no metadata (or metadata names a field the schema does not have).
 
-export type FormComponent = 'Input' | 'Password' | 'Select' | 'InputNumber';
+export type FormComponent = 'Input' | 'Password' | 'Select' | 'InputNumber' | 'Switch';
 
 export interface FieldMeta {
   /** i18n key of the title; the tooltip key is `${i18nKey}_tooltip`. */
@@ -131,6 +132,7 @@ export const NODE_FIELD_META: { [K in keyof NodeConfig]-?: FieldMeta } = {
     optionLabels: { skip: 'update_events_skip', send: 'update_events_send' },
   },
   maxInFlight: { i18nKey: 'max_in_flight', apiServerKey: 'max_in_flight', component: 'InputNumber', index: 2 },
+  ...SOURCE_NODE_FIELD_META,
 };
 
 // ---------------------------------------------------------------------------------------------

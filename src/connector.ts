@@ -18,6 +18,11 @@ import type { InputRecord } from './input.js';
 import { DEFAULT_HIGH_WATER, MessageWriter, type RecordSource } from './pipeline/writer.js';
 import type { RecordTransform } from './pipeline/transform/index.js';
 import type { MessageOutcome, OutcomeError, RunSummary } from './target/outcome.js';
+import { LARK_MESSAGES_TABLE, readPermissionsItem } from './source/schema.js';
+import { batchRead, streamRead, timestampToStreamOffset, type SourceRunOptions } from './source/source.js';
+import type { EmitBatch } from './source/reader.js';
+import type { SourceOffset } from './source/offset.js';
+import { systemClock } from './lark/clock.js';
 
 export type TestStatus = 'ok' | 'warn' | 'fail';
 export interface TestItem {
@@ -34,7 +39,7 @@ const LOOKUP_SCOPE = 'contact:user.id:readonly';
 
 export interface FieldSchema {
   name: string;
-  type: 'string';
+  type: 'string' | 'number' | 'boolean' | 'array';
   required: boolean;
   enum?: readonly string[];
   description: string;
@@ -43,6 +48,8 @@ export interface TableSchema {
   name: string;
   description: string;
   fields: FieldSchema[];
+  /** Source tables: the fields that identify a row. */
+  primaryKey?: string[];
 }
 
 export interface WriteEvent {
@@ -142,11 +149,12 @@ export class LarkImConnector {
     } catch (err) {
       items.push(item('credentials', 'fail', describe(err)));
       const why = 'not checked: the credentials check failed';
-      items.push(item('bot', 'warn', why), item('permissions', 'warn', why));
+      items.push(item('bot', 'warn', why), item('permissions', 'warn', why), item('read', 'warn', why));
       return items;
     }
     items.push(await this.testBot(client));
     items.push(await this.testScopes(client));
+    items.push(await this.testReadScopes(client));
     return items;
   }
 
@@ -192,7 +200,18 @@ export class LarkImConnector {
     return item('permissions', 'ok', `${SEND_SCOPE} and ${LOOKUP_SCOPE} are granted`);
   }
 
-  /** One virtual table the pipeline maps source fields onto. */
+  /** The source's scopes: whether the bot can read, and which messages it will see. */
+  private async testReadScopes(client: LarkClient): Promise<TestItem> {
+    try {
+      const scopes = await client.listScopes();
+      const r = readPermissionsItem(new Set(scopes.filter((s) => s.granted).map((s) => s.scopeName)));
+      return item('read', r.status, r.detail);
+    } catch (err) {
+      return item('read', 'warn', `could not list the app's scopes: ${describe(err)}`);
+    }
+  }
+
+  /** The target's table (messages to send) and the source's (lark_messages, messages read). */
   discoverSchema(): TableSchema[] {
     return [
       {
@@ -206,7 +225,35 @@ export class LarkImConnector {
           { name: 'uuid', type: 'string', required: false, description: 'Idempotency key (<= 50 chars); derived when absent' },
         ],
       },
+      LARK_MESSAGES_TABLE,
     ];
+  }
+
+  // ------------------------------------------------------------------ source (TapData's names)
+
+  /**
+   * Reads the chats' history up to now, a page (batchSize messages, 1..50) at a time: emit gets each page's
+   * events and the offset that resumes after them. No offset: start at the node option `since`.
+   */
+  async batchRead(offset: SourceOffset | null | undefined, batchSize: number, emit: EmitBatch, options: SourceRunOptions = {}): Promise<SourceOffset> {
+    return batchRead(await this.larkClient(), this.config.node, offset, batchSize, emit, options);
+  }
+
+  /** Follows new messages from the offset (node option mode: poll or events) until options.signal aborts. */
+  async streamRead(offset: SourceOffset | null | undefined, emit: EmitBatch, options: SourceRunOptions = {}): Promise<SourceOffset> {
+    const { appId, appSecret } = this.config.connection;
+    const deps = { appId, appSecret, baseUrl: this.baseUrl, clock: this.deps.clock ?? systemClock };
+    return streamRead(await this.larkClient(), this.config.node, offset, emit, deps, options);
+  }
+
+  /** The group chats the bot is in (what `chats: all` reads). */
+  async sourceChats(): Promise<Array<{ chatId: string; name: string; chatMode: string }>> {
+    return (await this.larkClient()).listAllChats();
+  }
+
+  /** An offset that starts reading at `ms` (epoch milliseconds). */
+  timestampToStreamOffset(ms: number): SourceOffset {
+    return timestampToStreamOffset(ms);
   }
 
   /**

@@ -28,3 +28,11 @@ export { InMemoryLimiterStore, type LimiterStore, type PacingOptions } from './l
 export { InMemoryTokenStore, type TokenStore } from './lark/token.js';
 export { InMemoryLookupStore, ReceiverResolver, type LookupStore } from './message/receivers.js';
 export { MessageWriter, type WriterOptions } from './pipeline/writer.js';
+// The source (lark-im read): lifecycle types, the offset, the follow modes' seam.
+export type { SourceRunOptions } from './source/source.js';
+export { timestampToStreamOffset } from './source/source.js';
+export { parseOffset, initialOffset, type SourceOffset, type ContainerCursor } from './source/offset.js';
+export { toRecord, plainText, type LarkMessageRecord, type SourceEvent, type SourceOp } from './source/record.js';
+export { MessageReader, type EmitBatch, type ReaderOptions } from './source/reader.js';
+export { FOLLOWERS, PollFollower, SOURCE_MODES, type Follower, type FollowContext, type FollowerDeps, type FollowerFactory, type SourceMode } from './source/follower.js';
+export { LARK_MESSAGES_TABLE } from './source/schema.js';

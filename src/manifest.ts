@@ -11,6 +11,7 @@ import {
   nodeConfigSchema,
   type FieldMeta,
 } from './config.js';
+import { SOURCE_MESSAGES } from './source/options.js';
 
 export const LANGUAGES = ['en_US', 'zh_CN', 'zh_TW'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -20,6 +21,7 @@ export const CONNECTION_TEST_ITEMS = {
   credentials: 'test_credentials',
   bot: 'test_bot',
   permissions: 'test_permissions',
+  read: 'test_read',
 } as const;
 export type ConnectionTestItem = keyof typeof CONNECTION_TEST_ITEMS;
 export const CONNECTION_TEST_ITEM_KEYS = Object.keys(CONNECTION_TEST_ITEMS) as ConnectionTestItem[];
@@ -45,6 +47,7 @@ const EN_US = {
   test_credentials: 'App credentials',
   test_bot: 'Bot capability',
   test_permissions: 'Permissions (scopes)',
+  ...SOURCE_MESSAGES.en_US,
 };
 type MessageKey = keyof typeof EN_US;
 
@@ -69,6 +72,7 @@ const ZH_CN: Record<MessageKey, string> = {
   test_credentials: '应用凭证',
   test_bot: '机器人能力',
   test_permissions: '权限（scope）',
+  ...SOURCE_MESSAGES.zh_CN,
 };
 
 const ZH_TW: Record<MessageKey, string> = {
@@ -92,6 +96,7 @@ const ZH_TW: Record<MessageKey, string> = {
   test_credentials: '應用憑證',
   test_bot: '機器人能力',
   test_permissions: '權限（scope）',
+  ...SOURCE_MESSAGES.zh_TW,
 };
 
 export const MESSAGES: Record<Language, Record<MessageKey, string>> = { en_US: EN_US, zh_CN: ZH_CN, zh_TW: ZH_TW };

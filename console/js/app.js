@@ -4,6 +4,7 @@ import { clear, h } from './dom.js';
 import { renderForm } from './form.js';
 import { LANGS, mt, t } from './i18n.js';
 import { dryRunCard, sendRow } from './preview.js';
+import { initSource } from './source.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -279,6 +280,8 @@ async function main() {
       setStatus('config-status', 'error', { message: errorText(err) }, 'error');
     }
   });
+
+  initSource({ $, setStatus, errorText, pushConfig });
 
   applyLang(state.lang);
   document.body.dataset.ready = 'true';

@@ -66,9 +66,9 @@ describe('table', () => {
 describe('options', () => {
   it('defaults to a short run and scales the quota-bound cases', () => {
     const d = parseBenchArgs([]);
-    expect(d.sizes).toEqual({ quota: 800, overhead: 5000, token: 100, faults: 600, streaming: 1_000_000, rtt: 500, cpu: 810 });
+    expect(d.sizes).toEqual({ quota: 800, overhead: 5000, token: 100, faults: 600, streaming: 1_000_000, rtt: 500, cpu: 810, read: 10_000 });
     expect(parseBenchArgs(['--full']).sizes.quota).toBe(2000);
-    expect(parseBenchArgs(['--scale', '0.1']).sizes).toEqual({ quota: 200, overhead: 500, token: 100, faults: 200, streaming: 100_000, rtt: 50, cpu: 81 });
+    expect(parseBenchArgs(['--scale', '0.1']).sizes).toEqual({ quota: 200, overhead: 500, token: 100, faults: 200, streaming: 100_000, rtt: 50, cpu: 81, read: 2000 });
     expect(parseBenchArgs(['--quota', '50', '--only', 'quota,token']).only).toEqual(['quota', 'token']);
     expect(parseBenchArgs([], { BENCH_SCALE: '0.5' }).sizes.faults).toBe(1000);
   });

@@ -83,7 +83,7 @@ describe('console API (with the emulator)', () => {
   it('runs the connection test: every item ok against the emulator', async () => {
     const r = await call('/api/test', { json: {} });
     expect(r.status).toBe(200);
-    expect(r.json.items.map((i: any) => i.item)).toEqual(['credentials', 'bot', 'permissions']);
+    expect(r.json.items.map((i: any) => i.item)).toEqual(['credentials', 'bot', 'permissions', 'read']);
     for (const i of r.json.items) expect(i.status, i.detail).toBe('ok');
   });
 

@@ -76,10 +76,10 @@ describe.skipIf(!hasChromium)('console in a browser (emulator)', () => {
   it('tests the connection: each item in order with its status', async () => {
     await page.locator('#test-btn').focus();
     await page.keyboard.press('Enter');
-    await page.waitForSelector('#test-results li[data-item=permissions]');
+    await page.waitForSelector('#test-results li[data-item=read]');
     const items = await page.$$eval('#test-results li', (lis) => lis.map((li) => [li.getAttribute('data-item'), li.getAttribute('data-status')]));
-    expect(items).toEqual([['credentials', 'ok'], ['bot', 'ok'], ['permissions', 'ok']]);
-    expect(await page.locator('#test-status').textContent()).toContain('3 ok');
+    expect(items).toEqual([['credentials', 'ok'], ['bot', 'ok'], ['permissions', 'ok'], ['read', 'ok']]);
+    expect(await page.locator('#test-status').textContent()).toContain('4 ok');
     await page.locator('#connection-section').screenshot({ path: SHOTS + 'connection-test.png' });
   });
 
@@ -140,6 +140,19 @@ describe.skipIf(!hasChromium)('console in a browser (emulator)', () => {
     const lines = (await readFile(file!, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { status: string });
     expect(lines.map((l) => l.status)).toEqual(['delivered', 'delivered', 'failed', 'failed']);
     await page.locator('#send-section').screenshot({ path: SHOTS + 'send.png' });
+  });
+
+  it('source tab: lists the bot\'s chats and previews the first messages of one (read, not sent)', async () => {
+    const sentBefore = await page.locator('#send-results li').count();
+    await page.locator('#source-chats-btn').click();
+    await page.waitForSelector('#source-chat option', { state: 'attached' });
+    expect(await page.locator('#source-chat option').count()).toBe(2);
+    await page.locator('#source-preview-btn').click();
+    await page.waitForSelector('#source-results li');
+    expect(await page.locator('#source-results li').count()).toBe(20);
+    expect(await page.locator('#source-status').textContent()).toContain('20 messages');
+    expect(await page.locator('#send-results li').count()).toBe(sentBefore);
+    await page.locator('#source-section').screenshot({ path: SHOTS + 'source-preview.png' });
   });
 
   it('switches language: field titles, tooltips, buttons and test items in Chinese', async () => {

@@ -12,12 +12,13 @@ describe('emulator: seed', () => {
     expect(await loadSeedFile(new URL('../../fixtures/emulator-seed.json', import.meta.url).pathname)).toEqual(defaultSeed());
   });
 
-  it('default seed: one app, six users (one hidden), two chats (bot in one)', () => {
+  it('default seed: one app, six users (one hidden), three chats (bot in two, one a topic chat)', () => {
     const s = defaultSeed();
     expect(s.apps.map((a) => a.appId)).toEqual(['cli_demo_app']);
     expect(s.users).toHaveLength(6);
     expect(s.users.filter((u) => u.visible === false)).toHaveLength(1);
-    expect(s.chats.map((c) => c.botMember)).toEqual([true, false]);
+    expect(s.chats.map((c) => c.botMember)).toEqual([true, false, true]);
+    expect(s.chats.map((c) => c.chatMode ?? 'group')).toEqual(['group', 'group', 'topic']);
     s.users.length = 0; // a copy each time
     expect(defaultSeed().users).toHaveLength(6);
   });

@@ -326,12 +326,12 @@ describe('LarkClient: connection-test and source calls', () => {
       .query({ container_id_type: 'chat', container_id: 'oc_1', sort_type: 'ByCreateTimeAsc', page_size: '50' })
       .reply(200, { code: 0, data: { items: [], has_more: false } });
     const { c } = client();
-    expect(await c.listChatMessages({ chatId: 'oc_1', startTime: 1700000000, endTime: 1700003600, pageSize: 20, pageToken: 'p1' })).toEqual({
+    expect(await c.listChatMessages({ containerId: 'oc_1', startTime: 1700000000, endTime: 1700003600, pageSize: 20, pageToken: 'p1' })).toEqual({
       items: [{ message_id: 'om_1' }],
       hasMore: true,
       pageToken: 'p2',
     });
-    expect(await c.listChatMessages({ chatId: 'oc_1' })).toEqual({ items: [], hasMore: false });
+    expect(await c.listChatMessages({ containerId: 'oc_1' })).toEqual({ items: [], hasMore: false });
     c.close();
   });
 });

@@ -65,7 +65,7 @@ describe('the App Secret never leaks', () => {
     await capture(c.getBotInfo()); // 502 x4
     const slow = make(50);
     await capture(slow.listScopes()); // timeout x4
-    await capture(c.listChatMessages({ chatId: 'oc_1' })); // code 5000 x4, msg echoes the secret
+    await capture(c.listChatMessages({ containerId: 'oc_1' })); // code 5000 x4, msg echoes the secret
     c.close();
     slow.close();
 

@@ -9,6 +9,7 @@ import { runCliCpuCase } from './cases/cli-cpu.js';
 import { runFaultsCase } from './cases/faults.js';
 import { runOverheadCase } from './cases/overhead.js';
 import { runQuotaCase } from './cases/quota.js';
+import { runReadCase } from './cases/read.js';
 import { runRttCase } from './cases/rtt.js';
 import { runStreamingCase } from './cases/streaming.js';
 import { runTokenCase } from './cases/token.js';
@@ -34,6 +35,8 @@ function runCase(name: CaseName, o: BenchOptions): Promise<CaseResult> {
       return runFaultsCase({ messages: o.sizes.faults, receivers: o.receivers, concurrency: o.concurrency }, log);
     case 'streaming':
       return runStreamingCase({ records: o.sizes.streaming, ...(o.profileDir ? { profileDir: o.profileDir } : {}) }, log);
+    case 'read':
+      return runReadCase({ messages: o.sizes.read }, log);
     case 'rtt':
       return runRttCase({ messages: o.sizes.rtt, roundTripMs: 150, receivers: o.receivers, concurrency: o.concurrency }, log);
     case 'cpu':

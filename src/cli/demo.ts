@@ -1,7 +1,7 @@
 /**
  * `lark-im demo` and `lark-im emulator`: the whole connector on the embedded Lark emulator, with no Lark
  * account. The demo runs the connection test, sends the fixture messages (every receive type and content
- * type), then a file full of mistakes to show that each fails alone with its reason.
+ * type), then a file full of mistakes to show that each fails alone with its reason, then reads the group back.
  */
 import { fileURLToPath } from 'node:url';
 // Type-only: the emulator is imported by the commands that run it, so that loading the CLI for another
@@ -14,6 +14,7 @@ import type { MessageOutcome, RunSummary } from '../target/outcome.js';
 import { formatTestItems } from './check.js';
 import { summaryLine } from './progress.js';
 import { EXIT_FAILED, EXIT_OK, parsePort } from './shared.js';
+import { demoReadBack } from './demo-read.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/${name}`, import.meta.url));
 const out = (text: string) => process.stdout.write(text + '\n');
@@ -43,10 +44,12 @@ export async function demoCommand(): Promise<number> {
     };
     const good = await writeAndShow('demo-messages.jsonl');
     const bad = await writeAndShow('bad-messages.jsonl', '   (every mistake fails alone, the rest is delivered)');
+    const groupChat = seed.chats.find((c) => c.botMember)!.chatId;
+    const readBack = await demoReadBack(emulator, connector, groupChat, seed.users[0]!.openId, out);
 
     const stats = emulator.stats();
     out(`emulator saw ${stats.tokenRequests} token request(s), ${stats.sendRequests} send request(s), ${stats.batchGetIdRequests} phone lookup(s); ${emulator.messages().length} messages delivered`);
-    const ok = items.every((i) => i.status !== 'fail') && good.failed === 0 && bad.delivered === 2;
+    const ok = items.every((i) => i.status !== 'fail') && good.failed === 0 && bad.delivered === 2 && readBack;
     return ok ? EXIT_OK : EXIT_FAILED;
   } finally {
     connector.close();
@@ -74,6 +77,8 @@ function describeOutcome(o: MessageOutcome, delivered: Map<string, DeliveredMess
 
 export interface EmulatorFlags {
   port: string;
+  /** Messages of seeded history per chat the bot is in. */
+  history?: string;
   seed?: string;
   limits: boolean;
 }
@@ -84,8 +89,15 @@ export async function emulatorCommand(flags: EmulatorFlags): Promise<number> {
   const seed = await loadSeedFile(flags.seed ?? fixture('emulator-seed.json'));
   const emulator = await LarkEmulator.start({ seed, port: parsePort(flags.port), ...(flags.limits ? {} : { limits: false }) });
   const app = seed.apps[0]!;
-  out(`Lark emulator on ${emulator.baseUrl}`);
+  const history = flags.history === undefined ? 0 : Number(flags.history);
+  if (history > 0) {
+    const { seedHistory } = await import('../emulator/index.js');
+    const chats = seed.chats.filter((c) => c.botMember).map((c) => ({ chatId: c.chatId, count: history }));
+    seedHistory(emulator, { chats, senders: seed.users.filter((u) => u.visible !== false).map((u) => u.openId), startMs: Date.now() - history * 10_000 });
+  }
+  out(`Lark emulator on ${emulator.baseUrl}${history > 0 ? ` (${history} messages of history in each chat the bot is in)` : ''}`);
   out(`try: LARK_APP_ID=${app.appId} LARK_APP_SECRET=${app.appSecret} LARK_DOMAIN=${emulator.baseUrl} lark-im check`);
+  out(`post as a user: curl -s ${emulator.baseUrl}/_emulator/messages -d '{"chatId":"${seed.chats[0]?.chatId ?? 'oc_...'}","text":"hello"}'`);
   out('Ctrl-C to stop');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

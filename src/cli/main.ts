@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { buildManifest } from '../manifest.js';
 import { checkCommand } from './check.js';
 import { writeCommand } from './write.js';
+import { readCommand } from './read.js';
 import { demoCommand, emulatorCommand } from './demo.js';
 import { EXIT_CANNOT_START, describeError, runCommand } from './shared.js';
 import { registerConsoleCommand } from '../console/command.js';
@@ -50,6 +51,21 @@ program
   .action((flags) => runCommand(() => writeCommand(flags)));
 
 program
+  .command('read')
+  .description('read the messages of the chats the bot is in as JSON Lines (the source); --follow keeps reading new ones')
+  .option('-c, --config <file>', 'config file (JSON); LARK_APP_ID / LARK_APP_SECRET / LARK_DOMAIN fill what it lacks')
+  .option('--chats <ids>', "'all' or a comma-separated list of chat_ids (default: node option chats)")
+  .option('--since <time>', 'read messages created from this time on: ISO 8601 or epoch ms (ignored when --state has an offset)')
+  .option('--until <time>', 'do not read messages created at or after this time: ISO 8601 or epoch ms')
+  .option('--follow', 'after the history, keep reading new messages until SIGINT/SIGTERM')
+  .option('--mode <mode>', 'follow mode: poll or events (default: node option mode)')
+  .option('--state <file>', 'resumable: the offset is kept here; a re-run goes on where the last one stopped')
+  .option('-o, --output <file>', "JSON Lines output ('-' for stdout)", '-')
+  .option('--json', 'print the summary as one JSON object on stderr')
+  .option('-v, --verbose', 'log retries, token refreshes and rate-limit waits to stderr')
+  .action((flags) => runCommand(() => readCommand(flags)));
+
+program
   .command('demo')
   .description('run check and a write of the fixture messages on the embedded Lark emulator')
   .action(() => runCommand(() => demoCommand()));
@@ -59,6 +75,7 @@ program
   .description('run the embedded Lark emulator on 127.0.0.1 until Ctrl-C')
   .option('-p, --port <port>', 'port to listen on', '8787')
   .option('--seed <file>', 'seed file (apps, users, chats); default fixtures/emulator-seed.json')
+  .option('--history <n>', 'seed n messages of history into each chat the bot is in (for lark-im read)')
   .option('--no-limits', "do not enforce Lark's rate limits")
   .action((flags) => runCommand(() => emulatorCommand(flags)));
 

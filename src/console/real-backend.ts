@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../config.js';
 import { LarkImConnector } from '../connector.js';
-import { LarkEmulator } from '../emulator/index.js';
+import { LarkEmulator, seedHistory } from '../emulator/index.js';
 import { defaultSeed } from '../emulator/seed.js';
 import { classifyLarkCode } from '../lark/errors.js';
 import { buildManifest } from '../manifest.js';
@@ -40,6 +40,10 @@ export function createRealBackend(): ConsoleBackend {
       const seed = defaultSeed();
       const emu = await LarkEmulator.start({ port: 0, seed });
       const app = seed.apps[0]!;
+      // Some history, so the source tab has something to preview.
+      const members = seed.chats.filter((c) => c.botMember).map((c) => ({ chatId: c.chatId, count: 40 }));
+      const senders = seed.users.filter((u) => u.visible !== false).map((u) => u.openId);
+      seedHistory(emu, { chats: members, senders, startMs: Date.now() - 3600_000 });
       return {
         baseUrl: emu.baseUrl,
         demoApp: { appId: app.appId, appSecret: app.appSecret },

@@ -9,6 +9,7 @@ import { HttpError, readJsonBody, sendError, setSecurityHeaders, MAX_BODY_BYTES 
 import { parseRecordsText } from './records.js';
 import { RunStore, type Run, type RunEvent } from './runs.js';
 import { sampleRecords } from './sample.js';
+import { previewChat, sourceChats } from './source-preview.js';
 import { checkRequest } from './security.js';
 import { hasToken, newToken, tokenCookie, urlHasToken } from './access.js';
 import { confinedPath, fileHttpError } from './config-files.js';
@@ -134,6 +135,8 @@ const API_ROUTES: Record<string, string[]> = {
   '/api/test': ['POST'],
   '/api/dry-run': ['POST'],
   '/api/send': ['POST'],
+  '/api/source/chats': ['POST'],
+  '/api/source/preview': ['POST'],
 };
 const RUN_ROUTE = /^\/api\/runs\/([\w-]+)(\/events|\/report)?$/;
 
@@ -306,6 +309,18 @@ class ConsoleApp {
           { dryRun: true },
         );
         return this.reply(res, 200, { records: records.length, outcomes, summary });
+      }
+      case 'POST /api/source/chats': {
+        await body();
+        const chats = await this.withConnector((c) => sourceChats(c));
+        return this.reply(res, 200, { chats });
+      }
+      case 'POST /api/source/preview': {
+        const b = await body();
+        if (typeof b.chatId !== 'string' || !/^oc_\w+$/.test(b.chatId)) throw new HttpError(400, 'BAD_REQUEST', 'chatId must be a chat_id (oc_...)');
+        const limit = typeof b.limit === 'number' ? b.limit : 20;
+        const messages = await this.withConnector((c) => previewChat(c, b.chatId as string, limit));
+        return this.reply(res, 200, { messages });
       }
       case 'POST /api/send': {
         const records = await parseRecordsText(requireText(await body()));

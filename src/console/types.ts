@@ -7,6 +7,7 @@ export type { InputRecord } from '../input.js';
 import type { TestItem } from '../connector.js';
 import type { MessageOutcome, RunSummary } from '../target/outcome.js';
 import type { InputRecord } from '../input.js';
+import type { LarkMessageRecord } from '../source/record.js';
 
 /** The raw form values, keyed by the manifest's property names. */
 export interface RawConfig { connection: Record<string, unknown>; node: Record<string, unknown> }
@@ -18,7 +19,12 @@ export interface ConnectorLike {
     opts: { dryRun?: boolean; onOutcome?: (o: MessageOutcome) => void; signal?: AbortSignal },
   ): Promise<RunSummary>;
   close(): void;
+  /** The source (optional, so a fake backend can leave it out). */
+  sourceChats?(): Promise<Array<{ chatId: string; name: string; chatMode: string }>>;
+  batchRead?(offset: null, batchSize: number, emit: (events: Array<{ op: string; record: LarkMessageRecord }>) => void, options: { chats: string[]; includeThreads: boolean; signal: AbortSignal }): Promise<unknown>;
 }
+
+export type SourcePreviewMessage = { op: string } & LarkMessageRecord;
 
 export interface EmulatorHandle {
   baseUrl: string;

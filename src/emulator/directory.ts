@@ -59,6 +59,14 @@ export class Directory {
     return m === undefined ? undefined : this.byMobile.get(m);
   }
 
+  firstUserOpenId(): string | undefined {
+    return this.byOpenId.keys().next().value;
+  }
+
+  groupChats(): SeedChat[] {
+    return [...this.chats.values()];
+  }
+
   groupChat(chatId: string): SeedChat | undefined {
     return this.chats.get(chatId);
   }

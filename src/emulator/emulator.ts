@@ -8,6 +8,10 @@ import { KeyedWindows, SlidingWindow, admit } from './rate-window.js';
 import { fieldError, invalidParam, larkError, logIdFactory, missingScope, rateLimited, type Reply } from './reply.js';
 import { defaultSeed, loadSeedFile, parseSeed } from './seed.js';
 import { MessageStore } from './store.js';
+import { ChatHistory, type ChatActivity, type HistoryMessage } from './history.js';
+import { listChats, listMessages, type ReadContext } from './read-endpoints.js';
+import { buildUserMessage, type PostMessageInput } from './post-message.js';
+import { ADMIN_PATHS, adminReply } from './admin-routes.js';
 import { TokenIssuer } from './tokens.js';
 import {
   DEFAULT_LIMITS,
@@ -23,9 +27,8 @@ import {
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
 const SEND_SCOPES = ['im:message', 'im:message:send_as_bot'];
 const LOOKUP_SCOPES = ['contact:user.id:readonly'];
-const READ_SCOPES = ['im:message', 'im:message:readonly', 'im:message.group_msg', 'im:message.history:readonly'];
 /** Scopes GET /application/v6/scopes reports (granted or not), besides whatever the seed grants. */
-const KNOWN_SCOPES = ['im:message', 'im:message:send_as_bot', 'im:message.group_msg', 'contact:user.id:readonly'];
+const KNOWN_SCOPES = ['im:message', 'im:message:send_as_bot', 'im:message.group_msg', 'im:message:readonly', 'contact:user.id:readonly'];
 
 interface Request {
   method: string;
@@ -42,6 +45,10 @@ interface AppWindows {
   sendMinute: SlidingWindow;
   lookupSecond: SlidingWindow;
   lookupMinute: SlidingWindow;
+  listSecond: SlidingWindow;
+  listMinute: SlidingWindow;
+  chatsSecond: SlidingWindow;
+  chatsMinute: SlidingWindow;
 }
 
 function emptyStats(): EmulatorStats {
@@ -58,6 +65,7 @@ function emptyStats(): EmulatorStats {
     slowResponses: 0,
     batchGetIdRequests: 0,
     listMessagesRequests: 0,
+    listChatsRequests: 0,
     botInfoRequests: 0,
     scopeRequests: 0,
     errorsByCode: {},
@@ -84,6 +92,8 @@ export class LarkEmulator {
   private readonly dir: Directory;
   private readonly tokens: TokenIssuer;
   private readonly store: MessageStore;
+  /** Every chat's messages (user posts and bot sends): what the list endpoints read. */
+  private readonly history = new ChatHistory();
   private readonly limits: EmulatorLimits | false;
   private readonly slowDelayMs: number;
   private readonly nextLogId: () => string;
@@ -114,7 +124,14 @@ export class LarkEmulator {
     this.resetWindows();
     this.route('POST', '/open-apis/auth/v3/tenant_access_token/internal', (r) => this.tokenEndpoint(r));
     this.route('POST', '/open-apis/im/v1/messages', (r) => this.sendEndpoint(r));
-    this.route('GET', '/open-apis/im/v1/messages', (r) => this.listEndpoint(r));
+    this.route('GET', '/open-apis/im/v1/messages', (r) => this.readEndpoint(r, 'messages'));
+    this.route('GET', '/open-apis/im/v1/chats', (r) => this.readEndpoint(r, 'chats'));
+    for (const which of ['post', 'edit', 'recall'] as const) {
+      this.route('POST', ADMIN_PATHS[which], (r) => {
+        const parsed = this.jsonBody(r);
+        return 'reply' in parsed ? parsed.reply : adminReply(this, which, parsed.value);
+      });
+    }
     this.route('POST', '/open-apis/contact/v3/users/batch_get_id', (r) => this.batchGetIdEndpoint(r));
     this.route('GET', '/open-apis/bot/v3/info', (r) => this.botInfoEndpoint(r));
     this.route('GET', '/open-apis/application/v6/scopes', (r) => this.scopesEndpoint(r));
@@ -156,11 +173,39 @@ export class LarkEmulator {
   }
 
   /**
+   * Admin call (demos, tests): a user posts a message into a chat. Like every change to a chat it is
+   * announced to onActivity listeners (the long connection pushes it as an event).
+   */
+  postMessage(input: PostMessageInput): HistoryMessage {
+    const n = (++this.seq).toString(16).padStart(8, '0');
+    const ids = { messageId: `om_${n}${input.chatId.slice(-24)}`, threadId: `omt_${n}${input.chatId.slice(-12)}` };
+    return structuredClone(this.history.post(buildUserMessage(this.dir, (id) => this.history.get(id), input, ids, this.clock.now())));
+  }
+
+  /** Admin call: the sender edits a text/post message (updated = true, update_time = now). */
+  editMessage(messageId: string, content: string | { text: string }): HistoryMessage {
+    const json = typeof content === 'string' ? content : JSON.stringify(content);
+    return structuredClone(this.history.edit(messageId, json, this.clock.now()));
+  }
+
+  /** Admin call: the sender recalls a message (deleted = true). */
+  recallMessage(messageId: string): HistoryMessage {
+    return structuredClone(this.history.recall(messageId, this.clock.now()));
+  }
+
+  /** Observes every message posted (user posts and bot sends), edited or recalled. Returns the unsubscribe. */
+  onActivity(listener: (activity: ChatActivity) => void): () => void {
+    this.history.on('activity', listener);
+    return () => this.history.off('activity', listener);
+  }
+
+  /**
    * Forgets delivered messages, uuid history, rate-limit windows, stats and faults.
    * Issued tokens stay valid unless `tokens: true`.
    */
   reset(opts: { tokens?: boolean } = {}): void {
     this.store.clear();
+    this.history.clear();
     this.dir.clearP2p();
     this.counters = emptyStats();
     this.faults.clear();
@@ -209,6 +254,10 @@ export class LarkEmulator {
         sendMinute: new SlidingWindow(l.sendPerMinute, 60_000),
         lookupSecond: new SlidingWindow(l.batchGetIdPerSecond, 1000),
         lookupMinute: new SlidingWindow(l.batchGetIdPerMinute, 60_000),
+        listSecond: new SlidingWindow(l.listPerSecond, 1000),
+        listMinute: new SlidingWindow(l.listPerMinute, 60_000),
+        chatsSecond: new SlidingWindow(l.listPerSecond, 1000),
+        chatsMinute: new SlidingWindow(l.listPerMinute, 60_000),
       };
       this.appWindows.set(appId, w);
     }
@@ -419,6 +468,18 @@ export class LarkEmulator {
     if (typeof uuid === 'string' && uuid !== '') message.uuid = uuid;
     if (target.openId) message.resolvedOpenId = target.openId;
     this.store.add(message);
+    this.history.post({
+      messageId: message.messageId,
+      chatId: message.chatId,
+      msgType,
+      content,
+      createTime: now,
+      updateTime: now,
+      deleted: false,
+      updated: false,
+      sender: { id: app.appId, idType: 'app_id', senderType: 'app' },
+      mentions: [],
+    });
     this.counters.delivered++;
     return this.sendSuccess(app, message);
   }
@@ -506,55 +567,22 @@ export class LarkEmulator {
     return { status: 200, body: { code: 0, msg: 'success', data: { user_list: userList } } };
   }
 
-  private listEndpoint(req: Request): Reply {
-    this.counters.listMessagesRequests++;
+  private readEndpoint(req: Request, which: 'messages' | 'chats'): Reply {
+    if (which === 'messages') this.counters.listMessagesRequests++;
+    else this.counters.listChatsRequests++;
     const app = this.authenticate(req);
     if (isReply(app)) return app;
-    const { logId } = req;
-    if (!READ_SCOPES.some((s) => app.scopes.has(s))) return missingScope(logId, READ_SCOPES);
-    const q = req.url.searchParams;
-    if (q.get('container_id_type') !== 'chat') return fieldError(logId, 'container_id_type', 'container_id_type must be "chat"');
-    const chatId = q.get('container_id');
-    if (!chatId) return fieldError(logId, 'container_id', 'container_id is required');
-    const group = this.dir.groupChat(chatId);
-    if (group && !group.botMember) return larkError(400, 230002, 'The bot can not be outside the group.', logId);
-    const p2p = this.dir.p2pChat(chatId);
-    if (!group && !(p2p && p2p.appId === app.appId)) return invalidParam(logId, 'invalid container_id');
-
-    const seconds = (name: string): number | undefined | Reply => {
-      const v = q.get(name);
-      if (v === null || v === '') return undefined;
-      return /^\d{1,12}$/.test(v) ? Number(v) : fieldError(logId, name, `${name} must be a Unix time in seconds`);
+    const ctx: ReadContext = {
+      history: this.history,
+      dir: this.dir,
+      logId: req.logId,
+      overLimit: () => {
+        const w = this.windowsOf(app.appId);
+        const over = w && admit(which === 'messages' ? [w.listSecond, w.listMinute] : [w.chatsSecond, w.chatsMinute], this.clock.now());
+        return over ? rateLimited(req.logId, over.limit, over.resetSeconds) : undefined;
+      },
     };
-    const start = seconds('start_time');
-    if (isReply(start)) return start;
-    const end = seconds('end_time');
-    if (isReply(end)) return end;
-    const sort = q.get('sort_type') ?? 'ByCreateTimeAsc';
-    if (sort !== 'ByCreateTimeAsc' && sort !== 'ByCreateTimeDesc') return fieldError(logId, 'sort_type', 'sort_type must be ByCreateTimeAsc or ByCreateTimeDesc');
-    const sizeRaw = q.get('page_size');
-    const pageSize = sizeRaw === null || sizeRaw === '' ? 20 : Number(sizeRaw);
-    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 50) return fieldError(logId, 'page_size', 'page_size must be an integer 1..50');
-    const tokenRaw = q.get('page_token');
-    let offset = 0;
-    if (tokenRaw) {
-      const decoded = /^o(\d+)$/.exec(Buffer.from(tokenRaw, 'base64url').toString('utf8'));
-      if (!decoded?.[1]) return fieldError(logId, 'page_token', 'page_token is invalid');
-      offset = Number(decoded[1]);
-    }
-
-    const { list, lo, hi } = this.store.range(chatId, start === undefined ? -Infinity : start * 1000, end === undefined ? Infinity : (end + 1) * 1000);
-    const total = hi - lo;
-    const items: Array<Record<string, unknown>> = [];
-    for (let i = offset; i < Math.min(total, offset + pageSize); i++) {
-      const m = sort === 'ByCreateTimeAsc' ? list[lo + i] : list[hi - 1 - i];
-      if (m) items.push(this.messageItem(this.dir.apps.get(m.appId), m));
-    }
-    const next = offset + items.length;
-    const hasMore = next < total;
-    const data: Record<string, unknown> = { has_more: hasMore, items };
-    if (hasMore) data['page_token'] = Buffer.from(`o${next}`).toString('base64url');
-    return { status: 200, body: { code: 0, msg: 'success', data } };
+    return which === 'messages' ? listMessages(ctx, app, req.url.searchParams) : listChats(ctx, app, req.url.searchParams);
   }
 
   private botInfoEndpoint(req: Request): Reply {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { EmulatorSeed, SeedApp, SeedChat, SeedUser } from './types.js';
 
-export const DEFAULT_SCOPES = ['im:message:send_as_bot', 'contact:user.id:readonly', 'im:message.group_msg'];
+export const DEFAULT_SCOPES = ['im:message:send_as_bot', 'contact:user.id:readonly', 'im:message.group_msg', 'im:message:readonly'];
 
 const DEFAULT_SEED: EmulatorSeed = {
   apps: [
@@ -26,6 +26,7 @@ const DEFAULT_SEED: EmulatorSeed = {
   chats: [
     { chatId: 'oc_0b5a1e7500000000000000000000000a', name: 'Ops Alerts', botMember: true },
     { chatId: 'oc_0b5a1e7500000000000000000000000b', name: 'Random (bot not a member)', botMember: false },
+    { chatId: 'oc_0b5a1e7500000000000000000000000c', name: 'Support Topics', botMember: true, chatMode: 'topic' },
   ],
 };
 
@@ -110,7 +111,14 @@ export function parseSeed(raw: unknown, source = 'seed'): EmulatorSeed {
     const w = `chats[${i}]`;
     const o = entry(v, w);
     if (typeof o['botMember'] !== 'boolean') fail(`${w}.botMember`, 'must be a boolean');
-    return { chatId: str(o, 'chatId', w, true) as string, name: str(o, 'name', w, true) as string, botMember: o['botMember'] as boolean };
+    const mode = o['chatMode'];
+    if (mode !== undefined && mode !== 'group' && mode !== 'topic') fail(`${w}.chatMode`, 'must be "group" or "topic"');
+    return {
+      chatId: str(o, 'chatId', w, true) as string,
+      name: str(o, 'name', w, true) as string,
+      botMember: o['botMember'] as boolean,
+      ...(mode ? { chatMode: mode as 'group' | 'topic' } : {}),
+    };
   });
 
   checkUnique(apps.map((a) => a.appId), 'apps[].appId', fail);

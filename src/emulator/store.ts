@@ -1,15 +1,14 @@
 import type { DeliveredMessage } from './types.js';
 
 /**
- * Delivered messages, indexed by (app, uuid) for de-duplication and by chat (sorted by create time) for
- * listing. Expired uuid entries leave through a FIFO queue, so no request scans a growing list.
+ * Delivered messages, indexed by (app, uuid) for de-duplication (listing reads ChatHistory, history.ts).
+ * Expired uuid entries leave through a FIFO queue, so no request scans a growing list.
  */
 export class MessageStore {
   private readonly delivered: DeliveredMessage[] = [];
   private readonly byUuid = new Map<string, { message: DeliveredMessage; until: number }>();
   private readonly uuidQueue: Array<{ key: string; until: number }> = [];
   private queueHead = 0;
-  private readonly byChat = new Map<string, DeliveredMessage[]>();
 
   constructor(private readonly dedupWindowMs: number) {}
 
@@ -28,20 +27,6 @@ export class MessageStore {
       this.byUuid.set(key, { message, until });
       this.uuidQueue.push({ key, until });
     }
-    let list = this.byChat.get(message.chatId);
-    if (!list) {
-      list = [];
-      this.byChat.set(message.chatId, list);
-    }
-    const last = list[list.length - 1];
-    if (!last || last.createTime <= message.createTime) list.push(message);
-    else list.splice(lowerBound(list, message.createTime + 1), 0, message); // only when the clock went back
-  }
-
-  /** Messages of a chat with fromMs <= createTime < toMs, ascending. */
-  range(chatId: string, fromMs: number, toMs: number): { list: readonly DeliveredMessage[]; lo: number; hi: number } {
-    const list = this.byChat.get(chatId) ?? [];
-    return { list, lo: lowerBound(list, fromMs), hi: lowerBound(list, toMs) };
   }
 
   all(): DeliveredMessage[] {
@@ -57,7 +42,6 @@ export class MessageStore {
     this.byUuid.clear();
     this.uuidQueue.length = 0;
     this.queueHead = 0;
-    this.byChat.clear();
   }
 
   private expire(now: number): void {
@@ -76,16 +60,4 @@ export class MessageStore {
 
 function uuidKey(appId: string, uuid: string): string {
   return `${appId}\n${uuid}`;
-}
-
-/** First index whose createTime >= t. */
-function lowerBound(list: readonly DeliveredMessage[], t: number): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((list[mid]?.createTime ?? Infinity) < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

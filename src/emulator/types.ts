@@ -34,6 +34,8 @@ export interface SeedChat {
   name: string;
   /** The bot is a member: sends to the chat work, else 230002. */
   botMember: boolean;
+  /** 'topic': listing the chat gives each topic's first message, the replies are read per thread. Default 'group'. */
+  chatMode?: 'group' | 'topic';
 }
 
 export interface EmulatorSeed {
@@ -50,6 +52,9 @@ export interface EmulatorLimits {
   perReceiverPerSecond: number;
   batchGetIdPerSecond: number;
   batchGetIdPerMinute: number;
+  /** GET im/v1/messages and GET im/v1/chats, each (Lark: 50/s, 1000/min per app). */
+  listPerSecond: number;
+  listPerMinute: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<EmulatorLimits> = Object.freeze({
@@ -58,6 +63,8 @@ export const DEFAULT_LIMITS: Readonly<EmulatorLimits> = Object.freeze({
   perReceiverPerSecond: 5,
   batchGetIdPerSecond: 50,
   batchGetIdPerMinute: 1000,
+  listPerSecond: 50,
+  listPerMinute: 1000,
 });
 
 export interface EmulatorOptions {
@@ -128,6 +135,7 @@ export interface EmulatorStats {
   slowResponses: number;
   batchGetIdRequests: number;
   listMessagesRequests: number;
+  listChatsRequests: number;
   botInfoRequests: number;
   scopeRequests: number;
   /** Count of every non-zero Lark code answered, keyed by code. */

@@ -14,7 +14,7 @@ import { EndpointHealth } from './endpoint-health.js';
 import { INVALID_TOKEN_CODES, LarkError, interruptedError, type ConnectorError } from './errors.js';
 import { safeEmit, type ClientEvent } from './events.js';
 import { LarkHttp, WireError, isRecord, type LarkRequest, type LarkResponse } from './http.js';
-import { createLookupPacer, createSendPacer, type LimiterStore, type Pacer, type PacingOptions } from './pacer.js';
+import { createListPacer, createLookupPacer, createSendPacer, type LimiterStore, type Pacer, type PacingOptions } from './pacer.js';
 import { retryPolicies, withRetry, type RetryContext, type RetryPolicy } from './retry.js';
 import { TokenProvider, type TokenEntry, type TokenStore } from './token.js';
 import type { Transport } from './transport.js';
@@ -69,8 +69,36 @@ export interface ChatMessagesPage {
   pageToken?: string;
 }
 
+export interface ListChatMessagesRequest {
+  /** chat: a chat's messages (in a topic chat, each topic's first message); thread: a topic's replies. */
+  containerIdType?: 'chat' | 'thread';
+  /** chat_id (oc_...) or thread_id (omt_...). */
+  containerId: string;
+  /** Whole seconds (Lark's unit), both inclusive. */
+  startTime?: number;
+  endTime?: number;
+  sortType?: 'ByCreateTimeAsc' | 'ByCreateTimeDesc';
+  /** 1..50 (default 50). */
+  pageSize?: number;
+  pageToken?: string;
+}
+
+export interface ChatSummary {
+  chatId: string;
+  name: string;
+  /** group | topic | p2p (Lark lists no p2p chats here). */
+  chatMode: string;
+}
+
+export interface ChatsPage {
+  items: ChatSummary[];
+  hasMore: boolean;
+  pageToken?: string;
+}
+
 export const PATHS = {
   messages: '/open-apis/im/v1/messages',
+  chats: '/open-apis/im/v1/chats',
   batchGetId: '/open-apis/contact/v3/users/batch_get_id',
   botInfo: '/open-apis/bot/v3/info',
   scopes: '/open-apis/application/v6/scopes',
@@ -79,7 +107,7 @@ export const PATHS = {
 export const SCOPES = {
   send: 'im:message:send_as_bot',
   lookup: 'contact:user.id:readonly',
-  readMessages: 'im:message',
+  readMessages: 'im:message:readonly',
 } as const;
 
 const MOBILES_PER_CALL = 50;
@@ -102,6 +130,7 @@ export class LarkClient {
   private readonly policy: RetryPolicy;
   private readonly sendPacer: Pacer | undefined;
   private readonly lookupPacer: Pacer | undefined;
+  private readonly listPacer: Pacer | undefined;
   private readonly health: EndpointHealth;
 
   constructor(opts: LarkClientOptions) {
@@ -133,6 +162,7 @@ export class LarkClient {
       const deps = { scope: opts.appId, clock: this.clock, store: opts.limiterStore, onEvent: opts.onEvent };
       this.sendPacer = createSendPacer(opts.pacing ?? {}, deps);
       this.lookupPacer = createLookupPacer(opts.pacing ?? {}, deps);
+      this.listPacer = createListPacer(opts.pacing ?? {}, deps);
     }
   }
 
@@ -208,25 +238,64 @@ export class LarkClient {
     return scopes.filter(isRecord).map((s) => ({ scopeName: String(s.scope_name), granted: s.grant_status === 1 }));
   }
 
-  /** One page of a chat's history, oldest first. startTime/endTime are in seconds (Lark's unit). */
-  async listChatMessages(args: { chatId: string; startTime?: number; endTime?: number; pageToken?: string; pageSize?: number }): Promise<ChatMessagesPage> {
-    const res = await this.call<{ data?: { items?: unknown; has_more?: unknown; page_token?: unknown } }>('list_messages', undefined, undefined, {
-      method: 'GET',
-      path: PATHS.messages,
-      query: {
-        container_id_type: 'chat',
-        container_id: args.chatId,
-        start_time: args.startTime,
-        end_time: args.endTime,
-        sort_type: 'ByCreateTimeAsc',
-        page_size: args.pageSize ?? 50,
-        page_token: args.pageToken,
+  /** One page of a chat's (or a topic's) history; paced on the list windows, retried like every call. */
+  async listChatMessages(args: ListChatMessagesRequest, options: { signal?: AbortSignal } = {}): Promise<ChatMessagesPage> {
+    const res = await this.call<{ data?: { items?: unknown; has_more?: unknown; page_token?: unknown } }>(
+      'list_messages',
+      this.listPacer,
+      undefined,
+      {
+        method: 'GET',
+        path: PATHS.messages,
+        query: {
+          container_id_type: args.containerIdType ?? 'chat',
+          container_id: args.containerId,
+          start_time: args.startTime,
+          end_time: args.endTime,
+          sort_type: args.sortType ?? 'ByCreateTimeAsc',
+          page_size: args.pageSize ?? 50,
+          page_token: args.pageToken,
+        },
+        scope: SCOPES.readMessages,
       },
-      scope: SCOPES.readMessages,
-    });
-    const data = res.body.data ?? {};
+      options.signal,
+    );
+    const data = res.body.data;
+    if (!data || !Array.isArray(data.items)) throw malformed('list_messages', res.logId);
     const pageToken = typeof data.page_token === 'string' && data.page_token !== '' ? data.page_token : undefined;
-    return { items: Array.isArray(data.items) ? data.items : [], hasMore: data.has_more === true, ...(pageToken ? { pageToken } : {}) };
+    return { items: data.items, hasMore: data.has_more === true, ...(pageToken ? { pageToken } : {}) };
+  }
+
+  /** One page of the group chats the bot is in (Lark lists no p2p chats). */
+  async listChats(args: { pageToken?: string; pageSize?: number } = {}, options: { signal?: AbortSignal } = {}): Promise<ChatsPage> {
+    const res = await this.call<{ data?: { items?: unknown; has_more?: unknown; page_token?: unknown } }>(
+      'list_chats',
+      this.listPacer,
+      undefined,
+      { method: 'GET', path: PATHS.chats, query: { page_size: args.pageSize ?? 100, page_token: args.pageToken } },
+      options.signal,
+    );
+    const data = res.body.data;
+    if (!data || !Array.isArray(data.items)) throw malformed('list_chats', res.logId);
+    const items = data.items.filter(isRecord).flatMap((c) =>
+      typeof c.chat_id === 'string'
+        ? [{ chatId: c.chat_id, name: typeof c.name === 'string' ? c.name : '', chatMode: typeof c.chat_mode === 'string' ? c.chat_mode : 'group' }]
+        : [],
+    );
+    const pageToken = typeof data.page_token === 'string' && data.page_token !== '' ? data.page_token : undefined;
+    return { items, hasMore: data.has_more === true, ...(pageToken ? { pageToken } : {}) };
+  }
+
+  /** Every group chat the bot is in (all pages). */
+  async listAllChats(options: { signal?: AbortSignal } = {}): Promise<ChatSummary[]> {
+    const out: ChatSummary[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await this.listChats(pageToken ? { pageToken } : {}, options);
+      out.push(...page.items);
+      pageToken = page.hasMore ? page.pageToken : undefined;
+    } while (pageToken);
+    return out;
   }
 
   /** Destroys the keep-alive sockets. */

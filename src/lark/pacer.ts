@@ -397,6 +397,20 @@ export function createLookupPacer(opts: PacingOptions, deps: { scope?: string; c
   });
 }
 
+/** GET im/v1/messages and im/v1/chats (the source's reads): app windows of 50/s and 1000/min. */
+export function createListPacer(opts: PacingOptions, deps: { scope?: string; clock?: Clock; store?: LimiterStore; onEvent?: EventSink } = {}): Pacer {
+  const o = { ...DEFAULT_PACING, ...stripUndefined(opts) };
+  return new Pacer({
+    name: 'list',
+    appWindows: [
+      { limit: 50, windowMs: 1000 + o.windowMarginMs },
+      { limit: 1000, windowMs: 60_000 + 20 * o.windowMarginMs },
+    ],
+    maxInFlight: o.maxInFlight,
+    ...deps,
+  });
+}
+
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

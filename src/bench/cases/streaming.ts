@@ -3,14 +3,13 @@
  * (`lark-im write --dry-run --input FILE --report /dev/null --json`) in a child process: records/s over
  * the child's wall time (node start-up included) and its peak RSS.
  */
-import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { benchOpenId } from '../seed.js';
+import { lastJsonLine, runCliChild } from '../cli-child.js';
 import type { BenchRow } from '../table.js';
 
 export interface StreamingOptions {
@@ -79,40 +78,9 @@ interface ChildResult {
 }
 
 async function runCli(input: string, profileDir: string | undefined): Promise<ChildResult> {
-  const cli = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
-  const probe = pathToFileURL(fileURLToPath(new URL('../rss-probe.js', import.meta.url))).href;
-  const args = [
-    '--import',
-    probe,
-    ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
-    cli,
-    'write',
-    '--dry-run',
-    '--input',
-    input,
-    '--report',
-    '/dev/null',
-    '--json',
-  ];
-  const t0 = process.hrtime.bigint();
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, LARK_APP_ID: 'cli_bench_app', LARK_APP_SECRET: 'bench-secret-not-real' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const [code] = (await once(child, 'close')) as [number | null];
-  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  const rss = /BENCH_MAXRSS_KB=(\d+)/.exec(stderr);
-  let summary: ChildResult['summary'];
-  try {
-    summary = JSON.parse(stdout.trim().split('\n').pop() ?? '') as ChildResult['summary'];
-  } catch {
-    summary = undefined;
-  }
-  return { wallMs, maxRssKb: rss ? Number(rss[1]) : undefined, summary, code, stderr };
+  const env = { LARK_APP_ID: 'cli_bench_app', LARK_APP_SECRET: 'bench-secret-not-real' };
+  const r = await runCliChild(['write', '--dry-run', '--input', input, '--report', '/dev/null', '--json'], env, profileDir);
+  return { wallMs: r.wallMs, maxRssKb: r.maxRssKb, summary: lastJsonLine(r.stdout), code: r.code, stderr: r.stderr };
 }
 
 export async function runStreamingCase(o: StreamingOptions, log: (s: string) => void) {

@@ -1,0 +1,81 @@
+/**
+ * streamRead's follow modes. `poll` reads every container again each interval (the overlap and the offset's
+ * seen set make that exactly once). `events` (Lark's long connection) plugs in through FOLLOWERS: until it
+ * is registered, or when the app cannot use it, the source falls back to poll with a warning.
+ */
+import type { Clock } from '../lark/clock.js';
+import { ConnectorError, isAppLevel } from '../lark/errors.js';
+import type { EmitBatch, MessageReader } from './reader.js';
+
+export const SOURCE_MODES = ['poll', 'events'] as const;
+export type SourceMode = (typeof SOURCE_MODES)[number];
+
+export interface FollowContext {
+  reader: MessageReader;
+  emit: EmitBatch;
+  /** Aborted = stop after the page in hand (its offset is emitted). */
+  signal: AbortSignal;
+  clock: Clock;
+  pollIntervalMs: number;
+  warn: (message: string) => void;
+}
+
+export interface Follower {
+  readonly mode: SourceMode;
+  /** Follows until ctx.signal aborts; rejects on an error that stops the run. */
+  run(ctx: FollowContext): Promise<void>;
+}
+
+/** The app's credentials and endpoint, for a follower that opens its own connection (events). */
+export interface FollowerDeps {
+  appId: string;
+  appSecret: string;
+  baseUrl: string;
+  clock: Clock;
+}
+
+/**
+ * A factory per mode: a Follower, or {unavailable: why} (the caller then falls back to poll and warns with
+ * the reason). The events mode's factory replaces the placeholder in this table.
+ */
+export type FollowerFactory = (deps: FollowerDeps) => Follower | { unavailable: string };
+
+export const FOLLOWERS: Record<SourceMode, FollowerFactory> = {
+  poll: () => new PollFollower(),
+  events: () => ({ unavailable: 'the events mode (long connection) is not available in this build' }),
+};
+
+/** The follower for a mode, or poll with a warning when the mode is unavailable. */
+export function followerFor(mode: SourceMode, deps: FollowerDeps, warn: (message: string) => void): Follower {
+  const made = FOLLOWERS[mode](deps);
+  if ('run' in made) return made;
+  warn(`mode ${mode} unavailable (${made.unavailable}): falling back to poll`);
+  return new PollFollower();
+}
+
+/**
+ * Reads again every interval. A pass that fails with a retryable error that is not app-level (a network
+ * blip or Lark busy after the client's own retries) is reported and tried again at the next interval. An
+ * app-level error (isAppLevel: credentials, app disabled, Lark unreachable for long) or a non-retryable one
+ * ends the run. Nothing is lost either way: the offset only moves with
+ * emitted pages.
+ */
+/** isAppLevel without its type guard (a ConnectorError that is not app-level is still one). */
+const stopsTheRun = (err: unknown): boolean => isAppLevel(err);
+
+export class PollFollower implements Follower {
+  readonly mode = 'poll' as const;
+
+  async run(ctx: FollowContext): Promise<void> {
+    while (!ctx.signal.aborted) {
+      try {
+        await ctx.reader.pass(ctx.emit, ctx.signal);
+      } catch (err) {
+        // isAppLevel (Lark unreachable for long, credentials, app disabled) stops the run, like a send run.
+        if (!(err instanceof ConnectorError) || !err.retryable || stopsTheRun(err) || ctx.signal.aborted) throw err;
+        ctx.warn(`poll failed (${err.code}: ${err.message}); trying again in ${ctx.pollIntervalMs} ms`);
+      }
+      await ctx.clock.sleep(ctx.pollIntervalMs, ctx.signal);
+    }
+  }
+}

@@ -1,0 +1,48 @@
+/** The source's table (lark_messages) and what its scopes mean for the connection test. */
+import type { TableSchema } from '../connector.js';
+
+export const LARK_MESSAGES_TABLE: TableSchema = {
+  name: 'lark_messages',
+  description: 'Each row is one message of a chat the bot is in (read by the source)',
+  primaryKey: ['messageId'],
+  fields: [
+    { name: 'messageId', type: 'string', required: true, description: 'om_... (primary key)' },
+    { name: 'chatId', type: 'string', required: true, description: 'oc_... of the chat' },
+    { name: 'threadId', type: 'string', required: false, description: 'omt_... of the topic (topic chats and thread replies)' },
+    { name: 'rootId', type: 'string', required: false, description: 'First message of the thread a reply belongs to' },
+    { name: 'parentId', type: 'string', required: false, description: 'The message this one answers' },
+    { name: 'msgType', type: 'string', required: true, description: 'Lark msg_type: text, post, image, interactive, ...' },
+    { name: 'content', type: 'string', required: true, description: "Lark's content JSON string" },
+    { name: 'text', type: 'string', required: false, description: 'Plain text of a text or post message (null otherwise)' },
+    { name: 'senderId', type: 'string', required: false, description: 'open_id of a user, app_id of an app' },
+    { name: 'senderType', type: 'string', required: false, description: 'user | app | anonymous | unknown' },
+    { name: 'mentions', type: 'array', required: true, description: '[{key, id, name}] of the @-mentions' },
+    { name: 'createTime', type: 'number', required: true, description: 'ms since epoch' },
+    { name: 'updateTime', type: 'number', required: true, description: 'ms since epoch (last edit or recall)' },
+    { name: 'deleted', type: 'boolean', required: true, description: 'The message was recalled' },
+    { name: 'updated', type: 'boolean', required: true, description: 'The message was edited' },
+  ],
+};
+
+export const READ_SCOPES = ['im:message:readonly', 'im:message', 'im:message.history:readonly'] as const;
+export const GROUP_MSG_SCOPE = 'im:message.group_msg';
+
+/** ok: reads everything; warn: cannot read, or sees only part of the groups' messages. */
+export function readPermissionsItem(granted: ReadonlySet<string>): { status: 'ok' | 'warn'; detail: string } {
+  const read = READ_SCOPES.find((s) => granted.has(s));
+  if (!read) {
+    return {
+      status: 'warn',
+      detail: `no read scope granted (one of ${READ_SCOPES.join(', ')}): the source cannot read messages (sending is not affected). Apply for im:message:readonly to read chats`,
+    };
+  }
+  if (!granted.has(GROUP_MSG_SCOPE)) {
+    return {
+      status: 'warn',
+      detail:
+        `${read} is granted but ${GROUP_MSG_SCOPE} is not: the source sees p2p messages and, in groups, only the messages that @-mention the bot. ` +
+        `Apply for ${GROUP_MSG_SCOPE} (it may need an admin's approval) to read every group message`,
+    };
+  }
+  return { status: 'ok', detail: `${read} and ${GROUP_MSG_SCOPE} are granted: the source reads every message of the chats the bot is in` };
+}
