@@ -4,6 +4,7 @@ import { bodyLimitBytes, contentProblem, isMsgType, MSG_TYPES } from './content.
 import { Directory, type App } from './directory.js';
 import { FaultController, seededRandom, type Fault } from './faults.js';
 import { EmulatorLongConnection } from './long-connection.js';
+import { eventsForActivity } from './activity-events.js';
 import { KeyedWindows, SlidingWindow, admit } from './rate-window.js';
 import { fieldError, invalidParam, larkError, logIdFactory, missingScope, rateLimited, type Reply } from './reply.js';
 import { defaultSeed, loadSeedFile, parseSeed } from './seed.js';
@@ -139,6 +140,10 @@ export class LarkEmulator {
     this.route('POST', '/callback/ws/endpoint', (r) => {
       const parsed = this.jsonBody(r);
       return 'reply' in parsed ? parsed.reply : this.longConnection.endpoint(parsed.value);
+    });
+    // Chat activity (user posts, recalls) is pushed over the long connection as Lark's IM events.
+    this.onActivity((activity) => {
+      for (const { appId, envelope } of eventsForActivity(this.dir, activity, this.clock.now())) this.longConnection.publish(appId, envelope);
     });
   }
 

@@ -159,8 +159,8 @@ export class EmulatorLongConnection {
     const eventType = typeof head?.['event_type'] === 'string' ? head['event_type'] : '';
     const record: PushedEvent = { eventId, appId, eventType, pushes: 0 };
     if (!this.byApp.get(appId)?.length) {
+      // Not kept: the emulator may publish many (seeded history) while no client ever connects.
       this.counters.undelivered++;
-      this.events.set(eventId, { record, payload: Buffer.alloc(0), firstPushAt: this.deps.now(), messageId: '' });
       return eventId;
     }
     const pending: Pending = { record, payload: Buffer.from(JSON.stringify(envelope)), firstPushAt: this.deps.now(), messageId: '' };
@@ -236,7 +236,7 @@ export class EmulatorLongConnection {
   repushUnacked(): number {
     let n = 0;
     for (const p of this.events.values()) {
-      if (p.record.ackedAfterMs !== undefined || p.payload.length === 0 || p.record.pushes >= this.settings.maxPushes) continue;
+      if (p.record.ackedAfterMs !== undefined || p.record.pushes >= this.settings.maxPushes) continue;
       if (this.push(p)) n++;
     }
     return n;
