@@ -64,7 +64,8 @@ export class EventsFollower<Emit> {
         reconcileEveryMs: this.deps.reconcileEveryMs ?? 300_000,
         onNotice: (n) => {
           if (n.type === 'warning') ctx.warn(n.message);
-          else if (n.state === 'reconnecting') this.deps.info?.(`long connection lost: reconnecting in ${Math.round((n.delayMs ?? 0) / 1000)} s (attempt ${n.attempt ?? 1})`);
+          // A lost connection is worth a line (events wait until it is back; the gap is polled then).
+          else if (n.state === 'reconnecting') ctx.warn(`long connection ${n.lostAt === undefined ? 'not established' : 'lost'}: trying again in ${Math.round((n.delayMs ?? 0) / 1000)} s (attempt ${n.attempt ?? 1})`);
           else if (n.state === 'connected') this.deps.info?.(n.reconnected ? 'long connection re-established: polling the gap' : 'long connection established');
         },
       },
