@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { eventsForActivity, type Activity, type ActivityWorld } from '../../src/emulator/activity-events.js';
+import { eventsForActivity, type ActivityWorld } from '../../src/emulator/activity-events.js';
+import type { ChatActivity } from '../../src/emulator/history.js';
 import type { App } from '../../src/emulator/directory.js';
 
 const app = (appId: string, scopes: string[]): App => ({
@@ -20,15 +21,15 @@ const world: ActivityWorld = {
   p2pChat: (id) => (id === 'oc_p2p' ? { appId: 'cli_at' } : undefined),
   userBy: () => ({ unionId: 'on_u', userId: 'u1' }),
 };
-const posted = (chatId: string, over: Partial<Activity['message']> = {}, type: Activity['type'] = 'posted'): Activity => ({
+const posted = (chatId: string, over: Partial<ChatActivity['message']> = {}, type: ChatActivity['type'] = 'posted'): ChatActivity => ({
   type,
-  message: { messageId: 'om_1', chatId, msgType: 'text', content: '{"text":"hi"}', createTime: 10, updateTime: 10, sender: { id: 'ou_u', idType: 'open_id', senderType: 'user' }, mentions: [], ...over },
+  message: { messageId: 'om_1', chatId, msgType: 'text', content: '{"text":"hi"}', createTime: 10, updateTime: 10, deleted: false, updated: false, sender: { id: 'ou_u', idType: 'open_id', senderType: 'user' }, mentions: [], ...over },
 });
 
 describe('emulator: chat activity -> pushed events', () => {
   it('a group message goes to apps with im:message.group_msg, and to an app whose bot is @-mentioned', () => {
     expect(eventsForActivity(world, posted('oc_group'), 1).map((e) => e.appId)).toEqual(['cli_all']);
-    const mention = posted('oc_group', { mentions: [{ key: '@_user_1', id: 'ou_bot_cli_at', name: 'bot' }] });
+    const mention = posted('oc_group', { mentions: [{ key: '@_user_1', id: 'ou_bot_cli_at', idType: 'open_id', name: 'bot' }] });
     const events = eventsForActivity(world, mention, 1);
     expect(events.map((e) => e.appId)).toEqual(['cli_all', 'cli_at']);
     expect(events[1]?.envelope).toMatchObject({

@@ -5,28 +5,11 @@
  * - a recall -> im.message.recalled_v1 to the same apps.
  * - an edit -> nothing (Lark has no message-edited event for apps; the SDK 1.74 event list has none).
  * Messages sent by apps (bots) are not pushed: receive_v1 is for messages users send.
+ * Called for every ChatHistory activity (emulator.onActivity).
  */
 import type { App } from './directory.js';
+import type { ChatActivity, HistoryMessage } from './history.js';
 import { messageReceiveEnvelope, messageRecalledEnvelope, type EventMessage } from './im-events.js';
-
-export interface ActivityMessage {
-  messageId: string;
-  chatId: string;
-  threadId?: string;
-  rootId?: string;
-  parentId?: string;
-  msgType: string;
-  content: string;
-  createTime: number;
-  updateTime: number;
-  sender: { id: string; idType: string; senderType: string };
-  mentions: ReadonlyArray<{ key: string; id: string; name: string }>;
-}
-
-export interface Activity {
-  type: 'posted' | 'edited' | 'recalled';
-  message: ActivityMessage;
-}
 
 export interface ActivityWorld {
   apps: ReadonlyMap<string, App>;
@@ -38,7 +21,7 @@ export interface ActivityWorld {
 const GROUP_MSG_SCOPE = 'im:message.group_msg';
 
 /** The (app, envelope) pairs an activity is pushed as; empty when nothing is pushed. */
-export function eventsForActivity(world: ActivityWorld, activity: Activity, now: number): Array<{ appId: string; envelope: Record<string, unknown> }> {
+export function eventsForActivity(world: ActivityWorld, activity: ChatActivity, now: number): Array<{ appId: string; envelope: Record<string, unknown> }> {
   const m = activity.message;
   if (activity.type === 'edited' || m.sender.senderType !== 'user') return [];
   const out: Array<{ appId: string; envelope: Record<string, unknown> }> = [];
@@ -69,7 +52,7 @@ export function eventsForActivity(world: ActivityWorld, activity: Activity, now:
   return out;
 }
 
-function readersOf(world: ActivityWorld, m: ActivityMessage): App[] {
+function readersOf(world: ActivityWorld, m: HistoryMessage): App[] {
   const p2p = world.p2pChat(m.chatId);
   if (p2p) {
     const app = world.apps.get(p2p.appId);
