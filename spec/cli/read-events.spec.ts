@@ -73,4 +73,53 @@ describe('lark-im read --follow --mode events', () => {
     const state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8'));
     expect(state.kind).toBe('lark-im-read-state');
   });
+
+  it('killed with SIGKILL and restarted with --state: every message exactly once across the outputs, the ones posted while it was down too', async () => {
+    const outs = [join(dir, 'out1.jsonl'), join(dir, 'out2.jsonl')];
+    const start = (out: string) =>
+      spawn(process.execPath, [CLI, 'read', '--config', join(dir, 'config.json'), '--chats', OPS, '--follow', '--mode', 'events', '--state', join(dir, 'state.json'), '--output', out], {
+        stdio: ['ignore', 'ignore', 'ignore'],
+      });
+    const exited = (c: ChildProcess) => new Promise<number | null>((resolve) => c.once('exit', (code) => resolve(code)));
+    const posted: string[] = [];
+    const post = (text: string) => posted.push(emu.postMessage({ chatId: OPS, senderOpenId: ALICE, text }).messageId);
+    const got = async () => (await Promise.all(outs.map(lines))).flat().map((l) => l.messageId);
+
+    let child = start(outs[0]!);
+    await until(() => emu.longConnection.stats().open === 1, child, 'first connection');
+    for (let i = 0; i < 3; i++) post(`first run ${i}`);
+    await until(async () => (await lines(outs[0]!)).length === 3, child, 'three lines');
+    post('maybe seen'); // may or may not be written (and acked) before the kill
+    child.kill('SIGKILL');
+    await exited(child);
+    await until(() => emu.longConnection.stats().open === 0, child, 'server saw the kill');
+    post('while down 1');
+    post('while down 2');
+
+    child = start(outs[1]!);
+    await until(async () => (await got()).length >= posted.length, child, 'the gap read by the poll after connecting');
+    await until(() => emu.longConnection.stats().open === 1, child, 'second connection');
+    post('second run');
+    await until(async () => new Set(await got()).has(posted[posted.length - 1]!), child, 'the live one');
+    child.kill('SIGTERM');
+    expect(await exited(child)).toBe(0);
+    const ids = await got();
+    expect(ids.length - new Set(ids).size).toBe(0);
+    expect(new Set(ids)).toEqual(new Set(posted));
+  });
+
+  it('a state is written before the first line, so lines of a first page whose state never came are cut off on restart', async () => {
+    const out = join(dir, 'out.jsonl');
+    const args = [CLI, 'read', '--config', join(dir, 'config.json'), '--chats', OPS, '--follow', '--mode', 'events', '--state', join(dir, 'state.json'), '--output', out];
+    let child = spawn(process.execPath, args, { stdio: 'ignore' });
+    await until(async () => (await readFile(join(dir, 'state.json'), 'utf8').catch(() => '')) !== '', child, 'the first state');
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    // As if killed between a first page's lines and its state.
+    await writeFile(out, '{"op":"insert","messageId":"om_unrecorded"}\n', { flag: 'a' });
+    child = spawn(process.execPath, args, { stdio: 'ignore' });
+    await until(async () => (await readFile(out, 'utf8')) === '', child, 'the unrecorded line cut off');
+    child.kill('SIGTERM');
+    expect(await new Promise((r) => child.once('exit', r))).toBe(0);
+  });
 });
