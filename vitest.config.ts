@@ -6,6 +6,8 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',
+    // One real redis-server for the whole run (the shared-store specs).
+    globalSetup: ['./spec/helpers/redis-global-setup.ts'],
     reporters: ['default', './spec/helpers/summary-reporter.ts'],
   },
 });

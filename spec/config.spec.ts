@@ -55,7 +55,7 @@ describe('parseConfig', () => {
   });
 
   it('knows every key of the schemas and the top-level connection, node and store', () => {
-    expect(() => parseConfig({ connection: { appId: 'a', appSecret: 's' }, node: {}, store: { kind: 'memory' } }, noEnv)).not.toThrow();
+    expect(() => parseConfig({ connection: { appId: 'a', appSecret: 's' }, node: {}, store: { redis: 'redis://127.0.0.1:6379/0', prefix: 'x', maxDownMs: 5000 } }, noEnv)).not.toThrow();
     expect(() => parseConfig({ appId: 'a', appSecret: 's', store: {} }, noEnv)).not.toThrow();
     const every = Object.fromEntries(Object.keys(nodeConfigSchema.shape).map((k) => [k, undefined]));
     expect(() => parseConfig({ connection: { appId: 'a', appSecret: 's' }, node: every }, noEnv)).not.toThrow();

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ConnectorError } from './lark/errors.js';
 import { LARK_HOSTS } from './lark/hosts.js';
+import { parseStoreConfig, redactStoreConfig, storeConfigSchema, type StoreConfig } from './stores/config.js';
 import { SOURCE_NODE_FIELD_META, SOURCE_NODE_SHAPE } from './source/options.js';
 import { nearestName } from './nearest-name.js';
 
@@ -82,7 +83,12 @@ export const nodeConfigSchema = z.object({
 
 export type ConnectionConfig = z.infer<typeof connectionConfigSchema>;
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;
-export interface ConnectorConfig { connection: ConnectionConfig; node: NodeConfig }
+export interface ConnectorConfig {
+  connection: ConnectionConfig;
+  node: NodeConfig;
+  /** Shared stores (Redis) for several workers of one app; absent = in memory. See src/stores/config.ts. */
+  store?: StoreConfig;
+}
 
 // ---------------------------------------------------------------------------------------------
 // form metadata: what the zod schema cannot say. The mapped types below make the compiler fail when a
@@ -201,6 +207,7 @@ function unknownKeys(value: Record<string, unknown>, nested: boolean): Array<{ f
     ...unknownKeyProblems(value, new Set(CONFIG_SECTIONS), undefined),
     ...(isRecord(value.connection) ? unknownKeyProblems(value.connection, connection, 'connection') : []),
     ...(isRecord(value.node) ? unknownKeyProblems(value.node, node, 'node') : []),
+    ...(isRecord(value.store) ? unknownKeyProblems(value.store, knownKeys(storeConfigSchema, {}), 'store') : []),
   ];
 }
 
@@ -221,15 +228,17 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
 
   const conn = connectionConfigSchema.safeParse(pick(connSrc, CONNECTION_FIELD_META, env));
   const node = nodeConfigSchema.safeParse(pick(nodeSrc, NODE_FIELD_META, env));
+  const store = parseStoreConfig(value.store, env);
   const problems = [
     ...unknownKeys(value, nested),
     ...(conn.success ? [] : issuesToMessage('connection', conn.error.issues)),
     ...(node.success ? [] : issuesToMessage('node', node.error.issues)),
+    ...(store.success ? [] : issuesToMessage('store', store.error.issues)),
   ];
-  if (!conn.success || !node.success || problems.length > 0) {
+  if (!conn.success || !node.success || !store.success || problems.length > 0) {
     throw configError(`invalid connector config: ${problems.map((p) => p.text).join('; ')}`, problems[0]?.field);
   }
-  return { connection: conn.data, node: node.data };
+  return { connection: conn.data, node: node.data, ...(store.data ? { store: store.data } : {}) };
 }
 
 /** Reads a JSON config file (either shape) and parses it. Errors never quote the file's text. */
@@ -267,5 +276,6 @@ export function redactConfig(cfg: ConnectorConfig): ConnectorConfig {
   return {
     connection: { ...cfg.connection, appSecret: cfg.connection.appSecret ? SECRET_MASK : '' },
     node: { ...cfg.node },
+    ...(cfg.store ? { store: redactStoreConfig(cfg.store) } : {}),
   };
 }

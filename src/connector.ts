@@ -17,6 +17,7 @@ import { CONTENT_TYPES, RECEIVE_TYPES } from './message/schema.js';
 import type { InputRecord } from './input.js';
 import { DEFAULT_HIGH_WATER, MessageWriter, type RecordSource } from './pipeline/writer.js';
 import type { RecordTransform } from './pipeline/transform/index.js';
+import { openRedisStores, type SharedStores } from './stores/index.js';
 import type { MessageOutcome, OutcomeError, RunSummary } from './target/outcome.js';
 import { LARK_MESSAGES_TABLE, readPermissionsItem } from './source/schema.js';
 import { batchRead, streamRead, timestampToStreamOffset, type SourceRunOptions } from './source/source.js';
@@ -98,6 +99,8 @@ export class LarkImConnector {
   readonly baseUrl: string;
   private client: LarkClient | undefined;
   private resolver: ReceiverResolver | undefined;
+  /** Redis stores when the config has a `store` part (see docs/scaling.md); opened with the client. */
+  private stores: SharedStores | undefined;
   /** Occurrence counts of the messages sent through writeRecord so far (one run per connector instance). */
   private runUuids: UuidDeriver | undefined;
 
@@ -115,6 +118,7 @@ export class LarkImConnector {
   async larkClient(): Promise<LarkClient> {
     if (this.client) return this.client;
     const { LarkClient } = await import('./lark/client.js');
+    const stores = await this.sharedStores();
     // Two concurrent first calls both get here: the first to finish wins and the other's is never built.
     this.client ??= new LarkClient({
       appId: this.config.connection.appId,
@@ -126,14 +130,26 @@ export class LarkImConnector {
       ...(this.deps.clock ? { clock: this.deps.clock } : {}),
       ...(this.deps.random ? { random: this.deps.random } : {}),
       ...(this.deps.onEvent ? { onEvent: this.deps.onEvent } : {}),
+      ...(stores ? { limiterStore: stores.limiterStore, tokenStore: stores.tokenStore } : {}),
       ...this.deps.client,
     });
     return this.client;
   }
 
+  /** Redis unreachable here is a ConnectorError STORE_UNAVAILABLE: the run cannot start. */
+  private async sharedStores(): Promise<SharedStores | undefined> {
+    const store = this.config.store;
+    if (!store || this.stores) return this.stores;
+    const opened = await openRedisStores(store, { baseUrl: this.baseUrl, appId: this.config.connection.appId });
+    if (this.stores) opened.close(); // a concurrent first call won
+    else this.stores = opened;
+    return this.stores;
+  }
+
   private receiverResolver(client: LarkClient): ReceiverResolver {
     this.resolver ??= new ReceiverResolver({
       lookup: (mobiles) => client.batchGetIdByMobiles(mobiles),
+      ...(this.stores ? { store: this.stores.lookupStore } : {}),
       ...(this.deps.clock ? { clock: this.deps.clock } : {}),
     });
     return this.resolver;
@@ -317,6 +333,7 @@ export class LarkImConnector {
 
   close(): void {
     this.client?.close();
+    this.stores?.close();
   }
 }
 

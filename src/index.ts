@@ -28,6 +28,8 @@ export { InMemoryLimiterStore, type LimiterStore, type PacingOptions } from './l
 export { InMemoryTokenStore, type TokenStore } from './lark/token.js';
 export { InMemoryLookupStore, ReceiverResolver, type LookupStore } from './message/receivers.js';
 export { MessageWriter, type WriterOptions } from './pipeline/writer.js';
+// Shared stores for several workers of one app (docs/scaling.md); ioredis is loaded only when they are opened.
+export { openRedisStores, storeScope, storeConfigSchema, type SharedStores, type StoreConfig } from './stores/index.js';
 // The source (lark-im read): lifecycle types, the offset, the follow modes' seam.
 export type { SourceRunOptions } from './source/source.js';
 export { timestampToStreamOffset } from './source/source.js';

@@ -4,6 +4,7 @@ import { formatTable, formatValue, ratioOf, type BenchRow } from '../../src/benc
 import { parseBenchArgs, UsageError } from '../../src/bench/options.js';
 import { benchMessages, deliveryCounts } from '../../src/bench/seed.js';
 import { OccurrenceCounter } from '../../src/message/uuid.js';
+import { workerMessages } from '../../src/bench/cases/workers.js';
 
 describe('quota arithmetic', () => {
   it('lets 50 go at once, then 50 per second (a slot frees exactly one window later)', () => {
@@ -66,9 +67,9 @@ describe('table', () => {
 describe('options', () => {
   it('defaults to a short run and scales the quota-bound cases', () => {
     const d = parseBenchArgs([]);
-    expect(d.sizes).toEqual({ quota: 800, overhead: 5000, token: 100, faults: 600, streaming: 1_000_000, rtt: 500, cpu: 810, read: 10_000 });
+    expect(d.sizes).toEqual({ quota: 800, overhead: 5000, token: 100, faults: 600, streaming: 1_000_000, rtt: 500, cpu: 810, read: 10_000, workers: 200 });
     expect(parseBenchArgs(['--full']).sizes.quota).toBe(2000);
-    expect(parseBenchArgs(['--scale', '0.1']).sizes).toEqual({ quota: 200, overhead: 500, token: 100, faults: 200, streaming: 100_000, rtt: 50, cpu: 81, read: 2000 });
+    expect(parseBenchArgs(['--scale', '0.1']).sizes).toEqual({ quota: 200, overhead: 500, token: 100, faults: 200, streaming: 100_000, rtt: 50, cpu: 81, read: 2000, workers: 20 });
     expect(parseBenchArgs(['--quota', '50', '--only', 'quota,token']).only).toEqual(['quota', 'token']);
     expect(parseBenchArgs([], { BENCH_SCALE: '0.5' }).sizes.faults).toBe(1000);
   });
@@ -97,5 +98,19 @@ describe('OccurrenceCounter (the uuid deriver\'s compact occurrence count)', () 
     expect(c.next(0)).toBe(3);
     expect(c.next(2 ** 52 - 1)).toBe(1);
     expect(c.next(2 ** 52 - 1)).toBe(2);
+  });
+});
+
+describe('workers case', () => {
+  it('gives each worker half shared receivers, half its own (disjoint between workers), unique markers', () => {
+    const o = { messagesPerWorker: 200, sharedReceivers: 20 };
+    const all = [0, 1, 2, 3].map((w) => workerMessages(w, o, 't'));
+    const shared = (w: number) => new Set(all[w]!.filter((_, i) => i % 2 === 0).map((m) => m.receiveId));
+    const own = (w: number) => new Set(all[w]!.filter((_, i) => i % 2 === 1).map((m) => m.receiveId));
+    expect(shared(0).size).toBe(20);
+    expect([...shared(3)]).toEqual([...shared(0)]);
+    expect(own(1).size).toBe(20);
+    for (const r of own(1)) expect(own(2).has(r) || shared(0).has(r)).toBe(false);
+    expect(new Set(all.flat().map((m) => m.marker)).size).toBe(800);
   });
 });

@@ -25,6 +25,7 @@ export class EmulatorChild {
     return (JSON.parse(await nextLine(this.lines, this.proc)) as { stats: EmulatorStats }).stats;
   }
 
+  /** Delivered messages: content and the emulator's createTime (ms). */
   async messages(): Promise<Array<{ content: string; createTime: number }>> {
     this.proc.stdin!.write(JSON.stringify({ cmd: 'messages' }) + '\n');
     return (JSON.parse(await nextLine(this.lines, this.proc)) as { messages: Array<{ content: string; createTime: number }> }).messages;

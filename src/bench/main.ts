@@ -13,6 +13,7 @@ import { runReadCase } from './cases/read.js';
 import { runRttCase } from './cases/rtt.js';
 import { runStreamingCase } from './cases/streaming.js';
 import { runTokenCase } from './cases/token.js';
+import { runWorkersCase } from './cases/workers.js';
 import { parseBenchArgs, UsageError, USAGE, type BenchOptions, type CaseName } from './options.js';
 import { formatMarkdown, formatTable, type BenchRow } from './table.js';
 
@@ -35,6 +36,8 @@ function runCase(name: CaseName, o: BenchOptions): Promise<CaseResult> {
       return runFaultsCase({ messages: o.sizes.faults, receivers: o.receivers, concurrency: o.concurrency }, log);
     case 'streaming':
       return runStreamingCase({ records: o.sizes.streaming, ...(o.profileDir ? { profileDir: o.profileDir } : {}) }, log);
+    case 'workers':
+      return runWorkersCase({ workers: 4, messagesPerWorker: o.sizes.workers, sharedReceivers: 20, admissions: 5000 }, log);
     case 'read':
       return runReadCase({ messages: o.sizes.read }, log);
     case 'rtt':

@@ -1,6 +1,6 @@
 /** Command-line options of `npm run bench` (flags win over BENCH_* environment variables). */
 
-export const CASES = ['quota', 'overhead', 'token', 'faults', 'streaming', 'rtt', 'cpu', 'read'] as const;
+export const CASES = ['quota', 'overhead', 'token', 'faults', 'streaming', 'rtt', 'cpu', 'read', 'workers'] as const;
 export type CaseName = (typeof CASES)[number];
 
 /**
@@ -8,8 +8,8 @@ export type CaseName = (typeof CASES)[number];
  * they stay inside one minute's 1000-send budget (a run whose requests cross a multiple of 1000 waits for
  * the next minute window: see docs/BENCHMARKS.md) and the whole run takes about 75 s.
  */
-export const FULL_SIZES = { quota: 2000, overhead: 5000, token: 100, faults: 2000, streaming: 1_000_000, rtt: 500, cpu: 810, read: 20_000 } as const;
-export const DEFAULT_SCALE: Record<CaseName, number> = { quota: 0.4, overhead: 1, token: 1, faults: 0.3, streaming: 1, rtt: 1, cpu: 1, read: 0.5 };
+export const FULL_SIZES = { quota: 2000, overhead: 5000, token: 100, faults: 2000, streaming: 1_000_000, rtt: 500, cpu: 810, read: 20_000, workers: 200 } as const;
+export const DEFAULT_SCALE: Record<CaseName, number> = { quota: 0.4, overhead: 1, token: 1, faults: 0.3, streaming: 1, rtt: 1, cpu: 1, read: 0.5, workers: 1 };
 
 export interface BenchOptions {
   only: CaseName[];
@@ -27,6 +27,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --scale X         every case at X times the issue's size (${Object.entries(FULL_SIZES).map(([k, v]) => `${k} ${v}`).join(', ')}; token stays 100)
   --full            the issue's sizes (same as --scale 1: about 4 minutes in all)
   --quota N, --overhead N, --faults N, --streaming N, --rtt N, --cpu N, --read N   one case's size
+  --workers N       messages per worker in the workers case (4 CLI processes of one app; default 200)
   --rounds N        overhead measurement rounds (default 3)
   --concurrency N   connector maxInFlight and SDK pool size (default 16)
   --profile DIR     write a --cpu-prof profile of the streaming child into DIR
@@ -78,6 +79,7 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
       case '--rtt':
       case '--cpu':
       case '--read':
+      case '--workers':
         explicit[a.slice(2) as CaseName] = Math.round(positive(a, value()));
         break;
       case '--rounds':

@@ -48,6 +48,7 @@ program
   .option('--json', 'print the summary as one JSON object on stdout (not with --report -)')
   .option('--state <file>', 'resumable run: record delivered messages here; a re-run with the same input sends only the rest')
   .option('-v, --verbose', 'log retries and token refreshes to stderr, and rate-limit waits added up every 10 s')
+  .option('--redis <url>', 'share the quota, token and lookups with other workers of the app through Redis (or LARK_IM_REDIS_URL)')
   .action((flags) => runCommand(() => writeCommand(flags)));
 
 program
@@ -63,6 +64,7 @@ program
   .option('-o, --output <file>', "JSON Lines output ('-' for stdout)", '-')
   .option('--json', 'print the summary as one JSON object on stderr')
   .option('-v, --verbose', 'log retries, token refreshes and rate-limit waits to stderr')
+  .option('--redis <url>', "share the app's list quota and token with its other workers through Redis (or LARK_IM_REDIS_URL)")
   .action((flags) => runCommand(() => readCommand(flags)));
 
 program

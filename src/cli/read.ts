@@ -25,10 +25,11 @@ export interface ReadFlags {
   output?: string;
   json?: boolean;
   verbose?: boolean;
+  redis?: string;
 }
 
 export async function readCommand(flags: ReadFlags): Promise<number> {
-  const config = await loadConfig(flags.config);
+  const config = await loadConfig(flags.config, flags.redis ? { redis: flags.redis } : {});
   const run = runOptions(flags);
   await refuseOutputsThatAreInputs([
     { flag: '--config', path: flags.config, output: false },

@@ -4,6 +4,7 @@
  */
 import { ConnectorError } from '../lark/errors.js';
 import { loadConfigFile, parseConfig, type ConnectorConfig } from '../config.js';
+import { withRedisUrl } from '../stores/config.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -23,9 +24,11 @@ export class CliExit extends Error {
  * --config FILE, or the LARK_* environment variables alone when no file is given. A dry-run never talks to
  * Lark, so it needs no credentials: placeholders stand in for a missing App ID / App Secret.
  */
-export async function loadConfig(path: string | undefined, options: { dryRun?: boolean } = {}): Promise<ConnectorConfig> {
+export async function loadConfig(path: string | undefined, options: { dryRun?: boolean; redis?: string } = {}): Promise<ConnectorConfig> {
   const env = options.dryRun ? { LARK_APP_ID: 'cli_dry_run', LARK_APP_SECRET: 'dry-run', ...process.env } : process.env;
-  return path ? loadConfigFile(path, env) : parseConfig({}, env);
+  const config = path ? await loadConfigFile(path, env) : parseConfig({}, env);
+  // --redis URL: shared stores for several workers of one app (see docs/scaling.md).
+  return options.redis ? { ...config, store: withRedisUrl(config.store, options.redis) } : config;
 }
 
 /** One line for the user: the stable code, then what to change. */

@@ -25,6 +25,7 @@ export interface WriteFlags {
   json?: boolean;
   state?: string;
   verbose?: boolean;
+  redis?: string;
 }
 
 /** Without --report, this many failures are printed to stderr, then only counted. */
@@ -47,7 +48,7 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
     { flag: '--state', path: statePath, output: true },
     { flag: '--report', path: reportPath, output: true },
   ]);
-  const config = await loadConfig(flags.config, { dryRun });
+  const config = await loadConfig(flags.config, { dryRun, ...(flags.redis ? { redis: flags.redis } : {}) });
   if (statePath) await proveWritable('--state', statePath);
   const verbose = flags.verbose ? new VerboseLog(process.stderr) : undefined;
   const connector = new LarkImConnector(config, verbose ? { onEvent: verbose.onEvent } : {});

@@ -29,7 +29,16 @@ export interface TokenStore {
   set(key: string, value: CachedToken): Promise<void> | void;
   /** Deletes only if `token` is still the stored one (a newer token must survive late failures of the old one). */
   delete(key: string, token: string): Promise<void> | void;
+  /**
+   * Shared stores: take a short lock before fetching, so one worker fetches while the others wait for the
+   * stored token. false = someone else holds it. The lock must expire by itself after ttlMs.
+   */
+  lock?(key: string, ttlMs: number): Promise<boolean>;
+  unlock?(key: string): Promise<void>;
 }
+
+/** How long a worker may hold the fetch lock (a fetch that outlives it lets another worker fetch too). */
+export const TOKEN_LOCK_MS = 5_000;
 
 export class InMemoryTokenStore implements TokenStore {
   private readonly tokens = new Map<string, CachedToken>();
@@ -92,7 +101,7 @@ export class TokenProvider {
   async getTokenEntry(opts: { timeoutMs?: number } = {}): Promise<TokenEntry> {
     const cached = await this.store.get(this.key);
     if (cached && this.freshToken(cached) !== undefined) return { token: cached.token, fetchedAt: cached.fetchedAt ?? Number.NEGATIVE_INFINITY };
-    this.inflight ??= this.refresh(opts).finally(() => {
+    this.inflight ??= this.singleFetch(() => this.refresh(opts)).finally(() => {
       this.inflight = undefined;
     });
     return this.inflight;
@@ -110,6 +119,27 @@ export class TokenProvider {
     if (!cached) return undefined;
     const refreshAt = cached.refreshAt ?? cached.expiresAt - this.refreshBeforeMs;
     return this.clock.now() < refreshAt ? cached.token : undefined;
+  }
+
+  /**
+   * Across processes: with a store that locks, only the lock holder fetches; the others re-read the store
+   * (backing off 20 ms to 250 ms) until the token is there or the lock is free (its holder died: it expires).
+   * refresh() re-reads the store first, so a waiter that finds the token fresh does not fetch.
+   */
+  private async singleFetch<T>(refresh: () => Promise<T>): Promise<T> {
+    const store = this.store;
+    if (!store.lock || !store.unlock) return refresh();
+    for (let waitMs = 20; ; waitMs = Math.min(waitMs * 2, 250)) {
+      if (await store.lock(this.key, TOKEN_LOCK_MS)) {
+        try {
+          return await refresh();
+        } finally {
+          await store.unlock(this.key);
+        }
+      }
+      await this.clock.sleep(waitMs);
+      if (this.freshToken(await store.get(this.key)) !== undefined) return refresh();
+    }
   }
 
   private async refresh(opts: { timeoutMs?: number }): Promise<TokenEntry> {
