@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { bodyLimitBytes, contentProblem, isMsgType, MSG_TYPES } from './content.js';
 import { Directory, type App } from './directory.js';
+import { listUsersReply } from './directory-lists.js';
 import { FaultController, seededRandom, type Fault } from './faults.js';
 import { EmulatorLongConnection } from './long-connection.js';
 import { eventsForActivity } from './activity-events.js';
@@ -136,6 +137,10 @@ export class LarkEmulator {
     this.route('POST', '/open-apis/contact/v3/users/batch_get_id', (r) => this.batchGetIdEndpoint(r));
     this.route('GET', '/open-apis/bot/v3/info', (r) => this.botInfoEndpoint(r));
     this.route('GET', '/open-apis/application/v6/scopes', (r) => this.scopesEndpoint(r));
+    // The receiver picker's users list (src/emulator/directory-lists.ts); its chats come from im/v1/chats above.
+    const users = (r: Request) => this.withApp(r, (app) => listUsersReply(app, this.dir.allUsers(), r.url.searchParams, r.logId));
+    this.route('GET', '/open-apis/contact/v3/users/find_by_department', users);
+    this.route('GET', '/open-apis/contact/v3/users', users);
     this.longConnection = new EmulatorLongConnection(server, { apps: this.dir.apps, now: () => this.clock.now(), baseUrl }, opts.longConnection);
     this.route('POST', '/callback/ws/endpoint', (r) => {
       const parsed = this.jsonBody(r);
@@ -145,6 +150,12 @@ export class LarkEmulator {
     this.onActivity((activity) => {
       for (const { appId, envelope } of eventsForActivity(this.dir, activity, this.clock.now())) this.longConnection.publish(appId, envelope);
     });
+  }
+
+  /** Runs an endpoint for the app the bearer token belongs to. */
+  private withApp(req: Request, handler: (app: App) => Reply): Reply {
+    const app = this.authenticate(req);
+    return isReply(app) ? app : handler(app);
   }
 
   /** Starts listening; resolves once the port is bound. */

@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'CONTENT_TOO_LARGE'
   | 'MESSAGE_INVALID'
   | 'INPUT_INVALID'
+  | 'FIELD_MISSING'
   | 'NETWORK'
   | 'TIMEOUT'
   | 'SERVER_ERROR'
@@ -138,6 +139,8 @@ export const ERROR_STOPS: Readonly<Record<ErrorCode, ErrorStops>> = Object.freez
   CONTENT_TOO_LARGE: 'message',
   MESSAGE_INVALID: 'message',
   INPUT_INVALID: 'message',
+  // A send mode's record field is missing: that message only (its record's other messages still go).
+  FIELD_MISSING: 'message',
   NETWORK: 'request',
   TIMEOUT: 'request',
   SERVER_ERROR: 'request',
