@@ -4,6 +4,8 @@ import { bodyLimitBytes, contentProblem, isMsgType, MSG_TYPES } from './content.
 import { Directory, type App } from './directory.js';
 import { listUsersReply } from './directory-lists.js';
 import { FaultController, seededRandom, type Fault } from './faults.js';
+import { EmulatorLongConnection } from './long-connection.js';
+import { eventsForActivity } from './activity-events.js';
 import { KeyedWindows, SlidingWindow, admit } from './rate-window.js';
 import { fieldError, invalidParam, larkError, logIdFactory, missingScope, rateLimited, type Reply } from './reply.js';
 import { defaultSeed, loadSeedFile, parseSeed } from './seed.js';
@@ -85,6 +87,8 @@ function emptyStats(): EmulatorStats {
 export class LarkEmulator {
   readonly baseUrl: string;
   readonly faults: FaultController;
+  /** Lark's long connection (event push): publish events, fault switches, stats. See long-connection.ts. */
+  readonly longConnection: EmulatorLongConnection;
 
   private readonly clock: EmulatorClock;
   private readonly dir: Directory;
@@ -137,6 +141,15 @@ export class LarkEmulator {
     const users = (r: Request) => this.withApp(r, (app) => listUsersReply(app, this.dir.allUsers(), r.url.searchParams, r.logId));
     this.route('GET', '/open-apis/contact/v3/users/find_by_department', users);
     this.route('GET', '/open-apis/contact/v3/users', users);
+    this.longConnection = new EmulatorLongConnection(server, { apps: this.dir.apps, now: () => this.clock.now(), baseUrl }, opts.longConnection);
+    this.route('POST', '/callback/ws/endpoint', (r) => {
+      const parsed = this.jsonBody(r);
+      return 'reply' in parsed ? parsed.reply : this.longConnection.endpoint(parsed.value);
+    });
+    // Chat activity (user posts, recalls) is pushed over the long connection as Lark's IM events.
+    this.onActivity((activity) => {
+      for (const { appId, envelope } of eventsForActivity(this.dir, activity, this.clock.now())) this.longConnection.publish(appId, envelope);
+    });
   }
 
   /** Runs an endpoint for the app the bearer token belongs to. */
@@ -226,6 +239,7 @@ export class LarkEmulator {
     this.stopped ??= new Promise<void>((resolve) => {
       for (const t of this.timers) clearTimeout(t);
       this.timers.clear();
+      this.longConnection.close();
       this.server.close(() => resolve());
       this.server.closeAllConnections();
     });

@@ -24,6 +24,10 @@ export type ErrorCode =
   | 'SERVER_ERROR'
   | 'LARK_API_ERROR'
   | 'INTERRUPTED'
+  /** Long connection: the endpoint refused events for this app (no subscription, forbidden). */
+  | 'EVENTS_UNAVAILABLE'
+  /** Long connection: the app already has as many connections as Lark allows. */
+  | 'TOO_MANY_CONNECTIONS'
   /** Every request to the Lark host failed without an answer (refused, DNS, TLS, timeout) for a while. */
   | 'ENDPOINT_UNREACHABLE'
   /** A shared store (Redis) stayed unreachable too long. */
@@ -144,6 +148,9 @@ export const ERROR_STOPS: Readonly<Record<ErrorCode, ErrorStops>> = Object.freez
   INTERRUPTED: 'message',
   ENDPOINT_UNREACHABLE: 'app',
   STORE_UNAVAILABLE: 'app',
+  // Long connection: the events source cannot run (it falls back to polling itself where that helps).
+  EVENTS_UNAVAILABLE: 'app',
+  TOO_MANY_CONNECTIONS: 'app',
 });
 
 /** What `err` stops; a non-ConnectorError (a bug) stops only its message. */
