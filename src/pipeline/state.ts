@@ -15,10 +15,11 @@
  * object), is rewritten as a clean journal (temp file, fsync, rename), so a kill at any instant leaves a
  * file that opens.
  */
-import { mkdir, open, readFile, rename, stat, type FileHandle } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
+import { mkdir, open, readFile, stat, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { ConnectorError } from '../lark/errors.js';
 import type { MessageOutcome } from '../target/outcome.js';
+import { writeFileAtomically } from '../atomic-file.js';
 
 const KIND = 'lark-im-write-state';
 const VERSION = 2;
@@ -199,16 +200,7 @@ export class RunState {
   /** Rewrites the file as a clean journal of what is known: temp file, fsync, rename, fsync of the directory. */
   private async compact(): Promise<void> {
     const lines = [JSON.stringify({ kind: KIND, version: VERSION }), ...this.entries().map((e) => JSON.stringify(e))];
-    const tmp = join(dirname(this.path), `.${basename(this.path)}.${process.pid}.tmp`);
-    const file = await open(tmp, 'w');
-    try {
-      await file.writeFile(lines.join('\n') + '\n');
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(tmp, this.path);
-    await syncDirectory(dirname(this.path));
+    await writeFileAtomically(this.path, lines.join('\n') + '\n');
   }
 }
 
@@ -280,16 +272,4 @@ function isEntry(v: unknown): v is DeliveredEntry {
     Array.isArray(v) && v.length === 4 && Number.isSafeInteger(v[0]) && Number.isSafeInteger(v[1]) &&
     typeof v[2] === 'string' && typeof v[3] === 'string'
   );
-}
-
-/** Makes the rename itself durable (POSIX: the directory entry lives in the directory's data). */
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } catch {
-    // Some filesystems refuse fsync on a directory; the rename is still atomic there.
-  } finally {
-    await handle.close();
-  }
 }
