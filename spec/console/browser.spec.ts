@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startConsole, type ConsoleHandle } from '../../src/console/server.js';
-import { hasChromium, launchBrowser, CHROMIUM } from './browser.js';
+import { launchBrowser } from './browser.js';
 import { DEMO_SECRET, mixedRecords } from './http.js';
 
 // The docs' screenshots are refreshed only on request (UPDATE_SCREENSHOTS=1 npx vitest run spec/console), so a
@@ -17,11 +17,7 @@ const SHOTS = process.env.UPDATE_SCREENSHOTS
   ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
   : join(mkdtempSync(join(tmpdir(), 'lark-im-shots-')), '/');
 
-if (!hasChromium) {
-  console.warn(`[console browser specs] skipped: ${CHROMIUM} not found (bash .ci/install-browser.sh installs it)`);
-}
-
-describe.skipIf(!hasChromium)('console in a browser (emulator)', () => {
+describe('console in a browser (emulator)', () => {
   let con: ConsoleHandle;
   let session: Awaited<ReturnType<typeof launchBrowser>>;
   let context: BrowserContext;

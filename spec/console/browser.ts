@@ -6,7 +6,6 @@ import path from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const hasChromium = existsSync(CHROMIUM);
 
 const ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -16,6 +15,10 @@ const ARGS = [
 
 /** A fresh profile per run (persistent context on a temp user-data-dir), removed by close(). */
 export async function launchBrowser(): Promise<{ browser: Browser | null; context: BrowserContext; close(): Promise<void> }> {
+  if (!existsSync(CHROMIUM)) {
+    // A browser spec that skips is not a pass: say what is missing and fail.
+    throw new Error(`${CHROMIUM} not found: bash .ci/install-test-deps.sh installs Debian's chromium (or set CHROMIUM_PATH)`);
+  }
   const { chromium } = await import('playwright-core');
   const userDataDir = await mkdtemp(path.join(os.tmpdir(), 'console-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {

@@ -3,14 +3,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startConsole, type ConsoleHandle } from '../../src/console/server.js';
-import { hasChromium, launchBrowser } from './browser.js';
+import { launchBrowser } from './browser.js';
 
 const RECORDS = [
   { id: 7, status: 'paid', customer: { name: 'Alice "A" Wang', email: 'alice@example.com' } },
   { id: 8, status: 'shipped', customer: { name: 'No Email' } },
 ].map((r) => JSON.stringify(r)).join('\n');
 
-describe.skipIf(!hasChromium)('console send modes (browser, emulator)', () => {
+describe('console send modes (browser, emulator)', () => {
   let con: ConsoleHandle;
   let session: Awaited<ReturnType<typeof launchBrowser>>;
   let page: Page;
