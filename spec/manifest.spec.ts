@@ -58,7 +58,7 @@ describe('buildManifest', () => {
         expect(f['x-decorator']).toBe('FormItem');
         expect(f.title).toMatch(/^\$\{\w+\}$/);
         expect(f['x-decorator-props']).toEqual({ tooltip: `\${${String(f.title).slice(2, -1)}_tooltip}` });
-        expect(['Input', 'Password', 'Select', 'InputNumber', 'Switch']).toContain(f['x-component']);
+        expect(['Input', 'Password', 'Select', 'InputNumber', 'Switch', 'ArrayTable', 'AsyncSelect', 'JsonEditor']).toContain(f['x-component']);
         expect(typeof f.apiServerKey).toBe('string');
       }
     }

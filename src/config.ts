@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ConnectorError } from './lark/errors.js';
 import { LARK_HOSTS } from './lark/hosts.js';
+import { SEND_MODE_FIELD_META, SEND_MODE_SHAPE, sendModeProblems } from './pipeline/transform/config.js';
 import { parseStoreConfig, redactStoreConfig, storeConfigSchema, type StoreConfig } from './stores/config.js';
 import { SOURCE_NODE_FIELD_META, SOURCE_NODE_SHAPE } from './source/options.js';
 import { nearestName } from './nearest-name.js';
@@ -79,7 +80,10 @@ export const nodeConfigSchema = z.object({
       .max(MAX_IN_FLIGHT_RANGE.max, { error: `must be at most ${MAX_IN_FLIGHT_RANGE.max}` })
       .default(DEFAULT_MAX_IN_FLIGHT),
   ),
-}).extend(SOURCE_NODE_SHAPE);
+})
+  .extend(SOURCE_NODE_SHAPE)
+  // Send modes (dynamic binding, fixed receivers, templates): src/pipeline/transform/config.ts
+  .extend(SEND_MODE_SHAPE);
 
 export type ConnectionConfig = z.infer<typeof connectionConfigSchema>;
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;
@@ -94,7 +98,7 @@ export interface ConnectorConfig {
 // form metadata: what the zod schema cannot say. The mapped types below make the compiler fail when a
 // schema field has no metadata (or metadata names a field the schema does not have).
 
-export type FormComponent = 'Input' | 'Password' | 'Select' | 'InputNumber' | 'Switch';
+export type FormComponent = 'Input' | 'Password' | 'Select' | 'InputNumber' | 'Switch' | 'ArrayTable' | 'AsyncSelect' | 'JsonEditor';
 
 export interface FieldMeta {
   /** i18n key of the title; the tooltip key is `${i18nKey}_tooltip`. */
@@ -111,6 +115,8 @@ export interface FieldMeta {
   secret?: boolean;
   /** Shown in the form although the schema leaves it optional (the runtime default lives elsewhere). */
   formDefault?: unknown;
+  /** Formily keys merged over the generated node (tables, remote selects, x-reactions). */
+  formNode?: Record<string, unknown>;
 }
 
 export const CONNECTION_FIELD_META: { [K in keyof ConnectionConfig]-?: FieldMeta } = {
@@ -139,6 +145,7 @@ export const NODE_FIELD_META: { [K in keyof NodeConfig]-?: FieldMeta } = {
   },
   maxInFlight: { i18nKey: 'max_in_flight', apiServerKey: 'max_in_flight', component: 'InputNumber', index: 2 },
   ...SOURCE_NODE_FIELD_META,
+  ...SEND_MODE_FIELD_META,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -233,6 +240,7 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
     ...unknownKeys(value, nested),
     ...(conn.success ? [] : issuesToMessage('connection', conn.error.issues)),
     ...(node.success ? [] : issuesToMessage('node', node.error.issues)),
+    ...(node.success ? sendModeProblems(node.data) : []),
     ...(store.success ? [] : issuesToMessage('store', store.error.issues)),
   ];
   if (!conn.success || !node.success || !store.success || problems.length > 0) {

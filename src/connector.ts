@@ -17,6 +17,8 @@ import { CONTENT_TYPES, RECEIVE_TYPES } from './message/schema.js';
 import type { InputRecord } from './input.js';
 import { DEFAULT_HIGH_WATER, MessageWriter, type RecordSource } from './pipeline/writer.js';
 import type { RecordTransform } from './pipeline/transform/index.js';
+import { sendModeTransform } from './pipeline/transform/send-modes.js';
+import { appInfo, ReceiverDirectory, unknownCommand, type AppInfo, type PickerPage } from './commands/receiver-picker.js';
 import { openRedisStores, type SharedStores } from './stores/index.js';
 import type { MessageOutcome, OutcomeError, RunSummary } from './target/outcome.js';
 import { LARK_MESSAGES_TABLE, readPermissionsItem } from './source/schema.js';
@@ -99,6 +101,8 @@ export class LarkImConnector {
   readonly baseUrl: string;
   private client: LarkClient | undefined;
   private resolver: ReceiverResolver | undefined;
+  /** The receiver picker's lists, cached for a minute (commandCallback). */
+  private directory: ReceiverDirectory | undefined;
   /** Redis stores when the config has a `store` part (see docs/scaling.md); opened with the client. */
   private stores: SharedStores | undefined;
   /** Occurrence counts of the messages sent through writeRecord so far (one run per connector instance). */
@@ -289,7 +293,8 @@ export class LarkImConnector {
       // Read-ahead: generous (one slow answer must not stop the reading), and phone lookups batch over it.
       highWater: Math.max(DEFAULT_HIGH_WATER, this.config.node.maxInFlight * 64),
       lookAhead: this.config.node.maxInFlight * 2,
-      ...(options.transform ? { transform: options.transform } : {}),
+      // The send mode of the node config, unless the caller brings its own transform.
+      transform: options.transform ?? sendModeTransform(this.config.node),
       ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
@@ -329,6 +334,21 @@ export class LarkImConnector {
       default:
         return { line, parseError: `unknown event op ${JSON.stringify((event as { op: unknown }).op)} (expected i, u or d)` };
     }
+  }
+
+  /**
+   * The platform form's commands (TapData's commandCallback): GetReceiverOfChatsAndUsers (the fixed-receiver
+   * picker: {items: [{label, value, receiveType}], page, size, total}; args {key|query, page, size, type}) and
+   * GetAppInfo. See src/commands/receiver-picker.ts.
+   */
+  async commandCallback(command: string, args: Record<string, unknown> = {}): Promise<PickerPage | AppInfo> {
+    if (command === 'GetReceiverOfChatsAndUsers') {
+      const client = await this.larkClient();
+      this.directory ??= new ReceiverDirectory(client, this.deps.clock ? () => this.deps.clock!.now() : Date.now);
+      return this.directory.pick(args);
+    }
+    if (command === 'GetAppInfo') return appInfo(await this.larkClient(), this.config.connection.appId);
+    throw unknownCommand(command);
   }
 
   close(): void {

@@ -11,6 +11,7 @@ import {
   nodeConfigSchema,
   type FieldMeta,
 } from './config.js';
+import { SEND_MODE_MESSAGES } from './pipeline/transform/config.js';
 import { SOURCE_MESSAGES } from './source/options.js';
 
 export const LANGUAGES = ['en_US', 'zh_CN', 'zh_TW'] as const;
@@ -47,6 +48,7 @@ const EN_US = {
   test_credentials: 'App credentials',
   test_bot: 'Bot capability',
   test_permissions: 'Permissions (scopes)',
+  ...SEND_MODE_MESSAGES.en_US,
   ...SOURCE_MESSAGES.en_US,
 };
 type MessageKey = keyof typeof EN_US;
@@ -72,6 +74,7 @@ const ZH_CN: Record<MessageKey, string> = {
   test_credentials: '应用凭证',
   test_bot: '机器人能力',
   test_permissions: '权限（scope）',
+  ...SEND_MODE_MESSAGES.zh_CN,
   ...SOURCE_MESSAGES.zh_CN,
 };
 
@@ -96,6 +99,7 @@ const ZH_TW: Record<MessageKey, string> = {
   test_credentials: '應用憑證',
   test_bot: '機器人能力',
   test_permissions: '權限（scope）',
+  ...SEND_MODE_MESSAGES.zh_TW,
   ...SOURCE_MESSAGES.zh_TW,
 };
 
@@ -181,7 +185,7 @@ function fieldSchema(key: string, schema: z.ZodType, meta: FieldMeta): Record<st
   }
   const props: Record<string, unknown> = { ...(node.type === 'number' ? numberRange(schema) : {}), ...meta.componentProps };
   if (Object.keys(props).length > 0) node['x-component-props'] = props;
-  return node;
+  return meta.formNode ? { ...node, ...meta.formNode } : node;
 }
 
 function formSchema(shape: Record<string, z.ZodType>, meta: Record<string, FieldMeta>): Record<string, unknown> {

@@ -37,6 +37,7 @@ export const api = {
   test: () => call('POST', '/api/test', {}),
   dryRun: (text) => call('POST', '/api/dry-run', { text }),
   send: (text) => call('POST', '/api/send', { text }),
+  receivers: (args) => call('POST', '/api/receivers', args),
   sourceChats: () => call('POST', '/api/source/chats', {}),
   sourcePreview: (chatId, limit = 20) => call('POST', '/api/source/preview', { chatId, limit }),
   run: (id, since = 0) => call('GET', `/api/runs/${encodeURIComponent(id)}?since=${since}`),

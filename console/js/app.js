@@ -4,6 +4,7 @@ import { clear, h } from './dom.js';
 import { renderForm } from './form.js';
 import { LANGS, mt, t } from './i18n.js';
 import { dryRunCard, sendRow } from './preview.js';
+import { renderSendModes } from './send-modes.js';
 import { initSource } from './source.js';
 
 const $ = (id) => document.getElementById(id);
@@ -14,6 +15,7 @@ const state = {
   emulator: null,
   connForm: null,
   nodeForm: null,
+  sendModes: null,  // the send-mode editor (send-modes.js)
   test: null,       // { items } | { error }
   dryRun: null,     // { outcomes, summary } | { error }
   run: null,        // { id, total, outcomes, summary?, error? }
@@ -46,6 +48,7 @@ function applyLang(lang) {
   for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(lang, el.dataset.i18n);
   state.connForm?.setLang(lang);
   state.nodeForm?.setLang(lang);
+  state.sendModes?.setLang(lang);
   if (state.emulator) $('emulator-badge').textContent = t(lang, 'emulatorBadge', { url: state.emulator.baseUrl });
   for (const id of Object.keys(state.status)) renderStatus(id);
   renderTest();
@@ -56,12 +59,13 @@ function applyLang(lang) {
 // ---- config -----------------------------------------------------------------------------------
 
 function formValues() {
-  return { connection: state.connForm.read(), node: state.nodeForm.read() };
+  return { connection: state.connForm.read(), node: { ...state.nodeForm.read(), ...state.sendModes?.read() } };
 }
 
 function fillForms(config) {
   state.connForm.fill(config.connection, config.secretsSet);
   state.nodeForm.fill(config.node, config.secretsSet);
+  state.sendModes?.fill(config.node);
 }
 
 /** Every action first pushes the form to the server, which keeps the one config (secret included). */
@@ -234,6 +238,7 @@ async function main() {
   if (st.emulator) $('emulator-badge').hidden = false;
   state.connForm = renderForm($('connection-fields'), manifest, 'connection', state.lang);
   state.nodeForm = renderForm($('node-fields'), manifest, 'node', state.lang);
+  state.sendModes = renderSendModes($('send-mode-editor'), manifest, state.nodeForm, $('records'), state.lang, () => api.saveConfig(formValues()));
   fillForms(st.config);
 
   $('connection-form').addEventListener('submit', async (ev) => {
@@ -254,11 +259,12 @@ async function main() {
   $('sample-btn').addEventListener('click', async () => {
     const { text } = await api.sample();
     $('records').value = text;
+    state.sendModes.refreshFields();
     $('records').focus();
   });
   $('records-file').addEventListener('change', async (ev) => {
     const file = ev.target.files?.[0];
-    if (file) $('records').value = await file.text();
+    if (file) { $('records').value = await file.text(); state.sendModes.refreshFields(); }
   });
   $('load-file-btn').addEventListener('click', async () => {
     const path = $('config-path').value.trim();

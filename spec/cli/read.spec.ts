@@ -140,7 +140,13 @@ describe('lark-im read', () => {
     }, child);
     child.kill('SIGTERM');
     expect(await exited(child)).toBe(0);
-    expect((await stat(outs[1]!)).size).toBe(size);
+    // The torn line is gone: run 3 cut run 2's output back to what its state recorded. A SIGKILL between a
+    // page's lines and its state write leaves lines the state does not cover, so the cut may go further back
+    // than the size at the kill; those messages come again in run 3's output (the exactly-once check below).
+    const kept = await readFile(outs[1]!, 'utf8');
+    expect(Buffer.byteLength(kept)).toBeLessThanOrEqual(size);
+    expect(kept).not.toContain('om_torn');
+    expect(kept === '' || kept.endsWith('\n')).toBe(true);
 
     const got = (await Promise.all(outs.map(lines))).flat();
     const ids = got.map((l) => l.messageId);

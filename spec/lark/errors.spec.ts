@@ -187,7 +187,7 @@ describe('what an error stops: isAppLevel, the one test for "stop the run"', () 
   it('app-level: credentials, app state, a refused fresh token, quota, a dead endpoint, a lost shared store', () => {
     const app: ErrorCode[] = ['CONFIG_INVALID', 'APP_ID_WRONG', 'APP_SECRET_WRONG', 'APP_UNAVAILABLE', 'TOKEN_INVALID', 'QUOTA_EXCEEDED', 'ENDPOINT_UNREACHABLE', 'STORE_UNAVAILABLE'];
     for (const code of app) expect(isAppLevel(err(code)), code).toBe(true);
-    for (const code of ['RECEIVER_NOT_FOUND', 'OUTSIDE_VISIBLE_RANGE', 'BOT_NOT_IN_CHAT', 'CONTENT_TOO_LARGE', 'MESSAGE_INVALID', 'INPUT_INVALID', 'LARK_API_ERROR', 'INTERRUPTED'] as ErrorCode[]) {
+    for (const code of ['RECEIVER_NOT_FOUND', 'OUTSIDE_VISIBLE_RANGE', 'BOT_NOT_IN_CHAT', 'CONTENT_TOO_LARGE', 'MESSAGE_INVALID', 'INPUT_INVALID', 'FIELD_MISSING', 'LARK_API_ERROR', 'INTERRUPTED'] as ErrorCode[]) {
       expect(stopsOf(err(code)), code).toBe('message');
     }
     for (const code of ['RATE_LIMITED', 'NETWORK', 'TIMEOUT', 'SERVER_ERROR'] as ErrorCode[]) expect(stopsOf(err(code)), code).toBe('request');

@@ -62,6 +62,7 @@ describe('source: streamRead in poll mode (fake clock)', () => {
   });
 
   it('events mode falls back to poll with a clear warning while the long connection is unavailable', async () => {
+    emu.longConnection.disableEvents('cli_demo_app');
     const warnings: string[] = [];
     const stop = new AbortController();
     const running = connector.streamRead(null, () => undefined, { mode: 'events', signal: stop.signal, onWarning: (w) => warnings.push(w) });

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { buildManifest } from '../manifest.js';
 import { checkCommand } from './check.js';
+import { receiversCommand } from './receivers.js';
 import { writeCommand } from './write.js';
 import { readCommand } from './read.js';
 import { demoCommand, emulatorCommand } from './demo.js';
@@ -37,6 +38,15 @@ program
   .option('-c, --config <file>', 'config file (JSON); LARK_APP_ID / LARK_APP_SECRET / LARK_DOMAIN fill what it lacks')
   .option('--json', 'print the test items as JSON')
   .action((flags) => runCommand(() => checkCommand(flags)));
+
+program
+  .command('receivers')
+  .description("list the chats the bot is in and the users in the app's range (the fixed-receiver picker)")
+  .option('-c, --config <file>', 'config file (JSON); LARK_APP_ID / LARK_APP_SECRET / LARK_DOMAIN fill what it lacks')
+  .option('--type <kind>', 'chat, user or all', 'all')
+  .option('-q, --query <text>', 'only names (or ids) containing this text')
+  .option('--json', 'print {items: [{label, value, receiveType}], total} as JSON')
+  .action((flags) => runCommand(() => receiversCommand(flags)));
 
 program
   .command('write')

@@ -9,7 +9,7 @@ import { SOURCE_MODES, type SourceMode } from '../source/follower.js';
 import { parseTimeArg, SOURCE_NODE_SHAPE } from '../source/options.js';
 import { JsonlReadOutput, loadReadState } from '../source/read-run.js';
 import type { EmitBatch, MessageReader } from '../source/reader.js';
-import type { SourceRunOptions } from '../source/source.js';
+import { startOffset, type SourceRunOptions } from '../source/source.js';
 import { CliExit, EXIT_CANNOT_START, EXIT_FAILED, EXIT_OK, loadConfig } from './shared.js';
 import { refuseOutputsThatAreInputs } from './paths.js';
 import { VerboseLog } from './verbose-log.js';
@@ -45,6 +45,9 @@ export async function readCommand(flags: ReadFlags): Promise<number> {
     // Credentials are checked before the output is touched.
     await (await connector.larkClient()).getTenantToken();
     const out = await JsonlReadOutput.open(flags.output ?? '-', flags.state, prior);
+    // A first state before any line: a run killed between its first page's lines and their state must find
+    // something to cut the output back to (without it, a restart read everything again after those lines).
+    if (flags.state && !prior) await out.page([], startOffset(undefined, config.node, run));
     const stop = new AbortController();
     const onSignal = () => {
       if (stop.signal.aborted) process.exit(EXIT_OK); // the state on disk already matches the output

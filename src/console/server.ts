@@ -9,6 +9,7 @@ import { HttpError, readJsonBody, sendError, setSecurityHeaders, MAX_BODY_BYTES 
 import { parseRecordsText } from './records.js';
 import { RunStore, type Run, type RunEvent } from './runs.js';
 import { sampleRecords } from './sample.js';
+import { pickReceivers } from './receivers-api.js';
 import { previewChat, sourceChats } from './source-preview.js';
 import { checkRequest } from './security.js';
 import { hasToken, newToken, tokenCookie, urlHasToken } from './access.js';
@@ -310,6 +311,11 @@ class ConsoleApp {
         );
         return this.reply(res, 200, { records: records.length, outcomes, summary });
       }
+      case 'POST /api/receivers': {
+        const args = await body();
+        // Only the connection matters to the picker: a fixed-mode node still without receivers must not block it.
+        return this.reply(res, 200, await this.withConnector((c) => pickReceivers(c, args), { connectionOnly: true }));
+      }
       case 'POST /api/source/chats': {
         await body();
         const chats = await this.withConnector((c) => sourceChats(c));
@@ -353,10 +359,11 @@ class ConsoleApp {
   }
 
   /** Builds a connector from the current config for one operation, mapping config errors to 400. */
-  private async withConnector<T>(fn: (c: ConnectorLike) => Promise<T>, options: { dryRun?: boolean } = {}): Promise<T> {
+  private async withConnector<T>(fn: (c: ConnectorLike) => Promise<T>, options: { dryRun?: boolean; connectionOnly?: boolean } = {}): Promise<T> {
     let connector: ConnectorLike;
     try {
-      connector = this.o.backend.createConnector(this.config.full(), options);
+      const full = this.config.full();
+      connector = this.o.backend.createConnector(options.connectionOnly ? { connection: full.connection, node: {} } : full, { dryRun: options.dryRun ?? false });
     } catch (err) {
       throw configError(err, this);
     }

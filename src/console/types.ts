@@ -19,6 +19,8 @@ export interface ConnectorLike {
     opts: { dryRun?: boolean; onOutcome?: (o: MessageOutcome) => void; signal?: AbortSignal },
   ): Promise<RunSummary>;
   close(): void;
+  /** The form's commands (GetReceiverOfChatsAndUsers for the fixed-receiver picker). */
+  commandCallback?(command: string, args: Record<string, unknown>): Promise<unknown>;
   /** The source (optional, so a fake backend can leave it out). */
   sourceChats?(): Promise<Array<{ chatId: string; name: string; chatMode: string }>>;
   batchRead?(offset: null, batchSize: number, emit: (events: Array<{ op: string; record: LarkMessageRecord }>) => void, options: { chats: string[]; includeThreads: boolean; signal: AbortSignal }): Promise<unknown>;

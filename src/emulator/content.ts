@@ -61,8 +61,38 @@ function postProblem(value: Obj): string | undefined {
     if (!Array.isArray(paragraphs)) return `post ${locale}.content must be an array of paragraphs`;
     for (const p of paragraphs) {
       if (!Array.isArray(p)) return `post ${locale}.content paragraphs must be arrays`;
-      for (const el of p) if (!isObj(el) || !isStr(el['tag'])) return `post ${locale} elements need a "tag"`;
+      for (const el of p) {
+        if (!isObj(el) || !isStr(el['tag'])) return `post ${locale} elements need a "tag"`;
+        const problem = postElementProblem(el);
+        if (problem) return `post ${locale} ${problem}`;
+      }
     }
+  }
+  return undefined;
+}
+
+/** Required fields of each post element tag Lark documents (text may be empty; unknown tags are refused). */
+const POST_ELEMENT_FIELDS: Record<string, readonly string[]> = {
+  text: ['text'],
+  a: ['text', 'href'],
+  at: ['user_id'],
+  img: ['image_key'],
+  media: ['file_key'],
+  emotion: ['emoji_type'],
+  code_block: ['text'],
+  hr: [],
+  md: ['text'],
+};
+const POST_STYLES: ReadonlySet<string> = new Set(['bold', 'underline', 'lineThrough', 'italic']);
+
+function postElementProblem(el: Obj): string | undefined {
+  const tag = el['tag'] as string;
+  const fields = POST_ELEMENT_FIELDS[tag];
+  if (!fields) return `element tag "${tag}" is not a post element`;
+  for (const f of fields) if (typeof el[f] !== 'string') return `${tag} element needs a "${f}" string`;
+  const style = el['style'];
+  if (style !== undefined && !(Array.isArray(style) && style.every((x) => typeof x === 'string' && POST_STYLES.has(x)))) {
+    return `${tag} element style must be a list of ${[...POST_STYLES].join(', ')}`;
   }
   return undefined;
 }

@@ -82,6 +82,11 @@ export class Directory {
     return chatId;
   }
 
+  /** Every user, in seed order (the contact list pages through them). */
+  allUsers(): SeedUser[] {
+    return [...this.byOpenId.values()];
+  }
+
   clearP2p(): void {
     this.p2p.clear();
   }

@@ -2,7 +2,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { bodyLimitBytes, contentProblem, isMsgType, MSG_TYPES } from './content.js';
 import { Directory, type App } from './directory.js';
+import { listUsersReply } from './directory-lists.js';
 import { FaultController, seededRandom, type Fault } from './faults.js';
+import { EmulatorLongConnection } from './long-connection.js';
+import { eventsForActivity } from './activity-events.js';
 import { KeyedWindows, SlidingWindow, admit } from './rate-window.js';
 import { fieldError, invalidParam, larkError, logIdFactory, missingScope, rateLimited, type Reply } from './reply.js';
 import { defaultSeed, loadSeedFile, parseSeed } from './seed.js';
@@ -84,6 +87,8 @@ function emptyStats(): EmulatorStats {
 export class LarkEmulator {
   readonly baseUrl: string;
   readonly faults: FaultController;
+  /** Lark's long connection (event push): publish events, fault switches, stats. See long-connection.ts. */
+  readonly longConnection: EmulatorLongConnection;
 
   private readonly clock: EmulatorClock;
   private readonly dir: Directory;
@@ -132,6 +137,25 @@ export class LarkEmulator {
     this.route('POST', '/open-apis/contact/v3/users/batch_get_id', (r) => this.batchGetIdEndpoint(r));
     this.route('GET', '/open-apis/bot/v3/info', (r) => this.botInfoEndpoint(r));
     this.route('GET', '/open-apis/application/v6/scopes', (r) => this.scopesEndpoint(r));
+    // The receiver picker's users list (src/emulator/directory-lists.ts); its chats come from im/v1/chats above.
+    const users = (r: Request) => this.withApp(r, (app) => listUsersReply(app, this.dir.allUsers(), r.url.searchParams, r.logId));
+    this.route('GET', '/open-apis/contact/v3/users/find_by_department', users);
+    this.route('GET', '/open-apis/contact/v3/users', users);
+    this.longConnection = new EmulatorLongConnection(server, { apps: this.dir.apps, now: () => this.clock.now(), baseUrl }, opts.longConnection);
+    this.route('POST', '/callback/ws/endpoint', (r) => {
+      const parsed = this.jsonBody(r);
+      return 'reply' in parsed ? parsed.reply : this.longConnection.endpoint(parsed.value);
+    });
+    // Chat activity (user posts, recalls) is pushed over the long connection as Lark's IM events.
+    this.onActivity((activity) => {
+      for (const { appId, envelope } of eventsForActivity(this.dir, activity, this.clock.now())) this.longConnection.publish(appId, envelope);
+    });
+  }
+
+  /** Runs an endpoint for the app the bearer token belongs to. */
+  private withApp(req: Request, handler: (app: App) => Reply): Reply {
+    const app = this.authenticate(req);
+    return isReply(app) ? app : handler(app);
   }
 
   /** Starts listening; resolves once the port is bound. */
@@ -215,6 +239,7 @@ export class LarkEmulator {
     this.stopped ??= new Promise<void>((resolve) => {
       for (const t of this.timers) clearTimeout(t);
       this.timers.clear();
+      this.longConnection.close();
       this.server.close(() => resolve());
       this.server.closeAllConnections();
     });

@@ -1,4 +1,5 @@
 import type { Clock } from '../lark/clock.js';
+import type { LongConnectionSettings } from './long-connection.js';
 
 /** The emulator only reads the time; any project Clock fits. */
 export type EmulatorClock = Pick<Clock, 'now'>;
@@ -91,6 +92,8 @@ export interface EmulatorOptions {
   randomSeed?: number;
   /** Delay of a 'slow' fault when failNext gives none. Default 15000 ms. */
   slowDelayMs?: number;
+  /** Long connection: ClientConfig, ack deadline, fragment size, connection limit (long-connection.ts). */
+  longConnection?: Partial<LongConnectionSettings>;
 }
 
 /** One delivered message, as recorded by the emulator. */

@@ -69,6 +69,17 @@ export interface ChatMessagesPage {
   pageToken?: string;
 }
 
+/** A user the receiver picker lists (the app's contact range). */
+export interface DirectoryEntry {
+  id: string;
+  name: string;
+}
+export interface DirectoryPage {
+  items: DirectoryEntry[];
+  hasMore: boolean;
+  pageToken?: string;
+}
+
 export interface ListChatMessagesRequest {
   /** chat: a chat's messages (in a topic chat, each topic's first message); thread: a topic's replies. */
   containerIdType?: 'chat' | 'thread';
@@ -102,12 +113,14 @@ export const PATHS = {
   batchGetId: '/open-apis/contact/v3/users/batch_get_id',
   botInfo: '/open-apis/bot/v3/info',
   scopes: '/open-apis/application/v6/scopes',
+  usersByDepartment: '/open-apis/contact/v3/users/find_by_department',
 } as const;
 
 export const SCOPES = {
   send: 'im:message:send_as_bot',
   lookup: 'contact:user.id:readonly',
   readMessages: 'im:message:readonly',
+  listUsers: 'contact:user.base:readonly',
 } as const;
 
 const MOBILES_PER_CALL = 50;
@@ -296,6 +309,22 @@ export class LarkClient {
       pageToken = page.hasMore ? page.pageToken : undefined;
     } while (pageToken);
     return out;
+  }
+
+  /** One page of the users in the app's contact range (root department: the whole range for a tenant token). */
+  async listUsers(args: { pageToken?: string; pageSize?: number } = {}): Promise<DirectoryPage> {
+    const res = await this.call<{ data?: { items?: unknown; has_more?: unknown; page_token?: unknown } }>('list_users', undefined, undefined, {
+      method: 'GET',
+      path: PATHS.usersByDepartment,
+      query: { department_id: '0', user_id_type: 'open_id', page_size: args.pageSize ?? 50, page_token: args.pageToken },
+      scope: SCOPES.listUsers,
+    });
+    const data = res.body.data ?? {};
+    const items = (Array.isArray(data.items) ? data.items : [])
+      .filter(isRecord)
+      .flatMap((u) => (typeof u.open_id === 'string' ? [{ id: u.open_id, name: typeof u.name === 'string' ? u.name : '' }] : []));
+    const pageToken = typeof data.page_token === 'string' && data.page_token !== '' ? data.page_token : undefined;
+    return { items, hasMore: data.has_more === true && pageToken !== undefined, ...(pageToken ? { pageToken } : {}) };
   }
 
   /** Destroys the keep-alive sockets. */

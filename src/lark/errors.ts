@@ -18,11 +18,16 @@ export type ErrorCode =
   | 'CONTENT_TOO_LARGE'
   | 'MESSAGE_INVALID'
   | 'INPUT_INVALID'
+  | 'FIELD_MISSING'
   | 'NETWORK'
   | 'TIMEOUT'
   | 'SERVER_ERROR'
   | 'LARK_API_ERROR'
   | 'INTERRUPTED'
+  /** Long connection: the endpoint refused events for this app (no subscription, forbidden). */
+  | 'EVENTS_UNAVAILABLE'
+  /** Long connection: the app already has as many connections as Lark allows. */
+  | 'TOO_MANY_CONNECTIONS'
   /** Every request to the Lark host failed without an answer (refused, DNS, TLS, timeout) for a while. */
   | 'ENDPOINT_UNREACHABLE'
   /** A shared store (Redis) stayed unreachable too long. */
@@ -134,6 +139,8 @@ export const ERROR_STOPS: Readonly<Record<ErrorCode, ErrorStops>> = Object.freez
   CONTENT_TOO_LARGE: 'message',
   MESSAGE_INVALID: 'message',
   INPUT_INVALID: 'message',
+  // A send mode's record field is missing: that message only (its record's other messages still go).
+  FIELD_MISSING: 'message',
   NETWORK: 'request',
   TIMEOUT: 'request',
   SERVER_ERROR: 'request',
@@ -141,6 +148,9 @@ export const ERROR_STOPS: Readonly<Record<ErrorCode, ErrorStops>> = Object.freez
   INTERRUPTED: 'message',
   ENDPOINT_UNREACHABLE: 'app',
   STORE_UNAVAILABLE: 'app',
+  // Long connection: the events source cannot run (it falls back to polling itself where that helps).
+  EVENTS_UNAVAILABLE: 'app',
+  TOO_MANY_CONNECTIONS: 'app',
 });
 
 /** What `err` stops; a non-ConnectorError (a bug) stops only its message. */

@@ -6,6 +6,7 @@
 import type { Clock } from '../lark/clock.js';
 import { ConnectorError, isAppLevel } from '../lark/errors.js';
 import type { EmitBatch, MessageReader } from './reader.js';
+import { EventsFollower } from './events-mode.js';
 
 export const SOURCE_MODES = ['poll', 'events'] as const;
 export type SourceMode = (typeof SOURCE_MODES)[number];
@@ -42,7 +43,10 @@ export type FollowerFactory = (deps: FollowerDeps) => Follower | { unavailable: 
 
 export const FOLLOWERS: Record<SourceMode, FollowerFactory> = {
   poll: () => new PollFollower(),
-  events: () => ({ unavailable: 'the events mode (long connection) is not available in this build' }),
+  events: (deps) => {
+    const events = new EventsFollower<EmitBatch>(deps);
+    return { mode: 'events', run: (ctx) => events.run(ctx, (c) => new PollFollower().run(c)) };
+  },
 };
 
 /** The follower for a mode, or poll with a warning when the mode is unavailable. */

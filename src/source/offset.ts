@@ -99,6 +99,25 @@ export class CursorState {
     return op;
   }
 
+  /**
+   * A recall pushed by an event (it carries no create time): true when it is news, and then recorded as a
+   * deleted seen entry WITHOUT moving `last` (a recall time must not push the next read past unread messages).
+   * Unknown messages are kept under the recall time, so a poll that lists the recalled message still inside
+   * the overlap finds it seen.
+   */
+  recall(messageId: string, recallTime: number): { createTime: number } | undefined {
+    const prior = this.seen.get(messageId);
+    if (prior?.[3] === 1) return undefined;
+    const createTime = prior?.[1] ?? recallTime;
+    this.seen.set(messageId, [messageId, createTime, Math.max(recallTime, prior?.[2] ?? 0), 1]);
+    return { createTime };
+  }
+
+  /** Whether this container delivered the message and still remembers it. */
+  has(messageId: string): boolean {
+    return this.seen.has(messageId);
+  }
+
   /** Forgets what the next read cannot return any more (created before its start second). */
   prune(): void {
     const floorMs = this.startSeconds() * 1000;

@@ -103,6 +103,36 @@ export class MessageReader {
     if (events.length > 0) await emit(events, this.offset());
   }
 
+  /**
+   * The events mode's recall: a delete record for the message, once. Lark's recall event names the message,
+   * the chat and the recall time only: the record carries what the offset remembers (its create time), else
+   * the recall time as createTime, and no content.
+   */
+  async ingestRecall(recall: { messageId: string; chatId: string; recallTime: number }, emit: EmitBatch): Promise<void> {
+    if (!this.wanted(recall.chatId)) return;
+    const cursor = [...this.cursors.values()].find((c) => c.chatId === recall.chatId && c.has(recall.messageId)) ?? this.cursorFor(chatKey(recall.chatId), recall.chatId);
+    const news = cursor.recall(recall.messageId, recall.recallTime);
+    if (!news) return;
+    const record: LarkMessageRecord = {
+      messageId: recall.messageId,
+      chatId: recall.chatId,
+      threadId: null,
+      rootId: null,
+      parentId: null,
+      msgType: 'unknown',
+      content: '',
+      text: null,
+      senderId: null,
+      senderType: null,
+      mentions: [],
+      createTime: news.createTime,
+      updateTime: recall.recallTime,
+      deleted: true,
+      updated: false,
+    };
+    await emit([{ op: 'delete', record }], this.offset());
+  }
+
   private wanted(chatId: string): boolean {
     return this.opts.chats === 'all' || this.opts.chats.includes(chatId);
   }

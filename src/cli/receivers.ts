@@ -1,0 +1,37 @@
+/** `lark-im receivers`: the fixed-receiver picker on the command line (chats the bot is in, users in range). */
+import { LarkImConnector } from '../connector.js';
+import type { PickerItem, PickerPage } from '../commands/receiver-picker.js';
+import { CliExit, EXIT_CANNOT_START, EXIT_OK, loadConfig } from './shared.js';
+
+export interface ReceiversFlags {
+  config?: string;
+  type?: string;
+  query?: string;
+  json?: boolean;
+}
+
+export async function receiversCommand(flags: ReceiversFlags): Promise<number> {
+  const type = flags.type ?? 'all';
+  if (!['chat', 'user', 'all'].includes(type)) throw new CliExit(EXIT_CANNOT_START, `--type ${type} is not allowed: use chat, user or all`);
+  const connector = new LarkImConnector(await loadConfig(flags.config));
+  try {
+    const items: PickerItem[] = [];
+    let total = 0;
+    for (let page = 1; ; page++) {
+      const res = (await connector.commandCallback('GetReceiverOfChatsAndUsers', { type, query: flags.query ?? '', page, size: 100 })) as PickerPage;
+      items.push(...res.items);
+      total = res.total;
+      if (items.length >= total || res.items.length === 0) break;
+    }
+    if (flags.json) {
+      process.stdout.write(JSON.stringify({ items, total }, null, 2) + '\n');
+    } else {
+      // receiveType and id first (what a config's receivers rows need), then the name.
+      process.stdout.write(items.map((i) => `${i.receiveType.padEnd(8)} ${i.value}  ${i.label}`).join('\n') + (items.length > 0 ? '\n' : ''));
+      process.stderr.write(`${total} receiver${total === 1 ? '' : 's'}\n`);
+    }
+    return EXIT_OK;
+  } finally {
+    connector.close();
+  }
+}
