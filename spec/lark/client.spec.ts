@@ -211,6 +211,34 @@ describe('LarkClient.sendMessage', () => {
     scope.done();
     c.close();
   });
+
+  it('a send refused by the receiver limit (230020) is tried again before the messages queued after it', async () => {
+    // An in-memory wire answering at once: the order depends on the pacer and the fake clock only.
+    const accepted: string[] = [];
+    let refused = false;
+    const wire = {
+      close: () => undefined,
+      send: async (req: { path: string; body?: string }) => {
+        if (req.path.startsWith(TOKEN_PATH)) return { status: 200, headers: {}, body: JSON.stringify({ code: 0, msg: 'ok', tenant_access_token: 't-1', expire: 7200 }) };
+        const uuid = (JSON.parse(req.body ?? '{}') as { uuid: string }).uuid;
+        if (uuid === 'u0' && !refused) {
+          refused = true;
+          return { status: 400, headers: {}, body: JSON.stringify({ code: 230020, msg: 'This operation triggers the frequency limit.' }) };
+        }
+        accepted.push(uuid);
+        return { status: 200, headers: {}, body: JSON.stringify(ok(`om_${uuid}`)) };
+      },
+    };
+    const clock = new FakeClock({ start: 0 });
+    const c = new LarkClient({ appId: 'cli_test', appSecret: 'sec_test', baseUrl: BASE, retry: retryPolicies.standard, clock, random: () => 0.5, transport: wire, pacing: { perReceiverPerSecond: 2, adaptiveMargin: false } });
+    const sent = Promise.all(['u0', 'u1', 'u2', 'u3'].map((uuid) => c.sendMessage({ ...SEND, uuid })));
+    await clock.runUntilIdle();
+    await sent;
+    // u0 keeps its place in the receiver's queue. It used to go last (out of order), and an in-order report
+    // waited for it all run long: with 300 messages to one user, a closed stdout went unnoticed for a minute.
+    expect(accepted).toEqual(['u1', 'u0', 'u2', 'u3']);
+    c.close();
+  });
 });
 
 describe('LarkClient.batchGetIdByMobiles', () => {

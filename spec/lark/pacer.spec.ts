@@ -177,6 +177,39 @@ describe('Pacer (fake clock)', () => {
     expect(at).toEqual([2000, 2000]);
   });
 
+  it('a retry keeps its place: it is admitted before the requests that arrived after it, not after them all', async () => {
+    const clock = new FakeClock({ start: 0 });
+    const pacer = createSendPacer({ windowMarginMs: 0, adaptiveMargin: false }, { clock });
+    // Five fill the receiver's second; ten more queue behind them for the same receiver.
+    const tickets = Array.from({ length: 15 }, () => pacer.ticket());
+    const firstFive = await Promise.all(tickets.slice(0, 5).map((t) => pacer.acquire('ou_a', undefined, t)));
+    const order: number[] = [];
+    const later = tickets.slice(5).map((t) => pacer.acquire('ou_a', undefined, t).then((release) => (order.push(t), release())));
+    // Lark refused the third one (its own per-receiver count was off): it is tried again with its ticket.
+    firstFive.forEach((release) => release());
+    const retried = pacer.acquire('ou_a', undefined, tickets[2]).then((release) => (order.push(tickets[2]!), release()));
+    await clock.runUntilIdle();
+    await Promise.all([...later, retried]);
+    // Without the ticket it queued last: a run to one receiver sent it at the very end, and the in-order
+    // report waited for it all run long (a closed stdout was not noticed until then).
+    expect(order).toEqual([tickets[2], ...tickets.slice(5)]);
+  });
+
+  it('an aborted waiter wakes the pump: no window timer is left to keep the process alive', async () => {
+    const clock = new FakeClock({ start: 0 });
+    const pacer = createSendPacer({ windowMarginMs: 0 }, { clock });
+    await Promise.all(Array.from({ length: 5 }, () => pacer.acquire('ou_a')));
+    const stop = new AbortController();
+    const waiting = pacer.acquire('ou_a', stop.signal);
+    await clock.advance(0);
+    expect(clock.pendingTimers).toBe(1); // the pump sleeps until the receiver's window frees
+    stop.abort();
+    await expect(waiting).rejects.toMatchObject({ code: 'INTERRUPTED' });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(pacer.queued).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
   it('failAll() rejects every queued acquisition; a store that gives up rejects them with its error', async () => {
     const clock = new FakeClock({ start: 0 });
     const pacer = createSendPacer({ maxInFlight: 1 }, { clock });

@@ -355,8 +355,10 @@ export class LarkClient {
     signal?: AbortSignal,
     options: CallOptions = {},
   ): Promise<LarkResponse<T>> {
+    // One place in the pacer's queue for every attempt: a retry is not sent after the messages behind it.
+    const ticket = pacer?.ticket();
     return withRetry(
-      (_attempt, ctx) => this.attempt<T>(op, pacer, receiverKey, req, signal, ctx),
+      (_attempt, ctx) => this.attempt<T>(op, pacer, receiverKey, req, signal, { ...ctx, ticket }),
       this.retryOptions(op, options.probe ? retryPolicies.probe : this.policy, signal),
     );
   }
@@ -393,7 +395,7 @@ export class LarkClient {
     receiverKey: string | undefined,
     req: LarkRequest,
     signal: AbortSignal | undefined,
-    ctx: RetryContext,
+    ctx: RetryContext & { ticket: number | undefined },
   ): Promise<LarkResponse<T>> {
     let firstRefusalAt: number | undefined;
     for (let refusals = 0; ; ) {
@@ -423,9 +425,9 @@ export class LarkClient {
   }
 
   /** Waits for a pacer slot; the wait is queue time, not retry time. */
-  private async slot(pacer: Pacer, receiverKey: string | undefined, signal: AbortSignal | undefined, ctx: RetryContext): Promise<() => void> {
+  private async slot(pacer: Pacer, receiverKey: string | undefined, signal: AbortSignal | undefined, ctx: RetryContext & { ticket: number | undefined }): Promise<() => void> {
     const queuedAt = this.clock.now();
-    const release = await pacer.acquire(receiverKey, signal);
+    const release = await pacer.acquire(receiverKey, signal, ctx.ticket);
     ctx.exclude(this.clock.now() - queuedAt);
     return release;
   }

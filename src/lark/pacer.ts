@@ -2,7 +2,9 @@
  * Client-side pacing so we stay under Lark's limits instead of collecting 429s:
  * sliding windows (app 50/s + 1000/min, 5/s per receiver) plus a bound on requests in flight.
  * Waiters are served in arrival order, skipping only those whose own receiver is full, and the
- * pump sleeps exactly until the next window slot frees (no polling).
+ * pump sleeps exactly until the next window slot frees (no polling). A retried request keeps the place of
+ * its first arrival (its ticket): queued behind every later message to the same receiver, one refused
+ * request would be sent last, out of order, and hold the in-order report back for the whole run.
  */
 import { systemClock, type Clock } from './clock.js';
 import { safeEmit, type EventSink } from './events.js';
@@ -149,6 +151,8 @@ export interface PacerOptions {
 export type Release = () => void;
 
 interface Waiter {
+  /** Arrival order of the request (kept across its retries); the queue is sorted by it. */
+  ticket: number;
   receiverKey: string | undefined;
   resolve: (release: Release) => void;
   reject: (err: unknown) => void;
@@ -173,6 +177,7 @@ export class Pacer {
   /** Set by wake(): something changed while the pump was busy, so re-scan before sleeping. */
   private dirty = false;
   private wakeCtl: AbortController | undefined;
+  private tickets = 0;
 
   constructor(opts: PacerOptions) {
     this.opts = opts;
@@ -197,11 +202,17 @@ export class Pacer {
     return this.queue.length;
   }
 
+  /** A place in the queue for one request: pass it to every acquire() of that request (its retries). */
+  ticket(): number {
+    return this.tickets++;
+  }
+
   /**
    * Waits for a slot; call the returned release() when the request is done (success or not). Aborting the
-   * signal while still queued leaves the queue and rejects with an INTERRUPTED error.
+   * signal while still queued leaves the queue and rejects with an INTERRUPTED error. `ticket` (from
+   * ticket()) queues a retry where the request first arrived; without one the waiter queues last.
    */
-  acquire(receiverKey?: string, signal?: AbortSignal): Promise<Release> {
+  acquire(receiverKey?: string, signal?: AbortSignal, ticket: number = this.ticket()): Promise<Release> {
     return new Promise<Release>((resolve, reject) => {
       if (signal?.aborted) return reject(interruptedError());
       const onAbort = () => {
@@ -209,8 +220,11 @@ export class Pacer {
         if (at < 0) return;
         this.queue.splice(at, 1);
         reject(interruptedError());
+        // The pump may be asleep on a window with nobody left to admit: let it end (and drop its timer).
+        this.wake();
       };
       const waiter: Waiter = {
+        ticket,
         receiverKey,
         resolve: (release) => {
           signal?.removeEventListener('abort', onAbort);
@@ -222,7 +236,7 @@ export class Pacer {
         },
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.queue.push(waiter);
+      this.enqueue(waiter);
       this.wake();
       if (!this.pumping) void this.pump();
     });
@@ -245,6 +259,23 @@ export class Pacer {
   failAll(err: unknown): void {
     for (const w of this.queue.splice(0)) w.reject(err);
     this.wake();
+  }
+
+  /** In ticket order: a new request goes last (O(1)); a retry goes before every later arrival. */
+  private enqueue(waiter: Waiter): void {
+    const q = this.queue;
+    if (q.length === 0 || (q[q.length - 1] as Waiter).ticket < waiter.ticket) {
+      q.push(waiter);
+      return;
+    }
+    let lo = 0;
+    let hi = q.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((q[mid] as Waiter).ticket < waiter.ticket) lo = mid + 1;
+      else hi = mid;
+    }
+    q.splice(lo, 0, waiter);
   }
 
   private keysFor(receiverKey: string | undefined): WindowKey[] {
