@@ -33,4 +33,26 @@ describe('lark-im write, an app-level stop', () => {
       await emulator.close();
     }
   });
+
+  it('a send scope missing mid-run (its error code is per message elsewhere) also says "sending stopped"', async () => {
+    const seed = defaultSeed();
+    seed.apps[0]!.scopes = ['contact:user.id:readonly'];
+    const emulator = await LarkEmulator.start({ seed });
+    const dir = await mkdtemp(join(tmpdir(), 'lark-im-stop-'));
+    try {
+      const app = seed.apps[0]!;
+      const input = join(dir, 'in.jsonl');
+      await writeFile(input, [text('user', ALICE.openId, 'a'), text('user', BOB.openId, 'b')].map((v) => JSON.stringify(v)).join('\n'));
+      const r = await runCli(['write', '--input', input], {
+        env: { LARK_APP_ID: app.appId, LARK_APP_SECRET: app.appSecret, LARK_DOMAIN: emulator.baseUrl },
+      });
+      expect(r.code, r.stderr).toBe(1);
+      const stderrLines = r.stderr.trim().split('\n');
+      expect(stderrLines.at(-2)).toMatch(/0 delivered, 2 failed/);
+      expect(stderrLines.at(-1)).toMatch(/^lark-im: sending stopped: .*im:message:send_as_bot/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await emulator.close();
+    }
+  });
 });

@@ -7,7 +7,7 @@
 import { LarkImConnector } from '../connector.js';
 import { countLines, openInput, readRecordBatches, type InputRecord } from '../input.js';
 import { isRecord } from '../is-record.js';
-import { ConnectorError, ERROR_STOPS, type ErrorCode } from '../lark/errors.js';
+import { ConnectorError } from '../lark/errors.js';
 import { ReportWriter } from '../target/report.js';
 import { RunState } from '../pipeline/state.js';
 import { toOutcomeError, type MessageOutcome, type RunSummary } from '../target/outcome.js';
@@ -86,13 +86,12 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
     }, PLAIN_PROGRESS_EVERY_MS).unref();
 
     let summary: RunSummary | undefined;
-    /** The first failure whose code stops the run (credentials, app, quota, endpoint): the one line that says why. */
+    /** The first failure that stopped the run (credentials, app, send scope, quota, endpoint, store): the one line that says why. */
     let stoppedBy: string | undefined;
     const summaryMissing = () => summary === undefined;
     try {
       const records = readRecordBatches(input);
       const onOutcome = (outcome: MessageOutcome) => {
-        if (outcome.status === 'failed' && stoppedBy === undefined && ERROR_STOPS[outcome.error.code as ErrorCode] === 'app') stoppedBy = outcome.error.message;
         progress.update(outcome);
         failures.print(outcome);
         return report?.add(outcome);
@@ -116,6 +115,9 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
             // Not async: a promise per message is measurable over a million of them; the report returns one
             // only when its stream needs to drain, and the writer then waits for it.
             onOutcome,
+            onAppLevelError: (err) => {
+              stoppedBy ??= err.message;
+            },
           });
     } catch (err) {
       throw report?.failure === err ? reportWriteError(reportPath!, err, dryRun) : err;
