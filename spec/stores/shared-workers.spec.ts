@@ -12,7 +12,10 @@ import type { ClientEvent } from '../../src/lark/events.js';
 import { ALICE, APP, records, run, startEmulator, text } from '../integration/helpers.js';
 import { runCli } from '../cli/cli-helpers.js';
 import { freePort } from '../helpers/redis-server.js';
-import { suiteRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { inspector, suiteRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 let emulator: LarkEmulator;
 let url: string;
@@ -93,6 +96,35 @@ describe('workers sharing Redis stores', () => {
     ]);
     expect(res.stderr + res.stdout).not.toContain('secret');
     expect(res.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('check and receivers take --redis too: it wins over the config, the token is shared there, and no Redis is exit 2', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lark-im-redis-cli-'));
+    const prefix = uniquePrefix();
+    const dead = `redis://127.0.0.1:${await freePort()}/0`;
+    const config = join(dir, 'config.json');
+    await writeFile(config, JSON.stringify({
+      connection: { appId: APP.appId, appSecret: APP.appSecret, domain: emulator.baseUrl },
+      store: { redis: dead, prefix },
+    }));
+    const keys = inspector(url);
+    try {
+      emulator.reset();
+      for (const args of [['check'], ['receivers', '--type', 'chat']]) {
+        const ok = await runCli([...args, '--config', config, '--redis', url]);
+        expect(ok.code, ok.stderr).toBe(0);
+        const down = await runCli([...args, '--config', config]);
+        expect(down.code).toBe(2);
+        expect(down.stderr.trim().split('\n')).toEqual([
+          `lark-im: STORE_UNAVAILABLE: cannot reach Redis at ${dead} (ECONNREFUSED): start it, or fix LARK_IM_REDIS_URL / --redis / the config's store.redis`,
+        ]);
+      }
+      expect((await keys.keys(`${prefix}:*`)).filter((k) => k.includes(':token:'))).toHaveLength(1);
+      expect(emulator.stats().tokenRequests).toBe(1); // receivers took the token check stored
+    } finally {
+      keys.disconnect();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('a bad Redis URL is a config error naming the field, without the value', async () => {

@@ -5,6 +5,7 @@ import { EXIT_FAILED, EXIT_OK, loadConfig } from './shared.js';
 export interface CheckFlags {
   config?: string;
   json?: boolean;
+  redis?: string;
 }
 
 const MARK: Record<TestItem['status'], string> = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' };
@@ -14,7 +15,7 @@ export function formatTestItems(items: TestItem[]): string {
 }
 
 export async function checkCommand(flags: CheckFlags): Promise<number> {
-  const connector = new LarkImConnector(await loadConfig(flags.config));
+  const connector = new LarkImConnector(await loadConfig(flags.config, flags.redis ? { redis: flags.redis } : {}));
   try {
     const items = await connector.connectionTest();
     process.stdout.write(flags.json ? JSON.stringify(items, null, 2) + '\n' : formatTestItems(items));

@@ -38,6 +38,7 @@ program
   .description('test the connection: credentials, bot, permissions (exit 0 when nothing fails)')
   .option('-c, --config <file>', 'config file (JSON); LARK_APP_ID / LARK_APP_SECRET / LARK_DOMAIN fill what it lacks')
   .option('--json', 'print the test items as JSON')
+  .option('--redis <url>', "use the app's shared Redis stores, as write does (or LARK_IM_REDIS_URL): Redis unreachable is exit 2")
   .action((flags) => runCommand(() => checkCommand(flags)));
 
 program
@@ -47,6 +48,7 @@ program
   .option('--type <kind>', 'chat, user or all', 'all')
   .option('-q, --query <text>', 'only names (or ids) containing this text')
   .option('--json', 'print {items: [{label, value, receiveType}], total} as JSON')
+  .option('--redis <url>', "share the app's list quota and token with its other workers through Redis (or LARK_IM_REDIS_URL)")
   .action((flags) => runCommand(() => receiversCommand(flags)));
 
 program

@@ -8,12 +8,13 @@ export interface ReceiversFlags {
   type?: string;
   query?: string;
   json?: boolean;
+  redis?: string;
 }
 
 export async function receiversCommand(flags: ReceiversFlags): Promise<number> {
   const type = flags.type ?? 'all';
   if (!['chat', 'user', 'all'].includes(type)) throw new CliExit(EXIT_CANNOT_START, `--type ${type} is not allowed: use chat, user or all`);
-  const connector = new LarkImConnector(await loadConfig(flags.config));
+  const connector = new LarkImConnector(await loadConfig(flags.config, flags.redis ? { redis: flags.redis } : {}));
   try {
     const items: PickerItem[] = [];
     let total = 0;
