@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, readFile, realpath, stat, symlink, writeFile } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { startConsole, type ConsoleHandle } from '../../src/console/server.js';
+import { freePort } from '../helpers/redis-server.js';
 import { auth, baseOf, DEMO_SECRET, mixedRecords, request, waitForRun } from './http.js';
 
 describe('console API (with the emulator)', () => {
@@ -169,6 +170,22 @@ describe('console API (with the emulator)', () => {
     // put the emulator app back for the other specs
     const state = (await call('/api/state')).json;
     expect(state.config.appSecretSet).toBe(true);
+  });
+
+  it("keeps a loaded file's store part (Redis): used for the connection test and sends, saved back, its URL never returned", async () => {
+    const file = path.join(dir, 'with-store.json');
+    const emulatorUrl = (await call('/api/state')).json.emulator.baseUrl as string;
+    const dead = `redis://:redis-pw-xyz@127.0.0.1:${await freePort()}/0`;
+    const config = { connection: { appId: 'cli_demo_app', appSecret: DEMO_SECRET, domain: emulatorUrl }, node: {}, store: { redis: dead, prefix: 'console-spec' } };
+    await writeFile(file, JSON.stringify(config));
+    const loaded = await call('/api/config/load', { json: { path: file } });
+    expect(loaded.status).toBe(200);
+    const tested = await call('/api/test', { json: {} });
+    expect(tested.text).toContain('STORE_UNAVAILABLE'); // the store is used, not dropped
+    const copy = path.join(dir, 'with-store-copy.json');
+    expect((await call('/api/config/save', { json: { path: copy } })).status).toBe(200);
+    expect(JSON.parse(await readFile(copy, 'utf8'))).toEqual(config);
+    expect(seen.join('\n')).not.toContain('redis-pw-xyz');
   });
 
   it('rejects a foreign Host header (DNS rebinding) and cross-site origins', async () => {

@@ -56,12 +56,12 @@ export class ConfigStore {
 
   /** Replaces the whole config (a loaded file). */
   replace(next: RawConfig): void {
-    this.raw = { connection: { ...next.connection }, node: { ...next.node } };
+    this.raw = { connection: { ...next.connection }, node: { ...next.node }, ...(next.store ? { store: { ...next.store } } : {}) };
   }
 
   /** The full config, secrets included: for the connector and for the file the user saves. */
   full(): RawConfig {
-    return { connection: { ...this.raw.connection }, node: { ...this.raw.node } };
+    return { connection: { ...this.raw.connection }, node: { ...this.raw.node }, ...(this.raw.store ? { store: { ...this.raw.store } } : {}) };
   }
 
   publicView(): PublicConfig {
@@ -90,6 +90,8 @@ export class ConfigStore {
         if (this.secrets[section].has(k) && typeof v === 'string' && v.length >= 4) out.push(v);
       }
     }
+    // A Redis URL may carry a password.
+    if (typeof this.raw.store?.['redis'] === 'string') out.push(this.raw.store['redis']);
     return out;
   }
 }
@@ -112,9 +114,10 @@ export function splitConfig(value: unknown, manifest: Manifest): RawConfig {
       if (typeof f?.apiServerKey === 'string') nodeKeys.add(f.apiServerKey);
     }
     out = { connection: {}, node: {} };
-    for (const [k, v] of Object.entries(value)) (nodeKeys.has(k) ? out.node : out.connection)[k] = v;
+    for (const [k, v] of Object.entries(value)) if (k !== 'store') (nodeKeys.has(k) ? out.node : out.connection)[k] = v;
   }
-  return { connection: canonicalKeys(out.connection, manifest, 'connection'), node: canonicalKeys(out.node, manifest, 'node') };
+  const store = isRecord(value.store) ? { store: { ...value.store } } : {};
+  return { connection: canonicalKeys(out.connection, manifest, 'connection'), node: canonicalKeys(out.node, manifest, 'node'), ...store };
 }
 
 /** A file may use TapData's snake_case names (apiServerKey: app_id); the form uses the manifest's keys. */

@@ -27,7 +27,7 @@ export function createRealBackend(): ConsoleBackend {
       // A dry-run never talks to Lark: placeholders stand in for credentials not filled in yet.
       if (!options.dryRun) return new LarkImConnector(parseConfig(raw, {}));
       const connection = Object.fromEntries(Object.entries(raw.connection).filter(([, v]) => v !== '' && v !== undefined && v !== null));
-      return new LarkImConnector(parseConfig({ ...raw, connection }, { LARK_APP_ID: 'cli_dry_run', LARK_APP_SECRET: 'dry-run' }));
+      return new LarkImConnector(parseConfig({ connection, node: raw.node }, { LARK_APP_ID: 'cli_dry_run', LARK_APP_SECRET: 'dry-run' }));
     },
     validateConfig(raw: RawConfig): void {
       // Placeholders only for credentials not filled in yet: the form is saved while it is being filled.

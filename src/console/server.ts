@@ -83,7 +83,10 @@ export async function startConsole(opts: ConsoleOptions = {}): Promise<ConsoleHa
 
   const server = http.createServer((req, res) => {
     app.handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) sendError(res, new HttpError(500, 'INTERNAL', app.scrub(String((err as Error)?.message ?? err))));
+      // A connector's failure (e.g. STORE_UNAVAILABLE: the config's Redis is down) keeps its stable code.
+      const e = err as { code?: unknown; retryable?: unknown } | undefined;
+      const coded = typeof e?.code === 'string' && typeof e.retryable === 'boolean';
+      if (!res.headersSent) sendError(res, new HttpError(coded ? 502 : 500, coded ? (e.code as string) : 'INTERNAL', app.scrub(String((err as Error)?.message ?? err))));
       else res.end();
     });
   });
@@ -363,7 +366,7 @@ class ConsoleApp {
     let connector: ConnectorLike;
     try {
       const full = this.config.full();
-      connector = this.o.backend.createConnector(options.connectionOnly ? { connection: full.connection, node: {} } : full, { dryRun: options.dryRun ?? false });
+      connector = this.o.backend.createConnector(options.connectionOnly ? { ...full, node: {} } : full, { dryRun: options.dryRun ?? false });
     } catch (err) {
       throw configError(err, this);
     }

@@ -10,7 +10,12 @@ import type { InputRecord } from '../input.js';
 import type { LarkMessageRecord } from '../source/record.js';
 
 /** The raw form values, keyed by the manifest's property names. */
-export interface RawConfig { connection: Record<string, unknown>; node: Record<string, unknown> }
+export interface RawConfig {
+  connection: Record<string, unknown>;
+  node: Record<string, unknown>;
+  /** A loaded file's shared-store part (Redis): not in the form, but used for runs and saved back. */
+  store?: Record<string, unknown>;
+}
 
 export interface ConnectorLike {
   connectionTest(): Promise<TestItem[]>;
