@@ -188,4 +188,13 @@ describe('what a run says at its edges', () => {
       expect(r.stderr.trim()).toBe(`lark-im: --port must be a whole number from 0 to 65535 (0 = any free port), got "${port}"`);
     }
   });
+
+  it('a bad --history names the flag and starts no emulator (it used to seed nothing, silently)', async () => {
+    for (const n of ['abc', '-1', '2.5']) {
+      const r = await runCli(['emulator', '--port', '0', '--history', n]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim()).toBe(`lark-im: --history must be a whole number of messages (0 or more), got "${n}"`);
+      expect(r.stdout).toBe('');
+    }
+  });
 });

@@ -13,7 +13,7 @@ import { openInput, readRecords } from '../input.js';
 import type { MessageOutcome, RunSummary } from '../target/outcome.js';
 import { formatTestItems } from './check.js';
 import { summaryLine } from './progress.js';
-import { EXIT_FAILED, EXIT_OK, parsePort } from './shared.js';
+import { CliExit, EXIT_CANNOT_START, EXIT_FAILED, EXIT_OK, parsePort } from './shared.js';
 import { demoReadBack } from './demo-read.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/${name}`, import.meta.url));
@@ -85,11 +85,13 @@ export interface EmulatorFlags {
 
 /** Runs the emulator in the foreground, so `check` and `write` can be pointed at it by hand. */
 export async function emulatorCommand(flags: EmulatorFlags): Promise<number> {
+  // Checked before anything starts: Number('abc') would silently seed nothing.
+  const history = flags.history === undefined ? 0 : Number(flags.history);
+  if (!Number.isInteger(history) || history < 0) throw new CliExit(EXIT_CANNOT_START, `--history must be a whole number of messages (0 or more), got "${flags.history}"`);
   const { LarkEmulator, loadSeedFile } = await import('../emulator/index.js');
   const seed = await loadSeedFile(flags.seed ?? fixture('emulator-seed.json'));
   const emulator = await LarkEmulator.start({ seed, port: parsePort(flags.port), ...(flags.limits ? {} : { limits: false }) });
   const app = seed.apps[0]!;
-  const history = flags.history === undefined ? 0 : Number(flags.history);
   if (history > 0) {
     const { seedHistory } = await import('../emulator/index.js');
     const chats = seed.chats.filter((c) => c.botMember).map((c) => ({ chatId: c.chatId, count: history }));
