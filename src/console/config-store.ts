@@ -27,6 +27,8 @@ export interface PublicConfig {
  */
 export class ConfigStore {
   private raw: RawConfig = { connection: {}, node: {} };
+  /** Top-level parts of a loaded file the form does not edit (the store: a Redis URL that may hold a password). */
+  private kept: Record<string, unknown> = {};
   private readonly secrets: Record<Section, Set<string>>;
 
   constructor(manifest: Manifest) {
@@ -54,9 +56,15 @@ export class ConfigStore {
     return next;
   }
 
-  /** Replaces the whole config (a loaded file). */
-  replace(next: RawConfig): void {
+  /** Replaces the whole config (a loaded file: pass its other parts too, which a save writes back). */
+  replace(next: RawConfig, kept: Record<string, unknown> = this.kept): void {
     this.raw = { connection: { ...next.connection }, node: { ...next.node } };
+    this.kept = { ...kept };
+  }
+
+  /** What a save writes: the full config and the loaded file's other parts (never sent to the page). */
+  forFile(): Record<string, unknown> {
+    return { ...this.full(), ...this.kept };
   }
 
   /** The full config, secrets included: for the connector and for the file the user saves. */
@@ -92,6 +100,14 @@ export class ConfigStore {
     }
     return out;
   }
+}
+
+/** The top-level parts of a {connection, node, ...} file other than those two (e.g. `store`). */
+export function otherParts(value: unknown): Record<string, unknown> {
+  if (!isRecord(value) || !(isRecord(value.connection) || isRecord(value.node))) return {};
+  const rest: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (k !== 'connection' && k !== 'node') rest[k] = v;
+  return rest;
 }
 
 /**
