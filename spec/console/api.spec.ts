@@ -165,6 +165,15 @@ describe('console API (with the emulator)', () => {
     expect(snake.json.config.node).toEqual({ maxInFlight: 3 });
     expect(snake.json.config.appSecretSet).toBe(true);
 
+    // The store part (Redis shared by workers) is not in the form: saving keeps it, and it never leaves the server.
+    await writeFile(file, JSON.stringify({ connection: { appId: 'cli_store', appSecret: 'file-secret-xyz' }, node: {}, store: { redis: 'redis://:redis-pw-xyz@127.0.0.1:6390/0', prefix: 'p1' } }));
+    const withStore = await call('/api/config/load', { json: { path: file } });
+    expect(withStore.status).toBe(200);
+    expect(withStore.text).not.toContain('redis-pw-xyz');
+    expect((await call('/api/config/save', { json: { path: file } })).status).toBe(200);
+    expect(JSON.parse(await readFile(file, 'utf8')).store).toEqual({ redis: 'redis://:redis-pw-xyz@127.0.0.1:6390/0', prefix: 'p1' });
+    expect((await call('/api/state')).text).not.toContain('redis-pw-xyz');
+
     const missing = await call('/api/config/load', { json: { path: path.join(dir, 'nope.json') } });
     expect(missing.status).toBe(404);
     // put the emulator app back for the other specs

@@ -3,6 +3,7 @@
  * order, the high-water mark pauses the reading (not the sending), a state that disagrees with the input
  * in mid-run stops the run with everything taken reported, and the transform stage feeds validate.
  */
+import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { MessageWriter } from '../../src/pipeline/writer.js';
 import { ReceiverResolver } from '../../src/message/receivers.js';
@@ -143,5 +144,17 @@ describe('MessageWriter', () => {
     expect(summary).toMatchObject({ total: 2, valid: 1, failed: 1 });
     expect(outcomes[0]).toMatchObject({ line: 1, index: 0, status: 'valid', request: { body: { msg_type: 'text' } } });
     expect(outcomes[1]).toMatchObject({ line: 1, index: 1, status: 'failed', error: { code: 'MESSAGE_INVALID', field: 'receiveId' } });
+  });
+});
+
+describe('the caller signal', () => {
+  it('keeps no listener on it once run() ends: a sync of many segments shares one signal', async () => {
+    const outer = new AbortController();
+    for (let i = 0; i < 3; i++) {
+      const writer = new MessageWriter({ baseUrl: 'http://x', dryRun: true, signal: outer.signal });
+      const summary = await writer.run([{ line: 1, value: msg(`s${i}`) }]);
+      expect(summary.total).toBe(1);
+    }
+    expect(EventEmitter.getEventListeners(outer.signal, 'abort')).toHaveLength(0);
   });
 });

@@ -46,6 +46,14 @@ describe('Redis outage', () => {
     expect((err as ConnectorError).message).not.toContain('\n');
   });
 
+  it('at start: a password given as a URL option (?password=, which ioredis honours) is masked too', async () => {
+    const port = await freePort();
+    const err = await RedisConnection.open({ url: `redis://127.0.0.1:${port}/0?password=q-s3cret&sentinelPassword=q-s3cret2` }).catch((e: unknown) => e);
+    expect((err as ConnectorError).code).toBe('STORE_UNAVAILABLE');
+    expect((err as ConnectorError).message).toContain(`127.0.0.1:${port}/0`);
+    expect((err as ConnectorError).message).not.toContain('q-s3cret');
+  });
+
   it('mid-run: refuses (sends pause) while the server is gone, admits again once it is back', async () => {
     const conn = await RedisConnection.open({ url: server.url, maxDownMs: 60_000 });
     const store = new RedisLimiterStore(conn, { prefix: `${uniquePrefix()}:` });

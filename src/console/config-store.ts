@@ -27,6 +27,8 @@ export interface PublicConfig {
  */
 export class ConfigStore {
   private raw: RawConfig = { connection: {}, node: {} };
+  /** Top-level parts of a loaded file the form does not edit (the store: a Redis URL that may hold a password). */
+  private kept: Record<string, unknown> = {};
   private readonly secrets: Record<Section, Set<string>>;
 
   constructor(manifest: Manifest) {
@@ -54,14 +56,25 @@ export class ConfigStore {
     return next;
   }
 
-  /** Replaces the whole config (a loaded file). */
-  replace(next: RawConfig): void {
-    this.raw = { connection: { ...next.connection }, node: { ...next.node }, ...(next.store ? { store: { ...next.store } } : {}) };
+  /** Replaces the whole config (a loaded file: pass its other parts too, which a save writes back). */
+  replace(next: RawConfig, kept: Record<string, unknown> = this.kept): void {
+    this.raw = { connection: { ...next.connection }, node: { ...next.node } };
+    this.kept = { ...kept };
+  }
+
+  /** What a save writes: the full config and the loaded file's other parts (never sent to the page). */
+  forFile(): Record<string, unknown> {
+    return { ...this.full(), ...this.kept };
+  }
+
+  /** What a run uses: the full config plus a loaded file's store part (the Redis the app's workers share). */
+  forRun(): RawConfig {
+    return { ...this.full(), ...(isRecord(this.kept.store) ? { store: { ...this.kept.store } } : {}) };
   }
 
   /** The full config, secrets included: for the connector and for the file the user saves. */
   full(): RawConfig {
-    return { connection: { ...this.raw.connection }, node: { ...this.raw.node }, ...(this.raw.store ? { store: { ...this.raw.store } } : {}) };
+    return { connection: { ...this.raw.connection }, node: { ...this.raw.node } };
   }
 
   publicView(): PublicConfig {
@@ -91,9 +104,17 @@ export class ConfigStore {
       }
     }
     // A Redis URL may carry a password.
-    if (typeof this.raw.store?.['redis'] === 'string') out.push(this.raw.store['redis']);
+    if (isRecord(this.kept.store) && typeof this.kept.store.redis === 'string') out.push(this.kept.store.redis);
     return out;
   }
+}
+
+/** The top-level parts of a {connection, node, ...} file other than those two (e.g. `store`). */
+export function otherParts(value: unknown): Record<string, unknown> {
+  if (!isRecord(value) || !(isRecord(value.connection) || isRecord(value.node))) return {};
+  const rest: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (k !== 'connection' && k !== 'node') rest[k] = v;
+  return rest;
 }
 
 /**
@@ -114,10 +135,9 @@ export function splitConfig(value: unknown, manifest: Manifest): RawConfig {
       if (typeof f?.apiServerKey === 'string') nodeKeys.add(f.apiServerKey);
     }
     out = { connection: {}, node: {} };
-    for (const [k, v] of Object.entries(value)) if (k !== 'store') (nodeKeys.has(k) ? out.node : out.connection)[k] = v;
+    for (const [k, v] of Object.entries(value)) (nodeKeys.has(k) ? out.node : out.connection)[k] = v;
   }
-  const store = isRecord(value.store) ? { store: { ...value.store } } : {};
-  return { connection: canonicalKeys(out.connection, manifest, 'connection'), node: canonicalKeys(out.node, manifest, 'node'), ...store };
+  return { connection: canonicalKeys(out.connection, manifest, 'connection'), node: canonicalKeys(out.node, manifest, 'node') };
 }
 
 /** A file may use TapData's snake_case names (apiServerKey: app_id); the form uses the manifest's keys. */

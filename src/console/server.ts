@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigStore, fieldKey, splitConfig } from './config-store.js';
+import { ConfigStore, fieldKey, otherParts, splitConfig } from './config-store.js';
 import { isRecord } from '../is-record.js';
 import { HttpError, readJsonBody, sendError, setSecurityHeaders, MAX_BODY_BYTES } from './http-util.js';
 import { parseRecordsText } from './records.js';
@@ -193,7 +193,7 @@ class ConsoleApp {
       throw new HttpError(400, 'CONFIG_INVALID', `${abs}: ${(err as Error).message}`);
     }
     this.validate(next, abs);
-    this.config.replace(next);
+    this.config.replace(next, otherParts(value));
   }
 
   /** The backend's check (the CLI's schema); credentials may still be missing while the form is filled in. */
@@ -295,7 +295,7 @@ class ConsoleApp {
         const file = await confinedPath(this.o.root, given, 'save');
         await refuseForeignFile(file, given);
         // The user chose this file for the CLI, so it holds the secret; keep it private to the user.
-        await writeFile(file, JSON.stringify(this.config.full(), null, 2) + '\n', { mode: 0o600 }).catch((err: unknown) => {
+        await writeFile(file, JSON.stringify(this.config.forFile(), null, 2) + '\n', { mode: 0o600 }).catch((err: unknown) => {
           throw fileHttpError(given, err);
         });
         return this.reply(res, 200, { path: file, config: this.config.publicView() });
@@ -365,7 +365,7 @@ class ConsoleApp {
   private async withConnector<T>(fn: (c: ConnectorLike) => Promise<T>, options: { dryRun?: boolean; connectionOnly?: boolean } = {}): Promise<T> {
     let connector: ConnectorLike;
     try {
-      const full = this.config.full();
+      const full = this.config.forRun();
       connector = this.o.backend.createConnector(options.connectionOnly ? { ...full, node: {} } : full, { dryRun: options.dryRun ?? false });
     } catch (err) {
       throw configError(err, this);
@@ -386,7 +386,7 @@ class ConsoleApp {
   private async startRun(records: InputRecord[]): Promise<Run> {
     let connector: ConnectorLike;
     try {
-      connector = this.o.backend.createConnector(this.config.full());
+      connector = this.o.backend.createConnector(this.config.forRun());
     } catch (err) {
       throw configError(err, this);
     }

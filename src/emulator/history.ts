@@ -20,7 +20,7 @@ export interface HistoryMessage {
   mentions: Array<{ key: string; id: string; idType: 'open_id'; name: string }>;
 }
 
-/** What happened to a chat; h10b's long connection (and tests) observe these through ChatHistory.on('activity'). */
+/** What happened to a chat; observed through ChatHistory.on('activity') (the emulator's onActivity: its IM events for the long connection, and tests). */
 export interface ChatActivity {
   type: 'posted' | 'edited' | 'recalled';
   message: HistoryMessage;

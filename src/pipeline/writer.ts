@@ -95,6 +95,7 @@ export class MessageWriter {
   private readonly lookups: ResolveStage | undefined;
   /** A send has started in this run (a state mismatch after that stops the run instead of refusing it). */
   private sentAny = false;
+  private readonly onOuterAbort = (): void => this.stop.abort();
 
   constructor(private readonly options: WriterOptions) {
     if (!options.dryRun && !options.client) throw new Error('MessageWriter needs a client unless dryRun');
@@ -105,7 +106,7 @@ export class MessageWriter {
     setMaxListeners(0, this.stop.signal);
     const outer = options.signal;
     if (outer?.aborted) this.stop.abort();
-    else outer?.addEventListener('abort', () => this.stop.abort(), { once: true });
+    else outer?.addEventListener('abort', this.onOuterAbort, { once: true });
     if (!options.dryRun) {
       this.sender = new SendStage(options.client!, this.stop.signal, options.onAppLevelError);
       if (options.resolver) {
@@ -182,6 +183,8 @@ export class MessageWriter {
     } finally {
       grace.cancel();
       signal.removeEventListener('abort', onStop);
+      // The caller's signal may outlive this writer (an Airbyte sync runs one writer per segment on it).
+      this.options.signal?.removeEventListener('abort', this.onOuterAbort);
     }
     summary.durationMs = now() - started;
     return summary;

@@ -61,11 +61,15 @@ export function redactStoreConfig(store: StoreConfig): StoreConfig {
   return { ...store, redis: maskRedisUrl(store.redis) };
 }
 
-/** redis://user:secret@host:6379/0 -> redis://user:****@host:6379/0 (never print a password). */
+/**
+ * redis://user:secret@host:6379/0 -> redis://user:****@host:6379/0 (never print a password). ioredis also takes
+ * options from the query (?password=..., ?sentinelPassword=...): those are masked too.
+ */
 export function maskRedisUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '****';
+    for (const name of [...u.searchParams.keys()]) if (/pass|secret|token|auth/i.test(name)) u.searchParams.set(name, '****');
     return u.toString();
   } catch {
     return 'the configured Redis URL';

@@ -3,7 +3,6 @@
  * the image's entrypoint. Thin: each command loads what it is given, calls the connector's lifecycle and turns
  * the result into protocol messages. stdout carries protocol messages only; errors become TRACE messages.
  */
-import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -18,7 +17,7 @@ import { failureTypeOf } from './failures.js';
 import { ProtocolOutput, captureConsole } from './output.js';
 import { configuredCatalogSchema, errorTrace, type ConfiguredCatalog } from './protocol.js';
 import { specMessage } from './spec.js';
-import { runRead } from './read.js';
+import { readJsonFile, runRead } from './read.js';
 
 export const AIRBYTE_COMMANDS = ['spec', 'check', 'discover', 'read', 'write'] as const;
 export type AirbyteCommand = (typeof AIRBYTE_COMMANDS)[number];
@@ -97,13 +96,7 @@ async function loadConfig(flags: AirbyteFlags): Promise<ConnectorConfig> {
 
 export async function loadCatalog(path: string | undefined): Promise<ConfiguredCatalog> {
   if (!path) throw new ConnectorError({ code: 'CONFIG_INVALID', message: '--catalog FILE is required (the configured catalog Airbyte passes)' });
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(path, 'utf8'));
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ConnectorError({ code: 'CONFIG_INVALID', message: `cannot read the catalog ${path}: ${code ?? 'not valid JSON'}` });
-  }
+  const raw = await readJsonFile(path, 'the catalog');
   const parsed = configuredCatalogSchema.safeParse(raw);
   if (!parsed.success) {
     throw new ConnectorError({ code: 'CONFIG_INVALID', message: `${path} is not a configured catalog: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}` });

@@ -138,6 +138,12 @@ export class AirbyteDestination {
     }
     await Promise.all(this.segments);
     await this.echoChain;
+    // Stopped before their STATE (a signal, an app-level error): never sent, but counted and said.
+    const unsent = [...this.buffers.values()].reduce((n, b) => n + b.records.length, 0);
+    if (unsent > 0) {
+      this.result.failed += unsent;
+      await out.log('WARN', `lark-im: ${unsent} records read after their stream's last STATE were not sent (the run stopped first); a retried sync sends them again from that STATE`);
+    }
     return this.finish();
   }
 

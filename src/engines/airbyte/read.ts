@@ -160,13 +160,7 @@ export async function runRead(options: ReadOptions): Promise<number> {
 
 /** --state: the STATE payloads the platform kept (a list, or one), by stream. Only STREAM states are understood. */
 async function loadState(path: string): Promise<Map<string, Record<string, unknown>>> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(path, 'utf8'));
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ConnectorError({ code: 'CONFIG_INVALID', message: `cannot read the state ${path}: ${code ?? 'not valid JSON'}` });
-  }
+  const raw = await readJsonFile(path, 'the state');
   const parsed = inputStateSchema.safeParse(raw);
   if (!parsed.success) throw new ConnectorError({ code: 'CONFIG_INVALID', message: `${path} is not an Airbyte state (a list of STATE messages)` });
   const list: StateMessage[] = Array.isArray(parsed.data) ? parsed.data : [parsed.data];
@@ -175,4 +169,14 @@ async function loadState(path: string): Promise<Map<string, Record<string, unkno
     if (s.type === 'STREAM' && s.stream?.stream_state) byStream.set(streamKey(s.stream.stream_descriptor), s.stream.stream_state);
   }
   return byStream;
+}
+
+/** A JSON file the platform passes (catalog, state): unreadable or not JSON is CONFIG_INVALID naming it. */
+export async function readJsonFile(path: string, what: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConnectorError({ code: 'CONFIG_INVALID', message: `cannot read ${what} ${path}: ${code ?? 'not valid JSON'}` });
+  }
 }

@@ -142,7 +142,7 @@ function reason(err: unknown): string {
   if (typeof code === 'string') return code;
   const msg = err instanceof Error ? err.message : String(err);
   // ioredis messages may quote the URL (with its password): keep only the first words.
-  return msg.replace(/redis:\/\/\S+/g, '').slice(0, 80);
+  return msg.replace(/rediss?:\/\/\S+/g, '').slice(0, 80);
 }
 
 /** An outage (socket closed, timeout, not writable) rather than an answer from the server. */
