@@ -4,7 +4,6 @@
  * polls are the reader's `pass`. When the app gets no events through the long connection, it warns and polls.
  */
 import type { Clock } from '../lark/clock.js';
-import { followEvents } from './events-follower.js';
 import type { WebSocketFactory } from './long-connection/client.js';
 import type { EventChange } from './long-connection/event-item.js';
 
@@ -47,6 +46,8 @@ export class EventsFollower<Emit> {
     const { reader, emit } = ctx;
     const apply = (change: EventChange): Promise<void> =>
       change.kind === 'message' ? reader.ingest([change.item], emit) : reader.ingestRecall(change, emit);
+    // Loaded when the mode runs: ws and protobufjs cost ~20 MB of RSS that a write or a poll never needs.
+    const { followEvents } = await import('./events-follower.js');
     const outcome = await followEvents(
       {
         connection: {

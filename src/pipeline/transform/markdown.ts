@@ -11,12 +11,25 @@
  *   leading heading as the header, `@ou_...` as `<at id=...></at>`, and images that are URLs (a card needs an
  *   uploaded img_ key) as links.
  */
-import MarkdownIt from 'markdown-it';
-type Token = ReturnType<typeof md.parse>[number];
+import { createRequire } from 'node:module';
+import type MarkdownItClass from 'markdown-it';
+type MarkdownIt = InstanceType<typeof MarkdownItClass>;
+type Token = ReturnType<MarkdownIt['parse']>[number];
 
 export type MarkdownTarget = 'post' | 'card';
 
-const md = new MarkdownIt({ html: false, linkify: false });
+/**
+ * The parser, made on the first markdown message: markdown-it costs ~10 MB of RSS that a run without markdown
+ * (a million-record dry run) should not carry. Its CommonJS build loads synchronously (the transform is sync).
+ */
+let parser: MarkdownIt | undefined;
+function md(): MarkdownIt {
+  if (!parser) {
+    const MarkdownItCjs = createRequire(import.meta.url)('markdown-it') as typeof MarkdownItClass;
+    parser = new MarkdownItCjs({ html: false, linkify: false });
+  }
+  return parser;
+}
 
 /** @ou_... mentions (open_id); Lark open_ids are ou_ + hex. */
 const MENTION = /@(ou_[0-9a-zA-Z]+)/g;
@@ -32,7 +45,7 @@ type Style = 'bold' | 'italic' | 'lineThrough';
 
 /** Lark post content {"zh_cn": {title?, content: [[elements]]}} for a markdown text. */
 export function markdownToPost(source: string): { zh_cn: { title?: string; content: PostElement[][] } } {
-  const tokens = md.parse(source, {});
+  const tokens = md().parse(source, {});
   const lines: PostElement[][] = [];
   let title: string | undefined;
   const lists: Array<{ ordered: boolean; next: number }> = [];
@@ -222,7 +235,7 @@ function splitMentions(text: string): Array<{ text: string; mention?: undefined 
 export function markdownToCard(source: string): Record<string, unknown> {
   let body = source;
   let title: string | undefined;
-  const tokens = md.parse(source, {});
+  const tokens = md().parse(source, {});
   if (tokens[0]?.type === 'heading_open' && tokens[0].map) {
     title = inlineText(tokens[1]);
     body = source.split('\n').slice(tokens[0].map[1]).join('\n').replace(/^\s*\n/, '');
