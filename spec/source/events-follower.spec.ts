@@ -52,6 +52,18 @@ function follow(opts: { secret?: string; apply?: (c: EventChange) => Promise<voi
 }
 
 describe('events follower', () => {
+  it('a stop that came before the call (SIGTERM while the mode was loading) ends it at once, without connecting', async () => {
+    emu = await LarkEmulator.start();
+    const stop = new AbortController();
+    stop.abort();
+    const done = followEvents(
+      { connection: { appId: APP_ID, appSecret: APP_SECRET, baseUrl: emu.baseUrl }, clock: new FakeClock(), chats: 'all', apply: async () => undefined, poll: async () => undefined },
+      stop.signal,
+    );
+    expect(await done).toEqual({ mode: 'stopped' });
+    expect(emu.longConnection.stats().open).toBe(0);
+  });
+
   it('polls after connecting, applies events of the chosen chats, polls again after a reconnect and every reconcile period', async () => {
     emu = await LarkEmulator.start();
     const f = follow();

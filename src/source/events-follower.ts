@@ -41,7 +41,9 @@ export async function followEvents(opts: EventsFollowerOptions, signal: AbortSig
   const clock = opts.clock ?? systemClock;
   const stop = new AbortController();
   const onOuterAbort = (): void => stop.abort();
-  signal.addEventListener('abort', onOuterAbort, { once: true });
+  // An abort that came before the call (a stop while the mode was loading) never fires its event again.
+  if (signal.aborted) stop.abort();
+  else signal.addEventListener('abort', onOuterAbort, { once: true });
   let failure: unknown;
   let queue: Promise<void> = Promise.resolve();
   /** One task at a time; the first failure stops everything. */

@@ -68,8 +68,21 @@ export class MessageReader {
     return { v: 1, since: this.since, containers };
   }
 
-  /** Reads every chat (and followed topic) from its cursor up to now. Stops between pages once aborted. */
+  /**
+   * Reads every chat (and followed topic) from its cursor up to now. Stops between pages once aborted; a
+   * request the abort cut short ends the pass quietly too: its page was never emitted, so the offset still
+   * matches what was, and a stop (SIGTERM) in the middle of a page is a clean stop, not a failure.
+   */
   async pass(emit: EmitBatch, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.passChats(emit, signal);
+    } catch (err) {
+      if (signal?.aborted && err instanceof ConnectorError && err.code === 'INTERRUPTED') return;
+      throw err;
+    }
+  }
+
+  private async passChats(emit: EmitBatch, signal?: AbortSignal): Promise<void> {
     this.threadsReadThisPass.clear();
     const chats = await this.resolveChats(signal);
     for (const chat of chats) {
