@@ -397,8 +397,10 @@ export class Pacer {
   }
 }
 
+type PacerDeps = { scope?: string; clock?: Clock; store?: LimiterStore; onEvent?: EventSink };
+
 /** The pacer for sends: app 50/s + 1000/min, 5/s per receive_id, bounded in flight. */
-export function createSendPacer(opts: PacingOptions, deps: { scope?: string; clock?: Clock; store?: LimiterStore; onEvent?: EventSink } = {}): Pacer {
+export function createSendPacer(opts: PacingOptions, deps: PacerDeps = {}): Pacer {
   const o = { ...DEFAULT_PACING, ...stripUndefined(opts) };
   return new Pacer({
     name: 'send',
@@ -414,30 +416,26 @@ export function createSendPacer(opts: PacingOptions, deps: { scope?: string; clo
 }
 
 /** batch_get_id has its own app windows (50/s, 1000/min). */
-export function createLookupPacer(opts: PacingOptions, deps: { scope?: string; clock?: Clock; store?: LimiterStore; onEvent?: EventSink } = {}): Pacer {
+export function createLookupPacer(opts: PacingOptions, deps: PacerDeps = {}): Pacer {
+  return fiftyPerSecondPacer('batch_get_id', opts, deps);
+}
+
+/** GET im/v1/messages and im/v1/chats (the source's reads): app windows of 50/s and 1000/min. */
+export function createListPacer(opts: PacingOptions, deps: PacerDeps = {}): Pacer {
+  return fiftyPerSecondPacer('list', opts, deps);
+}
+
+/** An API with Lark's 50/s + 1000/min per app and no per-receiver limit; each such API has windows of its own. */
+function fiftyPerSecondPacer(name: string, opts: PacingOptions, deps: PacerDeps): Pacer {
   const o = { ...DEFAULT_PACING, ...stripUndefined(opts) };
   return new Pacer({
-    name: 'batch_get_id',
+    name,
     appWindows: [
       { limit: 50, windowMs: 1000 + o.windowMarginMs },
       { limit: 1000, windowMs: 60_000 + 20 * o.windowMarginMs },
     ],
     maxInFlight: o.maxInFlight,
     adaptiveMargin: o.adaptiveMargin,
-    ...deps,
-  });
-}
-
-/** GET im/v1/messages and im/v1/chats (the source's reads): app windows of 50/s and 1000/min. */
-export function createListPacer(opts: PacingOptions, deps: { scope?: string; clock?: Clock; store?: LimiterStore; onEvent?: EventSink } = {}): Pacer {
-  const o = { ...DEFAULT_PACING, ...stripUndefined(opts) };
-  return new Pacer({
-    name: 'list',
-    appWindows: [
-      { limit: 50, windowMs: 1000 + o.windowMarginMs },
-      { limit: 1000, windowMs: 60_000 + 20 * o.windowMarginMs },
-    ],
-    maxInFlight: o.maxInFlight,
     ...deps,
   });
 }
