@@ -275,7 +275,7 @@ export class LarkClient {
     );
     const data = res.body.data;
     if (!data || !Array.isArray(data.items)) throw malformed('list_messages', res.logId);
-    const pageToken = typeof data.page_token === 'string' && data.page_token !== '' ? data.page_token : undefined;
+    const pageToken = pageTokenOf(data);
     return { items: data.items, hasMore: data.has_more === true, ...(pageToken ? { pageToken } : {}) };
   }
 
@@ -295,7 +295,7 @@ export class LarkClient {
         ? [{ chatId: c.chat_id, name: typeof c.name === 'string' ? c.name : '', chatMode: typeof c.chat_mode === 'string' ? c.chat_mode : 'group' }]
         : [],
     );
-    const pageToken = typeof data.page_token === 'string' && data.page_token !== '' ? data.page_token : undefined;
+    const pageToken = pageTokenOf(data);
     return { items, hasMore: data.has_more === true, ...(pageToken ? { pageToken } : {}) };
   }
 
@@ -323,7 +323,7 @@ export class LarkClient {
     const items = (Array.isArray(data.items) ? data.items : [])
       .filter(isRecord)
       .flatMap((u) => (typeof u.open_id === 'string' ? [{ id: u.open_id, name: typeof u.name === 'string' ? u.name : '' }] : []));
-    const pageToken = typeof data.page_token === 'string' && data.page_token !== '' ? data.page_token : undefined;
+    const pageToken = pageTokenOf(data);
     return { items, hasMore: data.has_more === true && pageToken !== undefined, ...(pageToken ? { pageToken } : {}) };
   }
 
@@ -505,4 +505,9 @@ function malformed(op: string, logId: string | undefined): LarkError {
     message: `${op}: Lark answered code 0 but the response lacks the expected fields${logId ? ` [log id: ${logId}]` : ''}`,
     logId,
   });
+}
+
+/** The next page's token of a Lark list answer; an empty string means none, as a missing one does. */
+function pageTokenOf(data: { page_token?: unknown }): string | undefined {
+  return typeof data.page_token === 'string' && data.page_token !== '' ? data.page_token : undefined;
 }
