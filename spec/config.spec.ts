@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { baseUrlFor, loadConfigFile, nodeConfigSchema, parseConfig, redactConfig } from '../src/config.js';
-import { ConnectorError } from '../src/lark/errors.js';
+import { ConnectorError } from '../src/core/errors.js';
 
 const SECRET = 's3cr3t-Value-xyz';
 const noEnv = {} as NodeJS.ProcessEnv;

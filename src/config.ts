@@ -1,16 +1,17 @@
 /**
  * Connector configuration: one zod schema per form (connection, node) is the single source for the
- * types, the runtime validation and the manifest form (src/manifest.ts reads the schemas + FIELD_META).
+ * types, the runtime validation and the manifest form (src/platforms/tapdata/manifest.ts reads the schemas + FIELD_META).
  */
-import { isRecord } from './is-record.js';
+import { isRecord } from './core/is-record.js';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { ConnectorError } from './lark/errors.js';
+import { ConnectorError } from './core/errors.js';
 import { LARK_HOSTS } from './lark/hosts.js';
 import { SEND_MODE_FIELD_META, SEND_MODE_SHAPE, sendModeProblems } from './pipeline/transform/config.js';
 import { parseStoreConfig, redactStoreConfig, storeConfigSchema, type StoreConfig } from './stores/config.js';
 import { SOURCE_NODE_FIELD_META, SOURCE_NODE_SHAPE } from './source/options.js';
-import { nearestName } from './nearest-name.js';
+import { nearestName } from './core/nearest-name.js';
+import type { FieldMeta } from './core/types.js';
 
 export const DOMAINS = ['feishu', 'lark'] as const;
 export type KnownDomain = (typeof DOMAINS)[number];
@@ -97,27 +98,6 @@ export interface ConnectorConfig {
 // ---------------------------------------------------------------------------------------------
 // form metadata: what the zod schema cannot say. The mapped types below make the compiler fail when a
 // schema field has no metadata (or metadata names a field the schema does not have).
-
-export type FormComponent = 'Input' | 'Password' | 'Select' | 'InputNumber' | 'Switch' | 'ArrayTable' | 'AsyncSelect' | 'JsonEditor';
-
-export interface FieldMeta {
-  /** i18n key of the title; the tooltip key is `${i18nKey}_tooltip`. */
-  i18nKey: string;
-  /** snake_case name TapData's API server uses; parseConfig accepts it as an alias. */
-  apiServerKey: string;
-  component: FormComponent;
-  index: number;
-  /** Select: i18n label key per enum value (the values themselves come from the zod schema). */
-  optionLabels?: Record<string, string>;
-  componentProps?: Record<string, unknown>;
-  /** Env variable read when the field is absent. */
-  env?: string;
-  secret?: boolean;
-  /** Shown in the form although the schema leaves it optional (the runtime default lives elsewhere). */
-  formDefault?: unknown;
-  /** Formily keys merged over the generated node (tables, remote selects, x-reactions). */
-  formNode?: Record<string, unknown>;
-}
 
 export const CONNECTION_FIELD_META: { [K in keyof ConnectionConfig]-?: FieldMeta } = {
   appId: { i18nKey: 'app_id', apiServerKey: 'app_id', component: 'Input', index: 1, env: 'LARK_APP_ID' },

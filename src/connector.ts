@@ -5,12 +5,13 @@
 // Type-only: the client (and the HTTP stack under it) is imported when a run first needs it, so a
 // dry-run never loads it. See larkClient().
 import type { LarkClient, LarkClientOptions } from './lark/client.js';
-import { ConnectorError } from './lark/errors.js';
-import type { Clock } from './lark/clock.js';
+import { ConnectorError } from './core/errors.js';
+import type { Clock } from './core/clock.js';
 import type { RetryPolicy } from './lark/retry.js';
 import type { PacingOptions } from './lark/pacer.js';
 import { baseUrlFor, type ConnectorConfig } from './config.js';
-import { testItemTitle, type ConnectionTestItem } from './manifest.js';
+import { testItemTitle } from './platforms/tapdata/manifest.js';
+import { type ConnectionTestItem } from './core/types.js';
 import { ReceiverResolver } from './message/receivers.js';
 import { UuidDeriver } from './message/uuid.js';
 import { CONTENT_TYPES, RECEIVE_TYPES } from './message/schema.js';
@@ -18,42 +19,18 @@ import type { InputRecord } from './input.js';
 import { DEFAULT_HIGH_WATER, MessageWriter, type RecordSource } from './pipeline/writer.js';
 import type { RecordTransform } from './pipeline/transform/index.js';
 import { sendModeTransform } from './pipeline/transform/send-modes.js';
-import { appInfo, ReceiverDirectory, unknownCommand, type AppInfo, type PickerPage } from './commands/receiver-picker.js';
+import { appInfo, ReceiverDirectory, unknownCommand, type AppInfo, type PickerPage } from './platforms/tapdata/form-commands/receiver-picker.js';
 import { openRedisStores, type SharedStores } from './stores/index.js';
-import type { MessageOutcome, OutcomeError, RunSummary } from './target/outcome.js';
+import type { MessageOutcome, OutcomeError, RunSummary } from './pipeline/report/outcome.js';
 import { LARK_MESSAGES_TABLE, readPermissionsItem } from './source/schema.js';
 import { batchRead, streamRead, timestampToStreamOffset, type SourceRunOptions } from './source/source.js';
 import type { EmitBatch } from './source/reader.js';
 import type { SourceOffset } from './source/offset.js';
-import { systemClock } from './lark/clock.js';
-
-export type TestStatus = 'ok' | 'warn' | 'fail';
-export interface TestItem {
-  /** Stable key: credentials | bot | permissions (the manifest's messages hold its title per language). */
-  item: TestItemKey;
-  title: string;
-  status: TestStatus;
-  detail: string;
-}
-export type TestItemKey = ConnectionTestItem;
+import { systemClock } from './core/clock.js';
+import type { TableSchema, TestItem, TestItemKey, TestStatus } from './core/types.js';
 
 const SEND_SCOPE = 'im:message:send_as_bot';
 const LOOKUP_SCOPE = 'contact:user.id:readonly';
-
-export interface FieldSchema {
-  name: string;
-  type: 'string' | 'number' | 'boolean' | 'array';
-  required: boolean;
-  enum?: readonly string[];
-  description: string;
-}
-export interface TableSchema {
-  name: string;
-  description: string;
-  fields: FieldSchema[];
-  /** Source tables: the fields that identify a row. */
-  primaryKey?: string[];
-}
 
 export interface WriteEvent {
   op: 'i' | 'u' | 'd';
@@ -342,7 +319,7 @@ export class LarkImConnector {
   /**
    * The platform form's commands (TapData's commandCallback): GetReceiverOfChatsAndUsers (the fixed-receiver
    * picker: {items: [{label, value, receiveType}], page, size, total}; args {key|query, page, size, type}) and
-   * GetAppInfo. See src/commands/receiver-picker.ts.
+   * GetAppInfo. See src/platforms/tapdata/form-commands/receiver-picker.ts.
    */
   async commandCallback(command: string, args: Record<string, unknown> = {}): Promise<PickerPage | AppInfo> {
     if (command === 'GetReceiverOfChatsAndUsers') {

@@ -1,27 +1,19 @@
 /** The library entry point: what a platform (or your own code) needs to run the connector. */
 export { LarkImConnector } from './connector.js';
-export type {
-  ConnectorDeps,
-  FieldSchema,
-  TableSchema,
-  TestItem,
-  TestItemKey,
-  TestStatus,
-  WriteEvent,
-  WriteResult,
-  WriteStreamOptions,
-} from './connector.js';
+export type { ConnectorDeps, WriteEvent, WriteResult, WriteStreamOptions } from './connector.js';
+export type { FieldSchema, TableSchema, TestItem, TestItemKey, TestStatus } from './core/types.js';
 export { parseConfig, loadConfigFile, baseUrlFor, redactConfig, connectionConfigSchema, nodeConfigSchema } from './config.js';
 export type { ConnectionConfig, ConnectorConfig, NodeConfig } from './config.js';
-export { buildManifest } from './manifest.js';
+export { buildManifest } from './platforms/tapdata/manifest.js';
 export { openInput, readRecords, readRecordBatches, type InputRecord } from './input.js';
 export { parseMessageBody, parseRecord, CONTENT_TYPES, RECEIVE_TYPES, type MessageBody } from './message/schema.js';
-export type { MessageOutcome, OutcomeError, RenderedRequest, RunSummary } from './target/outcome.js';
+export type { MessageOutcome, OutcomeError, RenderedRequest, RunSummary } from './pipeline/report/outcome.js';
 export { RunState } from './pipeline/state.js';
-export { ReportWriter } from './target/report.js';
+export { ReportWriter } from './pipeline/report/report-writer.js';
 export { LarkClient, type LarkClientOptions } from './lark/client.js';
-export { ConnectorError, LarkError, ValidationError, classifyLarkCode, type ErrorCode } from './lark/errors.js';
-export { ERROR_STOPS, isAppLevel, stopsOf, type ErrorStops } from './lark/errors.js';
+export { ConnectorError, ValidationError, type ErrorCode } from './core/errors.js';
+export { LarkError, classifyLarkCode } from './lark/errors.js';
+export { ERROR_STOPS, isAppLevel, stopsOf, type ErrorStops } from './core/errors.js';
 export type { Transport, WireRequest, WireResponse } from './lark/transport.js';
 export { retryPolicies, type RetryPolicy } from './lark/retry.js';
 export { InMemoryLimiterStore, type LimiterStore, type PacingOptions } from './lark/pacer.js';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { bindingQuota, idealSchedule, idealSpanMs, ratePerSecond, roundRobin } from '../../src/bench/quota.js';
-import { formatTable, formatValue, ratioOf, type BenchRow } from '../../src/bench/table.js';
-import { parseBenchArgs, UsageError } from '../../src/bench/options.js';
-import { benchMessages, deliveryCounts } from '../../src/bench/seed.js';
+import { bindingQuota, idealSchedule, idealSpanMs, ratePerSecond, roundRobin } from '../../bench/quota.js';
+import { formatTable, formatValue, ratioOf, type BenchRow } from '../../bench/table.js';
+import { parseBenchArgs, UsageError } from '../../bench/options.js';
+import { benchMessages, deliveryCounts } from '../../bench/seed.js';
 import { OccurrenceCounter } from '../../src/message/uuid.js';
-import { workerMessages } from '../../src/bench/cases/workers.js';
+import { workerMessages } from '../../bench/cases/workers.js';
 
 describe('quota arithmetic', () => {
   it('lets 50 go at once, then 50 per second (a slot frees exactly one window later)', () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LarkEmulator } from '../../src/emulator/index.js';
-import { buildManifest } from '../../src/manifest.js';
+import { buildManifest } from '../../src/platforms/tapdata/manifest.js';
 import { ALICE, APP, BOB, startEmulator, text } from '../integration/helpers.js';
 import { spawn } from 'node:child_process';
 import { CLI, runCli } from './cli-helpers.js';

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { ProgressBar, quotaTimeMs, summaryLine } from '../../src/cli/progress.js';
 import { VerboseLog } from '../../src/cli/verbose-log.js';
-import type { MessageOutcome } from '../../src/target/outcome.js';
-import { emptySummary } from '../../src/target/outcome.js';
+import type { MessageOutcome } from '../../src/pipeline/report/outcome.js';
+import { emptySummary } from '../../src/pipeline/report/outcome.js';
 
 function sink(isTTY = false) {
   const lines: string[] = [];

@@ -6,7 +6,7 @@
  *
  * Every requested sleep is recorded in `clock.sleeps` (ms, in call order) so delays can be asserted exactly.
  */
-import type { Clock } from '../../src/lark/clock.js';
+import type { Clock } from '../../src/core/clock.js';
 
 interface Timer {
   at: number;

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { retryPolicies } from '../../src/lark/retry.js';
-import type { MessageOutcome } from '../../src/target/outcome.js';
+import type { MessageOutcome } from '../../src/pipeline/report/outcome.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { ALICE, BOB, CHAT_WITH_BOT, UNPACED, connectorFor, records, startEmulator, text } from './helpers.js';
 

@@ -3,7 +3,7 @@ import { LarkEmulator, defaultSeed, type EmulatorOptions } from '../../src/emula
 import { LarkImConnector, type ConnectorDeps } from '../../src/connector.js';
 import { parseConfig } from '../../src/config.js';
 import { retryPolicies } from '../../src/lark/retry.js';
-import type { MessageOutcome } from '../../src/target/outcome.js';
+import type { MessageOutcome } from '../../src/pipeline/report/outcome.js';
 import type { InputRecord } from '../../src/input.js';
 
 export const SEED = defaultSeed();

@@ -9,7 +9,7 @@ import nock from 'nock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LarkEmulator } from '../../src/emulator/index.js';
 import { LarkClient, PATHS, type LarkClientOptions } from '../../src/lark/client.js';
-import { isAppLevel, type ConnectorError } from '../../src/lark/errors.js';
+import { isAppLevel, type ConnectorError } from '../../src/core/errors.js';
 import { retryPolicies } from '../../src/lark/retry.js';
 import { TOKEN_PATH } from '../../src/lark/token.js';
 import { NodeTransport, type Transport, type WireRequest } from '../../src/lark/transport.js';

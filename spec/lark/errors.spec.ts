@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ConnectorError,
-  LARK_CODE_TABLE,
-  LarkError,
-  ValidationError,
-  classifyLarkCode,
-  isAppLevel,
-  isRetryable,
-  stopsOf,
-  larkErrorFromResponse,
-  retryAfterFromHeaders,
-  type ErrorCode,
-} from '../../src/lark/errors.js';
+import { ConnectorError, ValidationError, isAppLevel, isRetryable, stopsOf, type ErrorCode } from '../../src/core/errors.js';
+import { LARK_CODE_TABLE, LarkError, classifyLarkCode, larkErrorFromResponse, retryAfterFromHeaders } from '../../src/lark/errors.js';
 
 /** Every code in the table, pinned: [ErrorCode, retryable]. Changing a class must change this list. */
 const PINNED: Record<number, [ErrorCode, boolean]> = {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LarkError, ValidationError } from '../../src/lark/errors.js';
+import { LarkError } from '../../src/lark/errors.js';
+import { ValidationError } from '../../src/core/errors.js';
 import { computeDelay, retryPolicies, withRetry, type RetryInfo, type RetryPolicy } from '../../src/lark/retry.js';
 import { FAKE_EPOCH, FakeClock } from '../helpers/fake-clock.js';
 

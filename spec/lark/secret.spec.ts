@@ -3,7 +3,7 @@ import { inspect } from 'node:util';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LarkClient, PATHS } from '../../src/lark/client.js';
-import { ConnectorError } from '../../src/lark/errors.js';
+import { ConnectorError } from '../../src/core/errors.js';
 import type { ClientEvent } from '../../src/lark/events.js';
 import { retryPolicies } from '../../src/lark/retry.js';
 import { TOKEN_PATH } from '../../src/lark/token.js';

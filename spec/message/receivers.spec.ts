@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ReceiverResolver, maskPhone, normalizePhone } from '../../src/message/receivers.js';
-import { ConnectorError, LarkError, ValidationError } from '../../src/lark/errors.js';
+import { ConnectorError, ValidationError } from '../../src/core/errors.js';
+import { LarkError } from '../../src/lark/errors.js';
 
 class FakeClock {
   t = 1_000_000;

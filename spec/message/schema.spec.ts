@@ -8,7 +8,7 @@ import {
   parseRecord,
   type ContentType,
 } from '../../src/message/schema.js';
-import { ValidationError } from '../../src/lark/errors.js';
+import { ValidationError } from '../../src/core/errors.js';
 import { ALICE_ID, bodyOfRequestBytes } from './size-helpers.js';
 
 const body = (contentType: string, content: unknown, extra: Record<string, unknown> = {}) => ({

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LarkEmulator } from '../../src/emulator/index.js';
-import type { MessageOutcome } from '../../src/target/outcome.js';
+import type { MessageOutcome } from '../../src/pipeline/report/outcome.js';
 import { connectorFor, crowdSeed, records, startEmulator, text, UNPACED } from '../integration/helpers.js';
 
 let emulator: LarkEmulator;

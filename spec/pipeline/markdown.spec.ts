@@ -8,7 +8,7 @@ import { LarkEmulator } from '../../src/emulator/index.js';
 import { LarkImConnector } from '../../src/connector.js';
 import { parseConfig } from '../../src/config.js';
 import { retryPolicies } from '../../src/lark/retry.js';
-import type { MessageOutcome } from '../../src/target/outcome.js';
+import type { MessageOutcome } from '../../src/pipeline/report/outcome.js';
 import { ALICE, APP, CHAT_WITH_BOT, UNPACED, records } from '../integration/helpers.js';
 
 const lines = (md: string) => markdownToPost(md).zh_cn.content;

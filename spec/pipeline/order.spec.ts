@@ -1,6 +1,6 @@
 /** The report's reorder buffer: input order out whatever the settling order, room() at the high-water mark. */
 import { describe, expect, it } from 'vitest';
-import { ReorderBuffer } from '../../src/pipeline/order.js';
+import { ReorderBuffer } from '../../src/pipeline/report/order.js';
 import { flushMicrotasks } from '../helpers/fake-clock.js';
 
 describe('ReorderBuffer', () => {

@@ -8,7 +8,7 @@ import { LarkEmulator } from '../../src/emulator/index.js';
 import { LarkImConnector } from '../../src/connector.js';
 import { parseConfig } from '../../src/config.js';
 import { retryPolicies } from '../../src/lark/retry.js';
-import type { MessageOutcome } from '../../src/target/outcome.js';
+import type { MessageOutcome } from '../../src/pipeline/report/outcome.js';
 import { ALICE, APP, CHAT_WITH_BOT, UNPACED, crowdSeed, records } from '../integration/helpers.js';
 import { orderRow, type OrderRow } from './orders.js';
 
@@ -274,7 +274,7 @@ describe('node config of the send modes', () => {
 
 describe('the node form of the send modes (manifest)', () => {
   it('shows each mode field only for its modes, with x-reactions on sendType, and names every label in 3 languages', async () => {
-    const { buildManifest } = await import('../../src/manifest.js');
+    const { buildManifest } = await import('../../src/platforms/tapdata/manifest.js');
     const m = buildManifest() as { configOptions: { node: { properties: Record<string, Record<string, any>> } }; messages: Record<string, Record<string, string>> };
     const p = m.configOptions.node.properties;
     expect(p.sendType!.enum.map((e: { value: string }) => e.value)).toEqual(['dynamic_binding', 'message_body', 'fixed']);

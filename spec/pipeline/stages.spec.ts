@@ -8,7 +8,7 @@ import { SendStage } from '../../src/pipeline/send.js';
 import { messageBodyTransform } from '../../src/pipeline/transform/index.js';
 import { UuidDeriver } from '../../src/message/uuid.js';
 import { CONTENT_TYPES } from '../../src/message/schema.js';
-import { ConnectorError, ValidationError } from '../../src/lark/errors.js';
+import { ConnectorError, ValidationError } from '../../src/core/errors.js';
 import type { LarkClient, SendMessageRequest } from '../../src/lark/client.js';
 
 const body = (text: string) => ({ receiveType: 'user', receiveId: 'ou_1', contentType: 'text', content: JSON.stringify({ text }) });

@@ -7,10 +7,10 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { MessageWriter } from '../../src/pipeline/writer.js';
 import { ReceiverResolver } from '../../src/message/receivers.js';
-import { ConnectorError, ValidationError } from '../../src/lark/errors.js';
+import { ConnectorError, ValidationError } from '../../src/core/errors.js';
 import type { LarkClient, SendMessageRequest } from '../../src/lark/client.js';
 import type { InputRecord } from '../../src/input.js';
-import type { MessageOutcome } from '../../src/target/outcome.js';
+import type { MessageOutcome } from '../../src/pipeline/report/outcome.js';
 import { flushMicrotasks } from '../helpers/fake-clock.js';
 
 /** A Lark client whose every send waits until the test answers it. */

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { LarkEmulator, messageReceiveEnvelope, messageRecalledEnvelope } from '../../src/emulator/index.js';
-import { ConnectorError } from '../../src/lark/errors.js';
+import { ConnectorError } from '../../src/core/errors.js';
 import { followEvents, type FollowOutcome } from '../../src/source/events-follower.js';
 import type { EventChange } from '../../src/source/long-connection/event-item.js';
 import { FakeClock } from '../helpers/fake-clock.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConnectorError } from '../../src/lark/errors.js';
+import { ConnectorError } from '../../src/core/errors.js';
 import { initialOffset } from '../../src/source/offset.js';
 import { MessageReader, type ReaderClient } from '../../src/source/reader.js';
 import { PollFollower } from '../../src/source/follower.js';

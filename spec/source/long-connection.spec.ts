@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { LarkEmulator, messageReceiveEnvelope, messageRecalledEnvelope, type EmulatorOptions } from '../../src/emulator/index.js';
-import { ConnectorError } from '../../src/lark/errors.js';
+import { ConnectorError } from '../../src/core/errors.js';
 import { LongConnection, type LongConnectionEvent, type LongConnectionNotice } from '../../src/source/long-connection/client.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { until } from '../helpers/until.js';

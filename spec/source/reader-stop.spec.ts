@@ -1,6 +1,6 @@
 /** A stop in the middle of a page: the reader's pass ends quietly, emitting nothing of the cut page. */
 import { describe, expect, it } from 'vitest';
-import { interruptedError } from '../../src/lark/errors.js';
+import { interruptedError } from '../../src/core/errors.js';
 import { MessageReader, type ReaderClient } from '../../src/source/reader.js';
 import { initialOffset } from '../../src/source/offset.js';
 

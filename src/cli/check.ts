@@ -1,5 +1,6 @@
 /** `lark-im check`: the connection test, as the platform's Test connection button runs it. */
-import { LarkImConnector, type TestItem } from '../connector.js';
+import { LarkImConnector } from '../connector.js';
+import { type TestItem } from '../core/types.js';
 import { EXIT_FAILED, EXIT_OK, loadConfig } from './shared.js';
 
 export interface CheckFlags {

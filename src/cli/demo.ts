@@ -10,7 +10,7 @@ import type { LarkEmulator, DeliveredMessage } from '../emulator/index.js';
 import { LarkImConnector } from '../connector.js';
 import { parseConfig } from '../config.js';
 import { openInput, readRecords } from '../input.js';
-import type { MessageOutcome, RunSummary } from '../target/outcome.js';
+import type { MessageOutcome, RunSummary } from '../pipeline/report/outcome.js';
 import { formatTestItems } from './check.js';
 import { summaryLine } from './progress.js';
 import { CliExit, EXIT_CANNOT_START, EXIT_FAILED, EXIT_OK, parsePort } from './shared.js';

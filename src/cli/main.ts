@@ -2,7 +2,7 @@
 /** The `lark-im` command line: thin commands around the connector (spec, check, write, demo, emulator, console). */
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
-import { buildManifest } from '../manifest.js';
+import { buildManifest } from '../platforms/tapdata/manifest.js';
 import { checkCommand } from './check.js';
 import { receiversCommand } from './receivers.js';
 import { writeCommand } from './write.js';
@@ -11,7 +11,7 @@ import { demoCommand, emulatorCommand } from './demo.js';
 import { EXIT_CANNOT_START, describeError, runCommand } from './shared.js';
 import { registerConsoleCommand } from '../console/command.js';
 import { guardStdout } from './stdout.js';
-import { registerAirbyteCommand } from '../engines/airbyte/command.js';
+import { registerAirbyteCommand } from '../platforms/airbyte/command.js';
 
 // Before any command writes: a reader that closes stdout early (`| head -1`) ends the output, not the process.
 guardStdout();

@@ -4,7 +4,7 @@
  * Lark's quota (1000/min and 50/s per app, 5/s per receiver), which binds long before the burst rate of
  * the first seconds says.
  */
-import type { MessageOutcome, RunSummary } from '../target/outcome.js';
+import type { MessageOutcome, RunSummary } from '../pipeline/report/outcome.js';
 
 /** Lark's send limits the ETA is computed from (src/lark/pacer.ts paces by the same). */
 export const SEND_QUOTA = { perSecond: 50, perMinute: 1000, perReceiverPerSecond: 5 } as const;

@@ -1,6 +1,6 @@
 /** `lark-im receivers`: the fixed-receiver picker on the command line (chats the bot is in, users in range). */
 import { LarkImConnector } from '../connector.js';
-import type { PickerItem, PickerPage } from '../commands/receiver-picker.js';
+import type { PickerItem, PickerPage } from '../platforms/tapdata/form-commands/receiver-picker.js';
 import { CliExit, EXIT_CANNOT_START, EXIT_OK, loadConfig } from './shared.js';
 
 export interface ReceiversFlags {

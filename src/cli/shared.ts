@@ -2,7 +2,7 @@
  * What every command shares: loading the config, and turning a user mistake into one clear line and exit
  * code 2 (never a stack trace, never the secret).
  */
-import { ConnectorError } from '../lark/errors.js';
+import { ConnectorError } from '../core/errors.js';
 import { loadConfigFile, parseConfig, type ConnectorConfig } from '../config.js';
 import { withRedisUrl } from '../stores/config.js';
 

@@ -6,11 +6,11 @@
  */
 import { LarkImConnector } from '../connector.js';
 import { countLines, openInput, readRecordBatches, type InputRecord } from '../input.js';
-import { isRecord } from '../is-record.js';
-import { ConnectorError } from '../lark/errors.js';
-import { ReportWriter } from '../target/report.js';
+import { isRecord } from '../core/is-record.js';
+import { ConnectorError } from '../core/errors.js';
+import { ReportWriter } from '../pipeline/report/report-writer.js';
 import { RunState } from '../pipeline/state.js';
-import { toOutcomeError, type MessageOutcome, type RunSummary } from '../target/outcome.js';
+import { toOutcomeError, type MessageOutcome, type RunSummary } from '../pipeline/report/outcome.js';
 import { refuseOutputsThatAreInputs, proveWritable } from './paths.js';
 import { ProgressBar, summaryLine } from './progress.js';
 import { CliExit, EXIT_CANNOT_START, EXIT_FAILED, EXIT_OK, errnoInWords, fileError, loadConfig } from './shared.js';

@@ -1,4 +1,4 @@
-import { isRecord } from '../is-record.js';
+import { isRecord } from '../core/is-record.js';
 import type { Manifest, RawConfig } from './types.js';
 
 type Section = 'connection' | 'node';

@@ -6,7 +6,7 @@ import { LarkImConnector } from '../connector.js';
 import { LarkEmulator, seedHistory } from '../emulator/index.js';
 import { defaultSeed } from '../emulator/seed.js';
 import { classifyLarkCode } from '../lark/errors.js';
-import { buildManifest } from '../manifest.js';
+import { buildManifest } from '../platforms/tapdata/manifest.js';
 import type { ConsoleBackend, ConnectorLike, EmulatorHandle, Manifest, RawConfig } from './types.js';
 
 const CONNECTOR_JSON = fileURLToPath(new URL('../../connector.json', import.meta.url));

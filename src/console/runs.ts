@@ -1,5 +1,5 @@
 import type { MessageOutcome, RunSummary } from './types.js';
-import { reportLine } from '../target/report.js';
+import { reportLine } from '../pipeline/report/report-writer.js';
 
 export type RunState = 'running' | 'done' | 'error';
 export type RunEvent =

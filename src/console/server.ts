@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigStore, fieldKey, otherParts, splitConfig } from './config-store.js';
-import { isRecord } from '../is-record.js';
+import { isRecord } from '../core/is-record.js';
 import { HttpError, readJsonBody, sendError, setSecurityHeaders, MAX_BODY_BYTES } from './http-util.js';
 import { parseRecordsText } from './records.js';
 import { RunStore, type Run, type RunEvent } from './runs.js';

@@ -1,11 +1,11 @@
 // What the console needs from the connector: the connector's own types, plus the small interfaces the
 // server is written against so specs can inject a fake backend (real-backend.ts binds them to the real code).
 
-export type { TestItem, TestStatus } from '../connector.js';
-export type { MessageOutcome, OutcomeError, RenderedRequest, RunSummary } from '../target/outcome.js';
+export type { TestItem, TestStatus } from '../core/types.js';
+export type { MessageOutcome, OutcomeError, RenderedRequest, RunSummary } from '../pipeline/report/outcome.js';
 export type { InputRecord } from '../input.js';
-import type { TestItem } from '../connector.js';
-import type { MessageOutcome, RunSummary } from '../target/outcome.js';
+import type { TestItem } from '../core/types.js';
+import type { MessageOutcome, RunSummary } from '../pipeline/report/outcome.js';
 import type { InputRecord } from '../input.js';
 import type { LarkMessageRecord } from '../source/record.js';
 

@@ -1,4 +1,4 @@
-import type { Clock } from '../lark/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { LongConnectionSettings } from './long-connection.js';
 
 /** The emulator only reads the time; any project Clock fits. */

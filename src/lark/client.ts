@@ -9,9 +9,10 @@
  * does not count against the retry budget, and backoff sleeps end at once on abort. When every request
  * gets no answer for a while (DEFAULT_DOWN_AFTER_MS), the endpoint is down: ENDPOINT_UNREACHABLE, app-level.
  */
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import { EndpointHealth } from './endpoint-health.js';
-import { INVALID_TOKEN_CODES, LarkError, interruptedError, type ConnectorError } from './errors.js';
+import { INVALID_TOKEN_CODES, LarkError } from './errors.js';
+import { interruptedError, type ConnectorError } from '../core/errors.js';
 import { safeEmit, type ClientEvent } from './events.js';
 import { LarkHttp, WireError, isRecord, type LarkRequest, type LarkResponse } from './http.js';
 import { createListPacer, createLookupPacer, createSendPacer, type LimiterStore, type Pacer, type PacingOptions } from './pacer.js';

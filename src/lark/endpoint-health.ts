@@ -6,8 +6,8 @@
  * Down is final for this client: a run stops, a rerun (with --state) continues where it stopped.
  */
 import { setMaxListeners } from 'node:events';
-import type { Clock } from './clock.js';
-import { ConnectorError } from './errors.js';
+import type { Clock } from '../core/clock.js';
+import { ConnectorError } from '../core/errors.js';
 import { describeWireFailure, type WireError, type WireFailure } from './http.js';
 
 export const DEFAULT_DOWN_AFTER_MS = 30_000;

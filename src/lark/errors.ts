@@ -1,114 +1,11 @@
 /**
- * Error types and the one table that classifies Lark codes.
- * Rule: no error built here ever carries a request body, a token or the App Secret.
+ * The one table that classifies Lark codes onto the error vocabulary (src/core/errors.ts), and the
+ * LarkError built from a Lark answer.
  */
-
-export type ErrorCode =
-  | 'CONFIG_INVALID'
-  | 'APP_ID_WRONG'
-  | 'APP_SECRET_WRONG'
-  | 'APP_UNAVAILABLE'
-  | 'PERMISSION_DENIED'
-  | 'TOKEN_INVALID'
-  | 'RATE_LIMITED'
-  | 'QUOTA_EXCEEDED'
-  | 'RECEIVER_NOT_FOUND'
-  | 'OUTSIDE_VISIBLE_RANGE'
-  | 'BOT_NOT_IN_CHAT'
-  | 'CONTENT_TOO_LARGE'
-  | 'MESSAGE_INVALID'
-  | 'INPUT_INVALID'
-  | 'FIELD_MISSING'
-  | 'NETWORK'
-  | 'TIMEOUT'
-  | 'SERVER_ERROR'
-  | 'LARK_API_ERROR'
-  | 'INTERRUPTED'
-  /** Long connection: the endpoint refused events for this app (no subscription, forbidden). */
-  | 'EVENTS_UNAVAILABLE'
-  /** Long connection: the app already has as many connections as Lark allows. */
-  | 'TOO_MANY_CONNECTIONS'
-  /** Every request to the Lark host failed without an answer (refused, DNS, TLS, timeout) for a while. */
-  | 'ENDPOINT_UNREACHABLE'
-  /** A shared store (Redis) stayed unreachable too long. */
-  | 'STORE_UNAVAILABLE';
-
-/**
- * What an error stops: 'app' = the whole run (no later message can succeed either), 'message' = this
- * message only, 'request' = this attempt only (retried; if retries run out, the message fails).
- */
-export type ErrorStops = 'app' | 'message' | 'request';
-
-export interface ConnectorErrorOptions {
-  code: ErrorCode;
-  message: string;
-  retryable?: boolean;
-  larkCode?: number;
-  httpStatus?: number;
-  logId?: string;
-  retryAfterMs?: number;
-  field?: string;
-  /** What the user should change (already part of message; kept apart for reports). */
-  advice?: string;
-  /** Overrides the code's default scope (see ERROR_STOPS), e.g. a missing scope on the send API stops the app. */
-  stops?: ErrorStops;
-  cause?: unknown;
-}
-
-export interface ConnectorErrorJSON {
-  code: ErrorCode;
-  message: string;
-  larkCode?: number;
-  logId?: string;
-  retryable: boolean;
-  field?: string;
-}
-
-export class ConnectorError extends Error {
-  readonly code: ErrorCode;
-  readonly retryable: boolean;
-  readonly larkCode?: number;
-  readonly httpStatus?: number;
-  readonly logId?: string;
-  readonly retryAfterMs?: number;
-  readonly field?: string;
-  readonly advice?: string;
-  readonly stops?: ErrorStops;
-
-  constructor(opts: ConnectorErrorOptions) {
-    super(opts.message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.name = new.target.name;
-    this.code = opts.code;
-    this.retryable = opts.retryable ?? false;
-    // Only set optional fields that exist, so util.inspect / JSON stay short.
-    if (opts.larkCode !== undefined) this.larkCode = opts.larkCode;
-    if (opts.httpStatus !== undefined) this.httpStatus = opts.httpStatus;
-    if (opts.logId !== undefined) this.logId = opts.logId;
-    if (opts.retryAfterMs !== undefined) this.retryAfterMs = opts.retryAfterMs;
-    if (opts.field !== undefined) this.field = opts.field;
-    if (opts.advice !== undefined) this.advice = opts.advice;
-    if (opts.stops !== undefined) this.stops = opts.stops;
-  }
-
-  /** What reports print. */
-  toJSON(): ConnectorErrorJSON {
-    const out: ConnectorErrorJSON = { code: this.code, message: this.message, retryable: this.retryable };
-    if (this.larkCode !== undefined) out.larkCode = this.larkCode;
-    if (this.logId !== undefined) out.logId = this.logId;
-    if (this.field !== undefined) out.field = this.field;
-    return out;
-  }
-}
+import { ConnectorError, type ErrorCode, type ErrorStops } from '../core/errors.js';
 
 /** Came from Lark (or the wire on the way to Lark). */
 export class LarkError extends ConnectorError {}
-
-/** Local validation failure: never retryable. */
-export class ValidationError extends ConnectorError {
-  constructor(opts: Omit<ConnectorErrorOptions, 'retryable'>) {
-    super({ ...opts, retryable: false });
-  }
-}
 
 export interface LarkCodeClass {
   code: ErrorCode;
@@ -116,52 +13,6 @@ export interface LarkCodeClass {
   advice: string;
   /** Set where a Lark code stops more (or less) than its ErrorCode does by default. */
   stops?: ErrorStops;
-}
-
-/**
- * What each ErrorCode stops by default. isAppLevel() reads this (or the error's own `stops`, which the code
- * table sets per Lark code): the one place that decides whether a failure ends the run.
- */
-export const ERROR_STOPS: Readonly<Record<ErrorCode, ErrorStops>> = Object.freeze({
-  CONFIG_INVALID: 'app',
-  APP_ID_WRONG: 'app',
-  APP_SECRET_WRONG: 'app',
-  APP_UNAVAILABLE: 'app',
-  // A missing scope on the send API itself is app-level (see the table); other permission errors are per message.
-  PERMISSION_DENIED: 'message',
-  // Only ever surfaces after a freshly fetched token was refused too (the client retries with a new one before).
-  TOKEN_INVALID: 'app',
-  RATE_LIMITED: 'request',
-  QUOTA_EXCEEDED: 'app',
-  RECEIVER_NOT_FOUND: 'message',
-  OUTSIDE_VISIBLE_RANGE: 'message',
-  BOT_NOT_IN_CHAT: 'message',
-  CONTENT_TOO_LARGE: 'message',
-  MESSAGE_INVALID: 'message',
-  INPUT_INVALID: 'message',
-  // A send mode's record field is missing: that message only (its record's other messages still go).
-  FIELD_MISSING: 'message',
-  NETWORK: 'request',
-  TIMEOUT: 'request',
-  SERVER_ERROR: 'request',
-  LARK_API_ERROR: 'message',
-  INTERRUPTED: 'message',
-  ENDPOINT_UNREACHABLE: 'app',
-  STORE_UNAVAILABLE: 'app',
-  // Long connection: the events source cannot run (it falls back to polling itself where that helps).
-  EVENTS_UNAVAILABLE: 'app',
-  TOO_MANY_CONNECTIONS: 'app',
-});
-
-/** What `err` stops; a non-ConnectorError (a bug) stops only its message. */
-export function stopsOf(err: unknown): ErrorStops {
-  if (!(err instanceof ConnectorError)) return 'message';
-  return err.stops ?? ERROR_STOPS[err.code] ?? 'message';
-}
-
-/** THE test for "stop the run": no later message can succeed either (credentials, app state, quota, host down). */
-export function isAppLevel(err: unknown): err is ConnectorError {
-  return stopsOf(err) === 'app';
 }
 
 /** "{scope}" in advice is replaced by the scope the failing API needs (see classifyLarkCode). */
@@ -309,15 +160,3 @@ export function retryAfterFromHeaders(headers: Record<string, unknown>, now: num
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-export function isRetryable(err: unknown): boolean {
-  return err instanceof ConnectorError && err.retryable;
-}
-
-/** The run was stopped (SIGINT/SIGTERM or an abort signal) before this request was sent or confirmed. */
-export function interruptedError(detail = 'the run was stopped before this message was sent'): ConnectorError {
-  return new ConnectorError({
-    code: 'INTERRUPTED',
-    message: `${detail}: run again with the same input (and --state) to send it; its uuid keeps Lark from delivering it twice within an hour`,
-    retryable: false,
-  });
-}

@@ -1,4 +1,4 @@
-import type { ErrorCode } from './errors.js';
+import type { ErrorCode } from '../core/errors.js';
 
 /**
  * What the client reports through onEvent (for logs and progress).

@@ -2,8 +2,9 @@
  * Lark requests over a Transport (default: node:http keep-alive, see transport.ts).
  * Every outcome other than `code: 0` becomes a clean LarkError (no request body, token or secret inside).
  */
-import { isRecord } from '../is-record.js';
-import { LarkError, headerString, larkErrorFromResponse, type ErrorStops } from './errors.js';
+import { isRecord } from '../core/is-record.js';
+import { LarkError, headerString, larkErrorFromResponse } from './errors.js';
+import { type ErrorStops } from '../core/errors.js';
 import { NodeTransport, type Transport } from './transport.js';
 
 export interface LarkHttpOptions {

@@ -6,9 +6,9 @@
  * its first arrival (its ticket): queued behind every later message to the same receiver, one refused
  * request would be sent last, out of order, and hold the in-order report back for the whole run.
  */
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import { safeEmit, type EventSink } from './events.js';
-import { interruptedError } from './errors.js';
+import { interruptedError } from '../core/errors.js';
 
 export interface PacingOptions {
   appPerSecond?: number;

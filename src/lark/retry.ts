@@ -2,8 +2,8 @@
  * Retry loop: exponential backoff with jitter on the injected clock and random source. A plain loop (no
  * library): the happy path is one call and one try/catch, and a backoff sleep ends at once on abort.
  */
-import { systemClock, type Clock } from './clock.js';
-import { ConnectorError, interruptedError, isRetryable, type ErrorCode } from './errors.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { ConnectorError, interruptedError, isRetryable, type ErrorCode } from '../core/errors.js';
 
 export interface RetryPolicy {
   /** Retries after the first attempt. */

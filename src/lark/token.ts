@@ -2,7 +2,7 @@
  * tenant_access_token provider: cached in a (shareable) store, fetched single-flight,
  * refreshed 5 minutes before expiry and dropped when Lark rejects it.
  */
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import { LarkError } from './errors.js';
 import { safeEmit, type EventSink } from './events.js';
 import type { LarkHttp } from './http.js';

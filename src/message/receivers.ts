@@ -6,8 +6,8 @@
  * so that a user added to the app's visible range is picked up soon, and an unknown number is not looked up
  * per message. A lookup refused for scope or permission is remembered for missTtlMs too (for every phone).
  */
-import { ConnectorError, ValidationError } from '../lark/errors.js';
-import { systemClock, type Clock } from '../lark/clock.js';
+import { ConnectorError, ValidationError } from '../core/errors.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import type { ReceiveIdType } from '../lark/client.js';
 import type { MessageBody } from './schema.js';
 

@@ -4,11 +4,11 @@
  * One zod schema (messageBodySchema) checks the body, the content shape per contentType and the size
  * limits, so the pipeline gets one clear, one-line error per bad record BEFORE anything is sent.
  */
-import { isRecord } from '../is-record.js';
+import { isRecord } from '../core/is-record.js';
 import { PHONE_SHAPE } from './receivers.js';
 import { z } from 'zod';
-import { ValidationError } from '../lark/errors.js';
-import { nearestName } from '../nearest-name.js';
+import { ValidationError } from '../core/errors.js';
+import { nearestName } from '../core/nearest-name.js';
 
 export const CONTENT_TYPES = [
   'text', 'post', 'image', 'interactive', 'share_chat', 'share_user', 'audio', 'media', 'file', 'sticker',

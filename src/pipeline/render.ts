@@ -4,7 +4,7 @@
  */
 import type { MessageBody } from '../message/schema.js';
 import { directReceiver, normalizePhone } from '../message/receivers.js';
-import type { RenderedRequest } from '../target/outcome.js';
+import type { RenderedRequest } from './report/outcome.js';
 import { larkMsgType } from './msg-type.js';
 
 export function renderRequest(baseUrl: string, message: MessageBody, uuid: string): RenderedRequest {

@@ -14,7 +14,7 @@
  * at most one for a batch a near message asked before it was full, while the input fits the buffer.
  * The resolver (src/message/receivers.ts) does the asking, the de-duplication and the remembering.
  */
-import { interruptedError } from '../lark/errors.js';
+import { interruptedError } from '../core/errors.js';
 import type { MessageBody } from '../message/schema.js';
 import { LOOKUP_BATCH_SIZE, normalizePhone, PHONE_SHAPE, type ReceiverResolver, type ResolvedReceiver } from '../message/receivers.js';
 

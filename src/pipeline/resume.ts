@@ -3,7 +3,7 @@
  * and not sent again. A state that records another message at this position means the input changed: the
  * answer is `mismatch`, and the writer stops (nothing is sent by position into a different input).
  */
-import { ConnectorError } from '../lark/errors.js';
+import { ConnectorError } from '../core/errors.js';
 
 /** What the state knows of a position: the earlier message id, undefined, or a throw for a mismatch. */
 export type DeliveredBefore = (line: number, index: number, uuid: string) => string | undefined;

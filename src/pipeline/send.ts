@@ -4,7 +4,7 @@
  * after an app-level failure (credentials revoked, quota gone) the rest fail fast with the same cause,
  * without calling Lark again.
  */
-import { ConnectorError, interruptedError, isAppLevel } from '../lark/errors.js';
+import { ConnectorError, interruptedError, isAppLevel } from '../core/errors.js';
 import type { LarkClient } from '../lark/client.js';
 import type { MessageBody } from '../message/schema.js';
 import type { ResolvedReceiver } from '../message/receivers.js';

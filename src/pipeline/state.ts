@@ -17,9 +17,9 @@
  */
 import { mkdir, open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ConnectorError } from '../lark/errors.js';
-import type { MessageOutcome } from '../target/outcome.js';
-import { writeFileAtomically } from '../atomic-file.js';
+import { ConnectorError } from '../core/errors.js';
+import type { MessageOutcome } from './report/outcome.js';
+import { writeFileAtomically } from '../core/atomic-file.js';
 
 const KIND = 'lark-im-write-state';
 const VERSION = 2;

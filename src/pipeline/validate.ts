@@ -3,7 +3,7 @@
  * valid MessageBody or the error that fails it. A draft that already carries an error fails with it.
  */
 import { parseMessageBody, type ParseResult } from '../message/schema.js';
-import { ValidationError, type ConnectorError } from '../lark/errors.js';
+import { ValidationError, type ConnectorError } from '../core/errors.js';
 import type { Draft } from './transform/index.js';
 
 export type Validated = ParseResult | { ok: false; error: ConnectorError };

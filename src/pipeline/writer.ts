@@ -13,12 +13,12 @@
  * way (that message fails with the reason); before anything was sent, it is thrown (the run did not start).
  */
 import { setMaxListeners } from 'node:events';
-import { ValidationError, interruptedError, type ConnectorError } from '../lark/errors.js';
+import { ValidationError, interruptedError, type ConnectorError } from '../core/errors.js';
 import type { LarkClient } from '../lark/client.js';
 import { parseRecord, type MessageBody } from '../message/schema.js';
 import type { ReceiverResolver } from '../message/receivers.js';
 import type { InputRecord } from '../input.js';
-import { countOutcome, emptySummary, toOutcomeError, type MessageOutcome, type RunSummary } from '../target/outcome.js';
+import { countOutcome, emptySummary, toOutcomeError, type MessageOutcome, type RunSummary } from './report/outcome.js';
 import { asBatch, type RecordSource } from './read.js';
 import { messageBodyTransform, type Draft, type RecordTransform } from './transform/index.js';
 import { validateDrafts, type Validated } from './validate.js';
@@ -27,7 +27,7 @@ import { ResumeStage, type DeliveredBefore } from './resume.js';
 import { ResolveStage } from './resolve.js';
 import { SendStage } from './send.js';
 import { renderRequest, ValidOutcome } from './render.js';
-import { ReorderBuffer } from './order.js';
+import { ReorderBuffer } from './report/order.js';
 
 export type { RecordSource };
 

@@ -10,9 +10,9 @@
  * - The endpoint refusing events for the app (no event subscription) ends the follower with `fallback`: the
  *   caller warns and polls instead. Credentials and other hard errors are thrown.
  */
-import type { Clock } from '../lark/clock.js';
-import { systemClock } from '../lark/clock.js';
-import { ConnectorError } from '../lark/errors.js';
+import type { Clock } from '../core/clock.js';
+import { systemClock } from '../core/clock.js';
+import { ConnectorError } from '../core/errors.js';
 import { LongConnection, type LongConnectionNotice, type LongConnectionOptions } from './long-connection/client.js';
 import { changeFromEvent, type EventChange } from './long-connection/event-item.js';
 

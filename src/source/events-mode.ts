@@ -3,7 +3,7 @@
  * Pushed messages go through the reader's `ingest` (the same de-duplication and offset as polled ones), the
  * polls are the reader's `pass`. When the app gets no events through the long connection, it warns and polls.
  */
-import type { Clock } from '../lark/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { WebSocketFactory } from './long-connection/client.js';
 import type { EventChange } from './long-connection/event-item.js';
 

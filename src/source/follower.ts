@@ -3,8 +3,8 @@
  * seen set make that exactly once). `events` (Lark's long connection) plugs in through FOLLOWERS: until it
  * is registered, or when the app cannot use it, the source falls back to poll with a warning.
  */
-import type { Clock } from '../lark/clock.js';
-import { ConnectorError, isAppLevel } from '../lark/errors.js';
+import type { Clock } from '../core/clock.js';
+import { ConnectorError, isAppLevel } from '../core/errors.js';
 import type { EmitBatch, MessageReader } from './reader.js';
 import { EventsFollower } from './events-mode.js';
 

@@ -5,8 +5,8 @@
  * (messageId, updateTime) against `seen`. `seen` only holds messages the next read can return again, so the
  * offset is bounded by the overlap (and the followed topics), never by the history.
  */
-import { ConnectorError } from '../lark/errors.js';
-import { isRecord } from '../is-record.js';
+import { ConnectorError } from '../core/errors.js';
+import { isRecord } from '../core/is-record.js';
 import type { LarkMessageRecord, SourceOp } from './record.js';
 
 /** [messageId, createTime, updateTime, deleted 0|1] */

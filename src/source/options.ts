@@ -3,7 +3,7 @@
  * extends the node schema with SOURCE_NODE_SHAPE, manifest.ts adds the fields and strings.
  */
 import { z } from 'zod';
-import type { FieldMeta } from '../config.js';
+import type { FieldMeta } from '../core/types.js';
 import { SOURCE_MODES } from './follower.js';
 
 export const POLL_INTERVAL_MS_RANGE = { min: 1_000, max: 3_600_000 } as const;

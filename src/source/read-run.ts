@@ -8,9 +8,9 @@
 import { open, readFile, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { writeFileAtomically } from '../atomic-file.js';
-import { ConnectorError } from '../lark/errors.js';
-import { isRecord } from '../is-record.js';
+import { writeFileAtomically } from '../core/atomic-file.js';
+import { ConnectorError } from '../core/errors.js';
+import { isRecord } from '../core/is-record.js';
 import { parseOffset, type SourceOffset } from './offset.js';
 import type { SourceEvent, SourceOp } from './record.js';
 

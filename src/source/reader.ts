@@ -4,7 +4,7 @@
  * One `pass()` reads every container up to now; the follow modes call it again (poll) or feed event
  * items through `ingest()` (events).
  */
-import { ConnectorError } from '../lark/errors.js';
+import { ConnectorError } from '../core/errors.js';
 import type { ChatMessagesPage, ChatSummary, ListChatMessagesRequest } from '../lark/client.js';
 import { CursorState, DEFAULT_OVERLAP_MS, chatKey, threadKey, type SourceOffset } from './offset.js';
 import { toRecord, type LarkMessageRecord, type SourceEvent } from './record.js';

@@ -2,7 +2,7 @@
  * Lark message items (GET im/v1/messages, or an event's message) -> the lark_messages record, with a
  * plain-text rendering of text and post content.
  */
-import { isRecord } from '../is-record.js';
+import { isRecord } from '../core/is-record.js';
 
 export interface LarkMessageMention {
   key: string;

@@ -1,5 +1,5 @@
 /** The source's table (lark_messages) and what its scopes mean for the connection test. */
-import type { TableSchema } from '../connector.js';
+import type { TableSchema } from '../core/types.js';
 
 export const LARK_MESSAGES_TABLE: TableSchema = {
   name: 'lark_messages',

@@ -2,7 +2,7 @@
  * The source lifecycle behind LarkImConnector.batchRead / streamRead: node options (and run overrides) ->
  * a MessageReader on the offset -> one pass over the history (batchRead), or the follow mode (streamRead).
  */
-import type { Clock } from '../lark/clock.js';
+import type { Clock } from '../core/clock.js';
 import { followerFor, type FollowerDeps, type SourceMode } from './follower.js';
 import { DEFAULT_OVERLAP_MS, initialOffset, parseOffset, type SourceOffset } from './offset.js';
 import { parseTimeArg, type SourceNodeOptions } from './options.js';

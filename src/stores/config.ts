@@ -4,7 +4,7 @@
  * the same Redis and prefix. LARK_IM_REDIS_URL fills `redis` when the config has none; `--redis` overrides.
  */
 import { z } from 'zod';
-import { ConnectorError } from '../lark/errors.js';
+import { ConnectorError } from '../core/errors.js';
 
 export const REDIS_URL_ENV = 'LARK_IM_REDIS_URL';
 export const DEFAULT_STORE_PREFIX = 'lark-im';

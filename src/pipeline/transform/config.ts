@@ -4,7 +4,7 @@
  * SEND_MODE_FIELD_META (ArrayTable rows, the receiver AsyncSelect, x-reactions on sendType).
  */
 import { z } from 'zod';
-import type { FieldMeta } from '../../config.js';
+import type { FieldMeta } from '../../core/types.js';
 import { templateProblems } from './template.js';
 
 export const SEND_TYPES = ['dynamic_binding', 'message_body', 'fixed'] as const;

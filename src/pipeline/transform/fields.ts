@@ -2,8 +2,8 @@
  * Reading a record's fields by name, with dot paths for nested fields (customer.name, items.0.sku), and the
  * one error every send mode gives when a field it needs is not there.
  */
-import { isRecord } from '../../is-record.js';
-import { ValidationError } from '../../lark/errors.js';
+import { isRecord } from '../../core/is-record.js';
+import { ValidationError } from '../../core/errors.js';
 
 /**
  * The value at `path` in `record`, or undefined. A key that itself contains dots ("a.b" as one column name)

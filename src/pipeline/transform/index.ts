@@ -6,7 +6,7 @@
  * already says why this message cannot be built (e.g. the bound field is missing), so one record can yield
  * several messages, each with its own outcome.
  */
-import type { ConnectorError } from '../../lark/errors.js';
+import type { ConnectorError } from '../../core/errors.js';
 
 /** One message-to-be: a raw body for the validate stage, or the reason it could not be built. */
 export type Draft = { body: unknown; error?: undefined } | { body?: undefined; error: ConnectorError };

@@ -7,8 +7,8 @@
  *   fails just the messages that need it, naming the field.
  * - fixed: the same contents to the receivers picked in the form.
  */
-import { isRecord } from '../../is-record.js';
-import { ValidationError } from '../../lark/errors.js';
+import { isRecord } from '../../core/is-record.js';
+import { ValidationError } from '../../core/errors.js';
 import { messageBodyTransform, type Draft, type RecordTransform } from './index.js';
 import { fieldMissing, fieldValue, isBlank } from './fields.js';
 import { convertMarkdown, escapeMarkdownValue, type MarkdownTarget } from './markdown.js';

@@ -9,9 +9,9 @@
  * section is its "optional" idiom.
  */
 import Mustache from 'mustache';
-import { isRecord } from '../../is-record.js';
+import { isRecord } from '../../core/is-record.js';
 import { fieldMissing } from './fields.js';
-import type { ValidationError } from '../../lark/errors.js';
+import type { ValidationError } from '../../core/errors.js';
 
 /** A placeholder's value as text: strings as they are (no HTML escaping: Lark is not HTML), objects as JSON. */
 function asText(value: unknown): string {

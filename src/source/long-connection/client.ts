@@ -10,10 +10,10 @@
  * over twice. Clock, random source, WebSocket factory and HTTP are injected.
  */
 import WebSocket from 'ws';
-import { ConnectorError } from '../../lark/errors.js';
-import { systemClock, type Clock } from '../../lark/clock.js';
+import { ConnectorError } from '../../core/errors.js';
+import { systemClock, type Clock } from '../../core/clock.js';
 import { LarkHttp } from '../../lark/http.js';
-import { isRecord } from '../../is-record.js';
+import { isRecord } from '../../core/is-record.js';
 import { fetchEndpoint, type EndpointAnswer } from './endpoint.js';
 import { FragmentAssembler } from './fragments.js';
 import {

@@ -3,9 +3,10 @@
  * WebSocket URL (its query carries device_id and service_id) and the ClientConfig (ping and reconnect policy).
  * Lark's refusals become typed ConnectorErrors with advice; the App Secret is in the request body only.
  */
-import { ConnectorError, LarkError } from '../../lark/errors.js';
+import { ConnectorError } from '../../core/errors.js';
+import { LarkError } from '../../lark/errors.js';
 import type { LarkHttp } from '../../lark/http.js';
-import { isRecord } from '../../is-record.js';
+import { isRecord } from '../../core/is-record.js';
 import { parseClientConfig, type ClientConfig } from './frame.js';
 
 export const ENDPOINT_PATH = '/callback/ws/endpoint';

@@ -3,7 +3,7 @@
  * `GET /open-apis/im/v1/messages`. Both modes then go through the same item -> record mapping, so a message
  * looks the same whether it was polled or pushed.
  */
-import { isRecord } from '../../is-record.js';
+import { isRecord } from '../../core/is-record.js';
 import type { LongConnectionEvent } from './client.js';
 
 export const RECEIVE_EVENT = 'im.message.receive_v1';

@@ -5,8 +5,8 @@
  * STORE_UNAVAILABLE (app-level: the run stops, the rest is reported).
  */
 import { Redis } from 'ioredis';
-import { ConnectorError } from '../../lark/errors.js';
-import { systemClock, type Clock } from '../../lark/clock.js';
+import { ConnectorError } from '../../core/errors.js';
+import { systemClock, type Clock } from '../../core/clock.js';
 import { maskRedisUrl } from '../config.js';
 
 export const DEFAULT_MAX_DOWN_MS = 30_000;

@@ -1,0 +1,68 @@
+/**
+ * What happened to each message: the shapes the writer emits, the report prints and the summary counts.
+ */
+import { ConnectorError } from '../../core/errors.js';
+
+/** The exact request a message becomes (what a dry-run shows). */
+export interface RenderedRequest {
+  method: 'POST';
+  url: string;
+  body: { receive_id: string | null; msg_type: string; content: string; uuid: string };
+  /** Phone receivers: the number that is looked up (batch_get_id) at send time to get the open_id. */
+  lookup?: { mobile: string };
+}
+
+export interface OutcomeError {
+  code: string;
+  message: string;
+  larkCode?: number;
+  logId?: string;
+  retryable: boolean;
+  field?: string;
+}
+
+interface Position {
+  /** 1-based line of the input (or element number of a JSON array input, or event number). */
+  line: number;
+  /** 0-based position of the message inside its record (records may be arrays of messages). */
+  index: number;
+}
+
+export type MessageOutcome = Position &
+  (
+    /** resumed: delivered by an earlier run of the same input (per the --state file), not sent again. */
+    | { status: 'delivered'; messageId: string; uuid: string; resumed?: true }
+    | { status: 'failed'; error: OutcomeError; uuid?: string }
+    | { status: 'skipped'; reason: string }
+    | { status: 'valid'; request: RenderedRequest }
+  );
+
+export type OutcomeStatus = MessageOutcome['status'];
+
+export interface RunSummary {
+  total: number;
+  delivered: number;
+  failed: number;
+  skipped: number;
+  /** Dry-run: messages that passed validation and were rendered. */
+  valid: number;
+  durationMs: number;
+  /** True when the run was stopped (signal) before every message was read and settled. */
+  interrupted: boolean;
+}
+
+export function emptySummary(): RunSummary {
+  return { total: 0, delivered: 0, failed: 0, skipped: 0, valid: 0, durationMs: 0, interrupted: false };
+}
+
+export function countOutcome(summary: RunSummary, outcome: MessageOutcome): void {
+  summary.total += 1;
+  summary[outcome.status] += 1;
+}
+
+/** Turns anything thrown into the report's error shape; unknown errors keep only their message. */
+export function toOutcomeError(err: unknown): OutcomeError {
+  if (err instanceof ConnectorError) return err.toJSON() as OutcomeError;
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: 'INTERNAL', message: `unexpected error: ${message}`, retryable: false };
+}

@@ -1,0 +1,209 @@
+/**
+ * The TapData manifest (connector.json) built from the zod config schemas + FIELD_META + i18n messages.
+ * `required`, defaults, enum values and number ranges are read from the zod schemas, so the form cannot
+ * drift from what parseConfig accepts. spec/manifest.spec.ts checks connector.json equals buildManifest().
+ */
+import type { z } from 'zod';
+import { CONNECTION_FIELD_META, NODE_FIELD_META, connectionConfigSchema, nodeConfigSchema } from '../../config.js';
+import { type FieldMeta } from '../../core/types.js';
+import { SEND_MODE_MESSAGES } from '../../pipeline/transform/config.js';
+import { SOURCE_MESSAGES } from '../../source/options.js';
+import { CONNECTION_TEST_ITEMS, type ConnectionTestItem } from '../../core/types.js';
+
+export const LANGUAGES = ['en_US', 'zh_CN', 'zh_TW'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+const EN_US = {
+  doc: 'docs/lark_im_en_US.md',
+  app_id: 'App ID',
+  app_id_tooltip: 'The App ID (cli_...) of your custom app: Lark developer console > Credentials & Basic Info',
+  app_secret: 'App Secret',
+  app_secret_tooltip: 'The App Secret of the same app (Credentials & Basic Info). It is stored as a secret and never shown again',
+  domain: 'Domain',
+  domain_tooltip: 'Feishu (open.feishu.cn) for China, Lark (open.larksuite.com) for international tenants, or type a custom http(s) base URL',
+  domain_feishu: 'Feishu (open.feishu.cn)',
+  domain_lark: 'Lark (open.larksuite.com)',
+  timeout_ms: 'Request timeout (ms)',
+  timeout_ms_tooltip: 'How long one request to Lark may take before it is retried, 1000 to 120000 ms',
+  update_events: 'Update events',
+  update_events_tooltip: 'What to do with update events: skip them (counted and reported as skipped) or send the new value as a message. Delete events are always skipped and reported',
+  update_events_skip: 'Skip (report as skipped)',
+  update_events_send: 'Send the updated record',
+  max_in_flight: 'Max concurrent sends',
+  max_in_flight_tooltip: 'Messages sent at the same time, 1 to 50. Lark limits an app to 50 messages/second and 5/second per receiver; the connector paces itself under these limits',
+  test_credentials: 'App credentials',
+  test_bot: 'Bot capability',
+  test_permissions: 'Permissions (scopes)',
+  ...SEND_MODE_MESSAGES.en_US,
+  ...SOURCE_MESSAGES.en_US,
+};
+type MessageKey = keyof typeof EN_US;
+
+const ZH_CN: Record<MessageKey, string> = {
+  doc: 'docs/lark_im_zh_CN.md',
+  app_id: 'App ID',
+  app_id_tooltip: '自建应用的 App ID（cli_ 开头）：飞书开放平台开发者后台 > 凭证与基础信息',
+  app_secret: 'App Secret',
+  app_secret_tooltip: '同一应用的 App Secret（凭证与基础信息）。按密钥保存，保存后不再显示',
+  domain: '域名',
+  domain_tooltip: '中国大陆租户选飞书（open.feishu.cn），海外租户选 Lark（open.larksuite.com），也可输入自定义 http(s) 地址',
+  domain_feishu: '飞书（open.feishu.cn）',
+  domain_lark: 'Lark（open.larksuite.com）',
+  timeout_ms: '请求超时（毫秒）',
+  timeout_ms_tooltip: '单次请求飞书的最长等待时间，超时后自动重试，范围 1000 到 120000 毫秒',
+  update_events: '更新事件',
+  update_events_tooltip: '如何处理更新事件：跳过（计入跳过并报告）或把更新后的记录作为消息发送。删除事件总是跳过并报告',
+  update_events_skip: '跳过（报告为已跳过）',
+  update_events_send: '发送更新后的记录',
+  max_in_flight: '最大并发发送数',
+  max_in_flight_tooltip: '同时发送的消息数，1 到 50。飞书限制每个应用每秒 50 条、同一接收者每秒 5 条，连接器会自动控制在限制以内',
+  test_credentials: '应用凭证',
+  test_bot: '机器人能力',
+  test_permissions: '权限（scope）',
+  ...SEND_MODE_MESSAGES.zh_CN,
+  ...SOURCE_MESSAGES.zh_CN,
+};
+
+const ZH_TW: Record<MessageKey, string> = {
+  doc: 'docs/lark_im_zh_TW.md',
+  app_id: 'App ID',
+  app_id_tooltip: '自建應用的 App ID（cli_ 開頭）：Lark 開放平台開發者後台 > 憑證與基礎資訊',
+  app_secret: 'App Secret',
+  app_secret_tooltip: '同一應用的 App Secret（憑證與基礎資訊）。以密鑰保存，保存後不再顯示',
+  domain: '網域',
+  domain_tooltip: '中國大陸租戶選飛書（open.feishu.cn），海外租戶選 Lark（open.larksuite.com），也可輸入自訂 http(s) 位址',
+  domain_feishu: '飛書（open.feishu.cn）',
+  domain_lark: 'Lark（open.larksuite.com）',
+  timeout_ms: '請求逾時（毫秒）',
+  timeout_ms_tooltip: '單次請求 Lark 的最長等待時間，逾時後自動重試，範圍 1000 到 120000 毫秒',
+  update_events: '更新事件',
+  update_events_tooltip: '如何處理更新事件：略過（計入略過並回報）或把更新後的記錄作為訊息發送。刪除事件一律略過並回報',
+  update_events_skip: '略過（回報為已略過）',
+  update_events_send: '發送更新後的記錄',
+  max_in_flight: '最大並行發送數',
+  max_in_flight_tooltip: '同時發送的訊息數，1 到 50。Lark 限制每個應用每秒 50 則、同一接收者每秒 5 則，連接器會自動控制在限制以內',
+  test_credentials: '應用憑證',
+  test_bot: '機器人能力',
+  test_permissions: '權限（scope）',
+  ...SEND_MODE_MESSAGES.zh_TW,
+  ...SOURCE_MESSAGES.zh_TW,
+};
+
+export const MESSAGES: Record<Language, Record<MessageKey, string>> = { en_US: EN_US, zh_CN: ZH_CN, zh_TW: ZH_TW };
+
+/** Title of a connection test item in a language (for the connection test report). */
+export function testItemTitle(item: ConnectionTestItem, lang: Language = 'en_US'): string {
+  return MESSAGES[lang][CONNECTION_TEST_ITEMS[item]];
+}
+
+// ---------------------------------------------------------------------------------------------
+// reading facts out of zod schemas (zod 4 internals: _zod.def)
+
+interface Def { type: string; innerType?: z.ZodType; in?: z.ZodType; out?: z.ZodType; options?: z.ZodType[]; entries?: Record<string, string> }
+const defOf = (s: z.ZodType): Def => (s as unknown as { _zod: { def: Def } })._zod.def;
+
+/** Strips preprocess / default / optional wrappers, down to the schema that says what the value is. */
+function core(s: z.ZodType): z.ZodType {
+  const d = defOf(s);
+  if (d.type === 'pipe' && d.out) return core(d.out);
+  if ((d.type === 'default' || d.type === 'optional' || d.type === 'nullable' || d.type === 'prefault') && d.innerType) {
+    return core(d.innerType);
+  }
+  return s;
+}
+
+/** Enum values the schema names (unions: every enum member; free strings allowed beside them are not listed). */
+export function enumValuesOf(s: z.ZodType): string[] {
+  const c = core(s);
+  const d = defOf(c);
+  if (d.type === 'enum' && d.entries) return Object.values(d.entries);
+  if (d.type === 'union' && d.options) return d.options.flatMap((o) => enumValuesOf(o));
+  return [];
+}
+
+function jsonTypeOf(s: z.ZodType): 'string' | 'number' | 'boolean' {
+  const t = defOf(core(s)).type;
+  if (t === 'number' || t === 'int') return 'number';
+  if (t === 'boolean') return 'boolean';
+  return 'string';
+}
+
+function numberRange(s: z.ZodType): { min?: number; max?: number } {
+  const c = core(s) as unknown as { minValue?: number | null; maxValue?: number | null };
+  const out: { min?: number; max?: number } = {};
+  if (typeof c.minValue === 'number' && Number.isFinite(c.minValue)) out.min = c.minValue;
+  if (typeof c.maxValue === 'number' && Number.isFinite(c.maxValue)) out.max = c.maxValue;
+  return out;
+}
+
+/** Required = the schema rejects an absent value. */
+export function isRequiredField(s: z.ZodType): boolean {
+  return !s.safeParse(undefined).success;
+}
+
+function schemaDefault(s: z.ZodType): unknown {
+  const r = s.safeParse(undefined);
+  return r.success ? r.data : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function fieldSchema(key: string, schema: z.ZodType, meta: FieldMeta): Record<string, unknown> {
+  const node: Record<string, unknown> = {
+    type: jsonTypeOf(schema),
+    title: `\${${meta.i18nKey}}`,
+    'x-decorator': 'FormItem',
+    'x-decorator-props': { tooltip: `\${${meta.i18nKey}_tooltip}` },
+    'x-component': meta.component,
+    apiServerKey: meta.apiServerKey,
+    'x-index': meta.index,
+    required: isRequiredField(schema),
+  };
+  const def = schemaDefault(schema) ?? meta.formDefault;
+  if (def !== undefined) node.default = def;
+  const values = enumValuesOf(schema);
+  if (values.length > 0) {
+    node.enum = values.map((value) => {
+      const label = meta.optionLabels?.[value];
+      if (!label) throw new Error(`manifest: ${key} has no optionLabels entry for enum value "${value}"`);
+      return { label: `\${${label}}`, value };
+    });
+  }
+  const props: Record<string, unknown> = { ...(node.type === 'number' ? numberRange(schema) : {}), ...meta.componentProps };
+  if (Object.keys(props).length > 0) node['x-component-props'] = props;
+  return meta.formNode ? { ...node, ...meta.formNode } : node;
+}
+
+function formSchema(shape: Record<string, z.ZodType>, meta: Record<string, FieldMeta>): Record<string, unknown> {
+  const properties: Record<string, unknown> = {};
+  const entries = Object.entries(shape).sort(([a], [b]) => (meta[a]?.index ?? 0) - (meta[b]?.index ?? 0));
+  for (const [key, schema] of entries) {
+    const m = meta[key];
+    if (!m) throw new Error(`manifest: no FIELD_META for config field ${key}`);
+    properties[key] = fieldSchema(key, schema, m);
+  }
+  return { type: 'object', properties };
+}
+
+/** TapData spec.json shape. */
+export function buildManifest(): Record<string, unknown> {
+  return {
+    properties: {
+      name: 'Lark IM',
+      id: 'lark-im',
+      icon: 'icons/lark.png',
+      doc: '${doc}',
+      tags: ['SaaS'],
+    },
+    configOptions: {
+      connection: formSchema(connectionConfigSchema.shape as Record<string, z.ZodType>, CONNECTION_FIELD_META),
+      node: formSchema(nodeConfigSchema.shape as Record<string, z.ZodType>, NODE_FIELD_META),
+    },
+    messages: {
+      default: 'en_US',
+      en_US: { ...MESSAGES.en_US },
+      zh_CN: { ...MESSAGES.zh_CN },
+      zh_TW: { ...MESSAGES.zh_TW },
+    },
+  };
+}
