@@ -4,7 +4,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['spec/image/**/*.image.ts'],
-    testTimeout: 60_000,
+    // Each `docker run` starts a container: seconds each on a loaded machine.
+    testTimeout: 120_000,
     hookTimeout: 30_000,
     pool: 'forks',
     // Builds the image once, or ends the run with one line when no Docker daemon answers.
