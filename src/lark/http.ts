@@ -71,8 +71,10 @@ export class LarkHttp {
 
   constructor(opts: LarkHttpOptions) {
     const baseUrl = opts.baseUrl.replace(/\/+$/, '');
-    this.transport = opts.transport ?? new AxiosTransport({ baseUrl, ...(opts.maxSockets !== undefined ? { maxSockets: opts.maxSockets } : {}) });
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.transport =
+      opts.transport ??
+      new AxiosTransport({ baseUrl, timeoutMs: this.timeoutMs, ...(opts.maxSockets !== undefined ? { maxSockets: opts.maxSockets } : {}) });
     this.host = hostOf(baseUrl);
     this.now = opts.now ?? Date.now;
   }

@@ -9,7 +9,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import axios, { type AxiosInstance } from 'axios';
+import axios, { type AxiosInstance, type AxiosRequestConfig } from 'axios';
 
 export interface WireRequest {
   method: 'GET' | 'POST';
@@ -42,6 +42,8 @@ export interface AxiosTransportOptions {
   maxSockets?: number;
   /** The agent to connect with (a proxy's, see proxy.ts); default a keep-alive agent for the base URL's scheme. */
   agent?: http.Agent;
+  /** The usual request timeout, held by the instance; a request that names another one overrides it. */
+  timeoutMs?: number;
 }
 
 export const DEFAULT_MAX_SOCKETS = 64;
@@ -56,12 +58,15 @@ const passThrough = (data: unknown): unknown => data;
 export class AxiosTransport implements Transport {
   private readonly agent: http.Agent;
   private readonly axios: AxiosInstance;
+  private readonly timeoutMs: number | undefined;
 
   constructor(opts: AxiosTransportOptions) {
     const baseURL = opts.baseUrl.replace(/\/+$/, '');
     this.agent = opts.agent ?? keepAliveAgent(baseURL, opts.maxSockets);
+    this.timeoutMs = opts.timeoutMs;
     this.axios = axios.create({
       baseURL,
+      ...(opts.timeoutMs !== undefined ? { timeout: opts.timeoutMs } : {}),
       adapter: 'http',
       httpAgent: this.agent,
       httpsAgent: this.agent,
@@ -80,13 +85,9 @@ export class AxiosTransport implements Transport {
   }
 
   async send(req: WireRequest): Promise<WireResponse> {
-    const res = await this.axios.request<string>({
-      method: req.method,
-      url: req.path,
-      headers: req.headers,
-      data: req.body,
-      timeout: req.timeoutMs,
-    });
+    const config: AxiosRequestConfig = { method: req.method, url: req.path, headers: req.headers, data: req.body };
+    if (req.timeoutMs !== this.timeoutMs) config.timeout = req.timeoutMs;
+    const res = await this.axios.request<string>(config);
     return { status: res.status, headers: res.headers as Record<string, unknown>, body: res.data ?? '' };
   }
 
