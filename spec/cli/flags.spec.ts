@@ -26,7 +26,7 @@ beforeAll(async () => {
   env = { LARK_APP_ID: APP.appId, LARK_APP_SECRET: APP.appSecret, LARK_DOMAIN: emulator.baseUrl };
 });
 afterAll(async () => {
-  await emulator.stop();
+  await emulator.close();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
-import { DEFAULT_PORT, startConsole, type ConsoleLang } from './server.js';
+import { DEFAULT_PORT, startConsole } from './server.js';
+import type { ConsoleLang } from './api.js';
 import { HttpError } from './http-util.js';
 import { CliExit, EXIT_CANNOT_START, fileError, parsePort } from '../cli/shared.js';
 import { LANGUAGES } from '../platforms/tapdata/manifest.js';
