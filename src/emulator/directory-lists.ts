@@ -11,8 +11,8 @@ import { fieldError, missingScope, type Reply } from './reply.js';
 import { decodeToken, encodeToken, pageSizeOf } from './read-endpoints.js';
 import type { App } from './directory.js';
 import type { SeedUser } from './types.js';
+import { USER_LIST_SCOPES } from '../core/vocabulary.js';
 
-export const USER_LIST_SCOPES = ['contact:user.base:readonly', 'contact:contact.base:readonly', 'contact:contact:readonly_as_app'];
 
 export function listUsersReply(app: App, users: readonly SeedUser[], q: URLSearchParams, logId: string): Reply {
   if (!USER_LIST_SCOPES.some((s) => app.scopes.has(s))) return missingScope(logId, USER_LIST_SCOPES);

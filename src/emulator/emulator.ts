@@ -1,6 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { bodyLimitBytes, contentProblem, isMsgType, MSG_TYPES } from './content.js';
+import { bodyLimitBytes, contentProblem, isMsgType } from './content.js';
+import {
+  LARK_MSG_TYPES,
+  LARK_PATHS,
+  RECEIVE_ID_TYPES,
+  SCOPES,
+  SEND_SCOPES,
+  type ReceiveIdType,
+} from '../core/vocabulary.js';
 import { Directory, type App } from './directory.js';
 import { listUsersReply } from './directory-lists.js';
 import { FaultController, seededRandom, type Fault } from './faults.js';
@@ -17,20 +25,17 @@ import { ADMIN_PATHS, adminReply } from './admin-routes.js';
 import { TokenIssuer } from './tokens.js';
 import {
   DEFAULT_LIMITS,
-  RECEIVE_ID_TYPES,
   type DeliveredMessage,
   type EmulatorClock,
   type EmulatorLimits,
   type EmulatorOptions,
   type EmulatorStats,
-  type ReceiveIdType,
 } from './types.js';
 
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
-const SEND_SCOPES = ['im:message', 'im:message:send_as_bot'];
-const LOOKUP_SCOPES = ['contact:user.id:readonly'];
+const LOOKUP_SCOPES = [SCOPES.lookup];
 /** Scopes GET /application/v6/scopes reports (granted or not), besides whatever the seed grants. */
-const KNOWN_SCOPES = ['im:message', 'im:message:send_as_bot', 'im:message.group_msg', 'im:message:readonly', 'contact:user.id:readonly'];
+const KNOWN_SCOPES = [SCOPES.message, SCOPES.send, SCOPES.groupMessages, SCOPES.readMessages, SCOPES.lookup];
 
 interface Request {
   method: string;
@@ -124,25 +129,25 @@ export class LarkEmulator {
       expire: () => this.tokens.expireAll(),
     });
     this.resetWindows();
-    this.route('POST', '/open-apis/auth/v3/tenant_access_token/internal', (r) => this.tokenEndpoint(r));
-    this.route('POST', '/open-apis/im/v1/messages', (r) => this.sendEndpoint(r));
-    this.route('GET', '/open-apis/im/v1/messages', (r) => this.readEndpoint(r, 'messages'));
-    this.route('GET', '/open-apis/im/v1/chats', (r) => this.readEndpoint(r, 'chats'));
+    this.route('POST', LARK_PATHS.token, (r) => this.tokenEndpoint(r));
+    this.route('POST', LARK_PATHS.messages, (r) => this.sendEndpoint(r));
+    this.route('GET', LARK_PATHS.messages, (r) => this.readEndpoint(r, 'messages'));
+    this.route('GET', LARK_PATHS.chats, (r) => this.readEndpoint(r, 'chats'));
     for (const which of ['post', 'edit', 'recall'] as const) {
       this.route('POST', ADMIN_PATHS[which], (r) => {
         const parsed = this.jsonBody(r);
         return 'reply' in parsed ? parsed.reply : adminReply(this, which, parsed.value);
       });
     }
-    this.route('POST', '/open-apis/contact/v3/users/batch_get_id', (r) => this.batchGetIdEndpoint(r));
-    this.route('GET', '/open-apis/bot/v3/info', (r) => this.botInfoEndpoint(r));
-    this.route('GET', '/open-apis/application/v6/scopes', (r) => this.scopesEndpoint(r));
+    this.route('POST', LARK_PATHS.batchGetId, (r) => this.batchGetIdEndpoint(r));
+    this.route('GET', LARK_PATHS.botInfo, (r) => this.botInfoEndpoint(r));
+    this.route('GET', LARK_PATHS.scopes, (r) => this.scopesEndpoint(r));
     // The receiver picker's users list (src/emulator/directory-lists.ts); its chats come from im/v1/chats above.
     const users = (r: Request) => this.withApp(r, (app) => listUsersReply(app, this.dir.allUsers(), r.url.searchParams, r.logId));
-    this.route('GET', '/open-apis/contact/v3/users/find_by_department', users);
-    this.route('GET', '/open-apis/contact/v3/users', users);
+    this.route('GET', LARK_PATHS.usersByDepartment, users);
+    this.route('GET', LARK_PATHS.users, users);
     this.longConnection = new EmulatorLongConnection(server, { apps: this.dir.apps, now: () => this.clock.now(), baseUrl }, opts.longConnection);
-    this.route('POST', '/callback/ws/endpoint', (r) => {
+    this.route('POST', LARK_PATHS.wsEndpoint, (r) => {
       const parsed = this.jsonBody(r);
       return 'reply' in parsed ? parsed.reply : this.longConnection.endpoint(parsed.value);
     });
@@ -446,7 +451,7 @@ export class LarkEmulator {
     if (typeof msgType !== 'string' || msgType === '') return fieldError(logId, 'msg_type', 'msg_type is required');
     if (typeof content !== 'string' || content === '') return fieldError(logId, 'content', 'content is required and must be a JSON string');
     if (uuid !== undefined && (typeof uuid !== 'string' || uuid.length > 50)) return fieldError(logId, 'uuid', 'uuid must be a string of at most 50 characters');
-    if (!isMsgType(msgType)) return invalidParam(logId, `invalid msg_type, must be one of ${MSG_TYPES.join(', ')}`);
+    if (!isMsgType(msgType)) return invalidParam(logId, `invalid msg_type, must be one of ${LARK_MSG_TYPES.join(', ')}`);
     if ((req.body?.length ?? 0) > bodyLimitBytes(msgType)) {
       return larkError(400, 230025, 'The length of the message content reaches its limit.', logId);
     }

@@ -6,11 +6,9 @@
 import type { App, Directory } from './directory.js';
 import type { ChatHistory, HistoryMessage } from './history.js';
 import { fieldError, invalidParam, larkError, missingScope, type Reply } from './reply.js';
+import { READ_SCOPES, SCOPES } from '../core/vocabulary.js';
 
-/** Any one of these lets an app read messages. */
-export const READ_SCOPES = ['im:message', 'im:message:readonly', 'im:message.history:readonly'];
-/** Without it a bot sees, in groups, only the messages that @-mention it. */
-export const GROUP_MSG_SCOPE = 'im:message.group_msg';
+const GROUP_MSG_SCOPE = SCOPES.groupMessages;
 
 export interface ReadContext {
   history: ChatHistory;

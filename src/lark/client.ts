@@ -14,6 +14,7 @@ import { EndpointHealth } from './endpoint-health.js';
 import { INVALID_TOKEN_CODES, LarkError } from './errors.js';
 import { interruptedError, type ConnectorError } from '../core/errors.js';
 import { safeEmit, type ClientEvent } from './events.js';
+import { LARK_PATHS, SCOPES, type ReceiveIdType } from '../core/vocabulary.js';
 import { LarkHttp, WireError, isRecord, type LarkRequest, type LarkResponse } from './http.js';
 import { createListPacer, createLookupPacer, createSendPacer, type LimiterStore, type Pacer, type PacingOptions } from './pacer.js';
 import { retryPolicies, withRetry, type RetryContext, type RetryPolicy } from './retry.js';
@@ -40,8 +41,6 @@ export interface LarkClientOptions {
   /** Retries, token refreshes, pacer waits. Never contains the secret or a token. */
   onEvent?: (e: ClientEvent) => void;
 }
-
-export type ReceiveIdType = 'open_id' | 'union_id' | 'user_id' | 'email' | 'chat_id';
 
 export interface SendMessageRequest {
   receiveIdType: ReceiveIdType;
@@ -107,22 +106,6 @@ export interface ChatsPage {
   hasMore: boolean;
   pageToken?: string;
 }
-
-export const PATHS = {
-  messages: '/open-apis/im/v1/messages',
-  chats: '/open-apis/im/v1/chats',
-  batchGetId: '/open-apis/contact/v3/users/batch_get_id',
-  botInfo: '/open-apis/bot/v3/info',
-  scopes: '/open-apis/application/v6/scopes',
-  usersByDepartment: '/open-apis/contact/v3/users/find_by_department',
-} as const;
-
-export const SCOPES = {
-  send: 'im:message:send_as_bot',
-  lookup: 'contact:user.id:readonly',
-  readMessages: 'im:message:readonly',
-  listUsers: 'contact:user.base:readonly',
-} as const;
 
 const MOBILES_PER_CALL = 50;
 /** A connection test's per-request timeout: it answers in seconds, with the cause. */
@@ -196,7 +179,7 @@ export class LarkClient {
   async sendMessage(req: SendMessageRequest, options: { signal?: AbortSignal } = {}): Promise<SendMessageResult> {
     const spec: LarkRequest = {
       method: 'POST',
-      path: PATHS.messages,
+      path: LARK_PATHS.messages,
       query: { receive_id_type: req.receiveIdType },
       body: { receive_id: req.receiveId, msg_type: req.msgType, content: req.content, uuid: req.uuid },
       scope: SCOPES.send,
@@ -225,7 +208,7 @@ export class LarkClient {
       'bot_info',
       undefined,
       undefined,
-      { method: 'GET', path: PATHS.botInfo, ...this.probeRequest(options) },
+      { method: 'GET', path: LARK_PATHS.botInfo, ...this.probeRequest(options) },
       undefined,
       options,
     );
@@ -243,7 +226,7 @@ export class LarkClient {
       'scopes',
       undefined,
       undefined,
-      { method: 'GET', path: PATHS.scopes, ...this.probeRequest(options) },
+      { method: 'GET', path: LARK_PATHS.scopes, ...this.probeRequest(options) },
       undefined,
       options,
     );
@@ -260,7 +243,7 @@ export class LarkClient {
       undefined,
       {
         method: 'GET',
-        path: PATHS.messages,
+        path: LARK_PATHS.messages,
         query: {
           container_id_type: args.containerIdType ?? 'chat',
           container_id: args.containerId,
@@ -286,7 +269,7 @@ export class LarkClient {
       'list_chats',
       this.listPacer,
       undefined,
-      { method: 'GET', path: PATHS.chats, query: { page_size: args.pageSize ?? 100, page_token: args.pageToken } },
+      { method: 'GET', path: LARK_PATHS.chats, query: { page_size: args.pageSize ?? 100, page_token: args.pageToken } },
       options.signal,
     );
     const data = res.body.data;
@@ -316,7 +299,7 @@ export class LarkClient {
   async listUsers(args: { pageToken?: string; pageSize?: number } = {}): Promise<DirectoryPage> {
     const res = await this.call<{ data?: { items?: unknown; has_more?: unknown; page_token?: unknown } }>('list_users', undefined, undefined, {
       method: 'GET',
-      path: PATHS.usersByDepartment,
+      path: LARK_PATHS.usersByDepartment,
       query: { department_id: '0', user_id_type: 'open_id', page_size: args.pageSize ?? 50, page_token: args.pageToken },
       scope: SCOPES.listUsers,
     });
@@ -336,7 +319,7 @@ export class LarkClient {
   private async lookupChunk(chunk: string[]): Promise<Map<string, string>> {
     const res = await this.call<{ data?: { user_list?: unknown } }>('batch_get_id', this.lookupPacer, undefined, {
       method: 'POST',
-      path: PATHS.batchGetId,
+      path: LARK_PATHS.batchGetId,
       query: { user_id_type: 'open_id' },
       body: { mobiles: chunk, include_resigned: false },
       scope: SCOPES.lookup,
