@@ -5,7 +5,7 @@
 import { isRecord } from '../core/is-record.js';
 import { LarkError, headerString, larkErrorFromResponse } from './errors.js';
 import { type ErrorStops } from '../core/errors.js';
-import { NodeTransport, type Transport } from './transport.js';
+import { NodeTransport, type Transport, type WireResponse } from './transport.js';
 
 export interface LarkHttpOptions {
   baseUrl: string;
@@ -89,7 +89,7 @@ export class LarkHttp {
       body = JSON.stringify(req.body);
       headers['Content-Length'] = String(Buffer.byteLength(body));
     }
-    let res;
+    let res: WireResponse;
     try {
       res = await this.transport.send({ method: req.method, path: pathWithQuery(req.path, req.query), headers, ...(body !== undefined ? { body } : {}), timeoutMs: req.timeoutMs ?? this.timeoutMs });
     } catch (err) {
