@@ -10,7 +10,8 @@ import { parseTimeArg, SOURCE_NODE_SHAPE } from '../source/options.js';
 import { JsonlReadOutput, loadReadState } from '../source/read-run.js';
 import type { EmitBatch, MessageReader } from '../source/reader.js';
 import { startOffset, type SourceRunOptions } from '../source/source.js';
-import { CliExit, EXIT_CANNOT_START, EXIT_FAILED, EXIT_OK, loadConfig } from './shared.js';
+import { loadConfig } from './shared.js';
+import { CliExit, EXIT_CANNOT_START, EXIT_FAILED, EXIT_OK } from '../core/exit.js';
 import { refuseOutputsThatAreInputs } from './paths.js';
 import { VerboseLog } from './verbose-log.js';
 

@@ -5,20 +5,7 @@
 import { ConnectorError } from '../core/errors.js';
 import { loadConfigFile, parseConfig, type ConnectorConfig } from '../config.js';
 import { withRedisUrl } from '../stores/config.js';
-
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_CANNOT_START = 2;
-
-/** An error that ends a command with a given exit code and a one-line message. */
-export class CliExit extends Error {
-  constructor(
-    readonly exitCode: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { CliExit, EXIT_CANNOT_START, EXIT_FAILED } from '../core/exit.js';
 
 /**
  * --config FILE, or the LARK_* environment variables alone when no file is given. A dry-run never talks to
@@ -94,13 +81,4 @@ export async function runCommand(body: () => Promise<number>): Promise<void> {
     // A closed output pipe comes mid-run, after messages may have been sent: not "could not start".
     process.exitCode = err instanceof CliExit ? err.exitCode : isEpipe(err) ? EXIT_FAILED : EXIT_CANNOT_START;
   }
-}
-
-/** A --port value: a whole number 0..65535 (0 = any free port), else a usage error naming the flag. */
-export function parsePort(value: string, flag = '--port'): number {
-  const port = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new CliExit(EXIT_CANNOT_START, `${flag} must be a whole number from 0 to 65535 (0 = any free port), got ${JSON.stringify(value)}`);
-  }
-  return port;
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { DEFAULT_PORT, startConsole } from './server.js';
-import { parsePort } from '../cli/shared.js';
+import { parsePort } from '../core/flags.js';
 
 /** Adds `lark-im console`; the CLI's main calls this (the console stays out of src/cli). */
 export function registerConsoleCommand(program: Command): Command {

@@ -9,10 +9,11 @@
 import { ConnectorError, ValidationError } from '../core/errors.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { ReceiveIdType } from '../lark/client.js';
-import type { MessageBody } from './schema.js';
 
 export type { ReceiveIdType };
 
+/** A record's receiver as its body gives it (resolve() refuses a receiveType it does not know). */
+export interface Receiver { receiveType: string; receiveId: string }
 export interface ResolvedReceiver { receiveIdType: ReceiveIdType; receiveId: string }
 
 export type PhoneLookup = (mobiles: string[]) => Promise<Map<string, string>>;
@@ -117,7 +118,7 @@ export class InMemoryLookupStore implements LookupStore {
 const DIRECT_ID_TYPES: Partial<Record<string, ReceiveIdType>> = { user: 'open_id', email: 'email', chat: 'chat_id' };
 
 /** The receivers Lark takes as they are (user, email, chat); undefined for a phone, which needs a lookup. */
-export function directReceiver(message: Pick<MessageBody, 'receiveType' | 'receiveId'>): ResolvedReceiver | undefined {
+export function directReceiver(message: Receiver): ResolvedReceiver | undefined {
   const receiveIdType = DIRECT_ID_TYPES[message.receiveType];
   return receiveIdType ? { receiveIdType, receiveId: message.receiveId.trim() } : undefined;
 }
@@ -157,7 +158,7 @@ export class ReceiverResolver {
   }
 
   /** user->open_id, email->email, chat->chat_id, phone->open_id via the (batched, cached) lookup. */
-  async resolve(message: Pick<MessageBody, 'receiveType' | 'receiveId'>): Promise<ResolvedReceiver> {
+  async resolve(message: Receiver): Promise<ResolvedReceiver> {
     const direct = directReceiver(message);
     if (direct) return direct;
     if (message.receiveType === 'phone') {
