@@ -6,6 +6,7 @@ import { ConnectorError } from '../core/errors.js';
 import { loadConfigFile, parseConfig, type ConnectorConfig } from '../config.js';
 import { withRedisUrl } from '../stores/config.js';
 import { CliExit, EXIT_CANNOT_START, EXIT_FAILED } from '../core/exit.js';
+import { errnoInWords } from '../core/errno.js';
 
 /**
  * --config FILE, or the LARK_* environment variables alone when no file is given. A dry-run never talks to
@@ -28,40 +29,6 @@ export function describeError(err: unknown): string {
     return `${err.code}: cannot open ${err.path ?? 'the file'}: ${errnoInWords(err)}`;
   }
   return err instanceof Error ? err.message : String(err);
-}
-
-/** What a system error code means, in words a user acts on. */
-const ERRNO_WORDS: Record<string, string> = {
-  ENOENT: 'no such file or folder',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EISDIR: 'it is a folder, not a file',
-  ENOTDIR: 'a part of the path is a file, not a folder',
-  EROFS: 'the file system is read-only',
-  ENOSPC: 'no space left on the device',
-  EEXIST: 'it already exists',
-  EMFILE: 'too many open files',
-  EADDRINUSE: 'the port is already in use by another program: choose another --port',
-  EADDRNOTAVAIL: 'the address is not available on this machine',
-};
-
-/** "EISDIR: illegal operation on a directory, read" -> "it is a folder, not a file". */
-export function errnoInWords(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  if (e && typeof e.code === 'string' && ERRNO_WORDS[e.code]) return ERRNO_WORDS[e.code]!;
-  return err instanceof Error ? fsReason(e) : String(err);
-}
-
-/** An error opening the file a flag names: one line with the flag, the path and the cause in words. */
-export function fileError(flag: string, path: string, err: unknown): CliExit {
-  if (err instanceof CliExit) return err;
-  const code = (err as NodeJS.ErrnoException)?.code;
-  return new CliExit(EXIT_CANNOT_START, `${flag} ${path}: ${errnoInWords(err)}${code ? ` (${code})` : ''}`);
-}
-
-/** "ENOENT: no such file or directory, open 'x'" -> "no such file or directory". */
-function fsReason(err: NodeJS.ErrnoException): string {
-  return err.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
 }
 
 function isEpipe(err: unknown): boolean {

@@ -13,7 +13,8 @@ import { RunState } from '../pipeline/state.js';
 import { toOutcomeError, type MessageOutcome, type RunSummary } from '../pipeline/report/outcome.js';
 import { refuseOutputsThatAreInputs, proveWritable } from './paths.js';
 import { ProgressBar, summaryLine } from './progress.js';
-import { errnoInWords, fileError, loadConfig } from './shared.js';
+import { loadConfig } from './shared.js';
+import { errnoInWords, fileError } from '../core/errno.js';
 import { CliExit, EXIT_CANNOT_START, EXIT_FAILED, EXIT_OK } from '../core/exit.js';
 import { guardStdout } from './stdout.js';
 import { VerboseLog } from './verbose-log.js';
@@ -50,7 +51,8 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
     { flag: '--report', path: reportPath, output: true },
   ]);
   const config = await loadConfig(flags.config, { dryRun, ...(flags.redis ? { redis: flags.redis } : {}) });
-  if (statePath) await proveWritable('--state', statePath);
+  if (statePath) await proveWritable('--state', statePath, { createFolder: true, nothing: 'nothing was sent' });
+  if (reportPath && reportPath !== '-') await proveWritable('--report', reportPath, { nothing: 'nothing was sent' });
   const verbose = flags.verbose ? new VerboseLog(process.stderr) : undefined;
   const connector = new LarkImConnector(config, verbose ? { onEvent: verbose.onEvent } : {});
   try {

@@ -7,7 +7,7 @@ import { ChatHistory, type ChatActivity, type HistoryMessage } from './history.j
 import { EmulatorLongConnection } from './long-connection.js';
 import { buildUserMessage, type PostMessageInput } from './post-message.js';
 import { RateLimits } from './rate-limits.js';
-import { RouteTable } from './router.js';
+import { RouteTable } from '../core/route-table.js';
 import { ROUTES } from './routes.js';
 import { defaultSeed, loadSeedFile, parseSeed } from './seed.js';
 import { EmulatorHttp, listen } from './server.js';

@@ -1,7 +1,7 @@
 /**
  * The emulator's route table: every endpoint it answers, by method and path. A new endpoint is a module in
  * endpoints/ and one line here; 404 (no such path) and 405 (the path under another method) follow from
- * this table (router.ts). `tenant(...)` marks the endpoints that need a tenant_access_token.
+ * this table (src/core/route-table.ts). `tenant(...)` marks the endpoints that need a tenant_access_token.
  */
 import { tenant } from './auth.js';
 import type { Route } from './endpoint.js';

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { MAX_BODY_BYTES, type EmulatorContext, type Route } from './endpoint.js';
 import { larkError, logIdFactory, type Reply } from './reply.js';
-import type { RouteMatch, RouteTable } from './router.js';
+import type { RouteMatch, RouteTable } from '../core/route-table.js';
 import { bump } from './stats.js';
 
 /** Starts listening; resolves once the port is bound. */

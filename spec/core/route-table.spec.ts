@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RouteTable } from '../../src/emulator/router.js';
+import { RouteTable } from '../../src/core/route-table.js';
 
 const table = new RouteTable([
   { method: 'POST', path: '/open-apis/im/v1/messages' },
@@ -11,7 +11,7 @@ const table = new RouteTable([
   { method: 'POST', path: '/_emulator/messages/edit' },
 ]);
 
-describe('emulator route table', () => {
+describe('route table', () => {
   it('finds a literal path; trailing slashes do not matter', () => {
     const m = table.match('GET', '/open-apis/im/v1/messages/');
     expect(m).toEqual({ kind: 'found', route: { method: 'GET', path: '/open-apis/im/v1/messages' }, params: {} });
