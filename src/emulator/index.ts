@@ -2,10 +2,9 @@
 export { LarkEmulator } from './emulator.js';
 export { FaultController, seededRandom, type Fault, type FaultKind, type FaultOptions, type FaultRatios } from './faults.js';
 export { defaultSeed, loadSeedFile, parseSeed, DEFAULT_SCOPES } from './seed.js';
-export { MSG_TYPES } from './content.js';
+export { LARK_MSG_TYPES as MSG_TYPES, RECEIVE_ID_TYPES, type ReceiveIdType } from '../core/vocabulary.js';
 export {
   DEFAULT_LIMITS,
-  RECEIVE_ID_TYPES,
   type DeliveredMessage,
   type EmulatorClock,
   type EmulatorLimits,
@@ -13,7 +12,6 @@ export {
   type EmulatorSeed,
   type EmulatorStats,
   type LongConnectionSettings,
-  type ReceiveIdType,
   type SeedApp,
   type SeedChat,
   type SeedUser,

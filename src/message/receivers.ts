@@ -8,12 +8,10 @@
  */
 import { ConnectorError, ValidationError } from '../core/errors.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import type { ReceiveIdType } from '../lark/endpoints/messages.js';
+import { RECEIVE_TYPES, type ReceiveIdType, type ReceiveType } from '../core/vocabulary.js';
 
-export type { ReceiveIdType };
-
-/** A record's receiver as its body gives it (resolve() refuses a receiveType it does not know). */
-export interface Receiver { receiveType: string; receiveId: string }
+/** A record's receiver, as its body gives it. */
+export interface Receiver { receiveType: ReceiveType; receiveId: string }
 export interface ResolvedReceiver { receiveIdType: ReceiveIdType; receiveId: string }
 
 export type PhoneLookup = (mobiles: string[]) => Promise<Map<string, string>>;
@@ -170,7 +168,7 @@ export class ReceiverResolver {
     throw new ValidationError({
       code: 'MESSAGE_INVALID',
       field: 'receiveType',
-      message: `receiveType: ${JSON.stringify(message.receiveType)} is not allowed; use one of user, email, phone, chat`,
+      message: `receiveType: ${JSON.stringify(message.receiveType)} is not allowed; use one of ${RECEIVE_TYPES.join(', ')}`,
     });
   }
 
