@@ -10,7 +10,14 @@ import { specMessage } from '../../src/platforms/airbyte/spec.js';
 import { ALICE, APP, BOB, CHAT_WITH_BOT, startEmulator, text } from '../integration/helpers.js';
 import { Workdir, destinationCatalog, recordLine, stateLine } from '../platforms/airbyte/platform.js';
 import {
-  IMAGE, VERSION, docker, inContainer, removeLeftContainers, runImage, shareWithContainer, spawnImage,
+  IMAGE,
+  VERSION,
+  docker,
+  inContainer,
+  removeLeftContainers,
+  runImage,
+  shareWithContainer,
+  spawnImage,
 } from './docker.js';
 
 let emulator: LarkEmulator | undefined;

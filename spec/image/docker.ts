@@ -68,7 +68,13 @@ export function spawnImage(
   const child = spawn(
     'docker',
     [
-      'run', '--rm', '-i', '--network', 'host', '--name', name,
+      'run',
+      '--rm',
+      '-i',
+      '--network',
+      'host',
+      '--name',
+      name,
       ...(opts.work ? ['-v', `${opts.work.dir}:${MOUNT}:ro`] : []),
       ...Object.entries(opts.env ?? {}).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
       IMAGE,
