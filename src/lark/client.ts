@@ -80,6 +80,11 @@ export class LarkClient {
   }
 
   /** Destroys the keep-alive sockets. */
+  /** After ENDPOINT_UNREACHABLE: the next call tries the host again (see AttemptEngine.probeAgain). */
+  probeAgain(): void {
+    this.engine.probeAgain();
+  }
+
   close(): void {
     this.engine.close();
   }

@@ -3,7 +3,8 @@
  * is a failure; any answer (even a 5xx) is a sign of life and starts the count over. When failures alone
  * have been seen for spanMs, the endpoint is down: one ENDPOINT_UNREACHABLE error, app-level, naming the host
  * and what was tried, so a run stops in seconds instead of retrying each message for minutes.
- * Down is final for this client: a run stops, a rerun (with --state) continues where it stopped.
+ * Down is final for this health: a run stops, a rerun (with --state) continues where it stopped; a follower
+ * asks the client for a fresh one (AttemptEngine.probeAgain) and tries again.
  */
 import { setMaxListeners } from 'node:events';
 import type { Clock } from '../core/clock.js';

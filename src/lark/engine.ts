@@ -63,7 +63,8 @@ export class AttemptEngine {
   private readonly random: () => number;
   private readonly policy: RetryPolicy;
   private readonly pacers: Partial<Record<PacerName, Pacer>> = {};
-  private readonly health: EndpointHealth;
+  /** Replaced (not reset) by probeAgain(): sleeps of the old verdict keep their aborted signal. */
+  private health: EndpointHealth;
 
   constructor(opts: LarkClientOptions) {
     this.opts = opts;
@@ -76,11 +77,7 @@ export class AttemptEngine {
       ...(opts.transport ? { transport: opts.transport } : {}),
       now: () => this.clock.now(),
     });
-    this.health = new EndpointHealth({
-      host: this.http.hostName,
-      clock: this.clock,
-      ...(opts.endpointDownAfterMs !== undefined ? { downAfterMs: opts.endpointDownAfterMs } : {}),
-    });
+    this.health = this.newHealth();
     this.tokens = new TokenProvider({
       http: { request: (req) => this.send(req) },
       baseUrl: opts.baseUrl,
@@ -214,6 +211,23 @@ export class AttemptEngine {
       this.pacers.lookup?.failAll(down);
       throw down;
     }
+  }
+
+  /**
+   * Forgets an ENDPOINT_UNREACHABLE verdict: the next call tries the host again (and a new verdict comes after
+   * another downAfterMs without an answer). For a caller that outlives outages (a follower); a run stops instead.
+   */
+  probeAgain(): void {
+    if (this.health.down) this.health = this.newHealth();
+  }
+
+  private newHealth(): EndpointHealth {
+    const downAfterMs = this.opts.endpointDownAfterMs;
+    return new EndpointHealth({
+      host: this.http.hostName,
+      clock: this.clock,
+      ...(downAfterMs !== undefined ? { downAfterMs } : {}),
+    });
   }
 
   private throwIfDown(): void {
