@@ -11,7 +11,7 @@ import { JsonlReadOutput, loadReadState } from '../source/read-run.js';
 import type { EmitBatch, MessageReader } from '../source/reader.js';
 import { startOffset, type SourceRunOptions } from '../source/source.js';
 import { ConnectorError } from '../core/errors.js';
-import { CliExit, EXIT_CANNOT_START, EXIT_FAILED, EXIT_OK, fileError, loadConfig } from './shared.js';
+import { CliExit, EXIT_CANNOT_START, EXIT_FAILED, EXIT_OK, cliClientEvents, fileError, loadConfig } from './shared.js';
 import { proveWritable, refuseOutputsThatAreInputs } from './paths.js';
 import { VerboseLog } from './verbose-log.js';
 
@@ -45,7 +45,7 @@ export async function readCommand(flags: ReadFlags): Promise<number> {
   }) : undefined;
   const warn = (m: string) => process.stderr.write(`lark-im: warning: ${m}\n`);
   const verbose = flags.verbose ? new VerboseLog(process.stderr) : undefined;
-  const connector = new LarkImConnector(config, verbose ? { onEvent: verbose.onEvent } : {});
+  const connector = new LarkImConnector(config, { onEvent: cliClientEvents(process.stderr, verbose?.onEvent) });
   const started = Date.now();
   try {
     // Credentials are checked before the output is touched.

@@ -3,6 +3,7 @@
  * code 2 (never a stack trace, never the secret).
  */
 import { errorLine } from '../core/errors.js';
+import type { ClientEvent } from '../lark/events.js';
 import { loadConfigFile, parseConfig, type ConnectorConfig } from '../config.js';
 import { withRedisUrl } from '../stores/config.js';
 
@@ -102,4 +103,18 @@ export function parsePort(value: string, flag = '--port'): number {
     throw new CliExit(EXIT_CANNOT_START, `${flag} must be a whole number from 0 to 65535 (0 = any free port), got ${JSON.stringify(value)}`);
   }
   return port;
+}
+
+/**
+ * The client events of a CLI command: when Lark stops answering, one line on stderr at once says so (host,
+ * cause, how long the client keeps trying) instead of a silent wait; then --verbose's log, if any.
+ */
+export function cliClientEvents(stderr: { write(text: string): unknown }, verbose?: (e: ClientEvent) => void): (e: ClientEvent) => void {
+  return (e) => {
+    if (e.type === 'endpoint.silent') {
+      const s = Math.round(e.verdictInMs / 1000);
+      stderr.write(`lark-im: no answer from Lark at ${e.host} (${e.failure}): retrying; ENDPOINT_UNREACHABLE if it stays silent for ${s} s\n`);
+    }
+    verbose?.(e);
+  };
 }

@@ -19,7 +19,12 @@ export interface EndpointHealthOptions {
   clock: Clock;
   /** Failures only, for this long: the endpoint is down. Default 30 s. */
   downAfterMs?: number;
+  /** What the user should do when it is down; default: fix the network, then run again with --state. */
+  advice?: string;
 }
+
+export const DEFAULT_DOWN_ADVICE =
+  'check the network / proxy, the domain and that Lark is reachable from this machine, then run again (with --state to continue where it stopped)';
 
 export class EndpointHealth {
   private readonly opts: EndpointHealthOptions;
@@ -78,7 +83,7 @@ export class EndpointHealth {
       .sort((a, b) => b[1] - a[1])
       .map(([failure, n]) => `${describeWireFailure(failure)} x${n}`)
       .join(', ');
-    const advice = 'check the network / proxy, the domain and that Lark is reachable from this machine, then run again (with --state to continue where it stopped)';
+    const advice = this.opts.advice ?? DEFAULT_DOWN_ADVICE;
     return new ConnectorError({
       code: 'ENDPOINT_UNREACHABLE',
       retryable: false,

@@ -15,7 +15,7 @@ import { EndpointHealth } from './endpoint-health.js';
 import type { Endpoint, PacerName } from './endpoints/endpoint.js';
 import { INVALID_TOKEN_CODES, LarkError } from './errors.js';
 import { safeEmit, type ClientEvent } from './events.js';
-import { LarkHttp, WireError, type LarkRequest, type LarkResponse } from './http.js';
+import { LarkHttp, WireError, describeWireFailure, type LarkRequest, type LarkResponse } from './http.js';
 import { createListPacer, createLookupPacer, createSendPacer, type LimiterStore, type Pacer, type PacingOptions } from './pacer.js';
 import { retryPolicies, withRetry, type RetryContext, type RetryInfo, type RetryOptions, type RetryPolicy } from './retry.js';
 import { TokenProvider, type TokenEntry, type TokenStore } from './token.js';
@@ -38,6 +38,8 @@ export interface LarkClientOptions {
   transport?: Transport;
   /** No answer from the host for this long: ENDPOINT_UNREACHABLE (default 30 s). */
   endpointDownAfterMs?: number;
+  /** The advice of that ENDPOINT_UNREACHABLE (default: fix the network, run again with --state). */
+  endpointDownAdvice?: string;
   /** Retries, token refreshes, pacer waits. Never contains the secret or a token. */
   onEvent?: (e: ClientEvent) => void;
 }
@@ -205,7 +207,12 @@ export class AttemptEngine {
         this.health.answered();
         throw err;
       }
+      const silenceStarts = this.health.msUntilVerdict() === undefined && !this.health.down;
       const down = this.health.failed(err);
+      if (silenceStarts && !down) {
+        const verdictInMs = this.health.msUntilVerdict() ?? 0;
+        this.emit({ type: 'endpoint.silent', host: this.http.hostName, failure: describeWireFailure(err.failure), verdictInMs });
+      }
       if (!down) throw err;
       this.pacers.send?.failAll(down);
       this.pacers.lookup?.failAll(down);
@@ -222,11 +229,12 @@ export class AttemptEngine {
   }
 
   private newHealth(): EndpointHealth {
-    const downAfterMs = this.opts.endpointDownAfterMs;
+    const { endpointDownAfterMs: downAfterMs, endpointDownAdvice: advice } = this.opts;
     return new EndpointHealth({
       host: this.http.hostName,
       clock: this.clock,
       ...(downAfterMs !== undefined ? { downAfterMs } : {}),
+      ...(advice !== undefined ? { advice } : {}),
     });
   }
 
