@@ -1,7 +1,8 @@
 /** `lark-im receivers`: the fixed-receiver picker on the command line (chats the bot is in, users in range). */
 import { LarkImConnector } from '../connector.js';
 import type { PickerItem, PickerPage } from '../platforms/tapdata/form-commands/receiver-picker.js';
-import { CliExit, EXIT_CANNOT_START, EXIT_OK, cliClientEvents, loadConfig } from './shared.js';
+import { cliClientEvents, loadConfig } from './shared.js';
+import { CliExit, EXIT_CANNOT_START, EXIT_OK } from '../core/exit.js';
 
 /** How long `receivers` waits for a silent Lark before it gives up. */
 const INTERACTIVE_DOWN_AFTER_MS = 5000;
