@@ -23,7 +23,7 @@ export interface EndpointHealthOptions {
   advice?: string;
 }
 
-export const DEFAULT_DOWN_ADVICE =
+const DEFAULT_DOWN_ADVICE =
   'check the network / proxy, the domain and that Lark is reachable from this machine, then run again (with --state to continue where it stopped)';
 
 export class EndpointHealth {
