@@ -6,11 +6,13 @@ export { parseConfig, loadConfigFile, baseUrlFor, redactConfig, connectionConfig
 export type { ConnectionConfig, ConnectorConfig, NodeConfig } from './config.js';
 export { buildManifest } from './platforms/tapdata/manifest.js';
 export { openInput, readRecords, readRecordBatches, type InputRecord } from './input.js';
-export { parseMessageBody, parseRecord, CONTENT_TYPES, RECEIVE_TYPES, type MessageBody } from './message/schema.js';
+export { parseMessageBody, parseRecord, type MessageBody } from './message/schema.js';
+export { CONTENT_TYPES, RECEIVE_TYPES } from './core/vocabulary.js';
 export type { MessageOutcome, OutcomeError, RenderedRequest, RunSummary } from './pipeline/report/outcome.js';
 export { RunState } from './pipeline/state.js';
 export { ReportWriter } from './pipeline/report/report-writer.js';
-export { LarkClient, type LarkClientOptions } from './lark/client.js';
+export { LarkClient } from './lark/client.js';
+export type { LarkClientOptions } from './lark/engine.js';
 export { ConnectorError, ValidationError, type ErrorCode } from './core/errors.js';
 export { LarkError, classifyLarkCode } from './lark/errors.js';
 export { ERROR_STOPS, isAppLevel, stopsOf, type ErrorStops } from './core/errors.js';

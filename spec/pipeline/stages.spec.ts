@@ -3,13 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { validateDrafts } from '../../src/pipeline/validate.js';
 import { IdentifyStage } from '../../src/pipeline/identify.js';
 import { ResumeStage } from '../../src/pipeline/resume.js';
-import { larkMsgType, LARK_MSG_TYPES } from '../../src/pipeline/msg-type.js';
+import { larkMsgType } from '../../src/pipeline/msg-type.js';
 import { SendStage } from '../../src/pipeline/send.js';
 import { messageBodyTransform } from '../../src/pipeline/transform/index.js';
 import { UuidDeriver } from '../../src/message/uuid.js';
-import { CONTENT_TYPES } from '../../src/message/schema.js';
+import { CONTENT_TYPES, LARK_MSG_TYPES } from '../../src/core/vocabulary.js';
 import { ConnectorError, ValidationError } from '../../src/core/errors.js';
-import type { LarkClient, SendMessageRequest } from '../../src/lark/client.js';
+import type { LarkClient } from '../../src/lark/client.js';
+import type { SendMessageRequest } from '../../src/lark/endpoints/messages.js';
 
 const body = (text: string) => ({ receiveType: 'user', receiveId: 'ou_1', contentType: 'text', content: JSON.stringify({ text }) });
 

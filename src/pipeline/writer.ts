@@ -9,11 +9,11 @@
  *
  * Stopping (the signal): no new record is read and no queued message is sent (those are reported not_sent);
  * messages already on the wire get `graceMs` to finish, then whatever is still unsettled is reported failed
- * with INTERRUPTED (its delivery is not confirmed). Nothing taken from the input goes unreported. A state that disagrees with the input in mid-run stops the run the same
- * way (that message fails with the reason); before anything was sent, it is thrown (the run did not start).
+ * with INTERRUPTED (its delivery is not confirmed). Nothing taken from the input goes unreported. A state
+ * that disagrees with the input in mid-run stops the run the same way (that message fails with the reason); before anything was sent, it is thrown (the run did not start).
  */
 import { setMaxListeners } from 'node:events';
-import { ValidationError, interruptedError, isRunStop, type ConnectorError } from '../core/errors.js';
+import { ValidationError, interruptedError, isRunStop, type ConnectorError, errorMessage } from '../core/errors.js';
 import type { LarkClient } from '../lark/client.js';
 import { parseRecord, type MessageBody } from '../message/schema.js';
 import type { ReceiverResolver } from '../message/receivers.js';
@@ -230,7 +230,7 @@ export class MessageWriter {
       drafts = this.transform(record.value);
     } catch (err) {
       // A transform is to return failed drafts, not throw; one that throws fails its record, not the run.
-      const message = `record: the transform failed (${err instanceof Error ? err.message : String(err)})`;
+      const message = `record: the transform failed (${errorMessage(err)})`;
       return [{ ok: false, error: new ValidationError({ code: 'INPUT_INVALID', message }) }];
     }
     return validateDrafts(drafts);
