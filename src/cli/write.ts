@@ -58,6 +58,8 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
     const input = await openInput(flags.input).catch((err: unknown) => {
       throw fileError('--input', flags.input, err);
     });
+    const hint = stdinHint(flags.input, process.stdin);
+    if (hint) process.stderr.write(`${hint}\n`);
     const report = reportPath
       ? await ReportWriter.open(reportPath).catch((err: unknown) => {
           throw fileError('--report', reportPath, err);
@@ -160,6 +162,11 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
   } finally {
     connector.close();
   }
+}
+
+/** `--input -` on a terminal waits for typed records: say so, or it looks hung. */
+export function stdinHint(input: string, stdin: { isTTY?: boolean }): string | undefined {
+  return input === '-' && stdin.isTTY ? 'lark-im: reading records from stdin (Ctrl-D to end)' : undefined;
 }
 
 /** A stopped run, in one line: how many were not sent and how to send them (not one line per message). */
