@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { ReceiveIdType } from '../core/vocabulary.js';
-import type { LongConnectionSettings } from './long-connection.js';
+import type { ClientConfig } from '../source/long-connection/frame.js';
 
 /** The emulator only reads the time; any project Clock fits. */
 export type EmulatorClock = Pick<Clock, 'now'>;
@@ -73,6 +73,8 @@ export interface EmulatorOptions {
   port?: number;
   /** Default '127.0.0.1'. */
   host?: string;
+  /** Serve https (and wss) with this PEM key and certificate (specs: a test certificate). */
+  tls?: { key: string; cert: string };
   /** Default: defaultSeed(). */
   seed?: EmulatorSeed;
   /** Path of a seed JSON file (used when `seed` is not given). */
@@ -97,6 +99,20 @@ export interface EmulatorOptions {
   longConnection?: Partial<LongConnectionSettings>;
 }
 
+/** The long connection's behaviour (long-connection.ts); DEFAULT_LONG_CONNECTION holds Lark's values. */
+export interface LongConnectionSettings {
+  /** ClientConfig handed out (seconds). Defaults: Lark's 120 / -1 / 120 / 30. */
+  clientConfig: ClientConfig;
+  /** An event not acked this long after its push is pushed again. Default 3000 ms (Lark's deadline). */
+  ackTimeoutMs: number;
+  /** Pushes of one event in all (first + re-pushes). Default 4. */
+  maxPushes: number;
+  /** Payloads larger than this go in fragments. Default 32 KiB. */
+  fragmentBytes: number;
+  /** Connections one app may hold. Default 50. */
+  maxConnectionsPerApp: number;
+}
+
 /** One delivered message, as recorded by the emulator. */
 export interface DeliveredMessage {
   messageId: string;
@@ -118,6 +134,8 @@ export interface DeliveredMessage {
 export interface EmulatorStats {
   /** Every request, any path. */
   requests: number;
+  /** TCP connections accepted (a keep-alive client reuses them; through a proxy, one per tunnel). */
+  connections: number;
   tokenRequests: number;
   tokensIssued: number;
   sendRequests: number;
