@@ -4,6 +4,7 @@
  */
 import { errorLine } from '../core/errors.js';
 import type { ClientEvent } from '../lark/events.js';
+import { describeEvent } from './verbose-log.js';
 import { loadConfigFile, parseConfig, type ConnectorConfig } from '../config.js';
 import { withRedisUrl } from '../stores/config.js';
 import { CliExit, EXIT_CANNOT_START, EXIT_FAILED } from '../core/exit.js';
@@ -52,14 +53,11 @@ export async function runCommand(body: () => Promise<number>): Promise<void> {
 
 /**
  * The client events of a CLI command: when Lark stops answering, one line on stderr at once says so (host,
- * cause, how long the client keeps trying) instead of a silent wait; then --verbose's log, if any.
+ * cause, how long the client keeps trying) instead of a silent wait; the others go to --verbose's log, if any.
  */
 export function cliClientEvents(stderr: { write(text: string): unknown }, verbose?: (e: ClientEvent) => void): (e: ClientEvent) => void {
   return (e) => {
-    if (e.type === 'endpoint.silent') {
-      const s = Math.round(e.verdictInMs / 1000);
-      stderr.write(`lark-im: no answer from Lark at ${e.host} (${e.failure}): retrying; ENDPOINT_UNREACHABLE if it stays silent for ${s} s\n`);
-    }
-    verbose?.(e);
+    if (e.type === 'endpoint.silent') stderr.write(`lark-im: ${describeEvent(e)}\n`);
+    else verbose?.(e);
   };
 }
