@@ -10,6 +10,7 @@ import { LARK_HOSTS } from './lark/hosts.js';
 import { SEND_MODE_FIELD_META, SEND_MODE_SHAPE, sendModeProblems } from './pipeline/transform/config.js';
 import { parseStoreConfig, redactStoreConfig, storeConfigSchema, type StoreConfig } from './stores/config.js';
 import { SOURCE_NODE_FIELD_META, SOURCE_NODE_SHAPE } from './source/options.js';
+import { LIFECYCLE_FIELD_META, LIFECYCLE_SHAPE, lifecycleProblems } from './pipeline/lifecycle/config.js';
 import { nearestName } from './core/nearest-name.js';
 import type { FieldMeta } from './core/types.js';
 
@@ -19,7 +20,6 @@ export const TIMEOUT_MS_RANGE = { min: 1_000, max: 120_000 } as const;
 export const MAX_IN_FLIGHT_RANGE = { min: 1, max: 50 } as const;
 /** node.maxInFlight when not set (the pacer's default too). */
 export const DEFAULT_MAX_IN_FLIGHT = 16;
-export const UPDATE_EVENTS = ['skip', 'send'] as const;
 export const SECRET_MASK = '******';
 
 function isHttpUrl(s: string): boolean {
@@ -68,10 +68,6 @@ export const connectionConfigSchema = z.object({
 });
 
 export const nodeConfigSchema = z.object({
-  updateEvents: z.preprocess(
-    trimmed,
-    z.enum(UPDATE_EVENTS, { error: `is not allowed: use skip (count update events as skipped) or send (send the new value)` }).default('skip'),
-  ),
   maxInFlight: z.preprocess(
     numeric,
     z
@@ -84,7 +80,9 @@ export const nodeConfigSchema = z.object({
 })
   .extend(SOURCE_NODE_SHAPE)
   // Send modes (dynamic binding, fixed receivers, templates): src/pipeline/transform/config.ts
-  .extend(SEND_MODE_SHAPE);
+  .extend(SEND_MODE_SHAPE)
+  // A record's life in Lark (messageKey, updateEvents, deleteEvents): src/pipeline/lifecycle/config.ts
+  .extend(LIFECYCLE_SHAPE);
 
 export type ConnectionConfig = z.infer<typeof connectionConfigSchema>;
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;
@@ -116,16 +114,10 @@ export const CONNECTION_FIELD_META: { [K in keyof ConnectionConfig]-?: FieldMeta
 };
 
 export const NODE_FIELD_META: { [K in keyof NodeConfig]-?: FieldMeta } = {
-  updateEvents: {
-    i18nKey: 'update_events',
-    apiServerKey: 'update_events',
-    component: 'Select',
-    index: 1,
-    optionLabels: { skip: 'update_events_skip', send: 'update_events_send' },
-  },
   maxInFlight: { i18nKey: 'max_in_flight', apiServerKey: 'max_in_flight', component: 'InputNumber', index: 2 },
   ...SOURCE_NODE_FIELD_META,
   ...SEND_MODE_FIELD_META,
+  ...LIFECYCLE_FIELD_META,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -221,6 +213,7 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
     ...(conn.success ? [] : issuesToMessage('connection', conn.error.issues)),
     ...(node.success ? [] : issuesToMessage('node', node.error.issues)),
     ...(node.success ? sendModeProblems(node.data) : []),
+    ...(node.success ? lifecycleProblems(node.data) : []),
     ...(store.success ? [] : issuesToMessage('store', store.error.issues)),
   ];
   if (!conn.success || !node.success || !store.success || problems.length > 0) {

@@ -188,7 +188,9 @@ async function reportStartFailure(
   const summary = await connector.writeStream(records, {
     dryRun: true,
     onOutcome: (o) =>
-      o.status === 'valid' ? onOutcome({ line: o.line, index: o.index, status: 'failed', error, uuid: o.request.body.uuid }, false) : onOutcome(o, true),
+      o.status === 'valid'
+        ? onOutcome({ line: o.line, index: o.index, status: 'failed', error, ...(o.request.method === 'POST' ? { uuid: o.request.body.uuid } : {}) }, false)
+        : onOutcome(o, true),
   });
   return { ...summary, failed: summary.failed + summary.valid, valid: 0 };
 }

@@ -33,7 +33,11 @@ export type ErrorCode =
   /** Every request to the Lark host failed without an answer (refused, DNS, TLS, timeout) for a while. */
   | 'ENDPOINT_UNREACHABLE'
   /** A shared store (Redis) stayed unreachable too long. */
-  | 'STORE_UNAVAILABLE';
+  | 'STORE_UNAVAILABLE'
+  /** Lark will not edit this message any more (edit count, edit window, card window, not ours, gone). */
+  | 'MESSAGE_NOT_EDITABLE'
+  /** Lark will not recall this message (past the recall window, or not allowed). */
+  | 'RECALL_REFUSED';
 
 /**
  * What an error stops: 'app' = the whole run (no later message can succeed either), 'message' = this
@@ -142,6 +146,9 @@ export const ERROR_STOPS: Readonly<Record<ErrorCode, ErrorStops>> = Object.freez
   // Long connection: the events source cannot run (it falls back to polling itself where that helps).
   EVENTS_UNAVAILABLE: 'app',
   TOO_MANY_CONNECTIONS: 'app',
+  // A record's life in Lark: the writer sends a new message instead (edit) or reports the failure (recall).
+  MESSAGE_NOT_EDITABLE: 'message',
+  RECALL_REFUSED: 'message',
 });
 
 /** What `err` stops; a non-ConnectorError (a bug) stops only its message. */

@@ -15,6 +15,7 @@ import { listChats, listMessages, type ReadContext } from './read-endpoints.js';
 import { buildUserMessage, type PostMessageInput } from './post-message.js';
 import { ADMIN_PATHS, adminReply } from './admin-routes.js';
 import { TokenIssuer } from './tokens.js';
+import { CHANGE_METHODS, DEFAULT_CHANGE_SETTINGS, MESSAGE_PATH, MessageChanges } from './message-changes.js';
 import {
   DEFAULT_LIMITS,
   RECEIVE_ID_TYPES,
@@ -70,6 +71,7 @@ function emptyStats(): EmulatorStats {
     listChatsRequests: 0,
     botInfoRequests: 0,
     scopeRequests: 0,
+    changeRequests: 0,
     errorsByCode: {},
     byEndpoint: {},
   };
@@ -100,6 +102,8 @@ export class LarkEmulator {
   private readonly slowDelayMs: number;
   private readonly nextLogId: () => string;
   private readonly routes = new Map<string, Handler>();
+  /** Edits, card updates and recalls of the bots' messages. */
+  private readonly changes: MessageChanges;
   private appWindows = new Map<string, AppWindows>();
   private userWindows: KeyedWindows | undefined;
   private chatWindows: KeyedWindows | undefined;
@@ -122,6 +126,13 @@ export class LarkEmulator {
     this.faults = new FaultController(opts.random ?? seededRandom(opts.randomSeed ?? 42), {
       invalidate: () => this.tokens.invalidateAll(),
       expire: () => this.tokens.expireAll(),
+    });
+    this.changes = new MessageChanges({
+      history: this.history,
+      store: this.store,
+      now: () => this.clock.now(),
+      limits: this.limits,
+      settings: { ...DEFAULT_CHANGE_SETTINGS, ...opts.messageChanges },
     });
     this.resetWindows();
     this.route('POST', '/open-apis/auth/v3/tenant_access_token/internal', (r) => this.tokenEndpoint(r));
@@ -226,6 +237,7 @@ export class LarkEmulator {
     this.counters = emptyStats();
     this.faults.clear();
     this.resetWindows();
+    this.changes.reset();
     if (opts.tokens) this.tokens.clear();
   }
 
@@ -298,8 +310,14 @@ export class LarkEmulator {
     const logId = this.nextLogId();
     const url = new URL(req.url ?? '/', 'http://emulator.local');
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
-    const key = `${req.method ?? 'GET'} ${path}`;
-    const handler = this.routes.get(key);
+    let key = `${req.method ?? 'GET'} ${path}`;
+    let handler = this.routes.get(key);
+    const change = handler ? undefined : MESSAGE_PATH.exec(path);
+    const kind = change ? CHANGE_METHODS[req.method ?? ''] : undefined;
+    if (change && kind) {
+      key = `${req.method} /open-apis/im/v1/messages/:message_id`;
+      handler = (r) => this.changeEndpoint(r, kind, decodeURIComponent(change[1]!));
+    }
     this.counters.requests++;
     const endpoint = handler ? key : 'other';
     this.counters.byEndpoint[endpoint] = (this.counters.byEndpoint[endpoint] ?? 0) + 1;
@@ -599,6 +617,15 @@ export class LarkEmulator {
       },
     };
     return which === 'messages' ? listMessages(ctx, app, req.url.searchParams) : listChats(ctx, app, req.url.searchParams);
+  }
+
+  private changeEndpoint(req: Request, kind: 'edit' | 'update_card' | 'recall', messageId: string): Reply {
+    this.counters.changeRequests++;
+    const app = this.authenticate(req);
+    if (isReply(app)) return app;
+    const parsed = kind === 'recall' ? { value: {} } : this.jsonBody(req);
+    if ('reply' in parsed) return parsed.reply;
+    return this.changes.handle(kind, app, messageId, parsed.value, req.body?.length ?? 0, req.logId);
   }
 
   private botInfoEndpoint(req: Request): Reply {

@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { LongConnectionSettings } from './long-connection.js';
+import type { MessageChangeSettings } from './message-changes.js';
 
 /** The emulator only reads the time; any project Clock fits. */
 export type EmulatorClock = Pick<Clock, 'now'>;
@@ -94,6 +95,8 @@ export interface EmulatorOptions {
   slowDelayMs?: number;
   /** Long connection: ClientConfig, ack deadline, fragment size, connection limit (long-connection.ts). */
   longConnection?: Partial<LongConnectionSettings>;
+  /** Edits, card updates and recalls: the edit count and the windows (message-changes.ts). */
+  messageChanges?: Partial<MessageChangeSettings>;
 }
 
 /** One delivered message, as recorded by the emulator. */
@@ -111,6 +114,12 @@ export interface DeliveredMessage {
   content: string;
   /** ms since epoch (from the injected clock). */
   createTime: number;
+  /** The last edit or card update (content and msgType are then the new ones), or the recall. */
+  updateTime?: number;
+  /** PUT edits so far (Lark allows 20). */
+  edits?: number;
+  /** Recalled by the app (DELETE): gone from the chat. */
+  recalled?: boolean;
 }
 
 export type ReceiveIdType = 'open_id' | 'union_id' | 'user_id' | 'email' | 'chat_id';
@@ -138,6 +147,8 @@ export interface EmulatorStats {
   listChatsRequests: number;
   botInfoRequests: number;
   scopeRequests: number;
+  /** PUT, PATCH and DELETE of im/v1/messages/:message_id. */
+  changeRequests: number;
   /** Count of every non-zero Lark code answered, keyed by code. */
   errorsByCode: Record<string, number>;
   /** Requests per "METHOD /path" ('other' for unknown paths). */

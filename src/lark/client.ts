@@ -11,11 +11,11 @@
  */
 import { systemClock, type Clock } from '../core/clock.js';
 import { EndpointHealth } from './endpoint-health.js';
-import { INVALID_TOKEN_CODES, LarkError } from './errors.js';
+import { INVALID_TOKEN_CODES, LarkError, MESSAGE_CHANGE_CODES } from './errors.js';
 import { interruptedError, type ConnectorError } from '../core/errors.js';
 import { safeEmit, type ClientEvent } from './events.js';
 import { LarkHttp, WireError, isRecord, type LarkRequest, type LarkResponse } from './http.js';
-import { createListPacer, createLookupPacer, createSendPacer, type LimiterStore, type Pacer, type PacingOptions } from './pacer.js';
+import { createListPacer, createLookupPacer, createMessageChangePacer, createSendPacer, type LimiterStore, type Pacer, type PacingOptions } from './pacer.js';
 import { retryPolicies, withRetry, type RetryContext, type RetryPolicy } from './retry.js';
 import { TokenProvider, type TokenEntry, type TokenStore } from './token.js';
 import type { Transport } from './transport.js';
@@ -57,6 +57,12 @@ export interface SendMessageResult {
   chatId?: string;
   logId?: string;
 }
+
+/** A change of a message this app sent: PUT (text, post), PATCH (interactive card) or DELETE (recall). */
+export type MessageChangeRequest =
+  | { kind: 'edit'; messageId: string; msgType: 'text' | 'post'; content: string }
+  | { kind: 'update_card'; messageId: string; content: string }
+  | { kind: 'recall'; messageId: string };
 
 export interface BotInfo {
   activateStatus: number;
@@ -122,6 +128,8 @@ export const SCOPES = {
   lookup: 'contact:user.id:readonly',
   readMessages: 'im:message:readonly',
   listUsers: 'contact:user.base:readonly',
+  edit: 'im:message:update',
+  recall: 'im:message:recall',
 } as const;
 
 const MOBILES_PER_CALL = 50;
@@ -145,6 +153,8 @@ export class LarkClient {
   private readonly sendPacer: Pacer | undefined;
   private readonly lookupPacer: Pacer | undefined;
   private readonly listPacer: Pacer | undefined;
+  /** PUT, PATCH and DELETE of a message: each API has its own windows (and 5/s per message). */
+  private readonly changePacers: Record<MessageChangeRequest['kind'], Pacer> | undefined;
   private readonly health: EndpointHealth;
 
   constructor(opts: LarkClientOptions) {
@@ -177,6 +187,11 @@ export class LarkClient {
       this.sendPacer = createSendPacer(opts.pacing ?? {}, deps);
       this.lookupPacer = createLookupPacer(opts.pacing ?? {}, deps);
       this.listPacer = createListPacer(opts.pacing ?? {}, deps);
+      this.changePacers = {
+        edit: createMessageChangePacer('edit', opts.pacing ?? {}, deps),
+        update_card: createMessageChangePacer('update_card', opts.pacing ?? {}, deps),
+        recall: createMessageChangePacer('recall', opts.pacing ?? {}, deps),
+      };
     }
   }
 
@@ -209,6 +224,23 @@ export class LarkClient {
       ...(typeof data.chat_id === 'string' ? { chatId: data.chat_id } : {}),
       ...(res.logId ? { logId: res.logId } : {}),
     };
+  }
+
+  /**
+   * Edits, updates (card) or recalls a message this app sent. Paced on the API's own windows and 5/s per
+   * message, retried like a send but without a uuid: the same change twice is harmless. Throws LarkError;
+   * Lark's refusals for good are MESSAGE_NOT_EDITABLE or RECALL_REFUSED (MESSAGE_CHANGE_CODES).
+   */
+  async changeMessage(req: MessageChangeRequest, options: { signal?: AbortSignal } = {}): Promise<{ logId?: string }> {
+    const path = `${PATHS.messages}/${encodeURIComponent(req.messageId)}`;
+    const spec: LarkRequest =
+      req.kind === 'recall'
+        ? { method: 'DELETE', path, scope: SCOPES.recall, codes: MESSAGE_CHANGE_CODES }
+        : req.kind === 'edit'
+          ? { method: 'PUT', path, body: { msg_type: req.msgType, content: req.content }, scope: SCOPES.edit, codes: MESSAGE_CHANGE_CODES }
+          : { method: 'PATCH', path, body: { content: req.content }, scope: SCOPES.edit, codes: MESSAGE_CHANGE_CODES };
+    const res = await this.call(req.kind, this.changePacers?.[req.kind], req.messageId, spec, options.signal);
+    return res.logId ? { logId: res.logId } : {};
   }
 
   /** mobile -> open_id for hits only; chunked by 50, keys are the strings passed in. */
@@ -448,6 +480,7 @@ export class LarkClient {
       if (!down) throw err;
       this.sendPacer?.failAll(down);
       this.lookupPacer?.failAll(down);
+      for (const pacer of Object.values(this.changePacers ?? {})) pacer.failAll(down);
       throw down;
     }
   }

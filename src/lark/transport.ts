@@ -8,7 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 
 export interface WireRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Path and query, e.g. /open-apis/im/v1/messages?receive_id_type=open_id */
   path: string;
   headers: Record<string, string>;
