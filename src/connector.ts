@@ -27,6 +27,9 @@ import { batchRead, streamRead, timestampToStreamOffset, type SourceRunOptions }
 import type { EmitBatch } from './source/reader.js';
 import type { SourceOffset } from './source/offset.js';
 import { systemClock } from './core/clock.js';
+import type { RunState } from './pipeline/state.js';
+import { DAY_MS, MemoryKeyMap, type KeyMap } from './pipeline/lifecycle/key-map.js';
+import { JournalKeyMap, LifecycleJournal } from './pipeline/lifecycle/journal.js';
 import type { TableSchema, TestItem, TestItemKey, TestStatus } from './core/types.js';
 
 const SEND_SCOPE = 'im:message:send_as_bot';
@@ -74,6 +77,11 @@ export interface WriteStreamOptions {
   transform?: RecordTransform;
   /** Called once, with the cause, when an app-level error stops the sending. */
   onAppLevelError?: (err: ConnectorError) => void;
+  /**
+   * The `--state` journal: keyed events are recorded in it (a rerun does not apply them again) and, unless
+   * the config has a Redis store, so is the key map. In a dry-run it is only read (keys look up their message).
+   */
+  state?: RunState;
 }
 
 export class LarkImConnector {
@@ -86,6 +94,8 @@ export class LarkImConnector {
   private stores: SharedStores | undefined;
   /** Occurrence counts of the messages sent through writeRecord so far (one run per connector instance). */
   private runUuids: UuidDeriver | undefined;
+  /** Record key -> message(s), for the runs of this instance without a state or a Redis store. */
+  private keyMap: KeyMap | undefined;
 
   constructor(
     readonly config: ConnectorConfig,
@@ -265,6 +275,16 @@ export class LarkImConnector {
     options: WriteStreamOptions = {},
   ): Promise<RunSummary> {
     const client = options.dryRun ? undefined : await this.larkClient();
+    const node = this.config.node;
+    const lifetimeMs = node.messageKeyDays * DAY_MS;
+    const now = this.deps.clock ? () => this.deps.clock!.now() : Date.now;
+    const state = options.state;
+    // Redis when the workers share one (never in a dry-run), else the state's journal, else this instance's memory.
+    const keyMap: KeyMap = this.stores
+      ? this.stores.keyMap(lifetimeMs)
+      : state
+        ? new JournalKeyMap(state, lifetimeMs, now)
+        : (this.keyMap ??= new MemoryKeyMap(lifetimeMs, now));
     const writer = new MessageWriter({
       baseUrl: this.baseUrl,
       dryRun: options.dryRun ?? false,
@@ -282,6 +302,11 @@ export class LarkImConnector {
       ...(options.uuids ? { uuids: options.uuids } : {}),
       ...(options.onAppLevelError ? { onAppLevelError: options.onAppLevelError } : {}),
       ...(this.deps.clock ? { now: () => this.deps.clock!.now() } : {}),
+      lifecycle: {
+        policy: { updateEvents: node.updateEvents, deleteEvents: node.deleteEvents, ...(node.messageKey ? { messageKey: node.messageKey } : {}) },
+        keyMap,
+        ...(state ? { journal: new LifecycleJournal(state) } : {}),
+      },
     });
     return writer.run(records);
   }
@@ -301,19 +326,14 @@ export class LarkImConnector {
     return summarizeEvents(events, outcomes);
   }
 
+  /** A TapData event as the change event the writer reads (src/pipeline/lifecycle/change-event.ts). */
   private recordForEvent(event: WriteEvent, line: number): InputRecord {
-    switch (event.op) {
-      case 'i':
-        return { line, value: event.after };
-      case 'u':
-        return this.config.node.updateEvents === 'send'
-          ? { line, value: event.after }
-          : { line, skipReason: 'update event skipped (node option updateEvents is "skip")' };
-      case 'd':
-        return { line, skipReason: 'delete event skipped: a sent message is not recalled' };
-      default:
-        return { line, parseError: `unknown event op ${JSON.stringify((event as { op: unknown }).op)} (expected i, u or d)` };
+    if (event.op !== 'i' && event.op !== 'u' && event.op !== 'd') {
+      return { line, parseError: `unknown event op ${JSON.stringify((event as { op: unknown }).op)} (expected i, u or d)` };
     }
+    // A delete without its row in before: some TapData sources carry it in after.
+    const before = event.op === 'd' ? (event.before ?? event.after ?? {}) : event.before;
+    return { line, value: { op: event.op, after: event.op === 'd' ? null : (event.after ?? null), before: before ?? null } };
   }
 
   /**
@@ -363,6 +383,8 @@ function summarizeEvents(events: WriteEvent[], outcomes: MessageOutcome[]): Writ
       result.skippedCount += 1;
     } else if (event.op === 'u') {
       result.modifiedCount += 1;
+    } else if (event.op === 'd') {
+      result.removedCount += 1;
     } else {
       result.insertedCount += 1;
     }

@@ -76,7 +76,9 @@ export class ProgressBar {
       if (outcome.resumed) c.resumed += 1;
     }
     const now = this.now();
-    const reachedLark = (outcome.status === 'delivered' && !outcome.resumed) || (outcome.status === 'failed' && outcome.error.logId !== undefined);
+    const changed = outcome.status === 'edited' || outcome.status === 'replaced' || outcome.status === 'recalled';
+    const reachedLark =
+      ((outcome.status === 'delivered' || changed) && !outcome.resumed) || (outcome.status === 'failed' && outcome.error.logId !== undefined);
     if (reachedLark) this.countSent(now);
     if (this.tty) {
       if (now - this.lastDraw < (this.options.intervalMs ?? 200)) return;
@@ -179,9 +181,11 @@ export function formatDuration(ms: number): string {
 /** The one-line summary every write prints, whatever the flags. `resumed`: delivered by an earlier run. */
 export function summaryLine(summary: RunSummary, dryRun: boolean, resumed = 0): string {
   const delivered = resumed > 0 ? `${summary.delivered} delivered (${resumed} resumed from the state file, ${summary.delivered - resumed} sent now)` : `${summary.delivered} delivered`;
+  // A record's later life (edits, replacements, recalls): named only when the run had any.
+  const changes = (['edited', 'replaced', 'recalled'] as const).flatMap((k) => (summary[k] > 0 ? [`${summary[k]} ${k}`] : []));
   const head = dryRun
     ? `dry-run: ${summary.valid} valid, ${summary.failed} invalid, ${summary.skipped} skipped of ${summary.total} messages`
-    : `${delivered}, ${summary.failed} failed, ${summary.skipped} skipped of ${summary.total} messages`;
+    : `${[delivered, ...changes].join(', ')}, ${summary.failed} failed, ${summary.skipped} skipped of ${summary.total} messages`;
   const tail = summary.interrupted ? ' (interrupted: the rest of the input was not read)' : '';
   return `${head} in ${formatDuration(summary.durationMs)}${tail}`;
 }
