@@ -196,7 +196,12 @@ function unknownKeys(value: Record<string, unknown>, nested: boolean): Array<{ f
  * apply only when the field is absent (undefined/null). Throws ConnectorError CONFIG_INVALID naming every bad
  * field in one line (an unknown key too, with the nearest known one); never echoes the secret.
  */
-export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): ConnectorConfig {
+export interface ParseOptions {
+  /** The platform names each stream's key (Airbyte's primary key): updateEvents edit / deleteEvents recall need no messageKey. */
+  platformKeys?: boolean;
+}
+
+export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, options: ParseOptions = {}): ConnectorConfig {
   const value = raw ?? {};
   if (!isRecord(value)) {
     throw configError(`invalid connector config: expected an object {connection: {...}, node: {...}} or a flat object, got ${Array.isArray(value) ? 'an array' : typeof value}`);
@@ -213,7 +218,7 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
     ...(conn.success ? [] : issuesToMessage('connection', conn.error.issues)),
     ...(node.success ? [] : issuesToMessage('node', node.error.issues)),
     ...(node.success ? sendModeProblems(node.data) : []),
-    ...(node.success ? lifecycleProblems(node.data) : []),
+    ...(node.success && !options.platformKeys ? lifecycleProblems(node.data) : []),
     ...(store.success ? [] : issuesToMessage('store', store.error.issues)),
   ];
   if (!conn.success || !node.success || !store.success || problems.length > 0) {
@@ -223,7 +228,7 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
 }
 
 /** Reads a JSON config file (either shape) and parses it. Errors never quote the file's text. */
-export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Promise<ConnectorConfig> {
+export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env, options: ParseOptions = {}): Promise<ConnectorConfig> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -240,7 +245,7 @@ export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = proc
     const pos = /position (\d+)/.exec(e instanceof Error ? e.message : '');
     throw configError(`config file ${path} is not valid JSON${pos ? ` (at position ${pos[1]})` : ''}`);
   }
-  return parseConfig(raw, env);
+  return parseConfig(raw, env, options);
 }
 
 /** 'feishu' | 'lark' -> the Open Platform host; an http(s) URL -> itself without trailing slash. */

@@ -30,6 +30,7 @@ import { systemClock } from './core/clock.js';
 import type { RunState } from './pipeline/state.js';
 import { DAY_MS, MemoryKeyMap, type KeyMap } from './pipeline/lifecycle/key-map.js';
 import { JournalKeyMap, LifecycleJournal } from './pipeline/lifecycle/journal.js';
+import { KeyOrder } from './pipeline/lifecycle/stage.js';
 import type { TableSchema, TestItem, TestItemKey, TestStatus } from './core/types.js';
 
 const SEND_SCOPE = 'im:message:send_as_bot';
@@ -82,6 +83,8 @@ export interface WriteStreamOptions {
    * the config has a Redis store, so is the key map. In a dry-run it is only read (keys look up their message).
    */
   state?: RunState;
+  /** The record field(s) naming a message's key when the node sets none (Airbyte: a deduped stream's primary key). */
+  defaultMessageKey?: string[];
 }
 
 export class LarkImConnector {
@@ -96,6 +99,8 @@ export class LarkImConnector {
   private runUuids: UuidDeriver | undefined;
   /** Record key -> message(s), for the runs of this instance without a state or a Redis store. */
   private keyMap: KeyMap | undefined;
+  /** One key's events in input order across the writers of this instance (batches, Airbyte segments). */
+  private readonly keyOrder = new KeyOrder();
 
   constructor(
     readonly config: ConnectorConfig,
@@ -279,6 +284,7 @@ export class LarkImConnector {
     const lifetimeMs = node.messageKeyDays * DAY_MS;
     const now = this.deps.clock ? () => this.deps.clock!.now() : Date.now;
     const state = options.state;
+    const messageKey = node.messageKey ?? options.defaultMessageKey;
     // Redis when the workers share one (never in a dry-run), else the state's journal, else this instance's memory.
     const keyMap: KeyMap = this.stores
       ? this.stores.keyMap(lifetimeMs)
@@ -303,8 +309,9 @@ export class LarkImConnector {
       ...(options.onAppLevelError ? { onAppLevelError: options.onAppLevelError } : {}),
       ...(this.deps.clock ? { now: () => this.deps.clock!.now() } : {}),
       lifecycle: {
-        policy: { updateEvents: node.updateEvents, deleteEvents: node.deleteEvents, ...(node.messageKey ? { messageKey: node.messageKey } : {}) },
+        policy: { updateEvents: node.updateEvents, deleteEvents: node.deleteEvents, ...(messageKey ? { messageKey } : {}) },
         keyMap,
+        order: this.keyOrder,
         ...(state ? { journal: new LifecycleJournal(state) } : {}),
       },
     });

@@ -29,7 +29,7 @@ import { ResolveStage } from './resolve.js';
 import { SendStage } from './send.js';
 import { renderRequest, ValidOutcome } from './render.js';
 import { ReorderBuffer } from './report/order.js';
-import { classify, KeyedStage, sharedCard, slotsOf, type Classified, type LifecycleCalls, type LifecyclePolicy, type PutTask } from './lifecycle/stage.js';
+import { classify, KeyedStage, sharedCard, slotsOf, type Classified, type LifecycleCalls, type LifecyclePolicy, type PutTask, type KeyOrder } from './lifecycle/stage.js';
 import { MemoryKeyMap, DAY_MS, type KeyMap } from './lifecycle/key-map.js';
 import type { LifecycleJournal } from './lifecycle/journal.js';
 import { DEFAULT_MESSAGE_KEY_DAYS } from './lifecycle/config.js';
@@ -77,7 +77,7 @@ export interface WriterOptions {
    * memory for this run) and the state's record of keyed events (resumed runs). Default: updates and deletes
    * skipped, no key.
    */
-  lifecycle?: { policy: LifecyclePolicy; keyMap?: KeyMap; journal?: LifecycleJournal };
+  lifecycle?: { policy: LifecyclePolicy; keyMap?: KeyMap; journal?: LifecycleJournal; order?: KeyOrder };
 }
 
 /** A record deliberately not acted on (e.g. a delete event): one skipped outcome. */
@@ -135,6 +135,7 @@ export class MessageWriter {
     this.keyed = new KeyedStage({
       keyMap: options.lifecycle?.keyMap ?? new MemoryKeyMap(DEFAULT_MESSAGE_KEY_DAYS * DAY_MS, now),
       journal: options.lifecycle?.journal,
+      order: options.lifecycle?.order,
       policy: this.policy,
       now,
       baseUrl: options.baseUrl,

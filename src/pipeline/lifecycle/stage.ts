@@ -43,7 +43,11 @@ export function classify(value: unknown, policy: LifecyclePolicy): Classified {
   const row = event ? rowOf(event) : value;
   if (op === 'update' && policy.updateEvents === 'skip') return { kind: 'skipped', reason: UPDATE_SKIPPED };
   if (op === 'delete' && policy.deleteEvents === 'skip') return { kind: 'skipped', reason: DELETE_SKIPPED };
-  if (!isKeyed(policy)) return { kind: 'plain', value: row };
+  if (!isKeyed(policy)) {
+    // Only a platform's default key (Airbyte's primary key) can be missing here: the config demands one.
+    if (op === 'delete') return { kind: 'skipped', reason: 'delete event skipped: the stream has no message key (node option messageKey)' };
+    return { kind: 'plain', value: row };
+  }
   const key = keyOf(row, policy.messageKey);
   return 'error' in key ? { kind: 'failed', error: key.error } : { kind: 'keyed', op, key: key.key, value: row };
 }
@@ -112,22 +116,13 @@ export interface LifecycleCalls {
   change(request: MessageChangeRequest): Promise<unknown>;
 }
 
-export class KeyedStage {
+/**
+ * Runs the tasks of one key in the order they were given, different keys concurrently. One per connector
+ * instance: the writers of successive batches (an Airbyte sync's segments) keep one key's order too.
+ */
+export class KeyOrder {
   private readonly chains = new Map<string, Promise<void>>();
-  /** Dry-run: the slots this run would send first, by key and slot (their ids are not known). */
-  private readonly wouldSend = new Map<string, Map<string, { line: number; index: number; msgType: string }>>();
 
-  constructor(
-    private readonly deps: {
-      keyMap: KeyMap;
-      journal?: LifecycleJournal | undefined;
-      policy: LifecyclePolicy;
-      now: () => number;
-      baseUrl: string;
-    },
-  ) {}
-
-  /** Runs fn after every earlier task of the key: one key's events apply in input order. */
   inOrder<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const prev = this.chains.get(key);
     const run = prev ? prev.then(fn) : fn();
@@ -140,6 +135,30 @@ export class KeyedStage {
       if (this.chains.get(key) === tail) this.chains.delete(key);
     });
     return run;
+  }
+}
+
+export class KeyedStage {
+  private readonly order: KeyOrder;
+  /** Dry-run: the slots this run would send first, by key and slot (their ids are not known). */
+  private readonly wouldSend = new Map<string, Map<string, { line: number; index: number; msgType: string }>>();
+
+  constructor(
+    private readonly deps: {
+      keyMap: KeyMap;
+      journal?: LifecycleJournal | undefined;
+      policy: LifecyclePolicy;
+      now: () => number;
+      baseUrl: string;
+      order?: KeyOrder | undefined;
+    },
+  ) {
+    this.order = deps.order ?? new KeyOrder();
+  }
+
+  /** Runs fn after every earlier task of the key: one key's events apply in input order. */
+  inOrder<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    return this.order.inOrder(key, fn);
   }
 
   /** What an earlier run (per the state) made of this event, or that a later event of its key was applied since. */
