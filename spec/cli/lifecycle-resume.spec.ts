@@ -31,7 +31,7 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'lark-im-lifecycle-'));
 });
 afterEach(async () => {
-  await emulator.stop();
+  await emulator.close();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -8,15 +8,12 @@
 import { bodyLimitBytes, contentProblem } from './content.js';
 import type { App } from './directory.js';
 import type { ChatHistory } from './history.js';
-import { KeyedWindows, SlidingWindow, admit } from './rate-window.js';
-import { fieldError, invalidParam, larkError, missingScope, rateLimited, type Reply } from './reply.js';
+import type { RateLimits } from './rate-limits.js';
+import { KeyedWindows, admit } from './rate-window.js';
+import { fieldError, invalidParam, larkError, missingScope, type Reply } from './reply.js';
 import type { MessageStore } from './store.js';
-import type { EmulatorLimits } from './types.js';
 
 export type ChangeKind = 'edit' | 'update_card' | 'recall';
-export const CHANGE_METHODS: Readonly<Record<string, ChangeKind>> = { PUT: 'edit', PATCH: 'update_card', DELETE: 'recall' };
-/** The path of one message; the id is the last part. */
-export const MESSAGE_PATH = /^\/open-apis\/im\/v1\/messages\/([^/]+)$/;
 
 /** Lark's windows; the edit and recall windows are the tenant admin's settings. */
 export interface MessageChangeSettings {
@@ -24,6 +21,8 @@ export interface MessageChangeSettings {
   editWindowSeconds: number;
   cardWindowSeconds: number;
   recallWindowSeconds: number;
+  /** Changes of one message a second (230020 over it). */
+  perMessagePerSecond: number;
 }
 
 export const DEFAULT_CHANGE_SETTINGS: Readonly<MessageChangeSettings> = Object.freeze({
@@ -31,6 +30,7 @@ export const DEFAULT_CHANGE_SETTINGS: Readonly<MessageChangeSettings> = Object.f
   editWindowSeconds: 24 * 3600,
   cardWindowSeconds: 14 * 24 * 3600,
   recallWindowSeconds: 24 * 3600,
+  perMessagePerSecond: 5,
 });
 
 const SCOPES: Readonly<Record<ChangeKind, string[]>> = {
@@ -42,15 +42,15 @@ const SCOPES: Readonly<Record<ChangeKind, string[]>> = {
 interface Deps {
   history: ChatHistory;
   store: MessageStore;
+  limits: RateLimits;
   now: () => number;
-  limits: EmulatorLimits | false;
   settings: MessageChangeSettings;
 }
 
+/** The state of the changes (edit counts, per-message windows) and their rules; endpoints/message-changes.ts routes to it. */
 export class MessageChanges {
   private readonly edits = new Map<string, number>();
-  private windows = new Map<string, { second: SlidingWindow; minute: SlidingWindow }>();
-  private perMessage: KeyedWindows | undefined;
+  private perMessage!: KeyedWindows;
 
   constructor(private readonly deps: Deps) {
     this.reset();
@@ -58,8 +58,7 @@ export class MessageChanges {
 
   reset(): void {
     this.edits.clear();
-    this.windows = new Map();
-    if (this.deps.limits) this.perMessage = new KeyedWindows(this.deps.limits.perReceiverPerSecond, 1000);
+    this.perMessage = new KeyedWindows(this.deps.settings.perMessagePerSecond, 1000);
   }
 
   /** Edits made to a message so far. */
@@ -70,15 +69,15 @@ export class MessageChanges {
   handle(kind: ChangeKind, app: App, messageId: string, body: Record<string, unknown>, bodyBytes: number, logId: string): Reply {
     if (!SCOPES[kind].some((s) => app.scopes.has(s))) return missingScope(logId, SCOPES[kind]);
     const now = this.deps.now();
-    const over = this.admitApp(kind, app.appId, now);
-    if (over) return over(logId);
+    const over = this.deps.limits.admitApp(app.appId, kind, now, logId);
+    if (over) return over;
     const m = this.deps.history.get(messageId);
     if (!m) return invalidParam(logId, `invalid message_id: ${messageId}`);
     if (m.sender.senderType !== 'app' || m.sender.id !== app.appId) {
       return larkError(400, 230071, 'The operator is not the sender of the message.', logId);
     }
     if (m.deleted) return larkError(400, 230110, 'The message has been deleted.', logId);
-    if (this.perMessage && admit([this.perMessage.get(`${kind}\n${messageId}`, now)], now)) {
+    if (admit([this.perMessage.get(messageId, now)], now)) {
       return larkError(400, 230020, 'This operation triggers the frequency limit.', logId);
     }
     const s = this.deps.settings;
@@ -124,19 +123,5 @@ export class MessageChanges {
         },
       },
     };
-  }
-
-  /** Each API's 50/s + 1000/min per app (the send limits' values). */
-  private admitApp(kind: ChangeKind, appId: string, now: number): ((logId: string) => Reply) | undefined {
-    const l = this.deps.limits;
-    if (!l) return undefined;
-    const key = `${appId}\n${kind}`;
-    let w = this.windows.get(key);
-    if (!w) {
-      w = { second: new SlidingWindow(l.sendPerSecond, 1000), minute: new SlidingWindow(l.sendPerMinute, 60_000) };
-      this.windows.set(key, w);
-    }
-    const over = admit([w.second, w.minute], now);
-    return over ? (logId) => rateLimited(logId, over.limit, over.resetSeconds) : undefined;
   }
 }

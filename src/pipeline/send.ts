@@ -5,7 +5,8 @@
  * without calling Lark again.
  */
 import { ConnectorError, interruptedError, isAppLevel } from '../core/errors.js';
-import type { LarkClient, MessageChangeRequest } from '../lark/client.js';
+import type { LarkClient } from '../lark/client.js';
+import type { MessageChangeRequest } from '../lark/endpoints/message-changes.js';
 import type { MessageBody } from '../message/schema.js';
 import type { ResolvedReceiver } from '../message/receivers.js';
 import { larkMsgType } from './msg-type.js';

@@ -19,8 +19,7 @@
  * object), is rewritten as a clean journal (temp file, fsync, rename), so a kill at any instant leaves a
  * file that opens.
  */
-import { mkdir, open, readFile, stat, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import { ConnectorError } from '../core/errors.js';
 import type { MessageOutcome } from './report/outcome.js';
 import { writeFileAtomically } from '../core/atomic-file.js';
@@ -83,8 +82,8 @@ export class RunState {
     try {
       text = await readFile(path, 'utf8');
     } catch (err) {
+      // Its folder is the caller's (the CLI proves it writable and makes it first).
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      await mkdir(dirname(path), { recursive: true });
     }
     const parsed = text === undefined ? { entries: [], extras: [], clean: false } : parseState(path, text);
     const keep = options.keepExtra;

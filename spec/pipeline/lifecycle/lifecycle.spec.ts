@@ -15,7 +15,7 @@ import { ALICE, APP, BOB, CHAT_WITH_BOT, records, startEmulator } from '../../in
 
 let emulator: LarkEmulator;
 afterEach(async () => {
-  await emulator?.stop();
+  await emulator?.close();
 });
 
 const TEMPLATE = { contentType: 'text', content: { text: '{{id}} is {{status}}' } };

@@ -13,7 +13,7 @@
  */
 import { ValidationError, type ConnectorError } from '../../core/errors.js';
 import { isRecord } from '../../core/is-record.js';
-import type { MessageChangeRequest } from '../../lark/client.js';
+import type { MessageChangeRequest } from '../../lark/endpoints/message-changes.js';
 import type { MessageBody } from '../../message/schema.js';
 import { larkMsgType } from '../msg-type.js';
 import { renderRequest } from '../render.js';
