@@ -5,6 +5,7 @@
  * (230009), a message gone (230110), 5 changes/s per message (230020) and each API's 50/s + 1000/min.
  * Every change lands in the chat history (what the source reads back) and in the delivered message.
  */
+import { EDIT_SCOPES, RECALL_SCOPES } from '../core/vocabulary.js';
 import { bodyLimitBytes, contentProblem } from './content.js';
 import type { App } from './directory.js';
 import type { ChatHistory } from './history.js';
@@ -33,11 +34,7 @@ export const DEFAULT_CHANGE_SETTINGS: Readonly<MessageChangeSettings> = Object.f
   perMessagePerSecond: 5,
 });
 
-const SCOPES: Readonly<Record<ChangeKind, string[]>> = {
-  edit: ['im:message', 'im:message:send_as_bot', 'im:message:update'],
-  update_card: ['im:message', 'im:message:send_as_bot', 'im:message:update'],
-  recall: ['im:message', 'im:message:send_as_bot', 'im:message:recall'],
-};
+const SCOPES: Readonly<Record<ChangeKind, readonly string[]>> = { edit: EDIT_SCOPES, update_card: EDIT_SCOPES, recall: RECALL_SCOPES };
 
 interface Deps {
   history: ChatHistory;

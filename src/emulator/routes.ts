@@ -15,32 +15,33 @@ import { editMessage, recallMessage, updateCard } from './endpoints/message-chan
 import { issueToken } from './endpoints/token.js';
 import { listUsers } from './endpoints/users.js';
 import { wsEndpoint } from './endpoints/ws-endpoint.js';
+import { LARK_PATHS } from '../core/vocabulary.js';
 
 export const ROUTES: readonly Route[] = [
   {
     method: 'POST',
-    path: '/open-apis/auth/v3/tenant_access_token/internal',
+    path: LARK_PATHS.token,
     handler: issueToken,
     counter: 'tokenRequests',
   },
-  { method: 'POST', path: '/open-apis/im/v1/messages', handler: tenant(sendMessage), counter: 'sendRequests' },
-  { method: 'GET', path: '/open-apis/im/v1/messages', handler: tenant(listMessages), counter: 'listMessagesRequests' },
-  { method: 'PUT', path: '/open-apis/im/v1/messages/:message_id', handler: tenant(editMessage), counter: 'changeRequests' },
-  { method: 'PATCH', path: '/open-apis/im/v1/messages/:message_id', handler: tenant(updateCard), counter: 'changeRequests' },
-  { method: 'DELETE', path: '/open-apis/im/v1/messages/:message_id', handler: tenant(recallMessage), counter: 'changeRequests' },
-  { method: 'GET', path: '/open-apis/im/v1/chats', handler: tenant(listChats), counter: 'listChatsRequests' },
+  { method: 'POST', path: LARK_PATHS.messages, handler: tenant(sendMessage), counter: 'sendRequests' },
+  { method: 'GET', path: LARK_PATHS.messages, handler: tenant(listMessages), counter: 'listMessagesRequests' },
+  { method: 'PUT', path: LARK_PATHS.message, handler: tenant(editMessage), counter: 'changeRequests' },
+  { method: 'PATCH', path: LARK_PATHS.message, handler: tenant(updateCard), counter: 'changeRequests' },
+  { method: 'DELETE', path: LARK_PATHS.message, handler: tenant(recallMessage), counter: 'changeRequests' },
+  { method: 'GET', path: LARK_PATHS.chats, handler: tenant(listChats), counter: 'listChatsRequests' },
   {
     method: 'POST',
-    path: '/open-apis/contact/v3/users/batch_get_id',
+    path: LARK_PATHS.batchGetId,
     handler: tenant(batchGetId),
     counter: 'batchGetIdRequests',
   },
-  { method: 'GET', path: '/open-apis/bot/v3/info', handler: tenant(botInfo), counter: 'botInfoRequests' },
-  { method: 'GET', path: '/open-apis/application/v6/scopes', handler: tenant(listScopes), counter: 'scopeRequests' },
+  { method: 'GET', path: LARK_PATHS.botInfo, handler: tenant(botInfo), counter: 'botInfoRequests' },
+  { method: 'GET', path: LARK_PATHS.scopes, handler: tenant(listScopes), counter: 'scopeRequests' },
   // The receiver picker's users list; its chats come from im/v1/chats.
-  { method: 'GET', path: '/open-apis/contact/v3/users/find_by_department', handler: tenant(listUsers) },
-  { method: 'GET', path: '/open-apis/contact/v3/users', handler: tenant(listUsers) },
-  { method: 'POST', path: '/callback/ws/endpoint', handler: wsEndpoint },
+  { method: 'GET', path: LARK_PATHS.usersByDepartment, handler: tenant(listUsers) },
+  { method: 'GET', path: LARK_PATHS.users, handler: tenant(listUsers) },
+  { method: 'POST', path: LARK_PATHS.wsEndpoint, handler: wsEndpoint },
   // Admin calls (not Lark's: no token), for an emulator started by hand.
   { method: 'POST', path: '/_emulator/messages', handler: adminPost },
   { method: 'POST', path: '/_emulator/messages/edit', handler: adminEdit },

@@ -6,13 +6,14 @@ import type { MessageBody } from '../message/schema.js';
 import { directReceiver, normalizePhone } from '../message/receivers.js';
 import type { RenderedRequest, RenderedSend } from './report/outcome.js';
 import { larkMsgType } from './msg-type.js';
+import { LARK_PATHS } from '../core/vocabulary.js';
 
 export function renderRequest(baseUrl: string, message: MessageBody, uuid: string): RenderedSend {
   const direct = directReceiver(message);
   const receiveIdType = direct?.receiveIdType ?? 'open_id';
   const request: RenderedSend = {
     method: 'POST',
-    url: `${baseUrl}/open-apis/im/v1/messages?receive_id_type=${receiveIdType}`,
+    url: `${baseUrl}${LARK_PATHS.messages}?receive_id_type=${receiveIdType}`,
     body: {
       receive_id: direct?.receiveId ?? null,
       msg_type: larkMsgType(message.contentType),

@@ -6,7 +6,7 @@
  */
 import { MESSAGE_CHANGE_CODES } from '../errors.js';
 import type { Endpoint } from './endpoint.js';
-import { PATHS, SCOPES } from './paths.js';
+import { LARK_PATHS, SCOPES } from '../../core/vocabulary.js';
 
 /** A change of a message this app sent: PUT (text, post), PATCH (interactive card) or DELETE (recall). */
 export type MessageChangeRequest =
@@ -22,7 +22,7 @@ function changeEndpoint(kind: MessageChangeKind): Endpoint<MessageChangeRequest,
     pacer: kind,
     receiver: (req) => req.messageId,
     request: (req) => {
-      const path = `${PATHS.messages}/${encodeURIComponent(req.messageId)}`;
+      const path = LARK_PATHS.message.replace(':message_id', encodeURIComponent(req.messageId));
       if (req.kind === 'recall') return { method: 'DELETE', path, scope: SCOPES.recall, codes: MESSAGE_CHANGE_CODES };
       const body = req.kind === 'edit' ? { msg_type: req.msgType, content: req.content } : { content: req.content };
       return { method: req.kind === 'edit' ? 'PUT' : 'PATCH', path, body, scope: SCOPES.edit, codes: MESSAGE_CHANGE_CODES };
