@@ -14,8 +14,8 @@ import { EmulatorHttp, listen } from './server.js';
 import { emptyStats, resetStats } from './stats.js';
 import { MessageStore } from './store.js';
 import { TokenIssuer } from './tokens.js';
-import { DEFAULT_CHANGE_SETTINGS, MessageChanges } from './message-changes.js';
-import { DEFAULT_LIMITS, type DeliveredMessage, type EmulatorOptions, type EmulatorSeed, type EmulatorStats } from './types.js';
+import { MessageChanges } from './message-changes.js';
+import { DEFAULT_CHANGE_SETTINGS, DEFAULT_LIMITS, type DeliveredMessage, type EmulatorOptions, type EmulatorSeed, type EmulatorStats } from './types.js';
 
 /**
  * An embedded Lark Open Platform emulator: a real HTTP server on 127.0.0.1 answering the endpoints the

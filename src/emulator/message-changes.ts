@@ -13,26 +13,9 @@ import type { RateLimits } from './rate-limits.js';
 import { KeyedWindows, admit } from './rate-window.js';
 import { fieldError, invalidParam, larkError, missingScope, type Reply } from './reply.js';
 import type { MessageStore } from './store.js';
+import type { MessageChangeSettings } from './types.js';
 
 export type ChangeKind = 'edit' | 'update_card' | 'recall';
-
-/** Lark's windows; the edit and recall windows are the tenant admin's settings. */
-export interface MessageChangeSettings {
-  maxEdits: number;
-  editWindowSeconds: number;
-  cardWindowSeconds: number;
-  recallWindowSeconds: number;
-  /** Changes of one message a second (230020 over it). */
-  perMessagePerSecond: number;
-}
-
-export const DEFAULT_CHANGE_SETTINGS: Readonly<MessageChangeSettings> = Object.freeze({
-  maxEdits: 20,
-  editWindowSeconds: 24 * 3600,
-  cardWindowSeconds: 14 * 24 * 3600,
-  recallWindowSeconds: 24 * 3600,
-  perMessagePerSecond: 5,
-});
 
 const SCOPES: Readonly<Record<ChangeKind, readonly string[]>> = { edit: EDIT_SCOPES, update_card: EDIT_SCOPES, recall: RECALL_SCOPES };
 

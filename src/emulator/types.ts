@@ -1,7 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { ReceiveIdType } from '../core/vocabulary.js';
-import type { LongConnectionSettings } from './long-connection.js';
-import type { MessageChangeSettings } from './message-changes.js';
+import type { ClientConfig } from '../source/long-connection/frame.js';
 
 /** The emulator only reads the time; any project Clock fits. */
 export type EmulatorClock = Pick<Clock, 'now'>;
@@ -99,6 +98,39 @@ export interface EmulatorOptions {
   /** Edits, card updates and recalls: the edit count and the windows (message-changes.ts). */
   messageChanges?: Partial<MessageChangeSettings>;
 }
+
+/** The long connection's behaviour (long-connection.ts); DEFAULT_LONG_CONNECTION holds Lark's values. */
+export interface LongConnectionSettings {
+  /** ClientConfig handed out (seconds). Defaults: Lark's 120 / -1 / 120 / 30. */
+  clientConfig: ClientConfig;
+  /** An event not acked this long after its push is pushed again. Default 3000 ms (Lark's deadline). */
+  ackTimeoutMs: number;
+  /** Pushes of one event in all (first + re-pushes). Default 4. */
+  maxPushes: number;
+  /** Payloads larger than this go in fragments. Default 32 KiB. */
+  fragmentBytes: number;
+  /** Connections one app may hold. Default 50. */
+  maxConnectionsPerApp: number;
+}
+
+/** Lark's windows; the edit and recall windows are the tenant admin's settings. */
+export interface MessageChangeSettings {
+  maxEdits: number;
+  editWindowSeconds: number;
+  cardWindowSeconds: number;
+  recallWindowSeconds: number;
+  /** Changes of one message a second (230020 over it). */
+  perMessagePerSecond: number;
+}
+
+/** Lark's values (the edit window is a common admin setting). */
+export const DEFAULT_CHANGE_SETTINGS: Readonly<MessageChangeSettings> = Object.freeze({
+  maxEdits: 20,
+  editWindowSeconds: 24 * 3600,
+  cardWindowSeconds: 14 * 24 * 3600,
+  recallWindowSeconds: 24 * 3600,
+  perMessagePerSecond: 5,
+});
 
 /** One delivered message, as recorded by the emulator. */
 export interface DeliveredMessage {

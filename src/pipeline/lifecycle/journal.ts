@@ -84,13 +84,17 @@ export class LifecycleJournal {
     switch (o.status) {
       case 'delivered':
       case 'edited':
-        return this.state.appendSoon({ ...base, m: o.messageId, u: o.uuid });
+        this.state.appendSoon({ ...base, m: o.messageId, u: o.uuid });
+        break;
       case 'replaced':
-        return this.state.appendSoon({ ...base, m: o.messageId, r: o.replacedId, u: o.uuid });
+        this.state.appendSoon({ ...base, m: o.messageId, r: o.replacedId, u: o.uuid });
+        break;
       case 'recalled':
-        return this.state.appendSoon({ ...base, m: o.messageId });
+        this.state.appendSoon({ ...base, m: o.messageId });
+        break;
       case 'skipped':
-        return this.state.appendSoon({ ...base, why: o.reason });
+        this.state.appendSoon({ ...base, why: o.reason });
+        break;
     }
   }
 
