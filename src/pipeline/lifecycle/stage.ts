@@ -11,13 +11,13 @@
  *   unknown key is skipped with that reason.
  * - dry-run: the same decisions against the key map the state holds, rendered instead of made.
  */
-import { ValidationError, type ConnectorError } from '../../core/errors.js';
+import { isRunStop, ValidationError, type ConnectorError } from '../../core/errors.js';
 import { isRecord } from '../../core/is-record.js';
 import type { MessageChangeRequest } from '../../lark/endpoints/message-changes.js';
 import type { MessageBody } from '../../message/schema.js';
 import { larkMsgType } from '../msg-type.js';
 import { renderRequest } from '../render.js';
-import { toOutcomeError, type MessageOutcome, type RenderedChange } from '../report/outcome.js';
+import { notSentOutcome, toOutcomeError, type MessageOutcome, type RenderedChange } from '../report/outcome.js';
 import { fieldMissing, fieldValue, isBlank } from '../transform/fields.js';
 import { changeEventOf, rowOf, type ChangeOp } from './change-event.js';
 import { isKeyed, type LifecycleOptions } from './config.js';
@@ -189,6 +189,7 @@ export class KeyedStage {
           outcome = { line, index, status: 'edited', messageId: live.messageId, uuid };
           if (msgType !== live.msgType) await this.deps.keyMap.set(key, slot, { ...live, msgType });
         } catch (err) {
+          if (isRunStop(err)) return notSentOutcome(line, index, err, uuid);
           if (!notEditable(err)) return { line, index, status: 'failed', error: toOutcomeError(err), uuid, messageId: live.messageId };
           outcome = await this.sendNew(task, calls, msgType, live.messageId);
         }
@@ -196,6 +197,7 @@ export class KeyedStage {
         outcome = await this.sendNew(task, calls, msgType, live?.messageId);
       }
     } catch (err) {
+      if (isRunStop(err)) return notSentOutcome(line, index, err, uuid);
       return { line, index, status: 'failed', error: toOutcomeError(err), uuid, ...(live ? { messageId: live.messageId } : {}) };
     }
     if (outcome.status === 'delivered' || outcome.status === 'edited' || outcome.status === 'replaced') this.deps.journal?.record(key, outcome);
@@ -223,6 +225,10 @@ export class KeyedStage {
       try {
         await calls.change({ kind: 'recall', messageId: live.messageId });
       } catch (err) {
+        if (isRunStop(err)) {
+          out.push(notSentOutcome(line, index, err));
+          continue;
+        }
         if (!alreadyGone(err)) {
           out.push({ line, index, status: 'failed', error: toOutcomeError(err), messageId: live.messageId });
           continue;

@@ -54,6 +54,12 @@ export type MessageOutcome = Position &
     | { status: 'recalled'; messageId: string; resumed?: true }
     /** messageId: the key's message an edit or recall was about. */
     | { status: 'failed'; error: OutcomeError; uuid?: string; messageId?: string }
+    /**
+     * The run stopped before it got to this message (a stop signal, an app-level failure of another message,
+     * the store or the Lark host gone, a start failure): nothing is wrong with it; a resume sends it.
+     * code: the cause's ErrorCode; reason: what stopped the run.
+     */
+    | { status: 'not_sent'; code: string; reason: string; uuid?: string }
     | { status: 'skipped'; reason: string }
     | { status: 'valid'; request: RenderedRequest }
   );
@@ -67,6 +73,8 @@ export interface RunSummary {
   replaced: number;
   recalled: number;
   failed: number;
+  /** Not sent because the run stopped first (status not_sent). */
+  notSent: number;
   skipped: number;
   /** Dry-run: messages that passed validation and were rendered. */
   valid: number;
@@ -76,12 +84,22 @@ export interface RunSummary {
 }
 
 export function emptySummary(): RunSummary {
-  return { total: 0, delivered: 0, edited: 0, replaced: 0, recalled: 0, failed: 0, skipped: 0, valid: 0, durationMs: 0, interrupted: false };
+  return {
+    total: 0, delivered: 0, edited: 0, replaced: 0, recalled: 0, failed: 0, notSent: 0, skipped: 0, valid: 0,
+    durationMs: 0, interrupted: false,
+  };
 }
 
 export function countOutcome(summary: RunSummary, outcome: MessageOutcome): void {
   summary.total += 1;
-  summary[outcome.status] += 1;
+  if (outcome.status === 'not_sent') summary.notSent += 1;
+  else summary[outcome.status] += 1;
+}
+
+/** The outcome of a message the run did not get to: `err` is what stopped the run. */
+export function notSentOutcome(line: number, index: number, err: unknown, uuid?: string): MessageOutcome {
+  const { code, message } = toOutcomeError(err);
+  return { line, index, status: 'not_sent', code, reason: message, ...(uuid !== undefined ? { uuid } : {}) };
 }
 
 /** Turns anything thrown into the report's error shape; unknown errors keep only their message. */

@@ -186,7 +186,8 @@ async function write(out: ProtocolOutput, flags: AirbyteFlags): Promise<number> 
     };
     process.once('SIGTERM', onSignal).once('SIGINT', onSignal);
     try {
-      const result = await new AirbyteDestination({ connector, out, lines, signal: stop.signal, messageKeys }).run();
+      const streams = new Set(catalog.streams.map((s) => streamKey(s.stream)));
+      const result = await new AirbyteDestination({ connector, out, lines, signal: stop.signal, streams, messageKeys }).run();
       return result.exitCode;
     } finally {
       process.off('SIGTERM', onSignal).off('SIGINT', onSignal);
