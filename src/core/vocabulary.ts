@@ -17,6 +17,10 @@ export type LarkMsgType = (typeof LARK_MSG_TYPES)[number];
 export const CONTENT_TYPES = LARK_MSG_TYPES;
 export type ContentType = (typeof CONTENT_TYPES)[number];
 
+/** The element tags of a post (rich text) paragraph; Lark refuses any other. */
+export const POST_TAGS = ['text', 'a', 'at', 'img', 'media', 'emotion', 'hr', 'code_block', 'md'] as const;
+export type PostTag = (typeof POST_TAGS)[number];
+
 /** A record's receiveType values: how its receiveId is read. */
 export const RECEIVE_TYPES = ['user', 'email', 'phone', 'chat'] as const;
 export type ReceiveType = (typeof RECEIVE_TYPES)[number];
