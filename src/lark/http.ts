@@ -5,7 +5,7 @@
 import { isRecord } from '../core/is-record.js';
 import { LarkError, headerString, larkErrorFromResponse } from './errors.js';
 import { type ErrorStops } from '../core/errors.js';
-import { AxiosTransport, type Transport } from './transport.js';
+import { AxiosTransport, type Transport, type WireResponse } from './transport.js';
 
 export interface LarkHttpOptions {
   baseUrl: string;
@@ -87,7 +87,7 @@ export class LarkHttp {
   async request<T = Record<string, unknown>>(req: LarkRequest): Promise<LarkResponse<T>> {
     const headers: Record<string, string> = req.token ? { Authorization: `Bearer ${req.token}` } : NO_HEADERS;
     const body = req.body === undefined ? undefined : JSON.stringify(req.body);
-    let res;
+    let res: WireResponse;
     try {
       res = await this.transport.send({ method: req.method, path: pathWithQuery(req.path, req.query), headers, ...(body !== undefined ? { body } : {}), timeoutMs: req.timeoutMs ?? this.timeoutMs });
     } catch (err) {
