@@ -162,8 +162,19 @@ describe('parseMessageBody: body fields', () => {
   it('names receiveType and lists what is allowed', () => {
     const e = errorOf({ receiveType: 'group', receiveId: 'x', content: { text: 'x' } });
     expect(e.field).toBe('receiveType');
-    expect(e.message).toBe('receiveType: "group" is not allowed; use one of user, email, phone, chat');
-    expect(errorOf({ receiveId: 'x', content: { text: 'x' } }).message).toBe('receiveType: is required; use one of user, email, phone, chat');
+    const allowed = 'use one of user, email, phone, chat, user_id, union_id, open_id, chat_id';
+    expect(e.message).toBe(`receiveType: "group" is not allowed; ${allowed}`);
+    expect(errorOf({ receiveId: 'x', content: { text: 'x' } }).message).toBe(`receiveType: is required; ${allowed}`);
+  });
+
+  it("takes Lark's names: open_id is user, chat_id is chat; user_id and union_id are their own", () => {
+    const cases: Array<[string, string]> = [
+      ['open_id', 'user'], [' Chat_ID ', 'chat'], ['user_id', 'user_id'], ['UNION_ID', 'union_id'],
+    ];
+    for (const [given, want] of cases) {
+      const r = parseMessageBody({ receiveType: given, receiveId: 'x1', content: { text: 'x' } });
+      expect([given, r.ok && r.message.receiveType]).toEqual([given, want]);
+    }
   });
 
   it('names contentType and lists the msg_types', () => {
