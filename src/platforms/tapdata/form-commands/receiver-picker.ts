@@ -117,7 +117,7 @@ export class ReceiverDirectory {
     const all = [...(kind !== 'user' ? await this.list('chat') : []), ...(kind !== 'chat' ? await this.list('user') : [])];
     const needle = query.toLowerCase();
     const matches = needle === '' ? all : all.filter((i) => [i.label, i.value, i.userId, i.unionId]
-      .some((s) => s !== undefined && s.toLowerCase().includes(needle)));
+      .some((s) => s?.toLowerCase().includes(needle)));
     return { items: matches.slice((page - 1) * size, page * size), page, size, total: matches.length };
   }
 }
