@@ -14,7 +14,7 @@ import { baseUrlFor, type ConnectorConfig } from './config.js';
 import { testItemTitle } from './platforms/tapdata/manifest.js';
 import { ReceiverResolver } from './message/receivers.js';
 import { UuidDeriver } from './message/uuid.js';
-import { CONTENT_TYPES, RECEIVE_TYPES, SCOPES } from './core/vocabulary.js';
+import { CONTENT_TYPES, RECEIVE_TYPE_NAMES, SCOPES } from './core/vocabulary.js';
 import type { InputRecord } from './input.js';
 import { DEFAULT_HIGH_WATER, MessageWriter, type RecordSource } from './pipeline/writer.js';
 import type { RecordTransform } from './pipeline/transform/index.js';
@@ -236,8 +236,8 @@ export class LarkImConnector {
         name: 'messages',
         description: 'Each record is one Lark IM message (or an array of them)',
         fields: [
-          { name: 'receiveType', type: 'string', required: true, enum: RECEIVE_TYPES, description: 'How receiveId is read' },
-          { name: 'receiveId', type: 'string', required: true, description: 'open_id, email, phone number or chat_id' },
+          { name: 'receiveType', type: 'string', required: true, enum: RECEIVE_TYPE_NAMES, description: 'How receiveId is read' },
+          { name: 'receiveId', type: 'string', required: true, description: 'open_id, email, phone number, chat_id, user_id or union_id' },
           { name: 'contentType', type: 'string', required: false, enum: CONTENT_TYPES, description: "Lark msg_type (default text)" },
           { name: 'content', type: 'string', required: true, description: "JSON string in Lark's format for the contentType" },
           { name: 'uuid', type: 'string', required: false, description: 'Idempotency key (<= 50 chars); derived when absent' },

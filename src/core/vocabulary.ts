@@ -17,9 +17,26 @@ export type LarkMsgType = (typeof LARK_MSG_TYPES)[number];
 export const CONTENT_TYPES = LARK_MSG_TYPES;
 export type ContentType = (typeof CONTENT_TYPES)[number];
 
+/** The element tags of a post (rich text) paragraph; Lark refuses any other. */
+export const POST_TAGS = ['text', 'a', 'at', 'img', 'media', 'emotion', 'hr', 'code_block', 'md'] as const;
+export type PostTag = (typeof POST_TAGS)[number];
+
 /** A record's receiveType values: how its receiveId is read. */
-export const RECEIVE_TYPES = ['user', 'email', 'phone', 'chat'] as const;
+export const RECEIVE_TYPES = ['user', 'email', 'phone', 'chat', 'user_id', 'union_id'] as const;
 export type ReceiveType = (typeof RECEIVE_TYPES)[number];
+/** Every name a receiveType may be given by: the connector's, and Lark's receive_id_type for user and chat. */
+export const RECEIVE_TYPE_NAMES = [...RECEIVE_TYPES, 'open_id', 'chat_id'] as const;
+export type ReceiveTypeName = (typeof RECEIVE_TYPE_NAMES)[number];
+/** Lark's names for two receiveTypes. */
+export const RECEIVE_TYPE_ALIASES: Readonly<Record<Exclude<ReceiveTypeName, ReceiveType>, ReceiveType>> = {
+  open_id: 'user',
+  chat_id: 'chat',
+};
+const isAlias = (name: ReceiveTypeName): name is keyof typeof RECEIVE_TYPE_ALIASES => Object.hasOwn(RECEIVE_TYPE_ALIASES, name);
+/** The receiveType a name stands for. */
+export function receiveTypeOf(name: ReceiveTypeName): ReceiveType {
+  return isAlias(name) ? RECEIVE_TYPE_ALIASES[name] : name;
+}
 
 /** The receive_id_type values of the send API. */
 export const RECEIVE_ID_TYPES = ['open_id', 'union_id', 'user_id', 'email', 'chat_id'] as const;
