@@ -112,10 +112,10 @@ describe('MessageWriter', () => {
     expect([...held.keys()]).toEqual(['m1', 'm2']);
     for (const h of held.values()) h.answer();
     const summary = await done;
-    expect(outcomes.map((o) => [o.line, o.status])).toEqual([[1, 'delivered'], [2, 'delivered'], [3, 'failed'], [4, 'failed']]);
-    expect(outcomes[2]).toMatchObject({ error: { code: 'INTERRUPTED' } });
+    expect(outcomes.map((o) => [o.line, o.status])).toEqual([[1, 'delivered'], [2, 'delivered'], [3, 'not_sent'], [4, 'failed']]);
+    expect(outcomes[2]).toMatchObject({ code: 'INTERRUPTED', reason: expect.stringContaining('stopped before this message was sent') });
     expect(outcomes[3]).toMatchObject({ error: { code: 'INPUT_INVALID', message: expect.stringContaining('input differs') } });
-    expect(summary).toMatchObject({ total: 4, delivered: 2, failed: 2, interrupted: true });
+    expect(summary).toMatchObject({ total: 4, delivered: 2, failed: 1, notSent: 1, interrupted: true });
   });
 
   it('a state that disagrees before anything was sent: the run does not start (thrown)', async () => {
@@ -146,6 +146,29 @@ describe('MessageWriter', () => {
     expect(outcomes[0]).toMatchObject({ line: 1, index: 0, status: 'valid', request: { body: { msg_type: 'text' } } });
     expect(outcomes[1]).toMatchObject({ line: 1, index: 1, status: 'failed', error: { code: 'MESSAGE_INVALID', field: 'receiveId' } });
   });
+});
+
+describe('a post with a tag Lark does not know', () => {
+  const bogus = {
+    receiveType: 'user', receiveId: 'ou_x', contentType: 'post',
+    content: JSON.stringify({ zh_cn: { content: [[{ tag: 'bogus', text: 'x' }]] } }),
+  };
+  for (const dryRun of [true, false]) {
+    it(`fails naming the tag ${dryRun ? 'in the dry-run' : 'in a send'}, and nothing is sent`, async () => {
+      const { client, held } = heldClient();
+      const outcomes: MessageOutcome[] = [];
+      const writer = new MessageWriter({
+        baseUrl: 'http://lark', client, resolver: resolver(), dryRun, onOutcome: (o) => void outcomes.push(o),
+      });
+      const summary = await writer.run([{ line: 1, value: bogus }]);
+      expect(summary).toMatchObject({ total: 1, failed: 1 });
+      expect(outcomes[0]).toMatchObject({
+        status: 'failed', error: { code: 'MESSAGE_INVALID', field: 'content.zh_cn.content[0][0].tag' },
+      });
+      expect(JSON.stringify(outcomes[0])).toContain('\\"bogus\\" is not a Lark post tag');
+      expect(held.size).toBe(0);
+    });
+  }
 });
 
 describe('the caller signal', () => {
