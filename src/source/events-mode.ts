@@ -6,10 +6,12 @@
 import type { Clock } from '../core/clock.js';
 import type { WebSocketFactory } from './long-connection/client.js';
 import type { EventChange } from './long-connection/event-item.js';
+import { SWEEP_MIN_EVERY_MS } from './reader.js';
 
 /** What the events mode needs of the source's MessageReader (structural, so specs can hand in a fake). */
 export interface EventsReader<Emit> {
   pass(emit: Emit, signal?: AbortSignal): Promise<void>;
+  sweepIfDue(emit: Emit, signal?: AbortSignal): Promise<void>;
   ingest(items: readonly unknown[], emit: Emit): Promise<void>;
   ingestRecall(recall: { messageId: string; chatId: string; recallTime: number }, emit: Emit): Promise<void>;
 }
@@ -65,6 +67,8 @@ export class EventsFollower<Emit> {
         chats: 'all',
         apply,
         poll: () => reader.pass(emit, ctx.signal),
+        sweep: () => reader.sweepIfDue(emit, ctx.signal),
+        sweepCheckEveryMs: Math.min(ctx.pollIntervalMs, SWEEP_MIN_EVERY_MS),
         reconcileEveryMs: this.deps.reconcileEveryMs ?? 300_000,
         onNotice: (n) => {
           if (n.type === 'warning') ctx.warn(n.message);

@@ -60,7 +60,7 @@ export function followerFor(mode: SourceMode, deps: FollowerDeps, warn: (message
 }
 
 /**
- * Reads again every interval. A pass that fails with a retryable error that is not app-level (a network
+ * Reads again every interval, with the edit sweep when it is due. A pass that fails with a retryable error that is not app-level (a network
  * blip or Lark busy after the client's own retries) is reported and tried again at the next interval. An
  * app-level error (isAppLevel: credentials, app disabled, Lark unreachable for long) or a non-retryable one
  * ends the run. Nothing is lost either way: the offset only moves with
@@ -76,6 +76,7 @@ export class PollFollower implements Follower {
     while (!ctx.signal.aborted) {
       try {
         await ctx.reader.pass(ctx.emit, ctx.signal);
+        await ctx.reader.sweepIfDue(ctx.emit, ctx.signal);
       } catch (err) {
         // isAppLevel (Lark unreachable for long, credentials, app disabled) stops the run, like a send run.
         if (!(err instanceof ConnectorError) || !err.retryable || stopsTheRun(err) || ctx.signal.aborted) throw err;
