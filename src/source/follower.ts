@@ -60,11 +60,11 @@ export function followerFor(mode: SourceMode, deps: FollowerDeps, warn: (message
 }
 
 /**
- * Reads again every interval, with the edit sweep when it is due. A pass that fails with a retryable error that is not app-level (a network
- * blip or Lark busy after the client's own retries) is reported and tried again at the next interval. An
- * app-level error (isAppLevel: credentials, app disabled, Lark unreachable for long) or a non-retryable one
- * ends the run. Nothing is lost either way: the offset only moves with
- * emitted pages.
+ * Reads again every interval, with the edit sweep when it is due. A pass that fails with a retryable error
+ * that is not app-level (a network blip or Lark busy after the client's own retries) is reported and tried
+ * again at the next interval. An app-level error (isAppLevel: credentials, app disabled, Lark unreachable for
+ * long) or a non-retryable one ends the run. Nothing is lost either way: the offset only moves with emitted
+ * pages.
  */
 /** isAppLevel without its type guard (a ConnectorError that is not app-level is still one). */
 const stopsTheRun = (err: unknown): boolean => isAppLevel(err);

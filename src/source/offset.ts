@@ -124,7 +124,8 @@ export class CursorState {
    * not recalled (prune keeps the entries of edited and recalled messages the sweep still covers).
    */
   revisit(r: LarkMessageRecord): SourceOp | undefined {
-    if (r.createTime < this.since || this.cursor.last === undefined || r.createTime > this.cursor.last) return undefined;
+    const last = this.cursor.last;
+    if (r.createTime < this.since || last === undefined || r.createTime > last) return undefined;
     const prior = this.seen.get(r.messageId) ?? [r.messageId, r.createTime, r.createTime, 0];
     if (prior[3] === 1) return undefined;
     const op: SourceOp | undefined = r.deleted ? 'delete' : r.updateTime > prior[2] ? 'update' : undefined;
