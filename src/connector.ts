@@ -27,6 +27,10 @@ import { batchRead, streamRead, timestampToStreamOffset, type SourceRunOptions }
 import type { EmitBatch } from './source/reader.js';
 import type { SourceOffset } from './source/offset.js';
 import { systemClock } from './core/clock.js';
+import type { RunState } from './pipeline/state.js';
+import { DAY_MS, MemoryKeyMap, type KeyMap } from './pipeline/lifecycle/key-map.js';
+import { JournalKeyMap, LifecycleJournal } from './pipeline/lifecycle/journal.js';
+import { KeyOrder } from './pipeline/lifecycle/stage.js';
 import type { TableSchema, TestItem, TestItemKey, TestStatus } from './core/types.js';
 
 const SEND_SCOPE = SCOPES.send;
@@ -43,7 +47,9 @@ export interface WriteResult {
   removedCount: number;
   skippedCount: number;
   failedCount: number;
-  /** Event index (0-based) -> the errors of its failed messages. */
+  /** Events with a message the run did not get to (it stopped first); they are in errorMap too, so they are retried. */
+  notSentCount: number;
+  /** Event index (0-based) -> the errors of its failed messages (not-sent ones: the cause, retryable). */
   errorMap: Record<number, OutcomeError[]>;
   outcomes: MessageOutcome[];
 }
@@ -74,6 +80,13 @@ export interface WriteStreamOptions {
   transform?: RecordTransform;
   /** Called once, with the cause, when an app-level error stops the sending. */
   onAppLevelError?: (err: ConnectorError) => void;
+  /**
+   * The `--state` journal: keyed events are recorded in it (a rerun does not apply them again) and, unless
+   * the config has a Redis store, so is the key map. In a dry-run it is only read (keys look up their message).
+   */
+  state?: RunState;
+  /** The record field(s) naming a message's key when the node sets none (Airbyte: a deduped stream's primary key). */
+  defaultMessageKey?: string[];
 }
 
 export class LarkImConnector {
@@ -86,6 +99,10 @@ export class LarkImConnector {
   private stores: SharedStores | undefined;
   /** Occurrence counts of the messages sent through writeRecord so far (one run per connector instance). */
   private runUuids: UuidDeriver | undefined;
+  /** Record key -> message(s), for the runs of this instance without a state or a Redis store. */
+  private keyMap: KeyMap | undefined;
+  /** One key's events in input order across the writers of this instance (batches, Airbyte segments). */
+  private readonly keyOrder = new KeyOrder();
 
   constructor(
     readonly config: ConnectorConfig,
@@ -267,6 +284,17 @@ export class LarkImConnector {
     options: WriteStreamOptions = {},
   ): Promise<RunSummary> {
     const client = options.dryRun ? undefined : await this.larkClient();
+    const node = this.config.node;
+    const lifetimeMs = node.messageKeyDays * DAY_MS;
+    const now = this.deps.clock ? () => this.deps.clock!.now() : Date.now;
+    const state = options.state;
+    const messageKey = node.messageKey ?? options.defaultMessageKey;
+    // Redis when the workers share one (never in a dry-run), else the state's journal, else this instance's memory.
+    const keyMap: KeyMap = this.stores
+      ? this.stores.keyMap(lifetimeMs)
+      : state
+        ? new JournalKeyMap(state, lifetimeMs, now)
+        : (this.keyMap ??= new MemoryKeyMap(lifetimeMs, now));
     const writer = new MessageWriter({
       baseUrl: this.baseUrl,
       dryRun: options.dryRun ?? false,
@@ -284,6 +312,12 @@ export class LarkImConnector {
       ...(options.uuids ? { uuids: options.uuids } : {}),
       ...(options.onAppLevelError ? { onAppLevelError: options.onAppLevelError } : {}),
       ...(this.deps.clock ? { now: () => this.deps.clock!.now() } : {}),
+      lifecycle: {
+        policy: { updateEvents: node.updateEvents, deleteEvents: node.deleteEvents, ...(messageKey ? { messageKey } : {}) },
+        keyMap,
+        order: this.keyOrder,
+        ...(state ? { journal: new LifecycleJournal(state) } : {}),
+      },
     });
     return writer.run(records);
   }
@@ -303,19 +337,14 @@ export class LarkImConnector {
     return summarizeEvents(events, outcomes);
   }
 
+  /** A TapData event as the change event the writer reads (src/pipeline/lifecycle/change-event.ts). */
   private recordForEvent(event: WriteEvent, line: number): InputRecord {
-    switch (event.op) {
-      case 'i':
-        return { line, value: event.after };
-      case 'u':
-        return this.config.node.updateEvents === 'send'
-          ? { line, value: event.after }
-          : { line, skipReason: 'update event skipped (node option updateEvents is "skip")' };
-      case 'd':
-        return { line, skipReason: 'delete event skipped: a sent message is not recalled' };
-      default:
-        return { line, parseError: `unknown event op ${JSON.stringify((event as { op: unknown }).op)} (expected i, u or d)` };
+    if (event.op !== 'i' && event.op !== 'u' && event.op !== 'd') {
+      return { line, parseError: `unknown event op ${JSON.stringify((event as { op: unknown }).op)} (expected i, u or d)` };
     }
+    // A delete without its row in before: some TapData sources carry it in after.
+    const before = event.op === 'd' ? (event.before ?? event.after ?? {}) : event.before;
+    return { line, value: { op: event.op, after: event.op === 'd' ? null : (event.after ?? null), before: before ?? null } };
   }
 
   /**
@@ -346,6 +375,7 @@ function summarizeEvents(events: WriteEvent[], outcomes: MessageOutcome[]): Writ
     removedCount: 0,
     skippedCount: 0,
     failedCount: 0,
+    notSentCount: 0,
     errorMap: {},
     outcomes,
   };
@@ -358,13 +388,17 @@ function summarizeEvents(events: WriteEvent[], outcomes: MessageOutcome[]): Writ
   events.forEach((event, i) => {
     const own = byEvent.get(i) ?? [];
     const errors = own.flatMap((o) => (o.status === 'failed' ? [o.error] : []));
-    if (errors.length > 0) {
-      result.failedCount += 1;
-      result.errorMap[i] = errors;
+    const notSent = own.flatMap((o) => (o.status === 'not_sent' ? [{ code: o.code, message: `not sent: ${o.reason}`, retryable: true }] : []));
+    if (errors.length > 0 || notSent.length > 0) {
+      if (errors.length > 0) result.failedCount += 1;
+      else result.notSentCount += 1;
+      result.errorMap[i] = [...errors, ...notSent];
     } else if (own.every((o) => o.status === 'skipped')) {
       result.skippedCount += 1;
     } else if (event.op === 'u') {
       result.modifiedCount += 1;
+    } else if (event.op === 'd') {
+      result.removedCount += 1;
     } else {
       result.insertedCount += 1;
     }

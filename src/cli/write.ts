@@ -10,6 +10,8 @@ import { isRecord } from '../core/is-record.js';
 import { ConnectorError, errorLine } from '../core/errors.js';
 import { ReportWriter } from '../pipeline/report/report-writer.js';
 import { RunState } from '../pipeline/state.js';
+import { keepLifecycleEntry } from '../pipeline/lifecycle/journal.js';
+import { DAY_MS } from '../pipeline/lifecycle/key-map.js';
 import { toOutcomeError, type MessageOutcome, type RunSummary } from '../pipeline/report/outcome.js';
 import { refuseOutputsThatAreInputs, proveWritable } from './paths.js';
 import { ProgressBar, summaryLine } from './progress.js';
@@ -17,6 +19,7 @@ import { loadConfig } from './shared.js';
 import { errnoInWords, fileError } from '../core/errno.js';
 import { CliExit, EXIT_CANNOT_START, EXIT_FAILED, EXIT_OK } from '../core/exit.js';
 import { guardStdout } from './stdout.js';
+import { counted } from '../core/counted.js';
 import { VerboseLog } from './verbose-log.js';
 
 export interface WriteFlags {
@@ -43,6 +46,8 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
   // A dry-run without --report shows the rendered requests on stdout (unless stdout carries --json).
   const reportPath = flags.report ?? (dryRun && !flags.json ? '-' : undefined);
   const statePath = flags.state && !dryRun ? flags.state : undefined;
+  // A dry-run reads the state (keys look up the message they would edit) and never writes it.
+  const readStatePath = flags.state && dryRun ? flags.state : undefined;
   // Everything that can stop the run happens before the first message is read or sent.
   await refuseOutputsThatAreInputs([
     { flag: '--input', path: flags.input, output: false },
@@ -59,14 +64,21 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
     const input = await openInput(flags.input).catch((err: unknown) => {
       throw fileError('--input', flags.input, err);
     });
+    const hint = stdinHint(flags.input, process.stdin);
+    if (hint) process.stderr.write(`${hint}\n`);
     const report = reportPath
       ? await ReportWriter.open(reportPath).catch((err: unknown) => {
           throw fileError('--report', reportPath, err);
         })
       : undefined;
     const state = statePath
-      ? await RunState.open(statePath).catch((err: unknown) => {
+      ? await RunState.open(statePath, { keepExtra: keepLifecycleEntry(config.node.messageKeyDays * DAY_MS, Date.now()) }).catch((err: unknown) => {
           throw err instanceof ConnectorError ? err : fileError('--state', statePath, err);
+        })
+      : undefined;
+    const readState = readStatePath
+      ? await RunState.readOnly(readStatePath).catch((err: unknown) => {
+          throw err instanceof ConnectorError ? err : fileError('--state', readStatePath, err);
         })
       : undefined;
     const startError = dryRun ? undefined : await connector.larkClient().then((c) => c.getTenantToken()).then(() => undefined, (err: unknown) => err);
@@ -113,8 +125,10 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
               ? {
                   deliveredBefore: (line: number, index: number, uuid: string) => state.deliveredBefore(line, index, uuid),
                   onDelivered: (outcome: MessageOutcome) => state.recordSoon(outcome),
+                  state,
                 }
               : {}),
+            ...(readState ? { state: readState } : {}),
             // Not async: a promise per message is measurable over a million of them; the report returns one
             // only when its stream needs to drain, and the writer then waits for it.
             onOutcome,
@@ -145,9 +159,12 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
     if (!summary) throw new Error('the run ended without a summary');
     const resumed = progress.counts.resumed;
     if (flags.json && !guardStdout().closed) {
-      const { total, delivered, failed, skipped, valid, durationMs, interrupted } = summary;
+      const { total, delivered, edited, replaced, recalled, failed, notSent, skipped, valid, durationMs, interrupted } = summary;
       process.stdout.write(
-        JSON.stringify({ total, delivered, failed, skipped, ...(dryRun ? { valid } : {}), ...(state ? { resumed } : {}), durationMs, interrupted }) + '\n',
+        JSON.stringify({
+          total, delivered, edited, replaced, recalled, failed, notSent, skipped,
+          ...(dryRun ? { valid } : {}), ...(state ? { resumed } : {}), durationMs, interrupted,
+        }) + '\n',
       );
     }
     if (summary.total === 0 && !summary.interrupted) process.stderr.write('lark-im: the input holds no messages\n');
@@ -155,10 +172,27 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
     process.stderr.write(summaryLine(summary, dryRun, resumed) + '\n');
     if (startError) return EXIT_CANNOT_START;
     if (stoppedBy !== undefined) process.stderr.write(`lark-im: sending stopped: ${stoppedBy}\n`);
-    return summary.failed > 0 || summary.interrupted ? EXIT_FAILED : EXIT_OK;
+    // A closed stdout (`| head -1`) was the user's own stop: the summary alone says it.
+    if ((summary.notSent > 0 || summary.interrupted) && !guardStdout().closed) process.stderr.write(`lark-im: ${notSentLine(summary, statePath)}\n`);
+    return summary.failed > 0 || summary.notSent > 0 || summary.interrupted ? EXIT_FAILED : EXIT_OK;
   } finally {
     connector.close();
   }
+}
+
+/** `--input -` on a terminal waits for typed records: say so, or it looks hung. */
+export function stdinHint(input: string, stdin: { isTTY?: boolean }): string | undefined {
+  return input === '-' && stdin.isTTY ? 'lark-im: reading records from stdin (Ctrl-D to end)' : undefined;
+}
+
+/** A stopped run, in one line: how many were not sent and how to send them (not one line per message). */
+function notSentLine(summary: RunSummary, statePath: string | undefined): string {
+  const what = summary.notSent > 0 ? `${counted(summary.notSent, 'message')} not sent` : 'the run stopped before the end of the input';
+  const how = statePath
+    ? `run the same command again (the same --input and --state ${statePath}) to send only what was not delivered`
+    : `run again with the same --input to send ${summary.notSent === 1 ? 'it' : 'them'} ` +
+      "(add --state FILE to send only what was not delivered; Lark's uuid de-duplication covers an hour)";
+  return `${what}: ${how}`;
 }
 
 /** The report could not be written (a full disk, say): the run stopped; messages may have been sent. */
@@ -183,13 +217,18 @@ async function reportStartFailure(
   onOutcome: (outcome: MessageOutcome, invalid: boolean) => void | Promise<void>,
 ): Promise<RunSummary> {
   const base = toOutcomeError(cause);
-  const error = { ...base, message: `not sent: the run could not start: ${base.message}` };
+  const reason = `the run could not start: ${base.message}`;
   const summary = await connector.writeStream(records, {
     dryRun: true,
     onOutcome: (o) =>
-      o.status === 'valid' ? onOutcome({ line: o.line, index: o.index, status: 'failed', error, uuid: o.request.body.uuid }, false) : onOutcome(o, true),
+      o.status === 'valid'
+        ? onOutcome({
+            line: o.line, index: o.index, status: 'not_sent', code: base.code, reason,
+            ...(o.request.method === 'POST' ? { uuid: o.request.body.uuid } : {}),
+          }, false)
+        : onOutcome(o, true),
   });
-  return { ...summary, failed: summary.failed + summary.valid, valid: 0 };
+  return { ...summary, notSent: summary.notSent + summary.valid, valid: 0 };
 }
 
 /** Passes the records on, telling the progress line whom they go to (the per-receiver limit binds the ETA). */

@@ -34,6 +34,10 @@ export type ErrorCode =
   | 'ENDPOINT_UNREACHABLE'
   /** A shared store (Redis) stayed unreachable too long. */
   | 'STORE_UNAVAILABLE'
+  /** Lark will not edit this message any more (edit count, edit window, card window, not ours, gone). */
+  | 'MESSAGE_NOT_EDITABLE'
+  /** Lark will not recall this message (past the recall window, or not allowed). */
+  | 'RECALL_REFUSED'
   /** The HTTP(S) proxy refused to carry the request (407: its user or password). */
   | 'PROXY_REFUSED'
   /** The HTTP(S) proxy itself could not be reached (refused, unknown host, unreachable). */
@@ -58,6 +62,8 @@ export interface ConnectorErrorOptions {
   advice?: string;
   /** Overrides the code's default scope (see ERROR_STOPS), e.g. a missing scope on the send API stops the app. */
   stops?: ErrorStops;
+  /** The message was not sent because the run had stopped (see isRunStop), whatever the code of the cause. */
+  notSent?: true;
   cause?: unknown;
 }
 
@@ -80,6 +86,7 @@ export class ConnectorError extends Error {
   readonly field?: string;
   readonly advice?: string;
   readonly stops?: ErrorStops;
+  readonly notSent?: true;
 
   constructor(opts: ConnectorErrorOptions) {
     super(opts.message, opts.cause === undefined ? undefined : { cause: opts.cause });
@@ -94,6 +101,7 @@ export class ConnectorError extends Error {
     if (opts.field !== undefined) this.field = opts.field;
     if (opts.advice !== undefined) this.advice = opts.advice;
     if (opts.stops !== undefined) this.stops = opts.stops;
+    if (opts.notSent) this.notSent = true;
   }
 
   /** What reports print. */
@@ -149,6 +157,9 @@ export const ERROR_STOPS: Readonly<Record<ErrorCode, ErrorStops>> = Object.freez
   // Long connection: the events source cannot run (it falls back to polling itself where that helps).
   EVENTS_UNAVAILABLE: 'app',
   TOO_MANY_CONNECTIONS: 'app',
+  // A record's life in Lark: the writer sends a new message instead (edit) or reports the failure (recall).
+  MESSAGE_NOT_EDITABLE: 'message',
+  RECALL_REFUSED: 'message',
 });
 
 /** What `err` stops; a non-ConnectorError (a bug) stops only its message. */
@@ -160,6 +171,17 @@ export function stopsOf(err: unknown): ErrorStops {
 /** THE test for "stop the run": no later message can succeed either (credentials, app state, quota, host down). */
 export function isAppLevel(err: unknown): err is ConnectorError {
   return stopsOf(err) === 'app';
+}
+
+/**
+ * Codes that say the run stopped, not that the message is wrong: a stop signal, the shared store gone, the
+ * Lark host silent. A message ending with one was not sent by this run (a resume sends it).
+ */
+const RUN_STOP_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['INTERRUPTED', 'STORE_UNAVAILABLE', 'ENDPOINT_UNREACHABLE']);
+
+/** THE test for "not sent" (rather than "failed"): the run did not get to this message. */
+export function isRunStop(err: unknown): err is ConnectorError {
+  return err instanceof ConnectorError && (err.notSent === true || RUN_STOP_CODES.has(err.code));
 }
 
 export function isRetryable(err: unknown): boolean {

@@ -62,12 +62,19 @@ export const SCOPES = {
   listContactsAsApp: 'contact:contact:readonly_as_app',
   /** The chats the bot is in. */
   listChats: 'im:chat:readonly',
+  /** Edit a sent message or update a card (PUT / PATCH messages/:message_id). */
+  edit: 'im:message:update',
+  /** Recall a sent message (DELETE messages/:message_id). */
+  recall: 'im:message:recall',
 } as const;
 
 /** Any one of these lets an app send as the bot. */
 export const SEND_SCOPES: readonly string[] = [SCOPES.message, SCOPES.send];
 /** Any one of these lets an app read messages; the first is the one to apply for. */
 export const READ_SCOPES: readonly string[] = [SCOPES.readMessages, SCOPES.message, SCOPES.readHistory];
+/** Any one of these lets an app edit its message or update its card; any one of the recall ones, recall it. */
+export const EDIT_SCOPES: readonly string[] = [SCOPES.message, SCOPES.send, SCOPES.edit];
+export const RECALL_SCOPES: readonly string[] = [SCOPES.message, SCOPES.send, SCOPES.recall];
 /** Any one of these lets an app list the users of its contact range. */
 export const USER_LIST_SCOPES: readonly string[] = [SCOPES.listUsers, SCOPES.listContacts, SCOPES.listContactsAsApp];
 
@@ -75,6 +82,8 @@ export const USER_LIST_SCOPES: readonly string[] = [SCOPES.listUsers, SCOPES.lis
 export const LARK_PATHS = {
   token: '/open-apis/auth/v3/tenant_access_token/internal',
   messages: '/open-apis/im/v1/messages',
+  /** One message: edited (PUT), its card updated (PATCH), recalled (DELETE). */
+  message: '/open-apis/im/v1/messages/:message_id',
   chats: '/open-apis/im/v1/chats',
   batchGetId: '/open-apis/contact/v3/users/batch_get_id',
   botInfo: '/open-apis/bot/v3/info',
