@@ -17,6 +17,8 @@ import { toRecord, type LarkMessageRecord, type SourceEvent } from './record.js'
 export interface ReaderClient {
   listChatMessages(req: ListChatMessagesRequest, options?: { signal?: AbortSignal }): Promise<ChatMessagesPage>;
   listAllChats(options?: { signal?: AbortSignal }): Promise<ChatSummary[]>;
+  /** After ENDPOINT_UNREACHABLE: the next request tries the host again (LarkClient.probeAgain). */
+  probeAgain?(): void;
 }
 
 export interface ReaderOptions {
@@ -94,6 +96,11 @@ export class MessageReader {
    * request the abort cut short ends the pass quietly too: its page was never emitted, so the offset still
    * matches what was, and a stop (SIGTERM) in the middle of a page is a clean stop, not a failure.
    */
+  /** The client tries the host again after an ENDPOINT_UNREACHABLE verdict (a follower riding an outage). */
+  probeAgain(): void {
+    this.client.probeAgain?.();
+  }
+
   async pass(emit: EmitBatch, signal?: AbortSignal): Promise<void> {
     try {
       await this.passChats(emit, signal);
