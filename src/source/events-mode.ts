@@ -7,10 +7,12 @@ import { ConnectorError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { WebSocketFactory } from './long-connection/client.js';
 import type { EventChange } from './long-connection/event-item.js';
+import { SWEEP_MIN_EVERY_MS } from './reader.js';
 
 /** What the events mode needs of the source's MessageReader (structural, so specs can hand in a fake). */
 export interface EventsReader<Emit> {
   pass(emit: Emit, signal?: AbortSignal): Promise<void>;
+  sweepIfDue(emit: Emit, signal?: AbortSignal): Promise<void>;
   ingest(items: readonly unknown[], emit: Emit): Promise<void>;
   ingestRecall(recall: { messageId: string; chatId: string; recallTime: number }, emit: Emit): Promise<void>;
   /** After ENDPOINT_UNREACHABLE: the next request tries the host again. */
@@ -73,6 +75,8 @@ export class EventsFollower<Emit> {
           reader.probeAgain();
           throw new ConnectorError({ code: err.code, retryable: true, message: err.message });
         }),
+        sweep: () => reader.sweepIfDue(emit, ctx.signal),
+        sweepCheckEveryMs: Math.min(ctx.pollIntervalMs, SWEEP_MIN_EVERY_MS),
         reconcileEveryMs: this.deps.reconcileEveryMs ?? 300_000,
         onNotice: (n) => {
           if (n.type === 'warning') ctx.warn(n.message);

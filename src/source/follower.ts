@@ -68,8 +68,9 @@ export const OUTAGE_FIRST_WAIT_MS = 1000;
 export const OUTAGE_MAX_WAIT_MS = 30_000;
 
 /**
- * Reads again every interval. A pass that fails with a retryable error that is not app-level (a network
- * blip or Lark busy after the client's own retries) is reported and tried again at the next interval.
+ * Reads again every interval, with the edit sweep when it is due. A pass that fails with a retryable error
+ * that is not app-level (a network blip or Lark busy after the client's own retries) is reported and tried
+ * again at the next interval.
  * A host that stopped answering (ENDPOINT_UNREACHABLE) does not end a follower: it says so once, probes
  * again with capped backoff for as long as it runs, and says when Lark is back; the next pass reads on from
  * the offset, so nothing posted meanwhile is skipped or repeated. Any other app-level error (credentials,
@@ -89,6 +90,7 @@ export class PollFollower implements Follower {
           ctx.warn(`Lark answers again (${s} s after it was found unreachable): reading on from where it was`);
           outage = undefined;
         }
+        await ctx.reader.sweepIfDue(ctx.emit, ctx.signal);
       } catch (err) {
         if (ctx.signal.aborted || !(err instanceof ConnectorError)) throw err;
         if (err.code === 'ENDPOINT_UNREACHABLE') {
