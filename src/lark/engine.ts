@@ -16,9 +16,10 @@ import type { Endpoint, PacerName } from './endpoints/endpoint.js';
 import { INVALID_TOKEN_CODES, LarkError } from './errors.js';
 import { safeEmit, type ClientEvent } from './events.js';
 import { LarkHttp, WireError, type LarkRequest, type LarkResponse } from './http.js';
-import { createListPacer, createLookupPacer, createSendPacer, type LimiterStore, type Pacer, type PacingOptions } from './pacer.js';
+import { createListPacer, createLookupPacer, createSendPacer, type Pacer, type PacingOptions } from './pacer.js';
 import { retryPolicies, withRetry, type RetryContext, type RetryInfo, type RetryOptions, type RetryPolicy } from './retry.js';
-import { TokenProvider, type TokenEntry, type TokenStore } from './token.js';
+import { TokenProvider, type TokenEntry } from './token.js';
+import type { LimiterStore, TokenStore } from '../core/stores.js';
 import type { Transport } from './transport.js';
 
 export interface LarkClientOptions {

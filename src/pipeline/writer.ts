@@ -29,8 +29,6 @@ import { SendStage } from './send.js';
 import { renderRequest, ValidOutcome } from './render.js';
 import { ReorderBuffer } from './report/order.js';
 
-export type { RecordSource };
-
 export const DEFAULT_GRACE_MS = 10_000;
 /** Messages read and not yet reported, at most (the reading pauses there; sends do not). */
 export const DEFAULT_HIGH_WATER = 1024;
