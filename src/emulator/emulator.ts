@@ -14,7 +14,8 @@ import { EmulatorHttp, listen } from './server.js';
 import { emptyStats, resetStats } from './stats.js';
 import { MessageStore } from './store.js';
 import { TokenIssuer } from './tokens.js';
-import { DEFAULT_LIMITS, type DeliveredMessage, type EmulatorOptions, type EmulatorSeed, type EmulatorStats } from './types.js';
+import { MessageChanges } from './message-changes.js';
+import { DEFAULT_CHANGE_SETTINGS, DEFAULT_LIMITS, type DeliveredMessage, type EmulatorOptions, type EmulatorSeed, type EmulatorStats } from './types.js';
 
 /**
  * An embedded Lark Open Platform emulator: a real HTTP server on 127.0.0.1 answering the endpoints the
@@ -49,14 +50,19 @@ export class LarkEmulator implements AdminOps {
       expire: () => tokens.expireAll(),
     });
     this.longConnection = new EmulatorLongConnection(server, { apps: dir.apps, now: () => clock.now(), baseUrl }, opts.longConnection);
+    const store = new MessageStore((opts.dedupWindowSeconds ?? 3600) * 1000);
+    const history = new ChatHistory();
+    const limits = new RateLimits(opts.limits === false ? false : { ...DEFAULT_LIMITS, ...opts.limits });
+    const settings = { ...DEFAULT_CHANGE_SETTINGS, ...opts.messageChanges };
     this.ctx = {
       clock,
       dir,
       tokens,
-      store: new MessageStore((opts.dedupWindowSeconds ?? 3600) * 1000),
-      history: new ChatHistory(),
+      store,
+      history,
+      changes: new MessageChanges({ history, store, limits, now: () => clock.now(), settings }),
       faults: this.faults,
-      limits: new RateLimits(opts.limits === false ? false : { ...DEFAULT_LIMITS, ...opts.limits }),
+      limits,
       stats: emptyStats(),
       longConnection: this.longConnection,
       admin: this,
@@ -126,6 +132,7 @@ export class LarkEmulator implements AdminOps {
     resetStats(this.ctx.stats);
     this.faults.clear();
     this.ctx.limits.reset();
+    this.ctx.changes.reset();
     if (opts.tokens) this.ctx.tokens.clear();
   }
 

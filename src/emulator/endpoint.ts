@@ -10,6 +10,7 @@ import type { EmulatorLongConnection } from './long-connection.js';
 import type { PostMessageInput } from './post-message.js';
 import type { RateLimits } from './rate-limits.js';
 import { fieldError, type Reply } from './reply.js';
+import type { MessageChanges } from './message-changes.js';
 import type { MessageStore } from './store.js';
 import type { TokenIssuer } from './tokens.js';
 import type { EmulatorClock, EmulatorStats } from './types.js';
@@ -44,6 +45,8 @@ export interface EmulatorContext {
   readonly store: MessageStore;
   /** Every chat's messages (user posts and bot sends): what the list endpoints read. */
   readonly history: ChatHistory;
+  /** Edits, card updates and recalls of the bots' messages (edit counts, windows). */
+  readonly changes: MessageChanges;
   readonly faults: FaultController;
   readonly limits: RateLimits;
   /** The counters stats() copies; reset() zeroes them in place. */

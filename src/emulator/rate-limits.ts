@@ -13,6 +13,10 @@ const FAMILIES = {
   lookup: (l: EmulatorLimits) => [l.batchGetIdPerSecond, l.batchGetIdPerMinute],
   listMessages: (l: EmulatorLimits) => [l.listPerSecond, l.listPerMinute],
   listChats: (l: EmulatorLimits) => [l.listPerSecond, l.listPerMinute],
+  // Edits, card updates and recalls: each API its own 50/s + 1000/min (the send limits' values).
+  edit: (l: EmulatorLimits) => [l.sendPerSecond, l.sendPerMinute],
+  update_card: (l: EmulatorLimits) => [l.sendPerSecond, l.sendPerMinute],
+  recall: (l: EmulatorLimits) => [l.sendPerSecond, l.sendPerMinute],
 } satisfies Record<string, (l: EmulatorLimits) => [number, number]>;
 
 export type ApiFamily = keyof typeof FAMILIES;

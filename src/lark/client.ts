@@ -15,6 +15,7 @@ import {
   type SendMessageRequest,
   type SendMessageResult,
 } from './endpoints/messages.js';
+import { MESSAGE_CHANGES, type MessageChangeRequest } from './endpoints/message-changes.js';
 
 type Signal = { signal?: AbortSignal };
 
@@ -38,6 +39,11 @@ export class LarkClient {
   /** Paced (app + per receive_id), retried with the same uuid; throws LarkError. */
   sendMessage(req: SendMessageRequest, options: Signal = {}): Promise<SendMessageResult> {
     return this.engine.call(sendMessage, req, options);
+  }
+
+  /** Edits (PUT), updates (PATCH, a card) or recalls (DELETE) a message this app sent; see endpoints/message-changes.ts. */
+  changeMessage(req: MessageChangeRequest, options: Signal = {}): Promise<{ logId?: string }> {
+    return this.engine.call(MESSAGE_CHANGES[req.kind], req, options);
   }
 
   /** mobile -> open_id for hits only; chunked by 50, keys are the strings passed in. */

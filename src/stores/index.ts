@@ -4,6 +4,7 @@
  */
 import type { LimiterStore, LookupStore, TokenStore } from '../core/stores.js';
 import type { StoreConfig } from './config.js';
+import type { KeyMap } from '../pipeline/lifecycle/key-map.js';
 
 export { storeConfigSchema, parseStoreConfig, redactStoreConfig, REDIS_URL_ENV, DEFAULT_STORE_PREFIX, type StoreConfig } from './config.js';
 
@@ -11,6 +12,8 @@ export interface SharedStores {
   limiterStore: LimiterStore;
   tokenStore: TokenStore;
   lookupStore: LookupStore;
+  /** The record lifecycle's key map (key -> message ids), shared by the workers; entries live lifetimeMs. */
+  keyMap(lifetimeMs: number): KeyMap;
   /** Closes the connection (at the end of a run). */
   close(): void;
 }
@@ -32,11 +35,12 @@ export function storeScope(prefix: string, baseUrl: string, appId: string): stri
 /** Connects to Redis and builds the three stores; unreachable -> ConnectorError STORE_UNAVAILABLE. */
 export async function openRedisStores(config: StoreConfig, scope: { baseUrl: string; appId: string }): Promise<SharedStores> {
   // Loaded only when asked for: a run without Redis never loads ioredis.
-  const [{ RedisConnection }, { RedisLimiterStore }, { RedisTokenStore }, { RedisLookupStore }] = await Promise.all([
+  const [{ RedisConnection }, { RedisLimiterStore }, { RedisTokenStore }, { RedisLookupStore }, { RedisKeyMap }] = await Promise.all([
     import('./redis/connection.js'),
     import('./redis/limiter.js'),
     import('./redis/token.js'),
     import('./redis/lookup.js'),
+    import('./redis/key-map.js'),
   ]);
   const conn = await RedisConnection.open({ url: config.redis, ...(config.maxDownMs !== undefined ? { maxDownMs: config.maxDownMs } : {}) });
   const prefix = storeScope(config.prefix, scope.baseUrl, scope.appId);
@@ -44,6 +48,7 @@ export async function openRedisStores(config: StoreConfig, scope: { baseUrl: str
     limiterStore: new RedisLimiterStore(conn, { prefix }),
     tokenStore: new RedisTokenStore(conn, { prefix }),
     lookupStore: new RedisLookupStore(conn, { prefix }),
+    keyMap: (lifetimeMs) => new RedisKeyMap(conn, { prefix, lifetimeMs }),
     close: () => void conn.close(),
   };
 }
