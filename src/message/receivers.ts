@@ -75,7 +75,8 @@ const DIRECT_ID_TYPES: Readonly<Record<ReceiveType, ReceiveIdType | undefined>> 
 
 /** The receivers Lark takes as they are (all but phone); undefined for a phone, which needs a lookup. */
 export function directReceiver(message: Receiver): ResolvedReceiver | undefined {
-  const receiveIdType = Object.hasOwn(DIRECT_ID_TYPES, message.receiveType) ? DIRECT_ID_TYPES[message.receiveType] : undefined;
+  const known = Object.hasOwn(DIRECT_ID_TYPES, message.receiveType);
+  const receiveIdType = known ? DIRECT_ID_TYPES[message.receiveType] : undefined;
   return receiveIdType ? { receiveIdType, receiveId: message.receiveId.trim() } : undefined;
 }
 
@@ -113,7 +114,7 @@ export class ReceiverResolver {
     this.store = opts.store ?? new InMemoryLookupStore({ clock: this.clock, ...(opts.maxEntries !== undefined ? { maxEntries: opts.maxEntries } : {}) });
   }
 
-  /** user->open_id, chat->chat_id, email/user_id/union_id as they are, phone->open_id via the (batched, cached) lookup. */
+  /** user->open_id, chat->chat_id, email/user_id/union_id as they are, phone->open_id (batched, cached lookup). */
   async resolve(message: Receiver): Promise<ResolvedReceiver> {
     const direct = directReceiver(message);
     if (direct) return direct;
@@ -126,7 +127,8 @@ export class ReceiverResolver {
     throw new ValidationError({
       code: 'MESSAGE_INVALID',
       field: 'receiveType',
-      message: `receiveType: ${JSON.stringify(message.receiveType)} is not allowed; use one of ${RECEIVE_TYPE_NAMES.join(', ')}`,
+      message:
+        `receiveType: ${JSON.stringify(message.receiveType)} is not allowed; use one of ${RECEIVE_TYPE_NAMES.join(', ')}`,
     });
   }
 
