@@ -17,9 +17,10 @@ import { INVALID_TOKEN_CODES, LarkError } from './errors.js';
 import { safeEmit, type ClientEvent } from './events.js';
 import { proxyFor, type ProxyRoute } from './proxy-url.js';
 import { LarkHttp, WireError, describeWireFailure, type LarkRequest, type LarkResponse } from './http.js';
-import { createListPacer, createLookupPacer, createMessageChangePacer, createSendPacer, type LimiterStore, type Pacer, type PacingOptions } from './pacer.js';
+import { createListPacer, createLookupPacer, createMessageChangePacer, createSendPacer, type Pacer, type PacingOptions } from './pacer.js';
 import { retryPolicies, withRetry, type RetryContext, type RetryInfo, type RetryOptions, type RetryPolicy } from './retry.js';
-import { TokenProvider, type TokenEntry, type TokenStore } from './token.js';
+import { TokenProvider, type TokenEntry } from './token.js';
+import type { LimiterStore, TokenStore } from '../core/stores.js';
 import type { Transport } from './transport.js';
 
 export interface LarkClientOptions {

@@ -53,7 +53,7 @@ export class EventsFollower<Emit> {
     const { reader, emit } = ctx;
     const apply = (change: EventChange): Promise<void> =>
       change.kind === 'message' ? reader.ingest([change.item], emit) : reader.ingestRecall(change, emit);
-    // Loaded when the mode runs: ws and protobufjs cost ~20 MB of RSS that a write or a poll never needs.
+    // Loaded when the mode runs: ws and protobufjs take memory that a write or a poll never needs.
     const { followEvents } = await import('./events-follower.js');
     const outcome = await followEvents(
       {
