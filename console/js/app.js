@@ -294,5 +294,6 @@ async function main() {
 }
 
 main().catch((err) => {
+  $('loading')?.remove();
   document.body.prepend(h('p', { class: 'fatal', role: 'alert' }, `The console could not start: ${err.message}`));
 });
