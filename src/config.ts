@@ -10,6 +10,7 @@ import { LARK_HOSTS } from './lark/hosts.js';
 import { SEND_MODE_FIELD_META, SEND_MODE_SHAPE, sendModeProblems } from './pipeline/transform/config.js';
 import { parseStoreConfig, redactStoreConfig, storeConfigSchema, type StoreConfig } from './stores/config.js';
 import { SOURCE_NODE_FIELD_META, SOURCE_NODE_SHAPE } from './source/options.js';
+import { MEDIA_NODE_FIELD_META, MEDIA_NODE_SHAPE } from './pipeline/media/options.js';
 import { nearestName } from './core/nearest-name.js';
 import type { FieldMeta } from './core/types.js';
 
@@ -84,7 +85,9 @@ export const nodeConfigSchema = z.object({
 })
   .extend(SOURCE_NODE_SHAPE)
   // Send modes (dynamic binding, fixed receivers, templates): src/pipeline/transform/config.ts
-  .extend(SEND_MODE_SHAPE);
+  .extend(SEND_MODE_SHAPE)
+  // Image and file sources (allowed hosts, local root): src/pipeline/media/options.ts
+  .extend(MEDIA_NODE_SHAPE);
 
 export type ConnectionConfig = z.infer<typeof connectionConfigSchema>;
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;
@@ -126,6 +129,7 @@ export const NODE_FIELD_META: { [K in keyof NodeConfig]-?: FieldMeta } = {
   maxInFlight: { i18nKey: 'max_in_flight', apiServerKey: 'max_in_flight', component: 'InputNumber', index: 2 },
   ...SOURCE_NODE_FIELD_META,
   ...SEND_MODE_FIELD_META,
+  ...MEDIA_NODE_FIELD_META,
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import { PHONE_SHAPE } from './receivers.js';
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
 import { nearestName } from '../core/nearest-name.js';
+import { cardImageIssues, checkFileContent, checkImageContent, checkMediaContent, postImageIssues } from './media-content.js';
 
 export const CONTENT_TYPES = [
   'text', 'post', 'image', 'interactive', 'share_chat', 'share_user', 'audio', 'media', 'file', 'sticker',
@@ -145,19 +146,6 @@ function zodCheck(schema: z.ZodType): ContentCheck {
 const textContent = z.looseObject({
   text: requiredString('text messages need {"text":"hello"}'),
 });
-const imageContent = z.looseObject({
-  image_key: requiredString('image messages need {"image_key":"img_..."} from the image upload API'),
-});
-const fileKeyContent = (type: string) =>
-  z.looseObject({
-    file_key: requiredString(`${type} messages need {"file_key":"..."} from the file upload API`),
-  });
-const mediaContent = z.looseObject({
-  file_key: requiredString('media messages need {"file_key":"...","image_key":"(optional cover)"}'),
-  image_key: z
-    .string({ error: 'must be a string when given (the optional cover image_key)' })
-    .optional(),
-});
 const shareChatContent = z.looseObject({
   chat_id: requiredString('share_chat messages need {"chat_id":"oc_..."}'),
 });
@@ -215,6 +203,8 @@ const checkPost: ContentCheck = (obj) => {
           issues.push({ path: ep, message: `must be an element object like {"tag":"text","text":"hi"}, got ${kindOf(el)}` });
         } else if (typeof el.tag !== 'string' || el.tag === '') {
           issues.push({ path: [...ep, 'tag'], message: 'is required: a string such as text, a, at, img, media, emotion, code_block, hr, md' });
+        } else if (el.tag === 'img') {
+          for (const i of postImageIssues(el)) issues.push({ path: [...ep, ...i.path], message: i.message });
         }
       });
     });
@@ -261,20 +251,20 @@ const checkInteractive: ContentCheck = (obj) => {
   if (obj.schema !== undefined && typeof obj.schema !== 'string') {
     issues.push({ path: ['schema'], message: `must be a string such as "2.0", got ${kindOf(obj.schema)}` });
   }
-  return issues;
+  return issues.length > 0 ? issues : cardImageIssues(obj);
 };
 
 const CONTENT_CHECKS: Record<ContentType, ContentCheck> = {
   text: zodCheck(textContent),
   post: checkPost,
-  image: zodCheck(imageContent),
+  image: checkImageContent,
   interactive: checkInteractive,
   share_chat: zodCheck(shareChatContent),
   share_user: zodCheck(shareUserContent),
-  audio: zodCheck(fileKeyContent('audio')),
-  media: zodCheck(mediaContent),
-  file: zodCheck(fileKeyContent('file')),
-  sticker: zodCheck(fileKeyContent('sticker')),
+  audio: (obj) => checkFileContent('audio', obj),
+  media: checkMediaContent,
+  file: (obj) => checkFileContent('file', obj),
+  sticker: (obj) => checkFileContent('sticker', obj),
 };
 
 /** Issues of a content string's shape for a contentType (the size is the whole body's: sizeProblem). */

@@ -42,8 +42,12 @@ export const DEFAULT_COMMIT_INTERVAL_MS = 30;
 /** The state told a position holds another message than the one recorded: the input changed. */
 export class StateMismatchError extends ConnectorError {}
 
+/** A journal line that is a JSON object: a fact other stages keep in the state (e.g. uploaded media keys). */
+export type StateRecord = Record<string, unknown>;
+
 export class RunState {
   private readonly delivered = new Map<string, DeliveredEntry>();
+  private readonly records: StateRecord[];
   /** Journal lines waiting for the next group commit. */
   private queued: string[] = [];
   private file: FileHandle | undefined;
@@ -58,9 +62,11 @@ export class RunState {
   private constructor(
     readonly path: string,
     entries: DeliveredEntry[],
+    records: StateRecord[],
     options: RunStateOptions,
   ) {
     for (const e of entries) this.delivered.set(key(e[0], e[1]), e);
+    this.records = records;
     this.now = options.now ?? Date.now;
     this.commitIntervalMs = options.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS;
     this.setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
@@ -75,8 +81,8 @@ export class RunState {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       await mkdir(dirname(path), { recursive: true });
     }
-    const parsed = text === undefined ? { entries: [], clean: false } : parseState(path, text);
-    const state = new RunState(path, parsed.entries, options);
+    const parsed = text === undefined ? { entries: [], records: [], clean: false } : parseState(path, text);
+    const state = new RunState(path, parsed.entries, parsed.records, options);
     if (!parsed.clean) await state.compact();
     state.file = await open(path, 'a');
     return state;
@@ -89,6 +95,18 @@ export class RunState {
   /** Every delivery recorded so far, in the order they were recorded. */
   entries(): DeliveredEntry[] {
     return [...this.delivered.values()];
+  }
+
+  /** The object records of the journal, in the order they were recorded. */
+  objectRecords(): readonly StateRecord[] {
+    return this.records;
+  }
+
+  /** Appends an object record with the next group commit (like a delivery). */
+  recordObject(record: StateRecord): void {
+    this.records.push(record);
+    this.queued.push(JSON.stringify(record));
+    this.scheduleCommit();
   }
 
   /**
@@ -199,7 +217,11 @@ export class RunState {
 
   /** Rewrites the file as a clean journal of what is known: temp file, fsync, rename, fsync of the directory. */
   private async compact(): Promise<void> {
-    const lines = [JSON.stringify({ kind: KIND, version: VERSION }), ...this.entries().map((e) => JSON.stringify(e))];
+    const lines = [
+      JSON.stringify({ kind: KIND, version: VERSION }),
+      ...this.entries().map((e) => JSON.stringify(e)),
+      ...this.records.map((r) => JSON.stringify(r)),
+    ];
     await writeFileAtomically(this.path, lines.join('\n') + '\n');
   }
 }
@@ -233,23 +255,24 @@ function notAStateFile(path: string): ConnectorError {
  * Entries of a journal (or of a version 1 file). `clean` is false when the file should be compacted: an
  * older format, or a last line torn by a kill (only the last line can be torn: lines are appended in order).
  */
-function parseState(path: string, text: string): { entries: DeliveredEntry[]; clean: boolean } {
+function parseState(path: string, text: string): { entries: DeliveredEntry[]; records: StateRecord[]; clean: boolean } {
   const newline = text.indexOf('\n');
   const first = newline < 0 ? text : text.slice(0, newline);
   let header: { kind?: unknown; version?: unknown; delivered?: unknown };
   try {
     header = JSON.parse(newline < 0 ? text : first) as typeof header;
   } catch {
-    if (text.trim() === '') return { entries: [], clean: false };
+    if (text.trim() === '') return { entries: [], records: [], clean: false };
     throw new ConnectorError({ code: 'INPUT_INVALID', message: `state file ${path} is not valid JSON: delete it to start over` });
   }
   if (header.kind !== KIND) throw notAStateFile(path);
   if (header.version === LEGACY_VERSION) {
     if (!Array.isArray(header.delivered)) throw notAStateFile(path);
-    return { entries: (header.delivered as unknown[]).filter(isEntry), clean: false };
+    return { entries: (header.delivered as unknown[]).filter(isEntry), records: [], clean: false };
   }
   if (header.version !== VERSION) throw notAStateFile(path);
   const entries: DeliveredEntry[] = [];
+  const records: StateRecord[] = [];
   const lines = text.slice(first.length + 1).split('\n');
   let clean = text.endsWith('\n');
   lines.forEach((line, i) => {
@@ -261,10 +284,15 @@ function parseState(path: string, text: string): { entries: DeliveredEntry[]; cl
       entry = undefined;
     }
     if (isEntry(entry)) entries.push(entry);
+    else if (isObjectRecord(entry)) records.push(entry);
     else if (i === lines.length - 1) clean = false; // torn by a kill mid-append: dropped, the file compacted
     else throw new ConnectorError({ code: 'INPUT_INVALID', message: `state file ${path} is damaged at line ${i + 2}: delete it to start over` });
   });
-  return { entries, clean };
+  return { entries, records, clean };
+}
+
+function isObjectRecord(v: unknown): v is StateRecord {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function isEntry(v: unknown): v is DeliveredEntry {

@@ -6,6 +6,7 @@ import type { LimiterStore } from '../lark/pacer.js';
 import type { TokenStore } from '../lark/token.js';
 import type { StoreConfig } from './config.js';
 import type { LookupStore } from '../message/receivers.js';
+import type { UploadKeyStore } from '../pipeline/media/upload-keys.js';
 
 export { storeConfigSchema, parseStoreConfig, redactStoreConfig, REDIS_URL_ENV, DEFAULT_STORE_PREFIX, type StoreConfig } from './config.js';
 export type { LookupStore } from '../message/receivers.js';
@@ -14,6 +15,8 @@ export interface SharedStores {
   limiterStore: LimiterStore;
   tokenStore: TokenStore;
   lookupStore: LookupStore;
+  /** Keys of uploaded images and files (src/pipeline/media/). */
+  uploadKeyStore: UploadKeyStore;
   /** Closes the connection (at the end of a run). */
   close(): void;
 }
@@ -35,11 +38,12 @@ export function storeScope(prefix: string, baseUrl: string, appId: string): stri
 /** Connects to Redis and builds the three stores; unreachable -> ConnectorError STORE_UNAVAILABLE. */
 export async function openRedisStores(config: StoreConfig, scope: { baseUrl: string; appId: string }): Promise<SharedStores> {
   // Loaded only when asked for: a run without Redis never loads ioredis.
-  const [{ RedisConnection }, { RedisLimiterStore }, { RedisTokenStore }, { RedisLookupStore }] = await Promise.all([
+  const [{ RedisConnection }, { RedisLimiterStore }, { RedisTokenStore }, { RedisLookupStore }, { RedisUploadKeyStore }] = await Promise.all([
     import('./redis/connection.js'),
     import('./redis/limiter.js'),
     import('./redis/token.js'),
     import('./redis/lookup.js'),
+    import('./redis/upload-keys.js'),
   ]);
   const conn = await RedisConnection.open({ url: config.redis, ...(config.maxDownMs !== undefined ? { maxDownMs: config.maxDownMs } : {}) });
   const prefix = storeScope(config.prefix, scope.baseUrl, scope.appId);
@@ -47,6 +51,7 @@ export async function openRedisStores(config: StoreConfig, scope: { baseUrl: str
     limiterStore: new RedisLimiterStore(conn, { prefix }),
     tokenStore: new RedisTokenStore(conn, { prefix }),
     lookupStore: new RedisLookupStore(conn, { prefix }),
+    uploadKeyStore: new RedisUploadKeyStore(conn, { prefix }),
     close: () => void conn.close(),
   };
 }

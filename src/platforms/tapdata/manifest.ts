@@ -8,6 +8,7 @@ import { CONNECTION_FIELD_META, NODE_FIELD_META, connectionConfigSchema, nodeCon
 import { type FieldMeta } from '../../core/types.js';
 import { SEND_MODE_MESSAGES } from '../../pipeline/transform/config.js';
 import { SOURCE_MESSAGES } from '../../source/options.js';
+import { MEDIA_MESSAGES } from '../../pipeline/media/options.js';
 import { CONNECTION_TEST_ITEMS, type ConnectionTestItem } from '../../core/types.js';
 
 export const LANGUAGES = ['en_US', 'zh_CN', 'zh_TW'] as const;
@@ -36,6 +37,7 @@ const EN_US = {
   test_permissions: 'Permissions (scopes)',
   ...SEND_MODE_MESSAGES.en_US,
   ...SOURCE_MESSAGES.en_US,
+  ...MEDIA_MESSAGES.en_US,
 };
 type MessageKey = keyof typeof EN_US;
 
@@ -62,6 +64,7 @@ const ZH_CN: Record<MessageKey, string> = {
   test_permissions: '权限（scope）',
   ...SEND_MODE_MESSAGES.zh_CN,
   ...SOURCE_MESSAGES.zh_CN,
+  ...MEDIA_MESSAGES.zh_CN,
 };
 
 const ZH_TW: Record<MessageKey, string> = {
@@ -87,6 +90,7 @@ const ZH_TW: Record<MessageKey, string> = {
   test_permissions: '權限（scope）',
   ...SEND_MODE_MESSAGES.zh_TW,
   ...SOURCE_MESSAGES.zh_TW,
+  ...MEDIA_MESSAGES.zh_TW,
 };
 
 export const MESSAGES: Record<Language, Record<MessageKey, string>> = { en_US: EN_US, zh_CN: ZH_CN, zh_TW: ZH_TW };
