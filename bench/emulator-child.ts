@@ -26,9 +26,9 @@ async function main(): Promise<void> {
     const cmd = (JSON.parse(line) as { cmd?: string }).cmd;
     if (cmd === 'stats') reply({ stats: emu.stats(), cpu: process.cpuUsage() });
     if (cmd === 'messages') reply({ messages: emu.messages().map((m) => ({ content: m.content, createTime: m.createTime })) });
-    if (cmd === 'stop') void emu.stop().then(() => process.exit(0));
+    if (cmd === 'stop') void emu.close().then(() => process.exit(0));
   });
-  rl.on('close', () => void emu.stop().then(() => process.exit(0)));
+  rl.on('close', () => void emu.close().then(() => process.exit(0)));
 }
 
 void main();

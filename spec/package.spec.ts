@@ -38,11 +38,12 @@ describe('the package', () => {
     expect(r.stdout.trim()).toBe(pkg.version);
   });
 
-  it('the emulator shuts down with close(), like the connector (stop() stays as an alias)', async () => {
+  it('the emulator shuts down with close(), like the connector (one name: no stop() alias)', async () => {
     const { LarkEmulator } = await import('../src/emulator/index.js');
     const emu = await LarkEmulator.start();
     await emu.close();
     await expect(fetch(`${emu.baseUrl}/open-apis/auth/v3/tenant_access_token/internal`, { method: 'POST' })).rejects.toThrow();
-    await emu.stop(); // idempotent alias
+    await emu.close(); // idempotent
+    expect('stop' in emu).toBe(false);
   });
 });

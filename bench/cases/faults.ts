@@ -43,7 +43,7 @@ async function side(name: string, run: (emu: LarkEmulator, messages: BenchMessag
   const invalidated = stop();
   const counts = deliveryCounts(messages, emu.messages().map((m) => m.content));
   const stats = emu.stats();
-  await emu.stop();
+  await emu.close();
   return { ...counts, invalidated, wallMs, stats };
 }
 

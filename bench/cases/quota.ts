@@ -56,7 +56,7 @@ export async function runQuotaCase(o: QuotaOptions, log: (s: string) => void) {
   await runConnector(connector, messagesC);
   const conn = await measure(emu, messagesC, Date.now() - t0);
   connector.close();
-  await emu.stop();
+  await emu.close();
 
   log(`quota: SDK, same messages, pool of ${o.concurrency}`);
   emu = await LarkEmulator.start({ seed: benchSeed(o.receivers) });
@@ -64,7 +64,7 @@ export async function runQuotaCase(o: QuotaOptions, log: (s: string) => void) {
   t0 = Date.now();
   await runSdk(sdk, messagesS, o.concurrency, 'quota-s');
   const sdkFig = await measure(emu, messagesS, Date.now() - t0);
-  await emu.stop();
+  await emu.close();
 
   const binding = bindingQuota(o.messages, o.receivers);
   // Only a side that delivered everything has a rate comparable with the quota.

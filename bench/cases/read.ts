@@ -57,7 +57,7 @@ async function connectorRead(messages: number): Promise<ConnectorRead> {
       maxRssKb: r.maxRssKb,
     };
   } finally {
-    await emu.stop();
+    await emu.close();
   }
 }
 
@@ -83,7 +83,7 @@ async function sdkRead(messages: number): Promise<{ messages: number; requests: 
     const stats = emu.stats();
     return { messages: read, requests: stats.listMessagesRequests, status429: stats.status429, durationMs: Date.now() - t0 };
   } finally {
-    await emu.stop();
+    await emu.close();
   }
 }
 

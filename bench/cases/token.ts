@@ -12,12 +12,12 @@ export async function runTokenCase(o: { messages: number }, log: (s: string) => 
   const conn = await runConnector(connector, benchMessages(o.messages, receivers, 'token-c'));
   const connStats = emu.stats();
   connector.close();
-  await emu.stop();
+  await emu.close();
 
   emu = await LarkEmulator.start({ seed: benchSeed(200), limits: false });
   const sdk = await runSdk(makeSdkClient(emu.baseUrl), benchMessages(o.messages, receivers, 'token-s'), o.messages, 'token-s');
   const sdkStats = emu.stats();
-  await emu.stop();
+  await emu.close();
 
   const rows: BenchRow[] = [
     {

@@ -30,7 +30,7 @@ beforeAll(async () => {
   await writeFile(badSecretConfig, JSON.stringify({ connection: { appId: APP.appId, appSecret: WRONG_SECRET, domain: emulator.baseUrl } }));
 });
 afterAll(async () => {
-  await emulator.stop();
+  await emulator.close();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -27,7 +27,7 @@ beforeAll(async () => {
   await writeFile(input, INPUT_TEXT);
 });
 afterAll(async () => {
-  await emulator.stop();
+  await emulator.close();
   await rm(dir, { recursive: true, force: true });
 });
 

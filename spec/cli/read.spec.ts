@@ -31,7 +31,7 @@ beforeEach(async () => {
   await writeFile(config(), JSON.stringify({ connection: { appId: APP_ID, appSecret: APP_SECRET, domain: emu.baseUrl }, node: { pollIntervalMs: 1000 } }));
 });
 afterEach(async () => {
-  await emu.stop();
+  await emu.close();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -41,7 +41,7 @@ beforeEach(async () => {
   );
 });
 afterEach(async () => {
-  await emulator.stop();
+  await emulator.close();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -127,7 +127,7 @@ describe('POST /api/config is checked with the CLI schema', () => {
 
 describe('methods', () => {
   it('a wrong method on a known route is 405 with Allow; an unknown route 404', async () => {
-    const cases: Array<[string, string, string]> = [['POST', 'api/state', 'GET'], ['GET', 'api/config', 'POST'], ['DELETE', 'api/config/save', 'POST'], ['PUT', 'api/runs/run-1', 'GET']];
+    const cases: Array<[string, string, string]> = [['POST', 'api/state', 'GET'], ['GET', 'api/config', 'POST'], ['DELETE', 'api/config/save', 'POST'], ['PUT', 'api/runs/run-1', 'GET'], ['GET', 'api/receivers', 'POST'], ['POST', 'api/runs/run-1/events', 'GET']];
     for (const [method, p, allow] of cases) {
       const r = await api(p, { method });
       expect([r.status, r.headers.allow, r.json.error.code], `${method} ${p}`).toEqual([405, allow, 'METHOD_NOT_ALLOWED']);

@@ -11,7 +11,7 @@ describe('emulator: tenant_access_token and auth', () => {
     clock = new FakeClock();
     emu = await start({ clock });
   });
-  afterEach(() => emu.stop());
+  afterEach(() => emu.close());
 
   it('issues a token with Lark shape and x-tt-logid', async () => {
     const r = await call(emu, 'POST', TOKEN_PATH, { body: { app_id: APP_ID, app_secret: APP_SECRET } });
@@ -55,7 +55,7 @@ describe('emulator: tenant_access_token and auth', () => {
       const r3 = await call(short, 'POST', TOKEN_PATH, { body: { app_id: APP_ID, app_secret: APP_SECRET } });
       expect(r3.body.tenant_access_token).not.toBe(r.body.tenant_access_token);
     } finally {
-      await short.stop();
+      await short.close();
     }
   });
 
@@ -95,13 +95,15 @@ describe('emulator: tenant_access_token and auth', () => {
     expect(await token(emu)).not.toBe(t1);
   });
 
-  it('unknown path -> 404 {code: 404}; per-endpoint counts', async () => {
+  it('unknown path -> 404 {code: 404}; a known path under another method -> 405 + Allow; per-endpoint counts', async () => {
     const r = await call(emu, 'GET', '/open-apis/nope/v1/x');
     expect(r.status).toBe(404);
     expect(r.body.code).toBe(404);
     expect(r.headers.get('x-tt-logid')).toBeTruthy();
     const wrongMethod = await call(emu, 'DELETE', '/open-apis/im/v1/messages');
-    expect(wrongMethod.status).toBe(404);
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.body.code).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('GET, POST');
     await token(emu);
     const s = emu.stats();
     expect(s.byEndpoint['other']).toBe(2);

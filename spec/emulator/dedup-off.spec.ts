@@ -5,7 +5,7 @@ import { ALICE, FakeClock, send, start, token } from './helpers.js';
 
 describe('emulator: uuid de-duplication switched off', () => {
   let emu: LarkEmulator;
-  afterEach(() => emu.stop());
+  afterEach(() => emu.close());
 
   it('delivers a repeated uuid again when dedupWindowSeconds is 0, and once with the default window', async () => {
     for (const [dedupWindowSeconds, expected] of [[0, 2], [undefined, 1]] as const) {
@@ -15,7 +15,7 @@ describe('emulator: uuid de-duplication switched off', () => {
       const b = await send(emu, tok, { receive_id: ALICE, uuid: 'same' });
       expect(emu.messages()).toHaveLength(expected);
       expect(a.body.data.message_id === b.body.data.message_id).toBe(expected === 1);
-      await emu.stop();
+      await emu.close();
     }
   });
 });

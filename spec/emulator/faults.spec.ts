@@ -11,7 +11,7 @@ describe('emulator: faults', () => {
     emu = await start({ clock, limits: false });
     tok = await token(emu);
   });
-  afterEach(() => emu.stop());
+  afterEach(() => emu.close());
 
   it("failNext(n, '5xx'): HTTP 500, nothing delivered, then normal", async () => {
     emu.faults.failNext(2, '5xx');
@@ -126,7 +126,7 @@ describe('emulator: faults', () => {
         expect(s.lostResponses).toBeGreaterThan(0);
         return out.join(',');
       } finally {
-        await e.stop();
+        await e.close();
       }
     };
     expect(await run()).toBe(await run());
@@ -138,7 +138,7 @@ describe('emulator: faults', () => {
     const pending = send(emu, tok, { receive_id: ALICE }).catch(() => 'closed');
     await new Promise((r) => setTimeout(r, 50));
     const t0 = Date.now();
-    await emu.stop();
+    await emu.close();
     expect(Date.now() - t0).toBeLessThan(1000);
     expect(await pending).toBe('closed');
   });

@@ -15,7 +15,7 @@ describe('emulator: chat history (admin posts, topics, edits, recalls) and GET /
     emu = await start({ clock });
     tok = await token(emu);
   });
-  afterEach(() => emu.stop());
+  afterEach(() => emu.close());
 
   it('lists user posts and bot sends together in createTime order; a late post goes to its place', async () => {
     const a = emu.postMessage({ chatId: CHAT_MEMBER, senderOpenId: ALICE, text: 'a' });
@@ -76,11 +76,11 @@ describe('emulator: chat history (admin posts, topics, edits, recalls) and GET /
   });
 
   it('scopes: no read scope -> 99991672; without im:message.group_msg only the messages that @-mention the bot', async () => {
-    await emu.stop();
+    await emu.close();
     emu = await start({ clock, seed: seedWith((s) => (s.apps[0]!.scopes = ['im:message:send_as_bot'])) });
     tok = await token(emu);
     expect((await list(`container_id_type=chat&container_id=${CHAT_MEMBER}`)).body.code).toBe(99991672);
-    await emu.stop();
+    await emu.close();
     emu = await start({ clock, seed: seedWith((s) => (s.apps[0]!.scopes = ['im:message:readonly'])) });
     tok = await token(emu);
     emu.postMessage({ chatId: CHAT_MEMBER, senderOpenId: ALICE, text: 'to everyone' });
@@ -114,7 +114,7 @@ describe('emulator: admin calls over HTTP (/_emulator/...)', () => {
       expect(badChat.status).toBe(400);
       expect(badChat.body.msg).toMatch(/no chat oc_nope/);
     } finally {
-      await emu.stop();
+      await emu.close();
     }
   });
 });

@@ -17,7 +17,7 @@ describe('emulator: GET /open-apis/im/v1/messages', () => {
       clock.advance(1000);
     }
   });
-  afterEach(() => emu.stop());
+  afterEach(() => emu.close());
 
   it('pages through a chat in ascending order', async () => {
     const seen: string[] = [];

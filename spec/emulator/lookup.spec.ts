@@ -11,7 +11,7 @@ describe('emulator: batch_get_id, bot info, scopes', () => {
     emu = await start({ clock: new FakeClock() });
     tok = await token(emu);
   });
-  afterEach(() => emu.stop());
+  afterEach(() => emu.close());
 
   it('matches mobiles with or without +86, echoes them as sent; hidden users and misses have no user_id', async () => {
     const r = await call(emu, 'POST', PATH, {
@@ -63,7 +63,7 @@ describe('emulator: batch_get_id, bot info, scopes', () => {
       const r = await call(e, 'POST', PATH, { token: await token(e), body: { mobiles: ['13800000001'] } });
       expect([r.status, r.body.code]).toEqual([400, 99991672]);
     } finally {
-      await e.stop();
+      await e.close();
     }
     expect((await call(emu, 'POST', PATH, { body: { mobiles: [] } })).body.code).toBe(99991661);
   });
@@ -79,7 +79,7 @@ describe('emulator: batch_get_id, bot info, scopes', () => {
     try {
       expect((await call(off, 'GET', '/open-apis/bot/v3/info', { token: await token(off) })).body.bot.activate_status).toBe(0);
     } finally {
-      await off.stop();
+      await off.close();
     }
   });
 

@@ -11,7 +11,7 @@ function manyUsers(n: number) {
 describe('emulator: rate limits', () => {
   let emu: LarkEmulator | undefined;
   afterEach(async () => {
-    await emu?.stop();
+    await emu?.close();
     emu = undefined;
   });
 

@@ -34,7 +34,7 @@ describe('emulator: seed', () => {
       const demo = await call(emu, 'POST', '/open-apis/auth/v3/tenant_access_token/internal', { body: { app_id: 'cli_demo_app', app_secret: 'demo-secret-not-real' } });
       expect(demo.body.code).toBe(10003);
     } finally {
-      await emu.stop();
+      await emu.close();
     }
   });
 
@@ -48,13 +48,13 @@ describe('emulator: seed', () => {
   it('start({port}) binds the given port and prints nothing', async () => {
     const probe = await LarkEmulator.start();
     const port = Number(new URL(probe.baseUrl).port);
-    await probe.stop();
+    await probe.close();
     const emu = await LarkEmulator.start({ port });
     try {
       expect(emu.baseUrl).toBe(`http://127.0.0.1:${port}`);
     } finally {
-      await emu.stop();
-      await emu.stop(); // idempotent
+      await emu.close();
+      await emu.close(); // idempotent
     }
   });
 });

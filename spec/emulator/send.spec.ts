@@ -11,7 +11,7 @@ describe('emulator: POST /open-apis/im/v1/messages', () => {
     emu = await start({ clock });
     tok = await token(emu);
   });
-  afterEach(() => emu.stop());
+  afterEach(() => emu.close());
 
   it('delivers to an open_id with Lark response shape', async () => {
     const r = await send(emu, tok, { receive_id: ALICE, content: text('hello'), uuid: 'u-1' });
@@ -183,8 +183,8 @@ describe('emulator: POST /open-apis/im/v1/messages', () => {
       expect([r2.status, r2.body.code]).toEqual([400, 99991672]);
       expect(r2.body.msg).toContain('im:message:send_as_bot');
     } finally {
-      await off.stop();
-      await noScope.stop();
+      await off.close();
+      await noScope.close();
     }
   });
 

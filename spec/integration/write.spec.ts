@@ -25,7 +25,7 @@ beforeEach(async () => {
   emulator = await startEmulator({ limits: false });
 });
 afterEach(async () => {
-  await emulator.stop();
+  await emulator.close();
 });
 
 /** n distinct messages spread over users and the bot's group so per-receiver pacing is not the bottleneck. */
@@ -214,7 +214,7 @@ describe('writeStream against the emulator', () => {
 
 describe('pacing against the emulator with Lark\'s real limits', () => {
   it('stays under 50/s per app and 5/s per receiver: no 429, no 230020, nothing lost', async () => {
-    await emulator.stop();
+    await emulator.close();
     emulator = await startEmulator({ seed: crowdSeed(60) });
     const crowd = Array.from({ length: 70 }, (_, i) => text('email', `crowd${i % 60}@example.com`, `message ${i}`));
     const oneUser = Array.from({ length: 12 }, (_, i) => text('user', ALICE.openId, `message ${70 + i}`));

@@ -55,7 +55,7 @@ describe('LarkClient: list pacing against the emulator (50/s per app)', () => {
       expect(emu.stats().status429).toBe(0);
     } finally {
       c.close();
-      await emu.stop();
+      await emu.close();
     }
   });
 });

@@ -14,7 +14,7 @@ beforeAll(async () => {
   emulator = await startEmulator({ limits: false });
 });
 afterAll(async () => {
-  await emulator.stop();
+  await emulator.close();
 });
 
 async function rawSend(body: Record<string, unknown>): Promise<number> {

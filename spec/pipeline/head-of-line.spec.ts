@@ -9,7 +9,7 @@ import type { MessageOutcome } from '../../src/pipeline/report/outcome.js';
 import { connectorFor, crowdSeed, records, startEmulator, text, UNPACED } from '../integration/helpers.js';
 
 let emulator: LarkEmulator;
-afterEach(async () => emulator?.stop());
+afterEach(async () => emulator?.close());
 
 describe('one slow answer', () => {
   it('delays no other delivery: 299 of 300 are confirmed while the first is still unanswered', async () => {

@@ -99,7 +99,7 @@ describe('markdown messages against the emulator', () => {
     emulator = await LarkEmulator.start({ limits: false });
   });
   afterEach(async () => {
-    await emulator.stop();
+    await emulator.close();
   });
 
   const CONSTRUCTS = [

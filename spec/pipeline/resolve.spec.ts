@@ -97,7 +97,7 @@ describe('ResolveStage (unit)', () => {
 
 describe('phone lookups of a whole run (emulator)', () => {
   let emulator: LarkEmulator;
-  afterEach(async () => emulator?.stop());
+  afterEach(async () => emulator?.close());
 
   async function start(phones: number) {
     const seed = defaultSeed();

@@ -13,7 +13,7 @@ beforeAll(async () => {
   emulator = await startEmulator({ limits: false });
 });
 afterAll(async () => {
-  await emulator.stop();
+  await emulator.close();
 });
 
 const reportLines = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);

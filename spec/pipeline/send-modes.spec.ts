@@ -25,7 +25,7 @@ beforeEach(async () => {
   emulator = await LarkEmulator.start({ seed: crowdSeed(CROWD), limits: false });
 });
 afterEach(async () => {
-  await emulator.stop();
+  await emulator.close();
 });
 
 function connectorWith(node: Record<string, unknown>): LarkImConnector {

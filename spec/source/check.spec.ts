@@ -12,7 +12,7 @@ async function readItem(scopes: string[] | undefined) {
     return { items, read: items.find((i) => i.item === 'read')! };
   } finally {
     connector.close();
-    await emu.stop();
+    await emu.close();
   }
 }
 

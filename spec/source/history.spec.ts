@@ -28,7 +28,7 @@ describe('source: batchRead of a 3-chat history (emulator)', () => {
   });
   afterAll(async () => {
     connector.close();
-    await emu.stop();
+    await emu.close();
   });
 
   it('delivers every message exactly once, with the op its state calls for', () => {

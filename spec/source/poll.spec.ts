@@ -22,7 +22,7 @@ describe('source: streamRead in poll mode (fake clock)', () => {
   });
   afterEach(async () => {
     connector.close();
-    await emu.stop();
+    await emu.close();
   });
 
   it('polls every interval and delivers new, late, edited and recalled messages exactly once', async () => {

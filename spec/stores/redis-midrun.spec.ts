@@ -22,7 +22,7 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'lark-im-midrun-'));
 });
 afterAll(async () => {
-  await emulator?.stop();
+  await emulator?.close();
   await server?.stop();
   await rm(dir, { recursive: true, force: true });
 });

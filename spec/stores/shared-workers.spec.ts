@@ -25,7 +25,7 @@ beforeAll(async () => {
   emulator = await startEmulator();
 });
 afterAll(async () => {
-  await emulator?.stop();
+  await emulator?.close();
 });
 
 function worker(prefix: string, onEvent?: (e: ClientEvent) => void): LarkImConnector {

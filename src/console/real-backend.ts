@@ -49,7 +49,7 @@ export function createRealBackend(): ConsoleBackend {
         demoApp: { appId: app.appId, appSecret: app.appSecret },
         users: seed.users.filter((u) => u.visible !== false),
         chats: seed.chats,
-        stop: () => emu.close(),
+        close: () => emu.close(),
       };
     },
   };

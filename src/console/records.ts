@@ -1,4 +1,5 @@
 import { readRecords } from '../input.js';
+import { HttpError } from './http-util.js';
 import type { InputRecord } from './types.js';
 
 /**
@@ -12,4 +13,10 @@ export async function parseRecordsText(text: string): Promise<InputRecord[]> {
   }
   for await (const r of readRecords(one())) out.push(r);
   return out;
+}
+
+/** The records text of a dry-run or send call's body. */
+export function requireText(b: Record<string, unknown>): string {
+  if (typeof b.text !== 'string') throw new HttpError(400, 'BAD_REQUEST', 'text (JSON Lines or a JSON array) is required');
+  return b.text;
 }

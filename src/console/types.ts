@@ -40,7 +40,7 @@ export interface EmulatorHandle {
   /** Receivers that exist in the emulator (for the sample records). */
   users: Array<{ openId: string; name: string; email?: string; mobile?: string }>;
   chats: Array<{ chatId: string; name: string; botMember: boolean }>;
-  stop(): Promise<void>;
+  close(): Promise<void>;
 }
 
 /** Everything the server needs from the rest of the project; injectable so specs can fake it. */

@@ -9,6 +9,10 @@ export interface Reply {
   delayMs?: number;
 }
 
+export function isReply(v: unknown): v is Reply {
+  return typeof v === 'object' && v !== null && 'status' in v && 'body' in v && typeof (v as Reply).status === 'number';
+}
+
 export interface FieldViolation {
   field: string;
   description: string;

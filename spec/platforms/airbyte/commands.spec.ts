@@ -17,7 +17,7 @@ beforeAll(async () => {
   work = await Workdir.create();
 });
 afterAll(async () => {
-  await emulator.stop();
+  await emulator.close();
   await work.remove();
 });
 

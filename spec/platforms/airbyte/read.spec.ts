@@ -42,7 +42,7 @@ beforeEach(async () => {
   args = ['read', '--config', config, '--catalog', catalog];
 });
 afterEach(async () => {
-  await emu.stop();
+  await emu.close();
   await work.remove();
 });
 

@@ -20,7 +20,7 @@ const RECEIVERS: Array<[string, string]> = [
 let emulator: LarkEmulator | undefined;
 let work: Workdir | undefined;
 afterEach(async () => {
-  await emulator?.stop();
+  await emulator?.close();
   await work?.remove();
   emulator = undefined;
   work = undefined;

@@ -29,7 +29,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   connector.close();
-  await emulator.stop();
+  await emulator.close();
 });
 
 const pick = (args: Record<string, unknown>) => connector.commandCallback('GetReceiverOfChatsAndUsers', args) as Promise<PickerPage>;
@@ -85,7 +85,7 @@ describe('GetReceiverOfChatsAndUsers', () => {
       expect(err).toMatchObject({ code: 'PERMISSION_DENIED', larkCode: 99991672 });
     } finally {
       c.close();
-      await e.stop();
+      await e.close();
     }
   });
 });

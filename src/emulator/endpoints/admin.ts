@@ -5,23 +5,22 @@
  *   POST /_emulator/messages/edit     {messageId, text? | content}
  *   POST /_emulator/messages/recall   {messageId}
  */
-import type { HistoryMessage } from './history.js';
-import type { PostMessageInput } from './post-message.js';
-import type { Reply } from './reply.js';
+import type { AdminOps, EmulatorContext, EmulatorRequest, Handler } from '../endpoint.js';
+import { jsonBody } from '../endpoint.js';
+import type { HistoryMessage } from '../history.js';
+import type { PostMessageInput } from '../post-message.js';
+import type { Reply } from '../reply.js';
 
-export interface AdminOps {
-  postMessage(input: PostMessageInput): HistoryMessage;
-  editMessage(messageId: string, content: string | { text: string }): HistoryMessage;
-  recallMessage(messageId: string): HistoryMessage;
+export const adminPost: Handler = (ctx, req) => admin(ctx, req, 'post');
+export const adminEdit: Handler = (ctx, req) => admin(ctx, req, 'edit');
+export const adminRecall: Handler = (ctx, req) => admin(ctx, req, 'recall');
+
+function admin(ctx: EmulatorContext, req: EmulatorRequest, which: 'post' | 'edit' | 'recall'): Reply {
+  const parsed = jsonBody(req);
+  return 'reply' in parsed ? parsed.reply : adminReply(ctx.admin, which, parsed.value);
 }
 
-export const ADMIN_PATHS = {
-  post: '/_emulator/messages',
-  edit: '/_emulator/messages/edit',
-  recall: '/_emulator/messages/recall',
-} as const;
-
-export function adminReply(ops: AdminOps, which: keyof typeof ADMIN_PATHS, body: Record<string, unknown>): Reply {
+function adminReply(ops: AdminOps, which: 'post' | 'edit' | 'recall', body: Record<string, unknown>): Reply {
   try {
     const str = (k: string): string | undefined => (typeof body[k] === 'string' ? (body[k] as string) : undefined);
     let message: HistoryMessage;

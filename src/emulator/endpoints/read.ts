@@ -3,27 +3,22 @@
  * GET /open-apis/im/v1/chats (the group chats the bot is in), with Lark's paging, time filter in seconds,
  * scopes and errors.
  */
-import type { App, Directory } from './directory.js';
-import type { ChatHistory, HistoryMessage } from './history.js';
-import { fieldError, invalidParam, larkError, missingScope, type Reply } from './reply.js';
+import type { App } from '../directory.js';
+import type { EmulatorContext, EmulatorRequest } from '../endpoint.js';
+import type { HistoryMessage } from '../history.js';
+import { decodeToken, encodeToken, pageSizeOf } from '../paging.js';
+import { fieldError, invalidParam, isReply, larkError, missingScope, type Reply } from '../reply.js';
 
 /** Any one of these lets an app read messages. */
 export const READ_SCOPES = ['im:message', 'im:message:readonly', 'im:message.history:readonly'];
 /** Without it a bot sees, in groups, only the messages that @-mention it. */
 export const GROUP_MSG_SCOPE = 'im:message.group_msg';
 
-export interface ReadContext {
-  history: ChatHistory;
-  dir: Directory;
-  logId: string;
-  /** A rate-limit refusal for this endpoint, if any (the emulator's windows). */
-  overLimit: () => Reply | undefined;
-}
-
-export function listMessages(ctx: ReadContext, app: App, q: URLSearchParams): Reply {
-  const { logId } = ctx;
+export function listMessages(ctx: EmulatorContext, req: EmulatorRequest, app: App): Reply {
+  const { logId } = req;
+  const q = req.url.searchParams;
   if (!READ_SCOPES.some((s) => app.scopes.has(s))) return missingScope(logId, READ_SCOPES);
-  const over = ctx.overLimit();
+  const over = ctx.limits.admitApp(app.appId, 'listMessages', ctx.clock.now(), logId);
   if (over) return over;
   const type = q.get('container_id_type');
   if (type !== 'chat' && type !== 'thread') return fieldError(logId, 'container_id_type', 'container_id_type must be "chat" or "thread"');
@@ -79,9 +74,10 @@ export function listMessages(ctx: ReadContext, app: App, q: URLSearchParams): Re
 }
 
 /** The group chats the app's bot is in (never p2p chats, like Lark). */
-export function listChats(ctx: ReadContext, app: App, q: URLSearchParams): Reply {
-  const { logId } = ctx;
-  const over = ctx.overLimit();
+export function listChats(ctx: EmulatorContext, req: EmulatorRequest, app: App): Reply {
+  const { logId } = req;
+  const q = req.url.searchParams;
+  const over = ctx.limits.admitApp(app.appId, 'listChats', ctx.clock.now(), logId);
   if (over) return over;
   const pageSize = pageSizeOf(q, 20, 100);
   if (pageSize === undefined) return fieldError(logId, 'page_size', 'page_size must be an integer 1..100');
@@ -104,7 +100,7 @@ export function listChats(ctx: ReadContext, app: App, q: URLSearchParams): Reply
 }
 
 /** Lark's message item shape (times as ms strings). */
-export function messageItem(m: HistoryMessage, tenantKey: string): Record<string, unknown> {
+function messageItem(m: HistoryMessage, tenantKey: string): Record<string, unknown> {
   const item: Record<string, unknown> = {
     message_id: m.messageId,
     ...(m.rootId ? { root_id: m.rootId } : {}),
@@ -123,25 +119,4 @@ export function messageItem(m: HistoryMessage, tenantKey: string): Record<string
     item['mentions'] = m.mentions.map((x) => ({ key: x.key, id: x.id, id_type: x.idType, name: x.name, tenant_key: tenantKey }));
   }
   return item;
-}
-
-export function pageSizeOf(q: URLSearchParams, dflt: number, max: number): number | undefined {
-  const raw = q.get('page_size');
-  const n = raw === null || raw === '' ? dflt : Number(raw);
-  return Number.isInteger(n) && n >= 1 && n <= max ? n : undefined;
-}
-
-export function encodeToken(offset: number): string {
-  return Buffer.from(`o${offset}`).toString('base64url');
-}
-
-/** 0 without a token; undefined for a token this emulator did not issue. */
-export function decodeToken(token: string | null): number | undefined {
-  if (!token) return 0;
-  const m = /^o(\d+)$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
-  return m?.[1] ? Number(m[1]) : undefined;
-}
-
-function isReply(v: unknown): v is Reply {
-  return typeof v === 'object' && v !== null && 'status' in v && 'body' in v;
 }

@@ -1,20 +1,22 @@
 /**
  * The users list the receiver picker reads: the users in the app's visible range, paged like Lark
- * (page_size <= 50, an opaque page_token, has_more; the paging helpers of the chats list).
+ * (page_size <= 50, an opaque page_token, has_more: paging.ts).
  *
  * `GET /open-apis/contact/v3/users/find_by_department?department_id=0` (the root department: with a tenant
  * token, the users of the app's contact range) and the older `GET /open-apis/contact/v3/users`, which answers
  * the same. Scope: any of contact:user.base:readonly, contact:contact.base:readonly,
  * contact:contact:readonly_as_app.
  */
-import { fieldError, missingScope, type Reply } from './reply.js';
-import { decodeToken, encodeToken, pageSizeOf } from './read-endpoints.js';
-import type { App } from './directory.js';
-import type { SeedUser } from './types.js';
+import type { App } from '../directory.js';
+import type { EmulatorContext, EmulatorRequest } from '../endpoint.js';
+import { decodeToken, encodeToken, pageSizeOf } from '../paging.js';
+import { fieldError, missingScope, type Reply } from '../reply.js';
 
 export const USER_LIST_SCOPES = ['contact:user.base:readonly', 'contact:contact.base:readonly', 'contact:contact:readonly_as_app'];
 
-export function listUsersReply(app: App, users: readonly SeedUser[], q: URLSearchParams, logId: string): Reply {
+export function listUsers(ctx: EmulatorContext, req: EmulatorRequest, app: App): Reply {
+  const { logId } = req;
+  const q = req.url.searchParams;
   if (!USER_LIST_SCOPES.some((s) => app.scopes.has(s))) return missingScope(logId, USER_LIST_SCOPES);
   const dept = q.get('department_id');
   if (dept !== null && dept !== '0') return fieldError(logId, 'department_id', 'the emulator has one department: 0 (the root)');
@@ -22,7 +24,7 @@ export function listUsersReply(app: App, users: readonly SeedUser[], q: URLSearc
   if (size === undefined) return fieldError(logId, 'page_size', 'page_size must be an integer 1..50');
   const offset = decodeToken(q.get('page_token'));
   if (offset === undefined) return fieldError(logId, 'page_token', 'page_token is invalid');
-  const visible = users.filter((u) => u.visible !== false);
+  const visible = ctx.dir.allUsers().filter((u) => u.visible !== false);
   const items = visible.slice(offset, offset + size).map((u) => ({
     open_id: u.openId,
     ...(u.unionId ? { union_id: u.unionId } : {}),

@@ -1,0 +1,44 @@
+/**
+ * The emulator's route table: every endpoint it answers, by method and path. A new endpoint is a module in
+ * endpoints/ and one line here; 404 (no such path) and 405 (the path under another method) follow from
+ * this table (src/core/route-table.ts). `tenant(...)` marks the endpoints that need a tenant_access_token.
+ */
+import { tenant } from './auth.js';
+import type { Route } from './endpoint.js';
+import { adminEdit, adminPost, adminRecall } from './endpoints/admin.js';
+import { botInfo } from './endpoints/bot-info.js';
+import { batchGetId } from './endpoints/lookup.js';
+import { listChats, listMessages } from './endpoints/read.js';
+import { listScopes } from './endpoints/scopes.js';
+import { sendMessage } from './endpoints/send.js';
+import { issueToken } from './endpoints/token.js';
+import { listUsers } from './endpoints/users.js';
+import { wsEndpoint } from './endpoints/ws-endpoint.js';
+
+export const ROUTES: readonly Route[] = [
+  {
+    method: 'POST',
+    path: '/open-apis/auth/v3/tenant_access_token/internal',
+    handler: issueToken,
+    counter: 'tokenRequests',
+  },
+  { method: 'POST', path: '/open-apis/im/v1/messages', handler: tenant(sendMessage), counter: 'sendRequests' },
+  { method: 'GET', path: '/open-apis/im/v1/messages', handler: tenant(listMessages), counter: 'listMessagesRequests' },
+  { method: 'GET', path: '/open-apis/im/v1/chats', handler: tenant(listChats), counter: 'listChatsRequests' },
+  {
+    method: 'POST',
+    path: '/open-apis/contact/v3/users/batch_get_id',
+    handler: tenant(batchGetId),
+    counter: 'batchGetIdRequests',
+  },
+  { method: 'GET', path: '/open-apis/bot/v3/info', handler: tenant(botInfo), counter: 'botInfoRequests' },
+  { method: 'GET', path: '/open-apis/application/v6/scopes', handler: tenant(listScopes), counter: 'scopeRequests' },
+  // The receiver picker's users list; its chats come from im/v1/chats.
+  { method: 'GET', path: '/open-apis/contact/v3/users/find_by_department', handler: tenant(listUsers) },
+  { method: 'GET', path: '/open-apis/contact/v3/users', handler: tenant(listUsers) },
+  { method: 'POST', path: '/callback/ws/endpoint', handler: wsEndpoint },
+  // Admin calls (not Lark's: no token), for an emulator started by hand.
+  { method: 'POST', path: '/_emulator/messages', handler: adminPost },
+  { method: 'POST', path: '/_emulator/messages/edit', handler: adminEdit },
+  { method: 'POST', path: '/_emulator/messages/recall', handler: adminRecall },
+];
