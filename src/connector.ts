@@ -19,6 +19,9 @@ import type { InputRecord } from './input.js';
 import { DEFAULT_HIGH_WATER, MessageWriter, type RecordSource } from './pipeline/writer.js';
 import type { RecordTransform } from './pipeline/transform/index.js';
 import { sendModeTransform } from './pipeline/transform/send-modes.js';
+import { MediaFetcher } from './pipeline/media/fetch.js';
+import { MediaStage } from './pipeline/media/stage.js';
+import { InMemoryUploadKeyStore, LayeredUploadKeyStore, type UploadKeyStore } from './pipeline/media/upload-keys.js';
 import { appInfo, ReceiverDirectory, unknownCommand, type AppInfo, type PickerPage } from './platforms/tapdata/form-commands/receiver-picker.js';
 import { openRedisStores, type SharedStores } from './stores/index.js';
 import type { MessageOutcome, OutcomeError, RunSummary } from './pipeline/report/outcome.js';
@@ -74,6 +77,10 @@ export interface WriteStreamOptions {
   transform?: RecordTransform;
   /** Called once, with the cause, when an app-level error stops the sending. */
   onAppLevelError?: (err: ConnectorError) => void;
+  /** Keys of uploaded images and files kept beyond this run (the --state journal's). */
+  uploadKeys?: UploadKeyStore;
+  /** Dry-run: attach a data: URI thumbnail to planned images up to this many bytes (console previews). */
+  thumbnailMaxBytes?: number;
 }
 
 export class LarkImConnector {
@@ -86,6 +93,8 @@ export class LarkImConnector {
   private stores: SharedStores | undefined;
   /** Occurrence counts of the messages sent through writeRecord so far (one run per connector instance). */
   private runUuids: UuidDeriver | undefined;
+  /** Keys of the images and files this connector uploaded (its app's). */
+  private readonly uploadKeys = new InMemoryUploadKeyStore();
 
   constructor(
     readonly config: ConnectorConfig,
@@ -265,7 +274,9 @@ export class LarkImConnector {
     options: WriteStreamOptions = {},
   ): Promise<RunSummary> {
     const client = options.dryRun ? undefined : await this.larkClient();
+    const media = this.mediaStage(client, options);
     const writer = new MessageWriter({
+      media,
       baseUrl: this.baseUrl,
       dryRun: options.dryRun ?? false,
       ...(client ? { client, resolver: this.receiverResolver(client) } : {}),
@@ -284,6 +295,25 @@ export class LarkImConnector {
       ...(this.deps.clock ? { now: () => this.deps.clock!.now() } : {}),
     });
     return writer.run(records);
+  }
+
+  /** The upload stage: sources from node option media; keys in memory, the caller's store, Redis. */
+  private mediaStage(client: LarkClient | undefined, options: WriteStreamOptions): MediaStage {
+    const m = this.config.node.media;
+    const fetcher = new MediaFetcher({
+      allowHosts: m?.allowHosts ?? [],
+      ...(m?.root !== undefined ? { root: m.root } : {}),
+      ...(m?.timeoutMs !== undefined ? { timeoutMs: m.timeoutMs } : {}),
+    });
+    const layers: UploadKeyStore[] = [this.uploadKeys];
+    if (options.uploadKeys) layers.push(options.uploadKeys);
+    if (this.stores) layers.push(this.stores.uploadKeyStore);
+    return new MediaStage({
+      fetcher,
+      ...(client ? { uploader: client } : {}),
+      keys: new LayeredUploadKeyStore(layers),
+      ...(options.thumbnailMaxBytes !== undefined ? { thumbnailMaxBytes: options.thumbnailMaxBytes } : {}),
+    });
   }
 
   /**

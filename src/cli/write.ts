@@ -10,6 +10,7 @@ import { isRecord } from '../core/is-record.js';
 import { ConnectorError } from '../core/errors.js';
 import { ReportWriter } from '../pipeline/report/report-writer.js';
 import { RunState } from '../pipeline/state.js';
+import { JournalUploadKeyStore } from '../pipeline/media/journal-keys.js';
 import { toOutcomeError, type MessageOutcome, type RunSummary } from '../pipeline/report/outcome.js';
 import { refuseOutputsThatAreInputs, proveWritable } from './paths.js';
 import { ProgressBar, summaryLine } from './progress.js';
@@ -110,6 +111,7 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
               ? {
                   deliveredBefore: (line: number, index: number, uuid: string) => state.deliveredBefore(line, index, uuid),
                   onDelivered: (outcome: MessageOutcome) => state.recordSoon(outcome),
+                  uploadKeys: new JournalUploadKeyStore(state, connector.config.connection.appId),
                 }
               : {}),
             // Not async: a promise per message is measurable over a million of them; the report returns one

@@ -11,6 +11,7 @@ import type { PostMessageInput } from './post-message.js';
 import type { RateLimits } from './rate-limits.js';
 import { fieldError, type Reply } from './reply.js';
 import type { MessageStore } from './store.js';
+import type { UploadStore } from './uploads.js';
 import type { TokenIssuer } from './tokens.js';
 import type { EmulatorClock, EmulatorStats } from './types.js';
 
@@ -44,6 +45,8 @@ export interface EmulatorContext {
   readonly store: MessageStore;
   /** Every chat's messages (user posts and bot sends): what the list endpoints read. */
   readonly history: ChatHistory;
+  /** Uploaded images and files by key (im/v1/images, im/v1/files). */
+  readonly uploads: UploadStore;
   readonly faults: FaultController;
   readonly limits: RateLimits;
   /** The counters stats() copies; reset() zeroes them in place. */

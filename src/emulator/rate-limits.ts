@@ -13,6 +13,7 @@ const FAMILIES = {
   lookup: (l: EmulatorLimits) => [l.batchGetIdPerSecond, l.batchGetIdPerMinute],
   listMessages: (l: EmulatorLimits) => [l.listPerSecond, l.listPerMinute],
   listChats: (l: EmulatorLimits) => [l.listPerSecond, l.listPerMinute],
+  upload: (l: EmulatorLimits) => [l.uploadPerSecond, l.uploadPerMinute],
 } satisfies Record<string, (l: EmulatorLimits) => [number, number]>;
 
 export type ApiFamily = keyof typeof FAMILIES;

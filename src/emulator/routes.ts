@@ -14,6 +14,8 @@ import { sendMessage } from './endpoints/send.js';
 import { issueToken } from './endpoints/token.js';
 import { listUsers } from './endpoints/users.js';
 import { wsEndpoint } from './endpoints/ws-endpoint.js';
+import { uploadFile, uploadImage } from './endpoints/uploads.js';
+import { MAX_UPLOAD_BODY_BYTES } from './uploads.js';
 
 export const ROUTES: readonly Route[] = [
   {
@@ -31,6 +33,8 @@ export const ROUTES: readonly Route[] = [
     handler: tenant(batchGetId),
     counter: 'batchGetIdRequests',
   },
+  { method: 'POST', path: '/open-apis/im/v1/images', handler: tenant(uploadImage), maxBodyBytes: MAX_UPLOAD_BODY_BYTES },
+  { method: 'POST', path: '/open-apis/im/v1/files', handler: tenant(uploadFile), maxBodyBytes: MAX_UPLOAD_BODY_BYTES },
   { method: 'GET', path: '/open-apis/bot/v3/info', handler: tenant(botInfo), counter: 'botInfoRequests' },
   { method: 'GET', path: '/open-apis/application/v6/scopes', handler: tenant(listScopes), counter: 'scopeRequests' },
   // The receiver picker's users list; its chats come from im/v1/chats.

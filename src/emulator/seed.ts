@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { EmulatorSeed, SeedApp, SeedChat, SeedUser } from './types.js';
 
-export const DEFAULT_SCOPES = ['im:message:send_as_bot', 'contact:user.id:readonly', 'im:message.group_msg', 'im:message:readonly', 'contact:user.base:readonly', 'im:chat:readonly'];
+export const DEFAULT_SCOPES = ['im:message:send_as_bot', 'contact:user.id:readonly', 'im:message.group_msg', 'im:message:readonly', 'contact:user.base:readonly', 'im:chat:readonly', 'im:resource'];
 
 const DEFAULT_SEED: EmulatorSeed = {
   apps: [

@@ -15,10 +15,11 @@ import { INVALID_TOKEN_CODES, LarkError } from './errors.js';
 import { interruptedError, type ConnectorError } from '../core/errors.js';
 import { safeEmit, type ClientEvent } from './events.js';
 import { LarkHttp, WireError, isRecord, type LarkRequest, type LarkResponse } from './http.js';
-import { createListPacer, createLookupPacer, createSendPacer, type LimiterStore, type Pacer, type PacingOptions } from './pacer.js';
+import { createListPacer, createLookupPacer, createSendPacer, createUploadPacer, type LimiterStore, type Pacer, type PacingOptions } from './pacer.js';
 import { retryPolicies, withRetry, type RetryContext, type RetryPolicy } from './retry.js';
 import { TokenProvider, type TokenEntry, type TokenStore } from './token.js';
 import type { Transport } from './transport.js';
+import type { MultipartField } from './multipart.js';
 
 export interface LarkClientOptions {
   appId: string;
@@ -50,6 +51,19 @@ export interface SendMessageRequest {
   content: string;
   /** Lark de-duplicates on it for 1 hour: the same value is sent on every retry. */
   uuid: string;
+}
+
+/** An image for im/v1/images: its bytes and the file name its part carries. */
+export interface ImageUpload {
+  bytes: Buffer;
+  fileName: string;
+}
+/** A file for im/v1/files; fileType is Lark's (opus, mp4, pdf, doc, xls, ppt, stream). */
+export interface FileUpload {
+  bytes: Buffer;
+  fileName: string;
+  fileType: string;
+  durationMs?: number;
 }
 
 export interface SendMessageResult {
@@ -115,6 +129,8 @@ export const PATHS = {
   botInfo: '/open-apis/bot/v3/info',
   scopes: '/open-apis/application/v6/scopes',
   usersByDepartment: '/open-apis/contact/v3/users/find_by_department',
+  images: '/open-apis/im/v1/images',
+  files: '/open-apis/im/v1/files',
 } as const;
 
 export const SCOPES = {
@@ -122,6 +138,7 @@ export const SCOPES = {
   lookup: 'contact:user.id:readonly',
   readMessages: 'im:message:readonly',
   listUsers: 'contact:user.base:readonly',
+  upload: 'im:resource',
 } as const;
 
 const MOBILES_PER_CALL = 50;
@@ -145,6 +162,7 @@ export class LarkClient {
   private readonly sendPacer: Pacer | undefined;
   private readonly lookupPacer: Pacer | undefined;
   private readonly listPacer: Pacer | undefined;
+  private readonly uploadPacer: Pacer | undefined;
   private readonly health: EndpointHealth;
 
   constructor(opts: LarkClientOptions) {
@@ -177,6 +195,7 @@ export class LarkClient {
       this.sendPacer = createSendPacer(opts.pacing ?? {}, deps);
       this.lookupPacer = createLookupPacer(opts.pacing ?? {}, deps);
       this.listPacer = createListPacer(opts.pacing ?? {}, deps);
+      this.uploadPacer = createUploadPacer(opts.pacing ?? {}, deps);
     }
   }
 
@@ -209,6 +228,36 @@ export class LarkClient {
       ...(typeof data.chat_id === 'string' ? { chatId: data.chat_id } : {}),
       ...(res.logId ? { logId: res.logId } : {}),
     };
+  }
+
+  /** POST im/v1/images (image_type message): the image_key. Paced on the upload windows, retried. */
+  async uploadImage(req: ImageUpload, options: { signal?: AbortSignal } = {}): Promise<string> {
+    const multipart: MultipartField[] = [
+      { name: 'image_type', value: 'message' },
+      { name: 'image', data: req.bytes, fileName: req.fileName },
+    ];
+    const res = await this.call<{ data?: { image_key?: unknown } }>('upload_image', this.uploadPacer, undefined, {
+      method: 'POST', path: PATHS.images, multipart, scope: SCOPES.upload,
+    }, options.signal);
+    const key = res.body.data?.image_key;
+    if (typeof key !== 'string' || key === '') throw malformed('upload_image', res.logId);
+    return key;
+  }
+
+  /** POST im/v1/files (file_type, file_name, duration): the file_key. Paced on the upload windows, retried. */
+  async uploadFile(req: FileUpload, options: { signal?: AbortSignal } = {}): Promise<string> {
+    const multipart: MultipartField[] = [
+      { name: 'file_type', value: req.fileType },
+      { name: 'file_name', value: req.fileName },
+      ...(req.durationMs !== undefined ? [{ name: 'duration', value: String(req.durationMs) }] : []),
+      { name: 'file', data: req.bytes, fileName: req.fileName },
+    ];
+    const res = await this.call<{ data?: { file_key?: unknown } }>('upload_file', this.uploadPacer, undefined, {
+      method: 'POST', path: PATHS.files, multipart, scope: SCOPES.upload,
+    }, options.signal);
+    const key = res.body.data?.file_key;
+    if (typeof key !== 'string' || key === '') throw malformed('upload_file', res.logId);
+    return key;
   }
 
   /** mobile -> open_id for hits only; chunked by 50, keys are the strings passed in. */
@@ -448,6 +497,7 @@ export class LarkClient {
       if (!down) throw err;
       this.sendPacer?.failAll(down);
       this.lookupPacer?.failAll(down);
+      this.uploadPacer?.failAll(down);
       throw down;
     }
   }

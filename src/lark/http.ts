@@ -5,6 +5,7 @@
 import { isRecord } from '../core/is-record.js';
 import { LarkError, headerString, larkErrorFromResponse } from './errors.js';
 import { type ErrorStops } from '../core/errors.js';
+import { multipartBody, type MultipartField } from './multipart.js';
 import { NodeTransport, type Transport } from './transport.js';
 
 export interface LarkHttpOptions {
@@ -25,6 +26,8 @@ export interface LarkRequest {
   path: string;
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
+  /** A multipart/form-data body instead of JSON (uploads). */
+  multipart?: readonly MultipartField[];
   /** Tenant token; sent as Authorization: Bearer. */
   token?: string;
   /** Scope the API needs, named in permission errors. */
@@ -84,8 +87,13 @@ export class LarkHttp {
   async request<T = Record<string, unknown>>(req: LarkRequest): Promise<LarkResponse<T>> {
     const headers: Record<string, string> = { 'Content-Type': 'application/json; charset=utf-8' };
     if (req.token) headers['Authorization'] = `Bearer ${req.token}`;
-    let body: string | undefined;
-    if (req.body !== undefined) {
+    let body: string | Buffer | undefined;
+    if (req.multipart) {
+      const form = multipartBody(req.multipart);
+      body = form.body;
+      headers['Content-Type'] = form.contentType;
+      headers['Content-Length'] = String(body.length);
+    } else if (req.body !== undefined) {
       body = JSON.stringify(req.body);
       headers['Content-Length'] = String(Buffer.byteLength(body));
     }

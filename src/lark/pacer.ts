@@ -425,6 +425,11 @@ export function createListPacer(opts: PacingOptions, deps: PacerDeps = {}): Pace
   return fiftyPerSecondPacer('list', opts, deps);
 }
 
+/** POST im/v1/images and im/v1/files (uploads): app windows of 50/s and 1000/min of their own. */
+export function createUploadPacer(opts: PacingOptions, deps: PacerDeps = {}): Pacer {
+  return fiftyPerSecondPacer('upload', opts, deps);
+}
+
 /** An API with Lark's 50/s + 1000/min per app and no per-receiver limit; each such API has windows of its own. */
 function fiftyPerSecondPacer(name: string, opts: PacingOptions, deps: PacerDeps): Pacer {
   const o = { ...DEFAULT_PACING, ...stripUndefined(opts) };

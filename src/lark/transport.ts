@@ -12,7 +12,8 @@ export interface WireRequest {
   /** Path and query, e.g. /open-apis/im/v1/messages?receive_id_type=open_id */
   path: string;
   headers: Record<string, string>;
-  body?: string;
+  /** JSON text, or a multipart body's bytes. */
+  body?: string | Buffer;
   /** Fails with ETIMEDOUT when the socket stays silent this long. */
   timeoutMs: number;
 }

@@ -4,7 +4,7 @@ import type { EmulatorContext, EmulatorRequest } from '../endpoint.js';
 import type { Reply } from '../reply.js';
 
 /** Scopes the answer reports (granted or not), besides whatever the seed grants. */
-const KNOWN_SCOPES = ['im:message', 'im:message:send_as_bot', 'im:message.group_msg', 'im:message:readonly', 'contact:user.id:readonly'];
+const KNOWN_SCOPES = ['im:message', 'im:message:send_as_bot', 'im:message.group_msg', 'im:message:readonly', 'contact:user.id:readonly', 'im:resource'];
 
 export function listScopes(_ctx: EmulatorContext, _req: EmulatorRequest, app: App): Reply {
   const names = [...new Set([...KNOWN_SCOPES, ...app.scopes])];

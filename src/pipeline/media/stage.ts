@@ -10,22 +10,13 @@
  */
 import { createHash } from 'node:crypto';
 import { isRecord } from '../../core/is-record.js';
+import type { FileUpload, ImageUpload } from '../../lark/client.js';
 import type { MessageBody } from '../../message/schema.js';
 import { bytesProblem, defaultFileName, fileTypeOf, imageFormat, type FileType, type ImageFormat } from './bytes.js';
 import { describeSource, mediaError, type MediaFetcher } from './fetch.js';
 import { mayHoldSource, mediaSlots, type MediaSlot } from './sources.js';
 import { uploadId, type UploadKeyStore } from './upload-keys.js';
 
-export interface ImageUpload {
-  bytes: Buffer;
-  fileName: string;
-}
-export interface FileUpload {
-  bytes: Buffer;
-  fileName: string;
-  fileType: FileType;
-  durationMs?: number;
-}
 
 /** The two upload calls (the Lark client's im/v1/images and im/v1/files). */
 export interface MediaUploader {
