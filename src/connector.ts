@@ -34,6 +34,16 @@ import type { TableSchema, TestItem, TestItemKey, TestStatus } from './core/type
 
 const SEND_SCOPE = 'im:message:send_as_bot';
 const LOOKUP_SCOPE = 'contact:user.id:readonly';
+const UPLOAD_SCOPE = 'im:resource';
+const MEDIA_CONTENT_TYPES: ReadonlySet<string> = new Set(['image', 'file', 'audio', 'media']);
+
+/** Whether the node sends images or files: sources are allowed, or a content row / the template is of a media type. */
+function usesMedia(node: ConnectorConfig['node']): boolean {
+  const m = node.media;
+  if (m && (m.allowHosts.length > 0 || m.root !== undefined)) return true;
+  if (node.template && MEDIA_CONTENT_TYPES.has(node.template.contentType)) return true;
+  return (node.messageConfig ?? []).some((r) => MEDIA_CONTENT_TYPES.has(r.messageType));
+}
 
 export interface WriteEvent {
   op: 'i' | 'u' | 'd';
@@ -163,6 +173,7 @@ export class LarkImConnector {
     items.push(await this.testBot(client));
     items.push(await this.testScopes(client));
     items.push(await this.testReadScopes(client));
+    if (usesMedia(this.config.node)) items.push(await this.testMediaScope(client));
     return items;
   }
 
@@ -216,6 +227,25 @@ export class LarkImConnector {
       return item('read', r.status, r.detail);
     } catch (err) {
       return item('read', 'warn', `could not list the app's scopes: ${describe(err)}`);
+    }
+  }
+
+  /** The upload scope, asked only when the node uses images or files (a warn: other messages still go). */
+  private async testMediaScope(client: LarkClient): Promise<TestItem> {
+    try {
+      const scopes = await client.listScopes({ probe: true });
+      const granted = new Set(scopes.filter((s) => s.granted).map((s) => s.scopeName));
+      if (granted.has(UPLOAD_SCOPE) || granted.has('im:message')) {
+        return item('media', 'ok', `${UPLOAD_SCOPE} is granted: images and files can be uploaded`);
+      }
+      return item(
+        'media',
+        'warn',
+        `scope ${UPLOAD_SCOPE} is not granted: messages with images or files will fail (other messages work). ` +
+          'Apply for it under Permissions & Scopes and publish a new app version',
+      );
+    } catch (err) {
+      return item('media', 'warn', `could not list the app's scopes: ${describe(err)}`);
     }
   }
 

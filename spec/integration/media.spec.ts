@@ -18,7 +18,8 @@ import { JournalUploadKeyStore } from '../../src/pipeline/media/journal-keys.js'
 import { RunState } from '../../src/pipeline/state.js';
 import type { MessageOutcome } from '../../src/pipeline/report/outcome.js';
 import { dataUri, mp4, opus, pdf, png, startFileServer, type FileServer } from '../pipeline/media/helpers.js';
-import { ALICE, APP, BOB, CHAT_WITH_BOT, UNPACED, records, startEmulator } from './helpers.js';
+import { ALICE, APP, BOB, CHAT_WITH_BOT, UNPACED, connectorFor, records, startEmulator } from './helpers.js';
+import { defaultSeed, DEFAULT_SCOPES } from '../../src/emulator/index.js';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
@@ -197,5 +198,32 @@ describe('images and files from URLs, data: URIs and paths, uploaded once', () =
     ]);
     expect(JSON.parse(o.request.body.content)).toEqual({ file_key: o.request.uploads![0]!.key });
     expect(emu.stats().uploads).toBe(before);
+  });
+
+  it('check reports im:resource only when media is used: ok when granted, a warn with advice when not', async () => {
+    const c = connector();
+    const items = await c.connectionTest();
+    c.close();
+    expect(items.find((i) => i.item === 'media')).toMatchObject({ status: 'ok' });
+    const plain = connectorFor(emu);
+    expect((await plain.connectionTest()).some((i) => i.item === 'media')).toBe(false);
+    plain.close();
+
+    const seed = defaultSeed();
+    seed.apps[0]!.scopes = DEFAULT_SCOPES.filter((s) => s !== 'im:resource');
+    const bare = await startEmulator({ seed });
+    try {
+      const config = parseConfig(
+        { connection: { appId: APP.appId, appSecret: APP.appSecret, domain: bare.baseUrl }, node: { media: { root } } },
+        {},
+      );
+      const withMedia = new LarkImConnector(config, { retry: retryPolicies.fast });
+      const media = (await withMedia.connectionTest()).find((i) => i.item === 'media');
+      withMedia.close();
+      expect(media?.status).toBe('warn');
+      expect(media?.detail).toMatch(/im:resource is not granted: .*Apply for it/);
+    } finally {
+      await bare.close();
+    }
   });
 });
