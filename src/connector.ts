@@ -4,7 +4,8 @@
  */
 // Type-only: the client (and the HTTP stack under it) is imported when a run first needs it, so a
 // dry-run never loads it. See larkClient().
-import type { LarkClient, LarkClientOptions } from './lark/client.js';
+import type { LarkClient } from './lark/client.js';
+import type { LarkClientOptions } from './lark/engine.js';
 import { ConnectorError } from './core/errors.js';
 import type { Clock } from './core/clock.js';
 import type { RetryPolicy } from './lark/retry.js';

@@ -10,7 +10,8 @@ export { parseMessageBody, parseRecord, CONTENT_TYPES, RECEIVE_TYPES, type Messa
 export type { MessageOutcome, OutcomeError, RenderedRequest, RunSummary } from './pipeline/report/outcome.js';
 export { RunState } from './pipeline/state.js';
 export { ReportWriter } from './pipeline/report/report-writer.js';
-export { LarkClient, type LarkClientOptions } from './lark/client.js';
+export { LarkClient } from './lark/client.js';
+export type { LarkClientOptions } from './lark/engine.js';
 export { ConnectorError, ValidationError, type ErrorCode } from './core/errors.js';
 export { LarkError, classifyLarkCode } from './lark/errors.js';
 export { ERROR_STOPS, isAppLevel, stopsOf, type ErrorStops } from './core/errors.js';

@@ -82,7 +82,7 @@ describe('a state path that cannot be written', () => {
     expect(inp.stderr.trim()).toBe(`lark-im: --input ${dir}: it is a folder, not a file (EISDIR)`);
     const rep = await runCli(['write', '--config', config, '--input', input, '--report', dir]);
     expect(rep.code).toBe(2);
-    expect(rep.stderr.trim()).toBe(`lark-im: --report ${dir}: it is a folder, not a file (EISDIR)`);
+    expect(rep.stderr.trim()).toBe(`lark-im: --report ${dir}: is a folder, not a file: give a file path (nothing was sent)`);
     const cfg = await runCli(['check', '--config', dir]);
     expect(cfg.code).toBe(2);
     expect(cfg.stderr.trim()).toBe(`lark-im: CONFIG_INVALID: cannot read config file ${dir}: it is a folder, not a file (EISDIR)`);

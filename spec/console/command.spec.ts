@@ -48,4 +48,10 @@ describe('lark-im console command', () => {
     registerConsoleCommand(program);
     await expect(program.parseAsync(['node', 'lark-im', 'console', '--port', 'abc'])).rejects.toThrow(/--port/);
   });
+
+  it('rejects a language it has no strings for, naming the ones it has', async () => {
+    const program = new Command().exitOverride();
+    registerConsoleCommand(program);
+    await expect(program.parseAsync(['node', 'lark-im', 'console', '--port', '0', '--lang', 'fr'])).rejects.toThrow('--lang must be one of en_US, zh_CN, zh_TW, got "fr"');
+  });
 });

@@ -1,6 +1,7 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LarkClient, PATHS } from '../../src/lark/client.js';
+import { LarkClient } from '../../src/lark/client.js';
+import { PATHS } from '../../src/lark/endpoints/paths.js';
 import { retryPolicies } from '../../src/lark/retry.js';
 import { TOKEN_PATH } from '../../src/lark/token.js';
 import { LarkEmulator } from '../../src/emulator/index.js';

@@ -8,11 +8,13 @@ import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LarkEmulator } from '../../src/emulator/index.js';
-import { LarkClient, PATHS, type LarkClientOptions } from '../../src/lark/client.js';
+import { LarkClient } from '../../src/lark/client.js';
+import type { LarkClientOptions } from '../../src/lark/engine.js';
+import { PATHS } from '../../src/lark/endpoints/paths.js';
 import { isAppLevel, type ConnectorError } from '../../src/core/errors.js';
 import { retryPolicies } from '../../src/lark/retry.js';
 import { TOKEN_PATH } from '../../src/lark/token.js';
-import { NodeTransport, type Transport, type WireRequest } from '../../src/lark/transport.js';
+import { AxiosTransport, type Transport, type WireRequest } from '../../src/lark/transport.js';
 import { crowdSeed } from '../integration/helpers.js';
 import { FAKE_EPOCH, FakeClock, flushMicrotasks } from '../helpers/fake-clock.js';
 
@@ -41,7 +43,7 @@ function nockClient(clock: FakeClock, extra: Partial<LarkClientOptions> = {}) {
 
 /** A transport that counts requests on the wire, so a driver can move fake time only while none is. */
 function countingTransport(baseUrl: string): Transport & { inFlight: number } {
-  const inner = new NodeTransport({ baseUrl });
+  const inner = new AxiosTransport({ baseUrl });
   const t = {
     inFlight: 0,
     async send(req: WireRequest) {

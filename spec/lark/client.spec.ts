@@ -1,6 +1,9 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LarkClient, PATHS, matchMobiles, type LarkClientOptions } from '../../src/lark/client.js';
+import { LarkClient } from '../../src/lark/client.js';
+import type { LarkClientOptions } from '../../src/lark/engine.js';
+import { matchMobiles } from '../../src/lark/endpoints/contact.js';
+import { PATHS } from '../../src/lark/endpoints/paths.js';
 import { LarkError } from '../../src/lark/errors.js';
 import type { ClientEvent } from '../../src/lark/events.js';
 import { retryPolicies } from '../../src/lark/retry.js';

@@ -2,7 +2,8 @@
 import { inspect } from 'node:util';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LarkClient, PATHS } from '../../src/lark/client.js';
+import { LarkClient } from '../../src/lark/client.js';
+import { PATHS } from '../../src/lark/endpoints/paths.js';
 import { ConnectorError } from '../../src/core/errors.js';
 import type { ClientEvent } from '../../src/lark/events.js';
 import { retryPolicies } from '../../src/lark/retry.js';

@@ -86,6 +86,29 @@ describe('ResolveStage (unit)', () => {
     expect(calls).toEqual([[phone(1), phone(2)]]);
   });
 
+  it('clears its hold timer once every noted phone is asked, or on release (a pending one kept the process alive 1 s)', async () => {
+    const resolver = new ReceiverResolver({ lookup: async (m) => new Map(m.map((x) => [x, `ou_${x}`])) });
+    const pending = new Map<number, { fn: () => void; ms: number }>();
+    let id = 0;
+    const timers = {
+      setTimer: (fn: () => void, ms: number) => (pending.set(++id, { fn, ms }), id),
+      clearTimer: (t: unknown) => void pending.delete(t as number),
+    };
+    const holds = () => [...pending.values()].filter((t) => t.ms === 1000).length;
+    const s = new ResolveStage(resolver, { lookAhead: 4, ...timers });
+    const first = s.receiverFor(phoneMessage(0), 0);
+    expect(holds()).toBe(1);
+    for (const [key, t] of [...pending]) if (t.ms === 5) (pending.delete(key), t.fn());
+    await first;
+    expect(holds()).toBe(0);
+    const stopped = new ResolveStage(resolver, timers);
+    const waiting = stopped.receiverFor(phoneMessage(9), 100);
+    expect(holds()).toBe(1);
+    stopped.release();
+    await expect(waiting).rejects.toMatchObject({ code: 'INTERRUPTED' });
+    expect(holds()).toBe(0);
+  });
+
   it('release() ends the waits as interrupted (the run stopped)', async () => {
     const { calls, stage: s } = stage(1);
     const waiting = s.receiverFor(phoneMessage(1), 50);

@@ -9,7 +9,8 @@ import { messageBodyTransform } from '../../src/pipeline/transform/index.js';
 import { UuidDeriver } from '../../src/message/uuid.js';
 import { CONTENT_TYPES } from '../../src/message/schema.js';
 import { ConnectorError, ValidationError } from '../../src/core/errors.js';
-import type { LarkClient, SendMessageRequest } from '../../src/lark/client.js';
+import type { LarkClient } from '../../src/lark/client.js';
+import type { SendMessageRequest } from '../../src/lark/endpoints/messages.js';
 
 const body = (text: string) => ({ receiveType: 'user', receiveId: 'ou_1', contentType: 'text', content: JSON.stringify({ text }) });
 

@@ -47,24 +47,58 @@ export async function refuseOutputsThatAreInputs(paths: readonly NamedPath[]): P
   }
 }
 
+/** What a failed check says nothing happened: a write sends nothing, a read reads nothing. */
+export interface WritableOptions {
+  /** Create the missing folders of the path (--state); else a missing folder is refused. */
+  createFolder?: boolean;
+  /** The end of the refusal, e.g. "nothing was sent". */
+  nothing: string;
+}
+
 /**
- * Proves an output file can be written where the user asked, before the first message is sent: creates and
- * removes a probe file in its folder (where the atomic rename writes), and refuses a folder as the path.
+ * Proves an output file can be written where the user asked, before anything is read or sent: creates and
+ * removes a probe file in its folder (where the atomic rename writes), and refuses a folder as the path. The
+ * missing folders are made one level at a time: a recursive mkdir never returns on a file system that
+ * refuses new folders (procfs).
  */
-export async function proveWritable(flag: string, path: string): Promise<void> {
+export async function proveWritable(flag: string, path: string, options: WritableOptions): Promise<void> {
   const folder = dirname(resolve(path));
   const fail = (why: string): never => {
-    throw new CliExit(EXIT_CANNOT_START, `${flag} ${path}: ${why} (nothing was sent)`);
+    throw new CliExit(EXIT_CANNOT_START, `${flag} ${path}: ${why} (${options.nothing})`);
   };
   const existing = await stat(path).catch(() => undefined);
   if (existing?.isDirectory()) fail('is a folder, not a file: give a file path');
+  const missing = await missingFolders(folder, fail);
+  if (missing.length > 0 && !options.createFolder) fail(`its folder ${folder} does not exist`);
+  for (const dir of missing) {
+    await mkdir(dir).catch((err: unknown) => {
+      const code = (err as NodeJS.ErrnoException).code;
+      // The parent exists (it was just seen or made): ENOENT here is a file system that takes no new folders.
+      fail(`cannot create the folder ${dir}: ${code === 'ENOENT' ? 'the file system takes no new folders there' : errnoInWords(err)}`);
+    });
+  }
   try {
-    await mkdir(folder, { recursive: true });
     const probe = join(folder, `.${basename(path)}.${process.pid}.probe`);
     const handle = await open(probe, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY);
     await handle.close();
     await unlink(probe);
   } catch (err) {
     fail(`cannot write in its folder ${folder}: ${errnoInWords(err)}`);
+  }
+}
+
+/** The folders of `folder` (itself included) that do not exist, outermost first; a file on the way fails. */
+async function missingFolders(folder: string, fail: (why: string) => never): Promise<string[]> {
+  const missing: string[] = [];
+  for (let dir = folder; ; dir = dirname(dir)) {
+    const found = await stat(dir).catch((err: NodeJS.ErrnoException) => err);
+    if (!(found instanceof Error)) {
+      if (!found.isDirectory()) fail(`${dir} is a file, not a folder`);
+      return missing;
+    }
+    // ENOTDIR: a file further up; the walk finds it.
+    if (found.code !== 'ENOENT' && found.code !== 'ENOTDIR') fail(`cannot reach the folder ${dir}: ${errnoInWords(found)}`);
+    missing.unshift(dir);
+    if (dirname(dir) === dir) return missing;
   }
 }

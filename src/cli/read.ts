@@ -10,8 +10,9 @@ import { parseTimeArg, SOURCE_NODE_SHAPE } from '../source/options.js';
 import { JsonlReadOutput, loadReadState } from '../source/read-run.js';
 import type { EmitBatch, MessageReader } from '../source/reader.js';
 import { startOffset, type SourceRunOptions } from '../source/source.js';
-import { CliExit, EXIT_CANNOT_START, EXIT_FAILED, EXIT_OK, loadConfig } from './shared.js';
-import { refuseOutputsThatAreInputs } from './paths.js';
+import { ConnectorError } from '../core/errors.js';
+import { CliExit, EXIT_CANNOT_START, EXIT_FAILED, EXIT_OK, fileError, loadConfig } from './shared.js';
+import { proveWritable, refuseOutputsThatAreInputs } from './paths.js';
 import { VerboseLog } from './verbose-log.js';
 
 export interface ReadFlags {
@@ -36,7 +37,12 @@ export async function readCommand(flags: ReadFlags): Promise<number> {
     { flag: '--state', path: flags.state, output: true },
     { flag: '--output', path: flags.output, output: true },
   ]);
-  const prior = flags.state ? await loadReadState(flags.state) : undefined;
+  const nothing = 'nothing was read';
+  if (flags.output && flags.output !== '-') await proveWritable('--output', flags.output, { nothing });
+  if (flags.state) await proveWritable('--state', flags.state, { createFolder: true, nothing });
+  const prior = flags.state ? await loadReadState(flags.state).catch((err: unknown) => {
+    throw err instanceof ConnectorError ? err : fileError('--state', flags.state!, err);
+  }) : undefined;
   const warn = (m: string) => process.stderr.write(`lark-im: warning: ${m}\n`);
   const verbose = flags.verbose ? new VerboseLog(process.stderr) : undefined;
   const connector = new LarkImConnector(config, verbose ? { onEvent: verbose.onEvent } : {});
@@ -44,7 +50,10 @@ export async function readCommand(flags: ReadFlags): Promise<number> {
   try {
     // Credentials are checked before the output is touched.
     await (await connector.larkClient()).getTenantToken();
-    const out = await JsonlReadOutput.open(flags.output ?? '-', flags.state, prior);
+    const output = flags.output ?? '-';
+    const out = await JsonlReadOutput.open(output, flags.state, prior).catch((err: unknown) => {
+      throw err instanceof ConnectorError ? err : fileError('--output', output, err);
+    });
     // A first state before any line: a run killed between its first page's lines and their state must find
     // something to cut the output back to (without it, a restart read everything again after those lines).
     if (flags.state && !prior) await out.page([], startOffset(undefined, config.node, run));
@@ -91,14 +100,22 @@ export async function readCommand(flags: ReadFlags): Promise<number> {
 function runOptions(flags: ReadFlags): SourceRunOptions {
   const run: SourceRunOptions = {};
   if (flags.chats !== undefined) {
-    const parsed = SOURCE_NODE_SHAPE.chats.safeParse(flags.chats);
-    if (!parsed.success) throw new CliExit(EXIT_CANNOT_START, '--chats must be "all" or a comma-separated list of chat_ids (oc_...)');
+    // An empty value means "all" in a config form; on the command line it is a mistake (a variable unset).
+    const parsed = flags.chats.replace(/[\s,]/g, '') === '' ? undefined : SOURCE_NODE_SHAPE.chats.safeParse(flags.chats);
+    if (!parsed?.success) {
+      throw new CliExit(EXIT_CANNOT_START, `--chats must be "all" or a comma-separated list of chat_ids (oc_...), got ${JSON.stringify(flags.chats)}`);
+    }
     run.chats = parsed.data;
   }
   if (flags.since !== undefined) run.sinceMs = timeFlag('--since', flags.since);
   if (flags.until !== undefined) run.untilMs = timeFlag('--until', flags.until);
+  if (run.sinceMs !== undefined && run.untilMs !== undefined && run.sinceMs >= run.untilMs) {
+    throw new CliExit(EXIT_CANNOT_START, `--since ${flags.since} is not before --until ${flags.until}: no message could be read; give a --since earlier than --until`);
+  }
   if (flags.mode !== undefined) {
-    if (!(SOURCE_MODES as readonly string[]).includes(flags.mode)) throw new CliExit(EXIT_CANNOT_START, `--mode must be one of ${SOURCE_MODES.join(', ')}`);
+    if (!(SOURCE_MODES as readonly string[]).includes(flags.mode)) {
+      throw new CliExit(EXIT_CANNOT_START, `--mode must be one of ${SOURCE_MODES.join(', ')}, got ${JSON.stringify(flags.mode)}`);
+    }
     run.mode = flags.mode as SourceMode;
   }
   return run;
@@ -106,6 +123,8 @@ function runOptions(flags: ReadFlags): SourceRunOptions {
 
 function timeFlag(name: string, v: string): number {
   const ms = parseTimeArg(v);
-  if (ms === undefined) throw new CliExit(EXIT_CANNOT_START, `${name} must be an ISO 8601 time (2025-01-31T08:00:00Z) or epoch milliseconds`);
+  if (ms === undefined) {
+    throw new CliExit(EXIT_CANNOT_START, `${name} must be an ISO 8601 time (2025-01-31T08:00:00Z) or epoch milliseconds, got ${JSON.stringify(v)}`);
+  }
   return ms;
 }

@@ -50,7 +50,8 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
     { flag: '--report', path: reportPath, output: true },
   ]);
   const config = await loadConfig(flags.config, { dryRun, ...(flags.redis ? { redis: flags.redis } : {}) });
-  if (statePath) await proveWritable('--state', statePath);
+  if (statePath) await proveWritable('--state', statePath, { createFolder: true, nothing: 'nothing was sent' });
+  if (reportPath && reportPath !== '-') await proveWritable('--report', reportPath, { nothing: 'nothing was sent' });
   const verbose = flags.verbose ? new VerboseLog(process.stderr) : undefined;
   const connector = new LarkImConnector(config, verbose ? { onEvent: verbose.onEvent } : {});
   try {

@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
 import { DEFAULT_PORT, startConsole } from './server.js';
-import { parsePort } from '../cli/shared.js';
+import type { ConsoleLang } from './api.js';
+import { HttpError } from './http-util.js';
+import { CliExit, EXIT_CANNOT_START, fileError, parsePort } from '../cli/shared.js';
+import { LANGUAGES } from '../platforms/tapdata/manifest.js';
 
 /** Adds `lark-im console`; the CLI's main calls this (the console stays out of src/cli). */
 export function registerConsoleCommand(program: Command): Command {
@@ -10,15 +14,23 @@ export function registerConsoleCommand(program: Command): Command {
     .option('-p, --port <n>', `port to listen on (0 = any free port)`, String(DEFAULT_PORT))
     .option('--emulator', 'start the embedded Lark emulator and pre-fill its demo app', false)
     .option('-c, --config <file>', 'config file ({connection, node}) to load into the form')
-    .option('--lang <lang>', 'initial language: en_US | zh_CN | zh_TW', 'en_US')
+    .option('--lang <lang>', `initial language: ${LANGUAGES.join(' | ')}`, 'en_US')
     .action(async (opts: { port: string; emulator: boolean; config?: string; lang: string }) => {
       const port = parsePort(opts.port);
+      const lang = parseLang(opts.lang);
+      const configPath = opts.config;
+      // Read here first, so a missing or unreadable file is named with its flag.
+      if (configPath) await readFile(configPath).catch((err: unknown) => {
+        throw fileError('--config', configPath, err);
+      });
       const handle = await startConsole({
         port,
         host: '127.0.0.1',
         emulator: opts.emulator,
-        lang: opts.lang,
-        ...(opts.config ? { configPath: opts.config } : {}),
+        lang,
+        ...(configPath ? { configPath } : {}),
+      }).catch((err: unknown) => {
+        throw configPath && err instanceof HttpError ? new CliExit(EXIT_CANNOT_START, `--config ${configPath}: ${err.message}`) : err;
       });
       if (handle.emulatorUrl) process.stdout.write(`Lark emulator: ${handle.emulatorUrl}\n`);
       process.stdout.write(`lark-im console: ${handle.url}\n(press Ctrl+C to stop)\n`);
@@ -33,4 +45,11 @@ export function registerConsoleCommand(program: Command): Command {
       });
       await handle.close();
     });
+}
+
+/** en_US, zh_CN or zh_TW (any case, '-' or '_'); anything else is a usage error naming the flag. */
+function parseLang(value: string): ConsoleLang {
+  const lang = LANGUAGES.find((l) => l.toLowerCase() === value.trim().toLowerCase().replace('-', '_'));
+  if (!lang) throw new CliExit(EXIT_CANNOT_START, `--lang must be one of ${LANGUAGES.join(', ')}, got ${JSON.stringify(value)}`);
+  return lang;
 }

@@ -1,12 +1,12 @@
 /**
- * Lark requests over a Transport (default: node:http keep-alive, see transport.ts).
+ * Lark requests over a Transport (default: one axios instance with keep-alive agents, see transport.ts).
  * Every outcome other than `code: 0` becomes a clean LarkError (no request body, token or secret inside).
  */
 import { isRecord } from '../core/is-record.js';
+import { multipartBody, type MultipartField } from './multipart.js';
 import { LarkError, headerString, larkErrorFromResponse } from './errors.js';
 import { type ErrorStops } from '../core/errors.js';
-import { multipartBody, type MultipartField } from './multipart.js';
-import { NodeTransport, type Transport } from './transport.js';
+import { AxiosTransport, type Transport } from './transport.js';
 
 export interface LarkHttpOptions {
   baseUrl: string;
@@ -16,7 +16,7 @@ export interface LarkHttpOptions {
   maxSockets?: number;
   /** For Retry-After HTTP dates. */
   now?: () => number;
-  /** Default: NodeTransport on baseUrl. */
+  /** Default: AxiosTransport on baseUrl. */
   transport?: Transport;
 }
 
@@ -49,6 +49,7 @@ export interface LarkResponse<T = Record<string, unknown>> {
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
+const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 /** How a request failed without an HTTP answer, in words a user can act on. */
 export type WireFailure = 'refused' | 'DNS' | 'TLS' | 'timeout' | 'reset' | 'unreachable' | 'network';
@@ -73,8 +74,10 @@ export class LarkHttp {
 
   constructor(opts: LarkHttpOptions) {
     const baseUrl = opts.baseUrl.replace(/\/+$/, '');
-    this.transport = opts.transport ?? new NodeTransport({ baseUrl, ...(opts.maxSockets !== undefined ? { maxSockets: opts.maxSockets } : {}) });
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.transport =
+      opts.transport ??
+      new AxiosTransport({ baseUrl, timeoutMs: this.timeoutMs, ...(opts.maxSockets !== undefined ? { maxSockets: opts.maxSockets } : {}) });
     this.host = hostOf(baseUrl);
     this.now = opts.now ?? Date.now;
   }
@@ -85,17 +88,12 @@ export class LarkHttp {
   }
 
   async request<T = Record<string, unknown>>(req: LarkRequest): Promise<LarkResponse<T>> {
-    const headers: Record<string, string> = { 'Content-Type': 'application/json; charset=utf-8' };
-    if (req.token) headers['Authorization'] = `Bearer ${req.token}`;
-    let body: string | Buffer | undefined;
+    let headers: Record<string, string> = req.token ? { Authorization: `Bearer ${req.token}` } : NO_HEADERS;
+    let body: string | Buffer | undefined = req.body === undefined ? undefined : JSON.stringify(req.body);
     if (req.multipart) {
       const form = multipartBody(req.multipart);
       body = form.body;
-      headers['Content-Type'] = form.contentType;
-      headers['Content-Length'] = String(body.length);
-    } else if (req.body !== undefined) {
-      body = JSON.stringify(req.body);
-      headers['Content-Length'] = String(Buffer.byteLength(body));
+      headers = { ...headers, 'Content-Type': form.contentType };
     }
     let res;
     try {

@@ -1,7 +1,9 @@
 /**
- * Retry loop: exponential backoff with jitter on the injected clock and random source. A plain loop (no
- * library): the happy path is one call and one try/catch, and a backoff sleep ends at once on abort.
+ * Retries on p-retry: exponential backoff with jitter on the injected clock and random source, Lark's
+ * x-ogw-ratelimit-reset / Retry-After as the least wait, time queued for a pacer slot outside the budget, and
+ * a backoff sleep that ends at once on abort.
  */
+import pRetry from 'p-retry';
 import { systemClock, type Clock } from '../core/clock.js';
 import { ConnectorError, interruptedError, isRetryable, type ErrorCode } from '../core/errors.js';
 
@@ -75,7 +77,12 @@ export function computeDelay(policy: RetryPolicy, retry: number, random: () => n
   return Math.round(Math.max(backoff, floor));
 }
 
-/** Runs fn until it succeeds, a non-retryable error occurs, retries run out or the time budget would be crossed. */
+/**
+ * Runs fn until it succeeds, a non-retryable error occurs, retries run out or the time budget would be crossed.
+ * p-retry drives the attempts; it is set to wait nothing itself (minTimeout 0): onFailedAttempt plans the
+ * retry (backoff, Lark's reset header, the budget without queue time, the endpoint's last chance) and sleeps
+ * it on the injected clock, ending at once on abort; shouldRetry then says whether a retry was planned.
+ */
 export async function withRetry<T>(fn: (attempt: number, ctx: RetryContext) => Promise<T>, opts: RetryOptions): Promise<T> {
   const { policy } = opts;
   const clock = opts.clock ?? systemClock;
@@ -87,23 +94,31 @@ export async function withRetry<T>(fn: (attempt: number, ctx: RetryContext) => P
       if (ms > 0) excluded += ms;
     },
   };
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn(attempt, ctx);
-    } catch (error) {
-      if (!isRetryable(error)) throw error;
+  let retrying = false;
+  return pRetry((attempt) => fn(attempt, ctx), {
+    // One more than the policy's: the endpoint's last chance (lastChance) may take it.
+    retries: policy.retries + 1,
+    minTimeout: 0,
+    maxTimeout: 0,
+    factor: 1,
+    randomize: false,
+    onFailedAttempt: async ({ error, attemptNumber: attempt }) => {
+      retrying = false;
+      if (!isRetryable(error)) return;
       const err = error as ConnectorError;
       const extra = attempt > policy.retries ? opts.lastChance?.(err) : 0;
-      if (extra === undefined || attempt > policy.retries + 1) throw error;
+      if (extra === undefined || attempt > policy.retries + 1) return;
       const delayMs = attempt > policy.retries ? Math.max(1, Math.ceil(extra)) : computeDelay(policy, attempt, random, err.retryAfterMs);
-      if (clock.now() - start - excluded + delayMs > policy.maxRetryTimeMs) throw error;
+      if (clock.now() - start - excluded + delayMs > policy.maxRetryTimeMs) return;
       const signals = (opts.signals?.() ?? []).filter((x): x is AbortSignal => x !== undefined);
       throwIfAborted(signals);
       opts.onRetry?.({ attempt, code: err.code, delayMs, error: err });
       await sleepUnlessAborted(clock, delayMs, signals);
       throwIfAborted(signals);
-    }
-  }
+      retrying = true;
+    },
+    shouldRetry: () => retrying,
+  });
 }
 
 /** Sleeps on the clock; any of the signals aborting ends the sleep at once. Listeners are removed after. */

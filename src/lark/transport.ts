@@ -1,16 +1,21 @@
 /**
  * The wire under LarkHttp: one request, one answer (status, headers, body text), or an error with a Node
- * error code. The default is node:http(s) with keep-alive agents, nothing else per request: no config
- * merging, no AbortSignal, one timer for the whole exchange.
+ * error code. The default is one axios instance per client that holds everything a request does not change:
+ * the base URL, the keep-alive agent (or the proxy's agent), the JSON content type, every status resolved,
+ * the body passed through as text both ways (LarkHttp serialises and parses it once), no redirects (so no
+ * follow-redirects wrapper) and no proxy lookup of axios's own (see proxy.ts). A request then carries only its
+ * method, path, body, token and timeout.
  * Injectable, so tests can count or break requests.
  */
 import http from 'node:http';
 import https from 'node:https';
+import axios, { type AxiosInstance, type AxiosRequestConfig } from 'axios';
 
 export interface WireRequest {
   method: 'GET' | 'POST';
   /** Path and query, e.g. /open-apis/im/v1/messages?receive_id_type=open_id */
   path: string;
+  /** Per-request headers (Authorization); the body, when there is one, is JSON text. */
   headers: Record<string, string>;
   /** JSON text, or a multipart body's bytes. */
   body?: string | Buffer;
@@ -31,58 +36,60 @@ export interface Transport {
   close(): void;
 }
 
-export interface NodeTransportOptions {
+export interface AxiosTransportOptions {
   /** e.g. https://open.feishu.cn or http://127.0.0.1:PORT (a path prefix is kept). */
   baseUrl: string;
   /** Sockets per host kept by the agent; default 64. */
   maxSockets?: number;
+  /** The agent to connect with (a proxy's, see proxy.ts); default a keep-alive agent for the base URL's scheme. */
+  agent?: http.Agent;
+  /** The usual request timeout, held by the instance; a request that names another one overrides it. */
+  timeoutMs?: number;
 }
 
-export class NodeTransport implements Transport {
-  private readonly agent: http.Agent;
-  private readonly request: typeof http.request;
-  private readonly hostname: string;
-  private readonly port: string;
-  private readonly prefix: string;
+export const DEFAULT_MAX_SOCKETS = 64;
 
-  constructor(opts: NodeTransportOptions) {
-    const url = new URL(opts.baseUrl);
-    const secure = url.protocol === 'https:';
-    const maxSockets = opts.maxSockets ?? 64;
-    this.agent = secure ? new https.Agent({ keepAlive: true, maxSockets }) : new http.Agent({ keepAlive: true, maxSockets });
-    this.request = secure ? https.request : http.request;
-    // Bracketed IPv6 literals are passed to Node without their brackets.
-    this.hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
-    this.port = url.port;
-    this.prefix = url.pathname.replace(/\/+$/, '');
+/** A keep-alive agent for the scheme of `baseUrl`. */
+export function keepAliveAgent(baseUrl: string, maxSockets = DEFAULT_MAX_SOCKETS): http.Agent {
+  return new URL(baseUrl).protocol === 'https:' ? new https.Agent({ keepAlive: true, maxSockets }) : new http.Agent({ keepAlive: true, maxSockets });
+}
+
+const passThrough = (data: unknown): unknown => data;
+
+export class AxiosTransport implements Transport {
+  private readonly agent: http.Agent;
+  private readonly axios: AxiosInstance;
+  private readonly timeoutMs: number | undefined;
+
+  constructor(opts: AxiosTransportOptions) {
+    const baseURL = opts.baseUrl.replace(/\/+$/, '');
+    this.agent = opts.agent ?? keepAliveAgent(baseURL, opts.maxSockets);
+    this.timeoutMs = opts.timeoutMs;
+    this.axios = axios.create({
+      baseURL,
+      ...(opts.timeoutMs !== undefined ? { timeout: opts.timeoutMs } : {}),
+      adapter: 'http',
+      httpAgent: this.agent,
+      httpsAgent: this.agent,
+      // The agent is the proxy decision (proxy.ts): axios must not read HTTP(S)_PROXY on its own.
+      proxy: false,
+      maxRedirects: 0,
+      // Lark puts business errors on 4xx (and some on 200): every status is an answer, LarkHttp reads the code.
+      validateStatus: null,
+      responseType: 'text',
+      responseEncoding: 'utf8',
+      transformRequest: [passThrough],
+      transformResponse: [passThrough],
+      headers: { 'Content-Type': 'application/json; charset=utf-8', 'User-Agent': 'lark-im-connector' },
+      transitional: { clarifyTimeoutError: true, silentJSONParsing: true, forcedJSONParsing: false },
+    });
   }
 
-  send(req: WireRequest): Promise<WireResponse> {
-    return new Promise<WireResponse>((resolve, reject) => {
-      const r = this.request(
-        { hostname: this.hostname, port: this.port, path: this.prefix + req.path, method: req.method, headers: req.headers, agent: this.agent },
-        (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => {
-            body += chunk;
-          });
-          res.on('end', () => {
-            clearTimeout(timer);
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
-          });
-          res.on('error', fail);
-        },
-      );
-      function fail(err: unknown): void {
-        clearTimeout(timer);
-        reject(err);
-      }
-      // One timer for the whole exchange (connect, send, answer).
-      const timer = setTimeout(() => r.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })), req.timeoutMs);
-      r.on('error', fail);
-      r.end(req.body);
-    });
+  async send(req: WireRequest): Promise<WireResponse> {
+    const config: AxiosRequestConfig = { method: req.method, url: req.path, headers: req.headers, data: req.body };
+    if (req.timeoutMs !== this.timeoutMs) config.timeout = req.timeoutMs;
+    const res = await this.axios.request<string>(config);
+    return { status: res.status, headers: res.headers as Record<string, unknown>, body: res.data ?? '' };
   }
 
   close(): void {

@@ -8,7 +8,7 @@
  */
 import { ConnectorError, ValidationError } from '../core/errors.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import type { ReceiveIdType } from '../lark/client.js';
+import type { ReceiveIdType } from '../lark/endpoints/messages.js';
 import type { MessageBody } from './schema.js';
 
 export type { ReceiveIdType };

@@ -26,6 +26,8 @@ export interface ResolveStageOptions {
   /** The longest a noted phone waits to be asked, near the front or not. Default 1000 ms. */
   maxHoldMs?: number;
   setTimer?: (fn: () => void, ms: number) => unknown;
+  /** Cancels a timer setTimer returned (the hold timer, once nothing is left to ask: a process exits at its end). */
+  clearTimer?: (timer: unknown) => void;
 }
 
 export const DEFAULT_COALESCE_MS = 5;
@@ -38,6 +40,7 @@ export class ResolveStage {
   private readonly coalesceMs: number;
   private readonly maxHoldMs: number;
   private readonly setTimer: (fn: () => void, ms: number) => unknown;
+  private readonly clearTimer: (timer: unknown) => void;
   /** Phones noted and not asked yet, in the order they were read. */
   private readonly wanted = new Map<string, Array<(asked: boolean) => void>>();
   /** Messages waiting for their phone to be asked, by sequence number (ascending). */
@@ -45,7 +48,8 @@ export class ResolveStage {
   private waitingHead = 0;
   private done = 0;
   private timerSet = false;
-  private holdTimerSet = false;
+  /** The pending maxHoldMs timer, if any. */
+  private holdTimer: { handle: unknown } | undefined;
   private ended = false;
 
   constructor(
@@ -56,6 +60,7 @@ export class ResolveStage {
     this.coalesceMs = options.coalesceMs ?? DEFAULT_COALESCE_MS;
     this.maxHoldMs = options.maxHoldMs ?? DEFAULT_MAX_HOLD_MS;
     this.setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
+    this.clearTimer = options.clearTimer ?? ((t) => clearTimeout(t as NodeJS.Timeout));
   }
 
   /**
@@ -89,6 +94,7 @@ export class ResolveStage {
   release(): void {
     for (const callbacks of this.wanted.values()) for (const cb of callbacks) cb(false);
     this.wanted.clear();
+    this.cancelHold();
     this.waiting.length = 0;
     this.waitingHead = 0;
   }
@@ -135,12 +141,20 @@ export class ResolveStage {
 
   /** Whatever is noted when maxHoldMs have passed is asked, near or not. */
   private holdAtMost(): void {
-    if (this.holdTimerSet || this.wanted.size === 0) return;
-    this.holdTimerSet = true;
-    this.setTimer(() => {
-      this.holdTimerSet = false;
+    if (this.holdTimer !== undefined || this.wanted.size === 0) return;
+    const hold = { handle: undefined as unknown };
+    this.holdTimer = hold;
+    hold.handle = this.setTimer(() => {
+      if (this.holdTimer !== hold) return; // cancelled (a timer that cannot be cleared still fires)
+      this.holdTimer = undefined;
       while (this.wanted.size > 0) this.askBatch();
     }, this.maxHoldMs);
+  }
+
+  private cancelHold(): void {
+    if (this.holdTimer === undefined) return;
+    this.clearTimer(this.holdTimer.handle);
+    this.holdTimer = undefined;
   }
 
   /** The oldest noted phones, up to 50, go to the resolver as one lookup; their messages go on. */
@@ -153,6 +167,7 @@ export class ResolveStage {
       woken.push(...callbacks);
     }
     for (const phone of batch) this.wanted.delete(phone);
+    if (this.wanted.size === 0) this.cancelHold();
     void this.resolver.prefetch(batch);
     for (const cb of woken) cb(true);
   }

@@ -15,8 +15,7 @@
  * object), is rewritten as a clean journal (temp file, fsync, rename), so a kill at any instant leaves a
  * file that opens.
  */
-import { mkdir, open, readFile, stat, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import { ConnectorError } from '../core/errors.js';
 import type { MessageOutcome } from './report/outcome.js';
 import { writeFileAtomically } from '../core/atomic-file.js';
@@ -78,8 +77,8 @@ export class RunState {
     try {
       text = await readFile(path, 'utf8');
     } catch (err) {
+      // Its folder is the caller's (the CLI proves it writable and makes it first).
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      await mkdir(dirname(path), { recursive: true });
     }
     const parsed = text === undefined ? { entries: [], records: [], clean: false } : parseState(path, text);
     const state = new RunState(path, parsed.entries, parsed.records, options);

@@ -5,7 +5,8 @@
  * items through `ingest()` (events).
  */
 import { ConnectorError } from '../core/errors.js';
-import type { ChatMessagesPage, ChatSummary, ListChatMessagesRequest } from '../lark/client.js';
+import type { ChatSummary } from '../lark/endpoints/chats.js';
+import type { ChatMessagesPage, ListChatMessagesRequest } from '../lark/endpoints/messages.js';
 import { CursorState, DEFAULT_OVERLAP_MS, chatKey, threadKey, type SourceOffset } from './offset.js';
 import { toRecord, type LarkMessageRecord, type SourceEvent } from './record.js';
 

@@ -8,7 +8,7 @@ import { HostAllowList, parseHostRule } from '../../../src/pipeline/media/allow.
 import { IMAGE_LIMIT_BYTES, bytesProblem, fileTypeOf, imageFormat } from '../../../src/pipeline/media/bytes.js';
 import { MediaFetcher } from '../../../src/pipeline/media/fetch.js';
 import { MediaStage, type MediaUploader } from '../../../src/pipeline/media/stage.js';
-import type { FileUpload, ImageUpload } from '../../../src/lark/client.js';
+import type { FileUpload, ImageUpload } from '../../../src/lark/endpoints/media.js';
 import { InMemoryUploadKeyStore } from '../../../src/pipeline/media/upload-keys.js';
 import type { MessageBody } from '../../../src/message/schema.js';
 import { dataUri, gif, jpeg, mp4, opus, pdf, png, startFileServer, type FileServer } from './helpers.js';

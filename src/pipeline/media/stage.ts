@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isRecord } from '../../core/is-record.js';
-import type { FileUpload, ImageUpload } from '../../lark/client.js';
+import type { FileUpload, ImageUpload } from '../../lark/endpoints/media.js';
 import type { MessageBody } from '../../message/schema.js';
 import { bytesProblem, defaultFileName, fileTypeOf, imageFormat, type FileType, type ImageFormat } from './bytes.js';
 import { describeSource, mediaError, type MediaFetcher } from './fetch.js';

@@ -54,6 +54,8 @@ export class RedisConnection {
       maxRetriesPerRequest: 0,
       commandTimeout: opts.commandTimeoutMs ?? 2_000,
       connectTimeout: opts.connectTimeoutMs ?? 3_000,
+      // A socket left by an outage never closes by itself: ioredis's default 2 s wait kept the process alive.
+      disconnectTimeout: 0,
       // Before the first connection: no retry (start-up failure is reported at once). After: back off.
       retryStrategy: (times) => {
         if (!this.everReady || this.closed) return null;

@@ -1,0 +1,82 @@
+/** contact/v3: phone numbers -> open_id (batch_get_id), and the users in the app's contact range. */
+import { isRecord } from '../../core/is-record.js';
+import { dataOf, pageTokenOf, type Endpoint, type ListData } from './endpoint.js';
+import { PATHS, SCOPES } from './paths.js';
+
+/** Lark's bound on mobiles per batch_get_id call. */
+export const MOBILES_PER_CALL = 50;
+
+/** A user the receiver picker lists (the app's contact range). */
+export interface DirectoryEntry {
+  id: string;
+  name: string;
+}
+export interface DirectoryPage {
+  items: DirectoryEntry[];
+  hasMore: boolean;
+  pageToken?: string;
+}
+
+export interface ListUsersRequest {
+  pageToken?: string;
+  pageSize?: number;
+}
+
+/** Up to MOBILES_PER_CALL mobiles; the answer maps the strings sent to open_ids, hits only. */
+export const batchGetIdByMobiles: Endpoint<string[], Map<string, string>> = {
+  op: 'batch_get_id',
+  pacer: 'lookup',
+  request: (mobiles) => ({
+    method: 'POST',
+    path: PATHS.batchGetId,
+    query: { user_id_type: 'open_id' },
+    body: { mobiles, include_resigned: false },
+    scope: SCOPES.lookup,
+    // Without the lookup scope only phone receivers fail; every other message can still be sent.
+    permissionStops: 'message',
+  }),
+  parse: (res, mobiles) => {
+    const list = dataOf<{ user_list?: unknown }>(res)?.user_list;
+    return matchMobiles(mobiles, Array.isArray(list) ? list : []);
+  },
+};
+
+/** The root department: the whole contact range for a tenant token. */
+export const listUsers: Endpoint<ListUsersRequest, DirectoryPage> = {
+  op: 'list_users',
+  request: (args) => ({
+    method: 'GET',
+    path: PATHS.usersByDepartment,
+    query: { department_id: '0', user_id_type: 'open_id', page_size: args.pageSize ?? 50, page_token: args.pageToken },
+    scope: SCOPES.listUsers,
+  }),
+  parse: (res) => {
+    const data = dataOf<ListData>(res) ?? {};
+    const items = (Array.isArray(data.items) ? data.items : [])
+      .filter(isRecord)
+      .flatMap((u) => (typeof u.open_id === 'string' ? [{ id: u.open_id, name: typeof u.name === 'string' ? u.name : '' }] : []));
+    const pageToken = pageTokenOf(data);
+    return { items, hasMore: data.has_more === true && pageToken !== undefined, ...(pageToken ? { pageToken } : {}) };
+  },
+};
+
+/**
+ * Lark echoes each mobile in `mobile` (normally as sent). Match exactly first, then by national digits
+ * (so "+8613800000000" still finds "13800000000"); keys are the strings the caller sent.
+ */
+export function matchMobiles(sent: string[], userList: unknown[]): Map<string, string> {
+  const exact = new Set(sent);
+  const byDigits = new Map(sent.map((m) => [nationalDigits(m), m]));
+  const out = new Map<string, string>();
+  for (const entry of userList) {
+    if (!isRecord(entry) || typeof entry.user_id !== 'string' || entry.user_id === '' || typeof entry.mobile !== 'string') continue;
+    const key = exact.has(entry.mobile) ? entry.mobile : byDigits.get(nationalDigits(entry.mobile));
+    if (key !== undefined) out.set(key, entry.user_id);
+  }
+  return out;
+}
+
+function nationalDigits(mobile: string): string {
+  const digits = mobile.replace(/\D/g, '');
+  return digits.replace(/^(0086|86)(?=1\d{10}$)/, '');
+}
