@@ -12,6 +12,7 @@ import { parseStoreConfig, redactStoreConfig, storeConfigSchema, type StoreConfi
 import { SOURCE_NODE_FIELD_META, SOURCE_NODE_SHAPE } from './source/options.js';
 import { MEDIA_NODE_FIELD_META, MEDIA_NODE_SHAPE } from './pipeline/media/options.js';
 import { nearestName } from './core/nearest-name.js';
+import { requiredString } from './core/required-string.js';
 import type { FieldMeta } from './core/types.js';
 
 export const DOMAINS = ['feishu', 'lark'] as const;
@@ -38,16 +39,9 @@ const trimmed = (v: unknown): unknown => (typeof v === 'string' ? v.trim() : v);
 /** Forms and env give numbers as strings. */
 const numeric = (v: unknown): unknown => (typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v);
 
-/** Messages never include the input value: the App Secret must not leak through a validation error. */
-function requiredText(what: string): z.ZodString {
-  return z
-    .string({ error: (iss) => (iss.input === undefined || iss.input === null ? `is required (${what})` : `must be a string (${what})`) })
-    .min(1, { error: `must not be empty (${what})` });
-}
-
 export const connectionConfigSchema = z.object({
-  appId: z.preprocess(trimmed, requiredText('the App ID, cli_..., from the Lark developer console, or the LARK_APP_ID environment variable')),
-  appSecret: z.preprocess(trimmed, requiredText('the App Secret from the Lark developer console, or the LARK_APP_SECRET environment variable')),
+  appId: z.preprocess(trimmed, requiredString('the App ID, cli_..., from the Lark developer console, or the LARK_APP_ID environment variable')),
+  appSecret: z.preprocess(trimmed, requiredString('the App Secret from the Lark developer console, or the LARK_APP_SECRET environment variable')),
   domain: z.preprocess(
     (v) => (typeof v === 'string' ? v.trim().replace(/^(feishu|lark)$/i, (m) => m.toLowerCase()) : v),
     z

@@ -6,7 +6,7 @@
 // dry-run never loads it. See larkClient().
 import type { LarkClient } from './lark/client.js';
 import type { LarkClientOptions } from './lark/engine.js';
-import { ConnectorError } from './core/errors.js';
+import { ConnectorError, errorMessage } from './core/errors.js';
 import type { Clock } from './core/clock.js';
 import type { RetryPolicy } from './lark/retry.js';
 import type { PacingOptions } from './lark/pacer.js';
@@ -15,7 +15,7 @@ import { testItemTitle } from './platforms/tapdata/manifest.js';
 import { type ConnectionTestItem } from './core/types.js';
 import { ReceiverResolver } from './message/receivers.js';
 import { UuidDeriver } from './message/uuid.js';
-import { CONTENT_TYPES, RECEIVE_TYPES } from './message/schema.js';
+import { CONTENT_TYPES, RECEIVE_TYPES, SCOPES } from './core/vocabulary.js';
 import type { InputRecord } from './input.js';
 import { DEFAULT_HIGH_WATER, MessageWriter, type RecordSource } from './pipeline/writer.js';
 import type { RecordTransform } from './pipeline/transform/index.js';
@@ -33,9 +33,9 @@ import type { SourceOffset } from './source/offset.js';
 import { systemClock } from './core/clock.js';
 import type { TableSchema, TestItem, TestItemKey, TestStatus } from './core/types.js';
 
-const SEND_SCOPE = 'im:message:send_as_bot';
-const LOOKUP_SCOPE = 'contact:user.id:readonly';
-const UPLOAD_SCOPE = 'im:resource';
+const SEND_SCOPE = SCOPES.send;
+const LOOKUP_SCOPE = SCOPES.lookup;
+const UPLOAD_SCOPE = SCOPES.upload;
 const MEDIA_CONTENT_TYPES: ReadonlySet<string> = new Set(['image', 'file', 'audio', 'media']);
 
 /** Whether the node sends images or files: sources are allowed, or a content row / the template is of a media type. */
@@ -166,7 +166,7 @@ export class LarkImConnector {
       await client.getTenantToken({ probe: true });
       items.push(item('credentials', 'ok', `App ${this.config.connection.appId} obtained a tenant_access_token from ${this.baseUrl}`));
     } catch (err) {
-      items.push(item('credentials', 'fail', describe(err)));
+      items.push(item('credentials', 'fail', errorMessage(err)));
       const why = 'not checked: the credentials check failed';
       items.push(item('bot', 'warn', why), item('permissions', 'warn', why), item('read', 'warn', why));
       return items;
@@ -191,7 +191,7 @@ export class LarkImConnector {
           `Enable the Bot capability under Features in the developer console and publish a new app version`,
       );
     } catch (err) {
-      return item('bot', 'fail', describe(err));
+      return item('bot', 'fail', errorMessage(err));
     }
   }
 
@@ -200,7 +200,7 @@ export class LarkImConnector {
     try {
       scopes = await client.listScopes({ probe: true });
     } catch (err) {
-      return item('permissions', 'warn', `could not list the app's scopes: ${describe(err)}`);
+      return item('permissions', 'warn', `could not list the app's scopes: ${errorMessage(err)}`);
     }
     const granted = new Set(scopes.filter((s) => s.granted).map((s) => s.scopeName));
     if (!granted.has(SEND_SCOPE)) {
@@ -227,7 +227,7 @@ export class LarkImConnector {
       const r = readPermissionsItem(new Set(scopes.filter((s) => s.granted).map((s) => s.scopeName)));
       return item('read', r.status, r.detail);
     } catch (err) {
-      return item('read', 'warn', `could not list the app's scopes: ${describe(err)}`);
+      return item('read', 'warn', `could not list the app's scopes: ${errorMessage(err)}`);
     }
   }
 
@@ -246,7 +246,7 @@ export class LarkImConnector {
           'Apply for it under Permissions & Scopes and publish a new app version',
       );
     } catch (err) {
-      return item('media', 'warn', `could not list the app's scopes: ${describe(err)}`);
+      return item('media', 'warn', `could not list the app's scopes: ${errorMessage(err)}`);
     }
   }
 
@@ -433,9 +433,4 @@ function summarizeEvents(events: WriteEvent[], outcomes: MessageOutcome[]): Writ
 
 function item(key: TestItemKey, status: TestStatus, detail: string): TestItem {
   return { item: key, title: testItemTitle(key), status, detail };
-}
-
-function describe(err: unknown): string {
-  if (err instanceof ConnectorError) return err.message;
-  return err instanceof Error ? err.message : String(err);
 }

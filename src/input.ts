@@ -9,6 +9,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import { errorMessage } from './core/errors.js';
 
 export interface InputRecord {
   /** 1-based line (JSON Lines) or element number (JSON array). */
@@ -45,7 +46,7 @@ function toRecord(line: number, text: string): InputRecord {
   try {
     return { line, value: JSON.parse(text) };
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
+    const why = errorMessage(err);
     return { line, parseError: `not valid JSON (${why})` };
   }
 }

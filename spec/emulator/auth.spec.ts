@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LarkEmulator } from '../../src/emulator/index.js';
 import { ALICE, APP_ID, APP_SECRET, FakeClock, call, send, start, token } from './helpers.js';
+import { LARK_PATHS } from '../../src/core/vocabulary.js';
 
-const TOKEN_PATH = '/open-apis/auth/v3/tenant_access_token/internal';
+const TOKEN_PATH = LARK_PATHS.token;
 
 describe('emulator: tenant_access_token and auth', () => {
   let emu: LarkEmulator;

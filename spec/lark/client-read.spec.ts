@@ -1,9 +1,8 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LarkClient } from '../../src/lark/client.js';
-import { PATHS } from '../../src/lark/endpoints/paths.js';
 import { retryPolicies } from '../../src/lark/retry.js';
-import { TOKEN_PATH } from '../../src/lark/token.js';
+import { LARK_PATHS } from '../../src/core/vocabulary.js';
 import { LarkEmulator } from '../../src/emulator/index.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
@@ -20,10 +19,10 @@ describe('LarkClient: the source reads', () => {
   afterAll(() => nock.enableNetConnect());
 
   it('listChatMessages on a thread; a 429 is waited out and retried', async () => {
-    nock(BASE).post(TOKEN_PATH).reply(200, { code: 0, tenant_access_token: 't-1', expire: 7200 });
+    nock(BASE).post(LARK_PATHS.token).reply(200, { code: 0, tenant_access_token: 't-1', expire: 7200 });
     const query = { container_id_type: 'thread', container_id: 'omt_1', start_time: '1700000000', sort_type: 'ByCreateTimeDesc', page_size: '10' };
-    nock(BASE).get(PATHS.messages).query(query).reply(429, { code: 99991400, msg: 'too fast' }, { 'x-ogw-ratelimit-reset': '1' });
-    nock(BASE).get(PATHS.messages).query(query).reply(200, { code: 0, data: { items: [{ message_id: 'om_2' }], has_more: false } });
+    nock(BASE).get(LARK_PATHS.messages).query(query).reply(429, { code: 99991400, msg: 'too fast' }, { 'x-ogw-ratelimit-reset': '1' });
+    nock(BASE).get(LARK_PATHS.messages).query(query).reply(200, { code: 0, data: { items: [{ message_id: 'om_2' }], has_more: false } });
     const c = client();
     const page = await c.listChatMessages({ containerIdType: 'thread', containerId: 'omt_1', startTime: 1700000000, sortType: 'ByCreateTimeDesc', pageSize: 10 });
     expect(page).toEqual({ items: [{ message_id: 'om_2' }], hasMore: false });
@@ -31,10 +30,10 @@ describe('LarkClient: the source reads', () => {
   });
 
   it('listAllChats follows page_token and maps chat_id, name, chat_mode; a page without items is malformed', async () => {
-    nock(BASE).post(TOKEN_PATH).reply(200, { code: 0, tenant_access_token: 't-1', expire: 7200 });
-    nock(BASE).get(PATHS.chats).query({ page_size: '100' }).reply(200, { code: 0, data: { items: [{ chat_id: 'oc_1', name: 'A', chat_mode: 'topic' }], has_more: true, page_token: 'p2' } });
-    nock(BASE).get(PATHS.chats).query({ page_size: '100', page_token: 'p2' }).reply(200, { code: 0, data: { items: [{ chat_id: 'oc_2', name: 'B' }], has_more: false } });
-    nock(BASE).get(PATHS.chats).query({ page_size: '100' }).reply(200, { code: 0, data: {} });
+    nock(BASE).post(LARK_PATHS.token).reply(200, { code: 0, tenant_access_token: 't-1', expire: 7200 });
+    nock(BASE).get(LARK_PATHS.chats).query({ page_size: '100' }).reply(200, { code: 0, data: { items: [{ chat_id: 'oc_1', name: 'A', chat_mode: 'topic' }], has_more: true, page_token: 'p2' } });
+    nock(BASE).get(LARK_PATHS.chats).query({ page_size: '100', page_token: 'p2' }).reply(200, { code: 0, data: { items: [{ chat_id: 'oc_2', name: 'B' }], has_more: false } });
+    nock(BASE).get(LARK_PATHS.chats).query({ page_size: '100' }).reply(200, { code: 0, data: {} });
     const c = client();
     expect(await c.listAllChats()).toEqual([
       { chatId: 'oc_1', name: 'A', chatMode: 'topic' },

@@ -10,10 +10,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LarkEmulator } from '../../src/emulator/index.js';
 import { LarkClient } from '../../src/lark/client.js';
 import type { LarkClientOptions } from '../../src/lark/engine.js';
-import { PATHS } from '../../src/lark/endpoints/paths.js';
 import { isAppLevel, type ConnectorError } from '../../src/core/errors.js';
 import { retryPolicies } from '../../src/lark/retry.js';
-import { TOKEN_PATH } from '../../src/lark/token.js';
+import { LARK_PATHS } from '../../src/core/vocabulary.js';
 import { AxiosTransport, type Transport, type WireRequest } from '../../src/lark/transport.js';
 import { crowdSeed } from '../integration/helpers.js';
 import { FAKE_EPOCH, FakeClock, flushMicrotasks } from '../helpers/fake-clock.js';
@@ -30,7 +29,7 @@ afterEach(() => {
 function nockTokens(expire = 7200) {
   const state = { requests: 0 };
   nock(BASE)
-    .post(TOKEN_PATH)
+    .post(LARK_PATHS.token)
     .times(1000)
     .reply(() => [200, { code: 0, msg: 'ok', tenant_access_token: `t-${++state.requests}`, expire }]);
   return state;
@@ -108,7 +107,7 @@ describe('slot -> token -> request', () => {
     const tokens = nockTokens();
     const auths: string[] = [];
     nock(BASE)
-      .post(PATHS.messages)
+      .post(LARK_PATHS.messages)
       .query(true)
       .times(10)
       .reply(function () {
@@ -132,7 +131,7 @@ describe('retry budget and abort', () => {
     const at: number[] = [];
     let n = 0;
     nock(BASE)
-      .post(PATHS.messages)
+      .post(LARK_PATHS.messages)
       .query(true)
       .times(20)
       // The 4th request (after 3 s in the queue) fails once with a 500; its retry must still be allowed.
@@ -153,7 +152,7 @@ describe('retry budget and abort', () => {
   it('a backoff sleep ends at once on abort: the call rejects INTERRUPTED without waiting out a 30 s backoff', async () => {
     const clock = new FakeClock();
     nockTokens();
-    nock(BASE).post(PATHS.messages).query(true).reply(503, { code: 1500, msg: 'busy' });
+    nock(BASE).post(LARK_PATHS.messages).query(true).reply(503, { code: 1500, msg: 'busy' });
     const policy = { retries: 5, minTimeoutMs: 30_000, maxTimeoutMs: 60_000, factor: 2, maxRetryTimeMs: 600_000, jitter: 'equal' as const };
     const c = nockClient(clock, { retry: policy, pacing: false });
     const stop = new AbortController();
@@ -177,7 +176,7 @@ describe('429 pauses the window for every waiter', () => {
     const seen: Array<{ id: string; at: number }> = [];
     let first = true;
     nock(BASE)
-      .post(PATHS.messages)
+      .post(LARK_PATHS.messages)
       .query(true)
       .times(10)
       .reply((_uri, body) => {

@@ -3,11 +3,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LarkClient } from '../../src/lark/client.js';
 import type { LarkClientOptions } from '../../src/lark/engine.js';
 import { matchMobiles } from '../../src/lark/endpoints/contact.js';
-import { PATHS } from '../../src/lark/endpoints/paths.js';
 import { LarkError } from '../../src/lark/errors.js';
 import type { ClientEvent } from '../../src/lark/events.js';
 import { retryPolicies } from '../../src/lark/retry.js';
-import { TOKEN_PATH } from '../../src/lark/token.js';
+import { LARK_PATHS } from '../../src/core/vocabulary.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
 const BASE = 'https://open.feishu.test';
@@ -20,7 +19,7 @@ afterAll(() => nock.enableNetConnect());
 function tokenEndpoint() {
   const state = { requests: 0 };
   nock(BASE)
-    .post(TOKEN_PATH, { app_id: 'cli_test', app_secret: 'sec_test' })
+    .post(LARK_PATHS.token, { app_id: 'cli_test', app_secret: 'sec_test' })
     .times(1000)
     .reply(() => {
       state.requests++;
@@ -53,7 +52,7 @@ describe('LarkClient.sendMessage', () => {
   it('sends the exact request and returns message id, chat id and log id', async () => {
     tokenEndpoint();
     const scope = nock(BASE)
-      .post(PATHS.messages, SEND_BODY)
+      .post(LARK_PATHS.messages, SEND_BODY)
       .query({ receive_id_type: 'open_id' })
       .matchHeader('authorization', 'Bearer t-1')
       .reply(200, ok(), { 'x-tt-logid': 'LOGS' });
@@ -67,13 +66,13 @@ describe('LarkClient.sendMessage', () => {
     tokenEndpoint();
     const bodies: unknown[] = [];
     nock(BASE)
-      .post(PATHS.messages, (b) => (bodies.push(b), true))
+      .post(LARK_PATHS.messages, (b) => (bodies.push(b), true))
       .query(true)
       .reply(502, '<html>bad gateway</html>')
-      .post(PATHS.messages, (b) => (bodies.push(b), true))
+      .post(LARK_PATHS.messages, (b) => (bodies.push(b), true))
       .query(true)
       .replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))
-      .post(PATHS.messages, (b) => (bodies.push(b), true))
+      .post(LARK_PATHS.messages, (b) => (bodies.push(b), true))
       .query(true)
       .reply(200, ok());
     const { c, clock, events } = client();
@@ -91,10 +90,10 @@ describe('LarkClient.sendMessage', () => {
   it('429: waits at least x-ogw-ratelimit-reset before retrying', async () => {
     tokenEndpoint();
     nock(BASE)
-      .post(PATHS.messages)
+      .post(LARK_PATHS.messages)
       .query(true)
       .reply(429, { code: 99991400, msg: 'request trigger frequency limit' }, { 'x-ogw-ratelimit-reset': '2' })
-      .post(PATHS.messages)
+      .post(LARK_PATHS.messages)
       .query(true)
       .reply(200, ok());
     const { c, clock, events } = client();
@@ -108,7 +107,7 @@ describe('LarkClient.sendMessage', () => {
 
   it('429 with 99991403 (quota) is not retried', async () => {
     tokenEndpoint();
-    const scope = nock(BASE).post(PATHS.messages).query(true).once().reply(429, { code: 99991403, msg: 'quota' });
+    const scope = nock(BASE).post(LARK_PATHS.messages).query(true).once().reply(429, { code: 99991403, msg: 'quota' });
     const { c } = client();
     await expect(c.sendMessage(SEND)).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED', retryable: false });
     scope.done();
@@ -117,7 +116,7 @@ describe('LarkClient.sendMessage', () => {
 
   it('a business error is thrown at once with its advice', async () => {
     tokenEndpoint();
-    nock(BASE).post(PATHS.messages).query(true).once().reply(400, { code: 230013, msg: 'Bot has NO availability to this user.' }, { 'x-tt-logid': 'L13' });
+    nock(BASE).post(LARK_PATHS.messages).query(true).once().reply(400, { code: 230013, msg: 'Bot has NO availability to this user.' }, { 'x-tt-logid': 'L13' });
     const { c } = client();
     const err = (await c.sendMessage(SEND).catch((e: unknown) => e)) as LarkError;
     expect(err).toBeInstanceOf(LarkError);
@@ -131,7 +130,7 @@ describe('LarkClient.sendMessage', () => {
     const ep = tokenEndpoint();
     const auths: string[] = [];
     nock(BASE)
-      .post(PATHS.messages, SEND_BODY)
+      .post(LARK_PATHS.messages, SEND_BODY)
       .query({ receive_id_type: 'open_id' })
       .times(2)
       .reply(function () {
@@ -155,7 +154,7 @@ describe('LarkClient.sendMessage', () => {
     const ep = tokenEndpoint();
     let sends = 0;
     nock(BASE)
-      .post(PATHS.messages)
+      .post(LARK_PATHS.messages)
       .query(true)
       .times(10)
       .reply(() => (sends++, [400, { code: 99991677, msg: 'token expired' }]));
@@ -169,7 +168,7 @@ describe('LarkClient.sendMessage', () => {
   it('50 concurrent sends hit by one revoked token cause exactly one refresh', async () => {
     const ep = tokenEndpoint();
     nock(BASE)
-      .post(PATHS.messages)
+      .post(LARK_PATHS.messages)
       .query(true)
       .times(100)
       .reply(function (_uri, body) {
@@ -190,7 +189,7 @@ describe('LarkClient.sendMessage', () => {
     const { c } = client({ clock });
     const at: number[] = [];
     nock(BASE)
-      .post(PATHS.messages)
+      .post(LARK_PATHS.messages)
       .query(true)
       .times(12)
       .reply(() => (at.push(clock.now()), [200, ok()]));
@@ -208,7 +207,7 @@ describe('LarkClient.sendMessage', () => {
   });
 
   it('getTenantToken surfaces credential errors without retrying', async () => {
-    const scope = nock(BASE).post(TOKEN_PATH).once().reply(400, { code: 10003, msg: 'invalid param' });
+    const scope = nock(BASE).post(LARK_PATHS.token).once().reply(400, { code: 10003, msg: 'invalid param' });
     const { c } = client();
     await expect(c.getTenantToken()).rejects.toMatchObject({ code: 'APP_ID_WRONG' });
     scope.done();
@@ -222,7 +221,7 @@ describe('LarkClient.sendMessage', () => {
     const wire = {
       close: () => undefined,
       send: async (req: { path: string; body?: string | Buffer }) => {
-        if (req.path.startsWith(TOKEN_PATH)) return { status: 200, headers: {}, body: JSON.stringify({ code: 0, msg: 'ok', tenant_access_token: 't-1', expire: 7200 }) };
+        if (req.path.startsWith(LARK_PATHS.token)) return { status: 200, headers: {}, body: JSON.stringify({ code: 0, msg: 'ok', tenant_access_token: 't-1', expire: 7200 }) };
         const uuid = (JSON.parse(String(req.body ?? '{}')) as { uuid: string }).uuid;
         if (uuid === 'u0' && !refused) {
           refused = true;
@@ -250,7 +249,7 @@ describe('LarkClient.batchGetIdByMobiles', () => {
     const mobiles = Array.from({ length: 120 }, (_, i) => `138${String(i).padStart(8, '0')}`);
     const chunks: string[][] = [];
     nock(BASE)
-      .post(PATHS.batchGetId, (b) => b.include_resigned === false && Array.isArray(b.mobiles) && Object.keys(b).length === 2)
+      .post(LARK_PATHS.batchGetId, (b) => b.include_resigned === false && Array.isArray(b.mobiles) && Object.keys(b).length === 2)
       .query({ user_id_type: 'open_id' })
       .matchHeader('authorization', 'Bearer t-1')
       .times(3)
@@ -290,7 +289,7 @@ describe('LarkClient.batchGetIdByMobiles', () => {
 
   it('names the missing scope on 99991672', async () => {
     tokenEndpoint();
-    nock(BASE).post(PATHS.batchGetId).query(true).reply(400, { code: 99991672, msg: 'Access denied' });
+    nock(BASE).post(LARK_PATHS.batchGetId).query(true).reply(400, { code: 99991672, msg: 'Access denied' });
     const { c } = client();
     const err = (await c.batchGetIdByMobiles(['13800000000']).catch((e: unknown) => e)) as LarkError;
     expect(err).toMatchObject({ code: 'PERMISSION_DENIED' });
@@ -309,7 +308,7 @@ describe('LarkClient: connection-test and source calls', () => {
   it('getBotInfo reads body.bot', async () => {
     tokenEndpoint();
     nock(BASE)
-      .get(PATHS.botInfo)
+      .get(LARK_PATHS.botInfo)
       .matchHeader('authorization', 'Bearer t-1')
       .reply(200, { code: 0, msg: 'ok', bot: { activate_status: 2, app_name: 'Notifier', open_id: 'ou_bot' } });
     const { c } = client();
@@ -320,7 +319,7 @@ describe('LarkClient: connection-test and source calls', () => {
   it('listScopes maps grant_status 1 to granted', async () => {
     tokenEndpoint();
     nock(BASE)
-      .get(PATHS.scopes)
+      .get(LARK_PATHS.scopes)
       .reply(200, {
         code: 0,
         data: {
@@ -341,7 +340,7 @@ describe('LarkClient: connection-test and source calls', () => {
   it('listChatMessages sends the exact query and maps the page', async () => {
     tokenEndpoint();
     nock(BASE)
-      .get(PATHS.messages)
+      .get(LARK_PATHS.messages)
       .query({
         container_id_type: 'chat',
         container_id: 'oc_1',
@@ -353,7 +352,7 @@ describe('LarkClient: connection-test and source calls', () => {
       })
       .reply(200, { code: 0, data: { items: [{ message_id: 'om_1' }], has_more: true, page_token: 'p2' } });
     nock(BASE)
-      .get(PATHS.messages)
+      .get(LARK_PATHS.messages)
       .query({ container_id_type: 'chat', container_id: 'oc_1', sort_type: 'ByCreateTimeAsc', page_size: '50' })
       .reply(200, { code: 0, data: { items: [], has_more: false } });
     const { c } = client();

@@ -3,11 +3,10 @@ import { inspect } from 'node:util';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LarkClient } from '../../src/lark/client.js';
-import { PATHS } from '../../src/lark/endpoints/paths.js';
 import { ConnectorError } from '../../src/core/errors.js';
 import type { ClientEvent } from '../../src/lark/events.js';
 import { retryPolicies } from '../../src/lark/retry.js';
-import { TOKEN_PATH } from '../../src/lark/token.js';
+import { LARK_PATHS } from '../../src/core/vocabulary.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
 const BASE = 'https://open.feishu.test';
@@ -34,15 +33,15 @@ function renderings(err: unknown): string[] {
 describe('the App Secret never leaks', () => {
   it('through errors, toJSON or onEvent during a bad-secret run', async () => {
     // The token endpoint: wrong secret (its msg even echoes the secret), then wire failures, a timeout and a 5xx.
-    nock(BASE).post(TOKEN_PATH).reply(400, { code: 10014, msg: `app secret ${SECRET} invalid` }, { 'x-tt-logid': 'LSEC' });
-    nock(BASE).post(TOKEN_PATH).reply(400, { code: 10014, msg: 'app secret invalid' });
+    nock(BASE).post(LARK_PATHS.token).reply(400, { code: 10014, msg: `app secret ${SECRET} invalid` }, { 'x-tt-logid': 'LSEC' });
+    nock(BASE).post(LARK_PATHS.token).reply(400, { code: 10014, msg: 'app secret invalid' });
     nock(BASE)
-      .post(TOKEN_PATH)
+      .post(LARK_PATHS.token)
       .times(4)
       .replyWithError(Object.assign(new Error(`connect ECONNREFUSED while sending app_secret=${SECRET}`), { code: 'ECONNREFUSED' }));
-    nock(BASE).post(TOKEN_PATH).times(4).reply(502, `<html>upstream failed for ${SECRET}</html>`);
-    nock(BASE).post(TOKEN_PATH).times(4).delay(200).reply(200, { code: 0 });
-    nock(BASE).post(TOKEN_PATH).times(4).reply(500, { code: 5000, msg: `internal error ${SECRET}` });
+    nock(BASE).post(LARK_PATHS.token).times(4).reply(502, `<html>upstream failed for ${SECRET}</html>`);
+    nock(BASE).post(LARK_PATHS.token).times(4).delay(200).reply(200, { code: 0 });
+    nock(BASE).post(LARK_PATHS.token).times(4).reply(500, { code: 5000, msg: `internal error ${SECRET}` });
 
     const events: ClientEvent[] = [];
     const clock = new FakeClock({ autoAdvance: true });
@@ -86,6 +85,6 @@ describe('the App Secret never leaks', () => {
       for (const text of renderings(err)) expect(text).not.toContain(SECRET);
     }
     for (const e of events) expect(JSON.stringify(e)).not.toContain(SECRET);
-    expect(nock.pendingMocks().filter((m) => m.includes(PATHS.messages))).toEqual([]);
+    expect(nock.pendingMocks().filter((m) => m.includes(LARK_PATHS.messages))).toEqual([]);
   });
 });

@@ -3,7 +3,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientEvent } from '../../src/lark/events.js';
 import { LarkError } from '../../src/lark/errors.js';
 import { LarkHttp } from '../../src/lark/http.js';
-import { InMemoryTokenStore, TOKEN_PATH, TokenProvider } from '../../src/lark/token.js';
+import { InMemoryTokenStore, TokenProvider } from '../../src/lark/token.js';
+import { LARK_PATHS } from '../../src/core/vocabulary.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
 const BASE = 'https://open.feishu.test';
@@ -33,7 +34,7 @@ function setup(opts: { store?: InMemoryTokenStore; clock?: FakeClock } = {}) {
 function tokenEndpoint(expire = 7200) {
   const state = { requests: 0 };
   nock(BASE)
-    .post(TOKEN_PATH, APP)
+    .post(LARK_PATHS.token, APP)
     .times(1000)
     .reply(() => {
       state.requests++;
@@ -55,7 +56,7 @@ describe('TokenProvider', () => {
 
   it('posts exactly {app_id, app_secret} to the internal token endpoint', async () => {
     const scope = nock(BASE)
-      .post(TOKEN_PATH, (body) => JSON.stringify(body) === JSON.stringify(APP))
+      .post(LARK_PATHS.token, (body) => JSON.stringify(body) === JSON.stringify(APP))
       .matchHeader('authorization', (v) => v === undefined)
       .reply(200, { code: 0, tenant_access_token: 't-x', expire: 7200 });
     const { provider, http } = setup();
@@ -116,7 +117,7 @@ describe('TokenProvider', () => {
     [10014, 'APP_SECRET_WRONG', /App Secret is wrong/],
     [99991543, 'APP_ID_WRONG', /credentials are wrong/],
   ])('code %i -> %s, not retryable', async (larkCode, code, advice) => {
-    nock(BASE).post(TOKEN_PATH).reply(400, { code: larkCode, msg: 'invalid' }, { 'x-tt-logid': 'LBAD' });
+    nock(BASE).post(LARK_PATHS.token).reply(400, { code: larkCode, msg: 'invalid' }, { 'x-tt-logid': 'LBAD' });
     const { provider, http } = setup();
     const err = await provider.getToken().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LarkError);
@@ -126,7 +127,7 @@ describe('TokenProvider', () => {
   });
 
   it('a failed fetch is not cached: the next call fetches again', async () => {
-    nock(BASE).post(TOKEN_PATH).reply(503, 'down');
+    nock(BASE).post(LARK_PATHS.token).reply(503, 'down');
     const { provider, http } = setup();
     await expect(provider.getToken()).rejects.toMatchObject({ code: 'SERVER_ERROR' });
     tokenEndpoint();
@@ -135,7 +136,7 @@ describe('TokenProvider', () => {
   });
 
   it('code 0 without a token is an error', async () => {
-    nock(BASE).post(TOKEN_PATH).reply(200, { code: 0, msg: 'ok' });
+    nock(BASE).post(LARK_PATHS.token).reply(200, { code: 0, msg: 'ok' });
     const { provider, http } = setup();
     await expect(provider.getToken()).rejects.toMatchObject({ code: 'LARK_API_ERROR' });
     http.close();

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LarkEmulator } from '../../src/emulator/index.js';
-import { REQUEST_BODY_LIMITS } from '../../src/message/schema.js';
+import { REQUEST_BODY_LIMITS } from '../../src/message/size.js';
 import { connectorFor, records, run, startEmulator, APP } from '../integration/helpers.js';
 import { bodyOfRequestBytes } from './size-helpers.js';
 

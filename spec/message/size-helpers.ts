@@ -1,5 +1,5 @@
 /** Message bodies whose send request is exactly n bytes, for the size-limit specs on both sides. */
-import { requestBodyBytes } from '../../src/message/schema.js';
+import { requestBodyBytes } from '../../src/message/size.js';
 
 export const ALICE_ID = 'ou_a11ce000000000000000000000000001';
 

@@ -2,7 +2,7 @@
  * What every command shares: loading the config, and turning a user mistake into one clear line and exit
  * code 2 (never a stack trace, never the secret).
  */
-import { ConnectorError } from '../core/errors.js';
+import { errorLine } from '../core/errors.js';
 import { loadConfigFile, parseConfig, type ConnectorConfig } from '../config.js';
 import { withRedisUrl } from '../stores/config.js';
 
@@ -34,13 +34,12 @@ export async function loadConfig(path: string | undefined, options: { dryRun?: b
 /** One line for the user: the stable code, then what to change. */
 export function describeError(err: unknown): string {
   if (err instanceof CliExit) return err.message;
-  if (err instanceof ConnectorError) return `${err.code}: ${err.message}`;
   if (isEpipe(err)) return 'EPIPE: the output was closed before the run finished (the reader of the pipe went away)';
   if (isNodeFsError(err)) {
     if (err.syscall === 'listen') return `${err.code}: cannot listen on ${err.address ?? ''}${err.port !== undefined ? `:${err.port}` : ''}: ${errnoInWords(err)}`;
     return `${err.code}: cannot open ${err.path ?? 'the file'}: ${errnoInWords(err)}`;
   }
-  return err instanceof Error ? err.message : String(err);
+  return errorLine(err);
 }
 
 /** What a system error code means, in words a user acts on. */

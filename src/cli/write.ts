@@ -7,7 +7,7 @@
 import { LarkImConnector } from '../connector.js';
 import { countLines, openInput, readRecordBatches, type InputRecord } from '../input.js';
 import { isRecord } from '../core/is-record.js';
-import { ConnectorError } from '../core/errors.js';
+import { ConnectorError, errorLine } from '../core/errors.js';
 import { ReportWriter } from '../pipeline/report/report-writer.js';
 import { RunState } from '../pipeline/state.js';
 import { JournalUploadKeyStore } from '../pipeline/media/journal-keys.js';
@@ -151,7 +151,7 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
       );
     }
     if (summary.total === 0 && !summary.interrupted) process.stderr.write('lark-im: the input holds no messages\n');
-    if (startError) process.stderr.write(`lark-im: ${describeStartError(startError)} (nothing was sent)\n`);
+    if (startError) process.stderr.write(`lark-im: ${errorLine(startError)} (nothing was sent)\n`);
     process.stderr.write(summaryLine(summary, dryRun, resumed) + '\n');
     if (startError) return EXIT_CANNOT_START;
     if (stoppedBy !== undefined) process.stderr.write(`lark-im: sending stopped: ${stoppedBy}\n`);
@@ -169,10 +169,6 @@ function reportWriteError(path: string, err: unknown, dryRun: boolean): CliExit 
     `--report ${path}: cannot write: ${errnoInWords(err)}${code ? ` (${code})` : ''}; the run stopped` +
       (dryRun ? '' : ' (messages may have been sent: run again with --state to send only the rest)'),
   );
-}
-
-function describeStartError(err: unknown): string {
-  return err instanceof ConnectorError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
 }
 
 /**

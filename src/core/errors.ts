@@ -170,3 +170,13 @@ export function interruptedError(detail = 'the run was stopped before this messa
     retryable: false,
   });
 }
+
+/** The message of anything thrown (a value that is not an Error is stringified). */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** One line for the user: "CODE: message" for a ConnectorError, the message of anything else. */
+export function errorLine(err: unknown): string {
+  return err instanceof ConnectorError ? `${err.code}: ${err.message}` : errorMessage(err);
+}

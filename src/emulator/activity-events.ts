@@ -10,6 +10,7 @@
 import type { App } from './directory.js';
 import type { ChatActivity, HistoryMessage } from './history.js';
 import { messageReceiveEnvelope, messageRecalledEnvelope, type EventMessage } from './im-events.js';
+import { SCOPES } from '../core/vocabulary.js';
 
 export interface ActivityWorld {
   apps: ReadonlyMap<string, App>;
@@ -18,7 +19,7 @@ export interface ActivityWorld {
   userBy(kind: 'open_id', id: string): { unionId?: string; userId?: string } | undefined;
 }
 
-const GROUP_MSG_SCOPE = 'im:message.group_msg';
+const GROUP_MSG_SCOPE = SCOPES.groupMessages;
 
 /** The (app, envelope) pairs an activity is pushed as; empty when nothing is pushed. */
 export function eventsForActivity(world: ActivityWorld, activity: ChatActivity, now: number): Array<{ appId: string; envelope: Record<string, unknown> }> {

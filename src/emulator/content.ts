@@ -1,8 +1,7 @@
-/** Lark's msg_type values and the shape check of each `content` string. */
-export const MSG_TYPES = ['text', 'post', 'image', 'interactive', 'share_chat', 'share_user', 'audio', 'media', 'file', 'sticker'] as const;
-export type MsgType = (typeof MSG_TYPES)[number];
+/** The shape check of each msg_type's `content` string, as Lark judges it. */
+import { LARK_MSG_TYPES, type LarkMsgType as MsgType } from '../core/vocabulary.js';
 
-const MSG_TYPE_SET: ReadonlySet<string> = new Set(MSG_TYPES);
+const MSG_TYPE_SET: ReadonlySet<string> = new Set(LARK_MSG_TYPES);
 export function isMsgType(v: string): v is MsgType {
   return MSG_TYPE_SET.has(v);
 }

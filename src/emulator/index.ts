@@ -2,17 +2,15 @@
 export { LarkEmulator } from './emulator.js';
 export { FaultController, seededRandom, type Fault, type FaultKind, type FaultOptions, type FaultRatios } from './faults.js';
 export { defaultSeed, loadSeedFile, parseSeed, DEFAULT_SCOPES } from './seed.js';
-export { MSG_TYPES } from './content.js';
+export { LARK_MSG_TYPES as MSG_TYPES, RECEIVE_ID_TYPES, type ReceiveIdType } from '../core/vocabulary.js';
 export {
   DEFAULT_LIMITS,
-  RECEIVE_ID_TYPES,
   type DeliveredMessage,
   type EmulatorClock,
   type EmulatorLimits,
   type EmulatorOptions,
   type EmulatorSeed,
   type EmulatorStats,
-  type ReceiveIdType,
   type SeedApp,
   type SeedChat,
   type SeedUser,

@@ -44,7 +44,7 @@ export function rateLimited(logId: string, limit: number, resetSeconds: number):
   return reply;
 }
 
-export function missingScope(logId: string, scopes: string[]): Reply {
+export function missingScope(logId: string, scopes: readonly string[]): Reply {
   return larkError(
     400,
     99991672,

@@ -16,31 +16,32 @@ import { listUsers } from './endpoints/users.js';
 import { wsEndpoint } from './endpoints/ws-endpoint.js';
 import { uploadFile, uploadImage } from './endpoints/uploads.js';
 import { MAX_UPLOAD_BODY_BYTES } from './uploads.js';
+import { LARK_PATHS } from '../core/vocabulary.js';
 
 export const ROUTES: readonly Route[] = [
   {
     method: 'POST',
-    path: '/open-apis/auth/v3/tenant_access_token/internal',
+    path: LARK_PATHS.token,
     handler: issueToken,
     counter: 'tokenRequests',
   },
-  { method: 'POST', path: '/open-apis/im/v1/messages', handler: tenant(sendMessage), counter: 'sendRequests' },
-  { method: 'GET', path: '/open-apis/im/v1/messages', handler: tenant(listMessages), counter: 'listMessagesRequests' },
-  { method: 'GET', path: '/open-apis/im/v1/chats', handler: tenant(listChats), counter: 'listChatsRequests' },
+  { method: 'POST', path: LARK_PATHS.messages, handler: tenant(sendMessage), counter: 'sendRequests' },
+  { method: 'GET', path: LARK_PATHS.messages, handler: tenant(listMessages), counter: 'listMessagesRequests' },
+  { method: 'GET', path: LARK_PATHS.chats, handler: tenant(listChats), counter: 'listChatsRequests' },
   {
     method: 'POST',
-    path: '/open-apis/contact/v3/users/batch_get_id',
+    path: LARK_PATHS.batchGetId,
     handler: tenant(batchGetId),
     counter: 'batchGetIdRequests',
   },
-  { method: 'POST', path: '/open-apis/im/v1/images', handler: tenant(uploadImage), maxBodyBytes: MAX_UPLOAD_BODY_BYTES },
-  { method: 'POST', path: '/open-apis/im/v1/files', handler: tenant(uploadFile), maxBodyBytes: MAX_UPLOAD_BODY_BYTES },
-  { method: 'GET', path: '/open-apis/bot/v3/info', handler: tenant(botInfo), counter: 'botInfoRequests' },
-  { method: 'GET', path: '/open-apis/application/v6/scopes', handler: tenant(listScopes), counter: 'scopeRequests' },
+  { method: 'POST', path: LARK_PATHS.images, handler: tenant(uploadImage), maxBodyBytes: MAX_UPLOAD_BODY_BYTES },
+  { method: 'POST', path: LARK_PATHS.files, handler: tenant(uploadFile), maxBodyBytes: MAX_UPLOAD_BODY_BYTES },
+  { method: 'GET', path: LARK_PATHS.botInfo, handler: tenant(botInfo), counter: 'botInfoRequests' },
+  { method: 'GET', path: LARK_PATHS.scopes, handler: tenant(listScopes), counter: 'scopeRequests' },
   // The receiver picker's users list; its chats come from im/v1/chats.
-  { method: 'GET', path: '/open-apis/contact/v3/users/find_by_department', handler: tenant(listUsers) },
-  { method: 'GET', path: '/open-apis/contact/v3/users', handler: tenant(listUsers) },
-  { method: 'POST', path: '/callback/ws/endpoint', handler: wsEndpoint },
+  { method: 'GET', path: LARK_PATHS.usersByDepartment, handler: tenant(listUsers) },
+  { method: 'GET', path: LARK_PATHS.users, handler: tenant(listUsers) },
+  { method: 'POST', path: LARK_PATHS.wsEndpoint, handler: wsEndpoint },
   // Admin calls (not Lark's: no token), for an emulator started by hand.
   { method: 'POST', path: '/_emulator/messages', handler: adminPost },
   { method: 'POST', path: '/_emulator/messages/edit', handler: adminEdit },

@@ -1,7 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import type { EmulatorSeed, SeedApp, SeedChat, SeedUser } from './types.js';
+import { SCOPES } from '../core/vocabulary.js';
 
-export const DEFAULT_SCOPES = ['im:message:send_as_bot', 'contact:user.id:readonly', 'im:message.group_msg', 'im:message:readonly', 'contact:user.base:readonly', 'im:chat:readonly', 'im:resource'];
+export const DEFAULT_SCOPES = [
+  SCOPES.send, SCOPES.lookup, SCOPES.groupMessages, SCOPES.readMessages, SCOPES.listUsers, SCOPES.listChats, SCOPES.upload,
+];
 
 const DEFAULT_SEED: EmulatorSeed = {
   apps: [

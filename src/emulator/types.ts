@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import type { ReceiveIdType } from '../core/vocabulary.js';
 import type { LongConnectionSettings } from './long-connection.js';
 
 /** The emulator only reads the time; any project Clock fits. */
@@ -118,8 +119,6 @@ export interface DeliveredMessage {
   createTime: number;
 }
 
-export type ReceiveIdType = 'open_id' | 'union_id' | 'user_id' | 'email' | 'chat_id';
-export const RECEIVE_ID_TYPES: readonly ReceiveIdType[] = ['open_id', 'union_id', 'user_id', 'email', 'chat_id'];
 
 export interface EmulatorStats {
   /** Every request, any path. */

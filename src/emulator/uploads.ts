@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { FILE_LIMIT_BYTES, FILE_TYPES, IMAGE_LIMIT_BYTES, imageFormat } from '../pipeline/media/bytes.js';
-import { FILE_KEY_SHAPE, IMAGE_KEY_SHAPE } from '../message/media-content.js';
+import { FILE_KEY_SHAPE, IMAGE_KEY_SHAPE } from '../message/content/media.js';
 import { fieldError, larkError, type Reply } from './reply.js';
 
 /** Lark's multipart body may carry the file plus a few fields: the largest body the upload routes read. */

@@ -75,7 +75,11 @@ export const LARK_CODE_TABLE: Readonly<Record<number, LarkCodeClass>> = Object.f
 });
 
 /** Lark's invalid/expired token codes: the client drops the token and starts the attempt over with a fresh one. */
-export const INVALID_TOKEN_CODES: ReadonlySet<number> = new Set([99991661, 99991663, 99991664, 99991665, 99991668, 99991671, 99991677]);
+export const INVALID_TOKEN_CODES: ReadonlySet<number> = new Set(
+  Object.entries(LARK_CODE_TABLE)
+    .filter(([, c]) => c.code === 'TOKEN_INVALID')
+    .map(([larkCode]) => Number(larkCode)),
+);
 
 /**
  * Lark code (undefined when the body had none) + HTTP status -> class.

@@ -3,6 +3,7 @@
  * refreshed 5 minutes before expiry and dropped when Lark rejects it.
  */
 import { systemClock, type Clock } from '../core/clock.js';
+import { LARK_PATHS } from '../core/vocabulary.js';
 import { LarkError } from './errors.js';
 import { safeEmit, type EventSink } from './events.js';
 import type { LarkHttp } from './http.js';
@@ -53,7 +54,6 @@ export class InMemoryTokenStore implements TokenStore {
   }
 }
 
-export const TOKEN_PATH = '/open-apis/auth/v3/tenant_access_token/internal';
 export const REFRESH_BEFORE_MS = 5 * 60_000;
 
 export interface TokenProviderOptions {
@@ -162,7 +162,7 @@ export class TokenProvider {
   private async fetchToken(opts: { timeoutMs?: number }): Promise<{ token: string; expiresInMs: number; logId?: string }> {
     const res = await this.opts.http.request<TokenBody>({
       method: 'POST',
-      path: TOKEN_PATH,
+      path: LARK_PATHS.token,
       body: { app_id: this.opts.appId, app_secret: this.opts.appSecret },
       redact: [this.opts.appSecret],
       ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),

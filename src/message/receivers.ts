@@ -8,11 +8,10 @@
  */
 import { ConnectorError, ValidationError } from '../core/errors.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import type { ReceiveIdType } from '../lark/endpoints/messages.js';
-import type { MessageBody } from './schema.js';
+import { RECEIVE_TYPES, type ReceiveIdType, type ReceiveType } from '../core/vocabulary.js';
 
-export type { ReceiveIdType };
-
+/** A record's receiver, as its body gives it. */
+export interface Receiver { receiveType: ReceiveType; receiveId: string }
 export interface ResolvedReceiver { receiveIdType: ReceiveIdType; receiveId: string }
 
 export type PhoneLookup = (mobiles: string[]) => Promise<Map<string, string>>;
@@ -117,7 +116,7 @@ export class InMemoryLookupStore implements LookupStore {
 const DIRECT_ID_TYPES: Partial<Record<string, ReceiveIdType>> = { user: 'open_id', email: 'email', chat: 'chat_id' };
 
 /** The receivers Lark takes as they are (user, email, chat); undefined for a phone, which needs a lookup. */
-export function directReceiver(message: Pick<MessageBody, 'receiveType' | 'receiveId'>): ResolvedReceiver | undefined {
+export function directReceiver(message: Receiver): ResolvedReceiver | undefined {
   const receiveIdType = DIRECT_ID_TYPES[message.receiveType];
   return receiveIdType ? { receiveIdType, receiveId: message.receiveId.trim() } : undefined;
 }
@@ -157,7 +156,7 @@ export class ReceiverResolver {
   }
 
   /** user->open_id, email->email, chat->chat_id, phone->open_id via the (batched, cached) lookup. */
-  async resolve(message: Pick<MessageBody, 'receiveType' | 'receiveId'>): Promise<ResolvedReceiver> {
+  async resolve(message: Receiver): Promise<ResolvedReceiver> {
     const direct = directReceiver(message);
     if (direct) return direct;
     if (message.receiveType === 'phone') {
@@ -169,7 +168,7 @@ export class ReceiverResolver {
     throw new ValidationError({
       code: 'MESSAGE_INVALID',
       field: 'receiveType',
-      message: `receiveType: ${JSON.stringify(message.receiveType)} is not allowed; use one of user, email, phone, chat`,
+      message: `receiveType: ${JSON.stringify(message.receiveType)} is not allowed; use one of ${RECEIVE_TYPES.join(', ')}`,
     });
   }
 

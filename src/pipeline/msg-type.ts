@@ -1,15 +1,9 @@
 /**
- * Two notions that were one: the input's `contentType` (what the record says it holds) and Lark's `msg_type`
- * (what the send API is told). Today every input content type is a Lark msg_type of the same name; an input
- * type such as markdown will become post or interactive here, and only the send and render stages read it.
+ * Two notions kept apart: the input's `contentType` (what the record says it holds) and Lark's `msg_type`
+ * (what the send API is told). Every input content type is a Lark msg_type of the same name; only the send
+ * and render stages read the mapping, so an input type that is sent as another msg_type changes this file alone.
  */
-import type { ContentType } from '../message/schema.js';
-
-/** The msg_type values of POST /open-apis/im/v1/messages. */
-export const LARK_MSG_TYPES = [
-  'text', 'post', 'image', 'interactive', 'share_chat', 'share_user', 'audio', 'media', 'file', 'sticker',
-] as const;
-export type LarkMsgType = (typeof LARK_MSG_TYPES)[number];
+import { LARK_MSG_TYPES, type ContentType, type LarkMsgType } from '../core/vocabulary.js';
 
 const SAME_NAME: ReadonlySet<string> = new Set(LARK_MSG_TYPES);
 

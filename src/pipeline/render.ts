@@ -7,13 +7,14 @@ import { directReceiver, normalizePhone } from '../message/receivers.js';
 import type { RenderedRequest } from './report/outcome.js';
 import { larkMsgType } from './msg-type.js';
 import type { PlannedUpload } from './media/stage.js';
+import { LARK_PATHS } from '../core/vocabulary.js';
 
 export function renderRequest(baseUrl: string, message: MessageBody, uuid: string, uploads?: PlannedUpload[]): RenderedRequest {
   const direct = directReceiver(message);
   const receiveIdType = direct?.receiveIdType ?? 'open_id';
   const request: RenderedRequest = {
     method: 'POST',
-    url: `${baseUrl}/open-apis/im/v1/messages?receive_id_type=${receiveIdType}`,
+    url: `${baseUrl}${LARK_PATHS.messages}?receive_id_type=${receiveIdType}`,
     body: {
       receive_id: direct?.receiveId ?? null,
       msg_type: larkMsgType(message.contentType),

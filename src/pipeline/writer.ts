@@ -13,7 +13,7 @@
  * way (that message fails with the reason); before anything was sent, it is thrown (the run did not start).
  */
 import { setMaxListeners } from 'node:events';
-import { ValidationError, interruptedError, type ConnectorError } from '../core/errors.js';
+import { ValidationError, interruptedError, type ConnectorError, errorMessage } from '../core/errors.js';
 import type { LarkClient } from '../lark/client.js';
 import { parseRecord, type MessageBody } from '../message/schema.js';
 import type { ReceiverResolver } from '../message/receivers.js';
@@ -237,7 +237,7 @@ export class MessageWriter {
       drafts = this.transform(record.value);
     } catch (err) {
       // A transform is to return failed drafts, not throw; one that throws fails its record, not the run.
-      const message = `record: the transform failed (${err instanceof Error ? err.message : String(err)})`;
+      const message = `record: the transform failed (${errorMessage(err)})`;
       return [{ ok: false, error: new ValidationError({ code: 'INPUT_INVALID', message }) }];
     }
     return validateDrafts(drafts);

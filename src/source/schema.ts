@@ -1,5 +1,6 @@
 /** The source's table (lark_messages) and what its scopes mean for the connection test. */
 import type { TableSchema } from '../core/types.js';
+import { READ_SCOPES, SCOPES } from '../core/vocabulary.js';
 
 export const LARK_MESSAGES_TABLE: TableSchema = {
   name: 'lark_messages',
@@ -24,8 +25,7 @@ export const LARK_MESSAGES_TABLE: TableSchema = {
   ],
 };
 
-export const READ_SCOPES = ['im:message:readonly', 'im:message', 'im:message.history:readonly'] as const;
-export const GROUP_MSG_SCOPE = 'im:message.group_msg';
+const GROUP_MSG_SCOPE = SCOPES.groupMessages;
 
 /** ok: reads everything; warn: cannot read, or sees only part of the groups' messages. */
 export function readPermissionsItem(granted: ReadonlySet<string>): { status: 'ok' | 'warn'; detail: string } {

@@ -3,8 +3,9 @@ import type { App } from '../directory.js';
 import type { EmulatorContext, EmulatorRequest } from '../endpoint.js';
 import { jsonBody } from '../endpoint.js';
 import { fieldError, missingScope, type Reply } from '../reply.js';
+import { SCOPES } from '../../core/vocabulary.js';
 
-const LOOKUP_SCOPES = ['contact:user.id:readonly'];
+const LOOKUP_SCOPES = [SCOPES.lookup];
 
 export function batchGetId(ctx: EmulatorContext, req: EmulatorRequest, app: App): Reply {
   const { logId } = req;

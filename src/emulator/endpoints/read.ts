@@ -8,11 +8,9 @@ import type { EmulatorContext, EmulatorRequest } from '../endpoint.js';
 import type { HistoryMessage } from '../history.js';
 import { decodeToken, encodeToken, pageSizeOf } from '../paging.js';
 import { fieldError, invalidParam, isReply, larkError, missingScope, type Reply } from '../reply.js';
+import { READ_SCOPES, SCOPES } from '../../core/vocabulary.js';
 
-/** Any one of these lets an app read messages. */
-export const READ_SCOPES = ['im:message', 'im:message:readonly', 'im:message.history:readonly'];
-/** Without it a bot sees, in groups, only the messages that @-mention it. */
-export const GROUP_MSG_SCOPE = 'im:message.group_msg';
+const GROUP_MSG_SCOPE = SCOPES.groupMessages;
 
 export function listMessages(ctx: EmulatorContext, req: EmulatorRequest, app: App): Reply {
   const { logId } = req;

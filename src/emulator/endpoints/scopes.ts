@@ -2,9 +2,10 @@
 import type { App } from '../directory.js';
 import type { EmulatorContext, EmulatorRequest } from '../endpoint.js';
 import type { Reply } from '../reply.js';
+import { SCOPES } from '../../core/vocabulary.js';
 
 /** Scopes the answer reports (granted or not), besides whatever the seed grants. */
-const KNOWN_SCOPES = ['im:message', 'im:message:send_as_bot', 'im:message.group_msg', 'im:message:readonly', 'contact:user.id:readonly', 'im:resource'];
+const KNOWN_SCOPES = [SCOPES.message, SCOPES.send, SCOPES.groupMessages, SCOPES.readMessages, SCOPES.lookup, SCOPES.upload];
 
 export function listScopes(_ctx: EmulatorContext, _req: EmulatorRequest, app: App): Reply {
   const names = [...new Set([...KNOWN_SCOPES, ...app.scopes])];

@@ -3,15 +3,15 @@
  * Lark's order of checks (scope, app rate limit, parameters, content, bot ability), the uuid de-duplication,
  * the receiver and its per-receiver limit; a delivered message joins the store and the chat's history.
  */
-import { bodyLimitBytes, contentProblem, isMsgType, MSG_TYPES } from '../content.js';
+import { bodyLimitBytes, contentProblem, isMsgType } from '../content.js';
 import type { App } from '../directory.js';
 import type { EmulatorContext, EmulatorRequest } from '../endpoint.js';
 import { jsonBody } from '../endpoint.js';
 import { fieldError, invalidParam, isReply, larkError, missingScope, rateLimited, type Reply } from '../reply.js';
 import { contentKeys, keyRefusal } from '../uploads.js';
-import { RECEIVE_ID_TYPES, type DeliveredMessage, type ReceiveIdType } from '../types.js';
+import type { DeliveredMessage } from '../types.js';
+import { LARK_MSG_TYPES, RECEIVE_ID_TYPES, SEND_SCOPES, type ReceiveIdType } from '../../core/vocabulary.js';
 
-const SEND_SCOPES = ['im:message', 'im:message:send_as_bot'];
 
 export function sendMessage(ctx: EmulatorContext, req: EmulatorRequest, app: App): Reply {
   const fault = ctx.faults.take();
@@ -45,7 +45,7 @@ function deliver(ctx: EmulatorContext, req: EmulatorRequest, app: App): Reply {
   if (typeof msgType !== 'string' || msgType === '') return fieldError(logId, 'msg_type', 'msg_type is required');
   if (typeof content !== 'string' || content === '') return fieldError(logId, 'content', 'content is required and must be a JSON string');
   if (uuid !== undefined && (typeof uuid !== 'string' || uuid.length > 50)) return fieldError(logId, 'uuid', 'uuid must be a string of at most 50 characters');
-  if (!isMsgType(msgType)) return invalidParam(logId, `invalid msg_type, must be one of ${MSG_TYPES.join(', ')}`);
+  if (!isMsgType(msgType)) return invalidParam(logId, `invalid msg_type, must be one of ${LARK_MSG_TYPES.join(', ')}`);
   if ((req.body?.length ?? 0) > bodyLimitBytes(msgType)) {
     return larkError(400, 230025, 'The length of the message content reaches its limit.', logId);
   }

@@ -11,8 +11,8 @@ import type { App } from '../directory.js';
 import type { EmulatorContext, EmulatorRequest } from '../endpoint.js';
 import { decodeToken, encodeToken, pageSizeOf } from '../paging.js';
 import { fieldError, missingScope, type Reply } from '../reply.js';
+import { USER_LIST_SCOPES } from '../../core/vocabulary.js';
 
-export const USER_LIST_SCOPES = ['contact:user.base:readonly', 'contact:contact.base:readonly', 'contact:contact:readonly_as_app'];
 
 export function listUsers(ctx: EmulatorContext, req: EmulatorRequest, app: App): Reply {
   const { logId } = req;

@@ -1,7 +1,7 @@
 /** The app itself: the bot's info and the scopes granted (connection tests). */
 import { isRecord } from '../../core/is-record.js';
 import { dataOf, malformed, type Endpoint } from './endpoint.js';
-import { PATHS } from './paths.js';
+import { LARK_PATHS } from '../../core/vocabulary.js';
 
 export interface BotInfo {
   activateStatus: number;
@@ -16,7 +16,7 @@ export interface ScopeGrant {
 
 export const botInfo: Endpoint<void, BotInfo> = {
   op: 'bot_info',
-  request: () => ({ method: 'GET', path: PATHS.botInfo }),
+  request: () => ({ method: 'GET', path: LARK_PATHS.botInfo }),
   parse: (res) => {
     const bot = res.body['bot'];
     if (!isRecord(bot) || typeof bot.activate_status !== 'number') throw malformed('bot_info', res.logId);
@@ -30,7 +30,7 @@ export const botInfo: Endpoint<void, BotInfo> = {
 
 export const listScopes: Endpoint<void, ScopeGrant[]> = {
   op: 'scopes',
-  request: () => ({ method: 'GET', path: PATHS.scopes }),
+  request: () => ({ method: 'GET', path: LARK_PATHS.scopes }),
   parse: (res) => {
     const scopes = dataOf<{ scopes?: unknown }>(res)?.scopes;
     if (!Array.isArray(scopes)) throw malformed('scopes', res.logId);

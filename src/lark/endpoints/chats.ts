@@ -1,7 +1,7 @@
 /** im/v1/chats: the group chats the bot is in (Lark lists no p2p chats). */
 import { isRecord } from '../../core/is-record.js';
 import { dataOf, malformed, pageTokenOf, type Endpoint, type ListData } from './endpoint.js';
-import { PATHS } from './paths.js';
+import { LARK_PATHS } from '../../core/vocabulary.js';
 
 export interface ChatSummary {
   chatId: string;
@@ -24,7 +24,7 @@ export interface ListChatsRequest {
 export const listChats: Endpoint<ListChatsRequest, ChatsPage> = {
   op: 'list_chats',
   pacer: 'list',
-  request: (args) => ({ method: 'GET', path: PATHS.chats, query: { page_size: args.pageSize ?? 100, page_token: args.pageToken } }),
+  request: (args) => ({ method: 'GET', path: LARK_PATHS.chats, query: { page_size: args.pageSize ?? 100, page_token: args.pageToken } }),
   parse: (res) => {
     const data = dataOf<ListData>(res);
     if (!data || !Array.isArray(data.items)) throw malformed('list_chats', res.logId);

@@ -1,7 +1,7 @@
 /** contact/v3: phone numbers -> open_id (batch_get_id), and the users in the app's contact range. */
 import { isRecord } from '../../core/is-record.js';
 import { dataOf, pageTokenOf, type Endpoint, type ListData } from './endpoint.js';
-import { PATHS, SCOPES } from './paths.js';
+import { LARK_PATHS, SCOPES } from '../../core/vocabulary.js';
 
 /** Lark's bound on mobiles per batch_get_id call. */
 export const MOBILES_PER_CALL = 50;
@@ -28,7 +28,7 @@ export const batchGetIdByMobiles: Endpoint<string[], Map<string, string>> = {
   pacer: 'lookup',
   request: (mobiles) => ({
     method: 'POST',
-    path: PATHS.batchGetId,
+    path: LARK_PATHS.batchGetId,
     query: { user_id_type: 'open_id' },
     body: { mobiles, include_resigned: false },
     scope: SCOPES.lookup,
@@ -46,7 +46,7 @@ export const listUsers: Endpoint<ListUsersRequest, DirectoryPage> = {
   op: 'list_users',
   request: (args) => ({
     method: 'GET',
-    path: PATHS.usersByDepartment,
+    path: LARK_PATHS.usersByDepartment,
     query: { department_id: '0', user_id_type: 'open_id', page_size: args.pageSize ?? 50, page_token: args.pageToken },
     scope: SCOPES.listUsers,
   }),

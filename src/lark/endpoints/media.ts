@@ -1,6 +1,6 @@
 /** im/v1/images and im/v1/files: uploads (multipart) whose keys images, files, audio and media messages carry. */
 import { dataOf, malformed, type Endpoint } from './endpoint.js';
-import { PATHS, SCOPES } from './paths.js';
+import { LARK_PATHS as PATHS, SCOPES } from '../../core/vocabulary.js';
 
 /** An image for im/v1/images: its bytes and the file name its part carries. */
 export interface ImageUpload {

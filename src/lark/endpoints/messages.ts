@@ -1,8 +1,7 @@
 /** im/v1/messages: send one message, list a chat's (or a topic's) history. */
 import { dataOf, malformed, pageTokenOf, type Endpoint, type ListData } from './endpoint.js';
-import { PATHS, SCOPES } from './paths.js';
+import { LARK_PATHS, SCOPES, type ReceiveIdType } from '../../core/vocabulary.js';
 
-export type ReceiveIdType = 'open_id' | 'union_id' | 'user_id' | 'email' | 'chat_id';
 
 export interface SendMessageRequest {
   receiveIdType: ReceiveIdType;
@@ -46,7 +45,7 @@ export const sendMessage: Endpoint<SendMessageRequest, SendMessageResult> = {
   receiver: (req) => req.receiveId,
   request: (req) => ({
     method: 'POST',
-    path: PATHS.messages,
+    path: LARK_PATHS.messages,
     query: { receive_id_type: req.receiveIdType },
     body: { receive_id: req.receiveId, msg_type: req.msgType, content: req.content, uuid: req.uuid },
     scope: SCOPES.send,
@@ -67,7 +66,7 @@ export const listChatMessages: Endpoint<ListChatMessagesRequest, ChatMessagesPag
   pacer: 'list',
   request: (args) => ({
     method: 'GET',
-    path: PATHS.messages,
+    path: LARK_PATHS.messages,
     query: {
       container_id_type: args.containerIdType ?? 'chat',
       container_id: args.containerId,

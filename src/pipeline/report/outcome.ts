@@ -1,7 +1,7 @@
 /**
  * What happened to each message: the shapes the writer emits, the report prints and the summary counts.
  */
-import { ConnectorError } from '../../core/errors.js';
+import { ConnectorError, errorMessage } from '../../core/errors.js';
 import type { PlannedUpload } from '../media/stage.js';
 
 /** The exact request a message becomes (what a dry-run shows). */
@@ -66,6 +66,6 @@ export function countOutcome(summary: RunSummary, outcome: MessageOutcome): void
 /** Turns anything thrown into the report's error shape; unknown errors keep only their message. */
 export function toOutcomeError(err: unknown): OutcomeError {
   if (err instanceof ConnectorError) return err.toJSON() as OutcomeError;
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   return { code: 'INTERNAL', message: `unexpected error: ${message}`, retryable: false };
 }

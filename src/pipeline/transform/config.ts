@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 import type { FieldMeta } from '../../core/types.js';
+import { requiredString } from '../../core/required-string.js';
+import { CONTENT_TYPES } from '../../core/vocabulary.js';
 import { templateProblems } from './template.js';
 
 export const SEND_TYPES = ['dynamic_binding', 'message_body', 'fixed'] as const;
@@ -17,7 +19,7 @@ export const BINDING_RECEIVE_TYPES = ['chat_id', 'open_id', 'phone', 'email', 'c
 export type BindingReceiveType = (typeof BINDING_RECEIVE_TYPES)[number];
 
 /** Content types a messageConfig row or a template may produce (markdown is converted to post or a card). */
-export const SOURCE_CONTENT_TYPES = ['text', 'post', 'interactive', 'image', 'share_chat', 'share_user', 'file', 'audio', 'media', 'sticker', 'markdown'] as const;
+export const SOURCE_CONTENT_TYPES = [...CONTENT_TYPES, 'markdown'] as const;
 export type SourceContentType = (typeof SOURCE_CONTENT_TYPES)[number];
 export const MARKDOWN_TARGETS = ['post', 'card'] as const;
 export type MarkdownTarget = (typeof MARKDOWN_TARGETS)[number];
@@ -26,7 +28,7 @@ const trimLower = (v: unknown): unknown => (typeof v === 'string' ? v.trim().toL
 const nonEmpty = (what: string) =>
   z.preprocess(
     (v) => (typeof v === 'string' ? v.trim() : v),
-    z.string({ error: `is required (${what})` }).min(1, { error: `must not be empty (${what})` }),
+    requiredString(what),
   );
 
 const receiveTypeSchema = z.preprocess(

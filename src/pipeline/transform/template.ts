@@ -12,6 +12,7 @@ import Mustache from 'mustache';
 import { isRecord } from '../../core/is-record.js';
 import { fieldMissing } from './fields.js';
 import type { ValidationError } from '../../core/errors.js';
+import { errorMessage } from '../../core/errors.js';
 
 /** A placeholder's value as text: strings as they are (no HTML escaping: Lark is not HTML), objects as JSON. */
 function asText(value: unknown): string {
@@ -40,7 +41,7 @@ export function templateProblems(template: unknown, path = ''): string[] {
       tokensOf(template);
       return [];
     } catch (err) {
-      return [`${path || '(content)'}: ${err instanceof Error ? err.message : String(err)}`];
+      return [`${path || '(content)'}: ${errorMessage(err)}`];
     }
   }
   if (Array.isArray(template)) return template.flatMap((v, i) => templateProblems(v, `${path}[${i}]`));

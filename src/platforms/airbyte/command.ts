@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { loadConfigFile, type ConnectorConfig } from '../../config.js';
 import { LarkImConnector, type ConnectorDeps } from '../../connector.js';
-import { ConnectorError } from '../../core/errors.js';
+import { ConnectorError, errorMessage } from '../../core/errors.js';
 import type { ClientEvent } from '../../lark/events.js';
 import { formatTestItems } from '../../cli/check.js';
 import { AirbyteDestination } from './destination.js';
@@ -86,7 +86,7 @@ export async function runAirbyte(command: string, flags: AirbyteFlags): Promise<
 
 function traceFor(err: unknown) {
   if (err instanceof ConnectorError) return errorTrace(err.message, failureTypeOf(err.code), Date.now(), err.code);
-  return errorTrace(err instanceof Error ? err.message : String(err), 'system_error', Date.now());
+  return errorTrace(errorMessage(err), 'system_error', Date.now());
 }
 
 async function loadConfig(flags: AirbyteFlags): Promise<ConnectorConfig> {

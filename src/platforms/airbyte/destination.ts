@@ -30,6 +30,7 @@ import {
   type StateMessage,
   type StreamDescriptor,
 } from './protocol.js';
+import { errorMessage } from '../../core/errors.js';
 
 export const DEFAULT_MAX_SEGMENT_RECORDS = 20_000;
 
@@ -234,7 +235,7 @@ export class AirbyteDestination {
       .then(
         (summary): SegmentOutcome => ({ ok: !summary.interrupted && this.fatal === undefined }),
         (err: unknown): SegmentOutcome => {
-          this.failRun(err instanceof Error ? err.message : String(err), 'system_error', 'UNEXPECTED');
+          this.failRun(errorMessage(err), 'system_error', 'UNEXPECTED');
           return { ok: false };
         },
       )

@@ -10,7 +10,7 @@ import type { LarkImConnector } from '../../connector.js';
 import { LARK_MESSAGES_TABLE } from '../../source/schema.js';
 import { parseOffset } from '../../source/offset.js';
 import { tableJsonSchema } from './discover.js';
-import { ConnectorError } from '../../core/errors.js';
+import { ConnectorError, errorMessage } from '../../core/errors.js';
 import { failureTypeOf } from './failures.js';
 import type { ProtocolOutput } from './output.js';
 import {
@@ -151,7 +151,7 @@ export async function runRead(options: ReadOptions): Promise<number> {
       await checkpoint();
       await out.emit(streamStatusTrace(descriptor, 'INCOMPLETE', now()));
       const code = err instanceof ConnectorError ? err.code : undefined;
-      await out.emit(errorTrace(err instanceof Error ? err.message : String(err), failureTypeOf(code), now(), code));
+      await out.emit(errorTrace(errorMessage(err), failureTypeOf(code), now(), code));
       return 1;
     }
   }

@@ -7,9 +7,8 @@ import { ConnectorError } from '../../core/errors.js';
 import { LarkError } from '../../lark/errors.js';
 import type { LarkHttp } from '../../lark/http.js';
 import { isRecord } from '../../core/is-record.js';
+import { LARK_PATHS } from '../../core/vocabulary.js';
 import { parseClientConfig, type ClientConfig } from './frame.js';
-
-export const ENDPOINT_PATH = '/callback/ws/endpoint';
 
 /** The endpoint's own codes (the official SDK's list). */
 export const EndpointCode = {
@@ -39,7 +38,7 @@ export async function fetchEndpoint(http: Pick<LarkHttp, 'request'>, creds: Endp
   try {
     const res = await http.request({
       method: 'POST',
-      path: ENDPOINT_PATH,
+      path: LARK_PATHS.wsEndpoint,
       body: { AppID: creds.appId, AppSecret: creds.appSecret },
       redact: [creds.appSecret],
     });
@@ -52,14 +51,14 @@ export async function fetchEndpoint(http: Pick<LarkHttp, 'request'>, creds: Endp
   if (!isRecord(data) || !url) {
     throw new ConnectorError({
       code: 'LARK_API_ERROR',
-      message: `${ENDPOINT_PATH} answered without a connection URL: check the domain / base URL points at the Lark Open Platform`,
+      message: `${LARK_PATHS.wsEndpoint} answered without a connection URL: check the domain / base URL points at the Lark Open Platform`,
     });
   }
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new ConnectorError({ code: 'LARK_API_ERROR', message: `${ENDPOINT_PATH} answered a connection URL that is not a URL` });
+    throw new ConnectorError({ code: 'LARK_API_ERROR', message: `${LARK_PATHS.wsEndpoint} answered a connection URL that is not a URL` });
   }
   return {
     url,

@@ -5,7 +5,7 @@
  * STORE_UNAVAILABLE (app-level: the run stops, the rest is reported).
  */
 import { Redis } from 'ioredis';
-import { ConnectorError } from '../../core/errors.js';
+import { ConnectorError, errorMessage } from '../../core/errors.js';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { maskRedisUrl } from '../config.js';
 
@@ -142,7 +142,7 @@ export function storeUnavailable(maskedUrl: string, downForMs: number, answer?: 
 function reason(err: unknown): string {
   const code = (err as { code?: unknown } | undefined)?.code;
   if (typeof code === 'string') return code;
-  const msg = err instanceof Error ? err.message : String(err);
+  const msg = errorMessage(err);
   // ioredis messages may quote the URL (with its password): keep only the first words.
   return msg.replace(/rediss?:\/\/\S+/g, '').slice(0, 80);
 }

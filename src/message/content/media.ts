@@ -4,10 +4,8 @@
  * instead of it (src/pipeline/media/sources.ts). A URL or a path in a key field fails with the source form
  * to use instead. Lark refuses such keys too; here it fails before anything is sent, dry-run included.
  */
-import { isRecord } from '../core/is-record.js';
-
-type Path = Array<string | number>;
-export interface ContentIssue { path: Path; message: string }
+import { isRecord } from '../../core/is-record.js';
+import type { Issue as ContentIssue, Path } from '../issue.js';
 
 export const IMAGE_KEY_SHAPE = /^img_[A-Za-z0-9_-]+$/;
 export const FILE_KEY_SHAPE = /^file_[A-Za-z0-9_-]+$/;

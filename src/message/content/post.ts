@@ -1,0 +1,73 @@
+/** The content of a post (rich text): locales, each with an optional title and paragraphs of elements. */
+import { isRecord } from '../../core/is-record.js';
+import { kindOf } from '../../core/required-string.js';
+import { postImageIssues } from './media.js';
+import type { ContentCheck, Issue, Path } from '../issue.js';
+
+/** Post locales Lark documents; other `xx_yy` keys are accepted too (Lark adds locales over time). */
+export const POST_LOCALES = ['zh_cn', 'en_us', 'ja_jp'] as const;
+const LOCALE_LIKE = /^[a-z]{2}_[a-z]{2}$/i;
+const POST_EXAMPLE = '{"zh_cn":{"title":"T","content":[[{"tag":"text","text":"hi"}]]}}';
+const ELEMENT_EXAMPLE = '{"tag":"text","text":"hi"}';
+
+export const checkPost: ContentCheck = (obj) => {
+  // Lark accepts both {"zh_cn": {...}} and {"post": {"zh_cn": {...}}}.
+  let root = obj;
+  let prefix: Path = [];
+  if (isRecord(obj.post)) {
+    root = obj.post;
+    prefix = ['post'];
+  } else if ('post' in obj) {
+    return [{ path: ['post'], message: `must be an object of locales, e.g. {"post":${POST_EXAMPLE}}` }];
+  }
+  const locales = Object.keys(root).filter((k) => LOCALE_LIKE.test(k));
+  if (locales.length === 0) {
+    const hint = 'content' in root || 'title' in root ? ' (title/content must sit inside a locale)' : '';
+    return [{
+      path: prefix,
+      message: `post needs at least one locale (${POST_LOCALES.join(', ')})${hint}, e.g. ${POST_EXAMPLE}`,
+    }];
+  }
+  const issues: Issue[] = [];
+  for (const loc of locales) checkLocale(root[loc], [...prefix, loc], issues);
+  return issues;
+};
+
+function checkLocale(body: unknown, p: Path, issues: Issue[]): void {
+  if (!isRecord(body)) {
+    issues.push({ path: p, message: `must be an object {"title":"...","content":[[...]]}, got ${kindOf(body)}` });
+    return;
+  }
+  if (body.title !== undefined && typeof body.title !== 'string') {
+    issues.push({ path: [...p, 'title'], message: `must be a string when given, got ${kindOf(body.title)}` });
+  }
+  const paragraphs = body.content;
+  if (!Array.isArray(paragraphs)) {
+    const why = paragraphs === undefined ? 'is required' : `must be an array, got ${kindOf(paragraphs)}`;
+    issues.push({
+      path: [...p, 'content'],
+      message: `${why}: an array of paragraphs, each an array of elements like ${ELEMENT_EXAMPLE}`,
+    });
+    return;
+  }
+  paragraphs.forEach((para, i) => {
+    if (!Array.isArray(para)) {
+      issues.push({ path: [...p, 'content', i], message: `must be an array of elements (a paragraph), got ${kindOf(para)}` });
+      return;
+    }
+    para.forEach((el, j) => checkElement(el, [...p, 'content', i, j], issues));
+  });
+}
+
+function checkElement(el: unknown, ep: Path, issues: Issue[]): void {
+  if (!isRecord(el)) {
+    issues.push({ path: ep, message: `must be an element object like ${ELEMENT_EXAMPLE}, got ${kindOf(el)}` });
+  } else if (typeof el.tag !== 'string' || el.tag === '') {
+    issues.push({
+      path: [...ep, 'tag'],
+      message: 'is required: a string such as text, a, at, img, media, emotion, code_block, hr, md',
+    });
+  } else if (el.tag === 'img') {
+    for (const i of postImageIssues(el)) issues.push({ path: [...ep, ...i.path], message: i.message });
+  }
+}
