@@ -75,7 +75,7 @@ export interface FileServer {
 
 /**
  * Serves `files` by path; `/redirect?to=URL` redirects; `/hang` never answers; `/big` streams forever with no
- * length (the download must stop at the limit); any other path is 404.
+ * length (the download must stop at the limit); `/declared-big` declares 11 MB; any other path is 404.
  */
 export async function startFileServer(files: Record<string, Buffer>): Promise<FileServer> {
   const hits = new Map<string, number>();
@@ -89,6 +89,12 @@ export async function startFileServer(files: Record<string, Buffer>): Promise<Fi
       return;
     }
     if (url.pathname === '/hang') return;
+    if (url.pathname === '/declared-big') {
+      // Says it is 11 MB, sends a few bytes and waits: the limit must be applied from the header alone.
+      res.writeHead(200, { 'content-length': 11 * 1024 * 1024, 'content-type': 'image/png' });
+      res.write(png(1, 1, [1, 2, 3]));
+      return;
+    }
     if (url.pathname === '/big') {
       res.writeHead(200, { 'content-type': 'image/png' });
       const chunk = Buffer.concat([png(1, 1, [1, 2, 3]), Buffer.alloc(64 * 1024)]);
