@@ -12,7 +12,6 @@ import type { RetryPolicy } from './lark/retry.js';
 import type { PacingOptions } from './lark/pacer.js';
 import { baseUrlFor, type ConnectorConfig } from './config.js';
 import { testItemTitle } from './platforms/tapdata/manifest.js';
-import { type ConnectionTestItem } from './core/types.js';
 import { ReceiverResolver } from './message/receivers.js';
 import { UuidDeriver } from './message/uuid.js';
 import { CONTENT_TYPES, RECEIVE_TYPES, SCOPES } from './core/vocabulary.js';

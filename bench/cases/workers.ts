@@ -8,7 +8,6 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { InMemoryLimiterStore, type LimiterStore, type WindowKey } from '../../src/lark/pacer.js';
 import { RedisConnection } from '../../src/stores/redis/connection.js';
 import { RedisLimiterStore } from '../../src/stores/redis/limiter.js';

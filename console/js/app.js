@@ -2,7 +2,7 @@
 import { api, followRun } from './api.js';
 import { clear, h } from './dom.js';
 import { renderForm } from './form.js';
-import { LANGS, mt, t } from './i18n.js';
+import { LANGS, t } from './i18n.js';
 import { dryRunCard, sendRow } from './preview.js';
 import { renderSendModes } from './send-modes.js';
 import { initSource } from './source.js';

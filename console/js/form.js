@@ -39,7 +39,7 @@ export function renderForm(container, manifest, sectionName, lang) {
     if (comp === 'Select') {
       input = h('select', { id, name: key });
       if (!f.required && f.default === undefined) input.append(h('option', { value: '' }));
-      enumOf(f).forEach((e, i) => input.append(h('option', { value: String(i), 'data-enum': i })));
+      enumOf(f).forEach((_e, i) => input.append(h('option', { value: String(i), 'data-enum': i })));
       if (props.allowCreate) {
         // Formily's allowCreate (type your own value, e.g. a private base URL): an "Other" option plus
         // a labelled text box, which stays keyboard- and screen-reader-friendly.

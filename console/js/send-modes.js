@@ -12,8 +12,20 @@ const WORDS = {
   zh_CN: { remove: '删除', search: '搜索', add: '添加', useTemplate: '使用模板代替内容字段', contentType: '内容类型', markdownAs: 'Markdown 转换为', content: '模板内容（带 {{字段}} 占位符的 JSON，或 markdown 文本）', preview: '实时预览（第一条记录）', previewEmpty: '在下方粘贴记录即可预览第一条的渲染结果。', searchHint: '名称或 ID', noMatch: '没有匹配的群聊或用户。', picked: '已选接收者', results: '搜索结果' },
   zh_TW: { remove: '刪除', search: '搜尋', add: '新增', useTemplate: '使用範本代替內容欄位', contentType: '內容類型', markdownAs: 'Markdown 轉換為', content: '範本內容（帶 {{欄位}} 佔位符的 JSON，或 markdown 文字）', preview: '即時預覽（第一筆記錄）', previewEmpty: '在下方貼上記錄即可預覽第一筆的渲染結果。', searchHint: '名稱或 ID', noMatch: '沒有符合的群組或使用者。', picked: '已選接收者', results: '搜尋結果' },
 };
-const RECEIVE_TYPES = ['chat_id', 'open_id', 'phone', 'email'];
-const CONTENT_TYPES = ['text', 'post', 'interactive', 'markdown', 'image', 'share_chat', 'share_user', 'file', 'audio', 'media', 'sticker'];
+
+/** The values of the first field named `key` in the manifest's node form: the lists are the connector's. */
+function enumValues(manifest, key) {
+  const find = (node) => {
+    if (!node || typeof node !== 'object') return undefined;
+    for (const [name, field] of Object.entries(node.properties ?? {})) {
+      if (name === key && Array.isArray(field?.enum)) return field.enum.map((e) => (typeof e === 'object' ? e.value : e));
+      const inner = find(field) ?? find(field?.items);
+      if (inner) return inner;
+    }
+    return undefined;
+  };
+  return find(manifest?.configOptions?.node) ?? [];
+}
 
 /** Dot paths of the fields of the first records in the records box, for the field inputs' suggestions. */
 export function fieldPaths(text, limit = 5) {
@@ -48,6 +60,8 @@ export function fieldPaths(text, limit = 5) {
 export function renderSendModes(container, manifest, nodeForm, recordsEl, lang, saveConfig) {
   const w = (key) => (WORDS[lang] ?? WORDS.en_US)[key];
   const m = (key) => mt(manifest, lang, `\${${key}}`);
+  const receiveTypes = enumValues(manifest, 'receiveType');
+  const contentTypes = enumValues(manifest, 'messageType');
   const modeField = nodeForm.fields.find((f) => f.key === 'sendType');
   const listId = uid('record-fields');
   const fieldList = h('datalist', { id: listId });
@@ -136,7 +150,7 @@ export function renderSendModes(container, manifest, nodeForm, recordsEl, lang, 
       const area = h('textarea', { rows: 6, spellcheck: 'false', 'aria-label': w('content'), oninput: (ev) => { t.content = ev.target.value; schedulePreview(); } });
       area.value = typeof t.content === 'string' ? t.content : JSON.stringify(t.content, null, 2);
       wrap.append(...[
-        h('label', {}, w('contentType'), ' ', select(CONTENT_TYPES, t.contentType, (v) => { t.contentType = v; render(); schedulePreview(); }, w('contentType'))),
+        h('label', {}, w('contentType'), ' ', select(contentTypes, t.contentType, (v) => { t.contentType = v; render(); schedulePreview(); }, w('contentType'))),
         t.contentType === 'markdown' ? h('label', {}, ' ', w('markdownAs'), ' ', select(['post', 'card'], t.markdownAs ?? 'post', (v) => { t.markdownAs = v; schedulePreview(); }, w('markdownAs'))) : null,
         h('label', { class: 'block' }, w('content'), area)].filter(Boolean));
     }
@@ -152,7 +166,7 @@ export function renderSendModes(container, manifest, nodeForm, recordsEl, lang, 
     if (current === 'message_body') return;
     if (current === 'dynamic_binding') {
       container.append(h('fieldset', {}, h('legend', {}, m('dynamic_binding')), rowsTable('dynamicBinding', [
-        { key: 'receiveType', title: m('receive_type'), cell: (row, set) => select(RECEIVE_TYPES.map((v) => ({ value: v, label: m(`receive_type_${v}`) })), row.receiveType, set, m('receive_type')) },
+        { key: 'receiveType', title: m('receive_type'), cell: (row, set) => select(receiveTypes.map((v) => ({ value: v, label: m(`receive_type_${v}`) })), row.receiveType, set, m('receive_type')) },
         { key: 'receiveId', title: m('receive_field'), cell: (row, set) => fieldInput(row.receiveId, set, m('receive_field')) },
       ], () => ({ receiveType: 'email', receiveId: '' }))));
     } else {
@@ -160,7 +174,7 @@ export function renderSendModes(container, manifest, nodeForm, recordsEl, lang, 
     }
     if (state.template === null) {
       container.append(h('fieldset', {}, h('legend', {}, m('message_config')), rowsTable('messageConfig', [
-        { key: 'messageType', title: m('message_type'), cell: (row, set) => select(CONTENT_TYPES, row.messageType, set, m('message_type')) },
+        { key: 'messageType', title: m('message_type'), cell: (row, set) => select(contentTypes, row.messageType, set, m('message_type')) },
         { key: 'messageField', title: m('message_field'), cell: (row, set) => fieldInput(row.messageField, set, m('message_field')) },
       ], () => ({ messageType: 'text', messageField: '' }))));
     }

@@ -1,6 +1,6 @@
 // HTTP-level specs of the console API (no browser): secrets never leave, origin checks, body limits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdir, mkdtemp, readFile, realpath, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, realpath, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startConsole, type ConsoleHandle } from '../../src/console/server.js';

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startConsole, type ConsoleHandle } from '../../src/console/server.js';
 import { launchBrowser } from './browser.js';
+import { SOURCE_CONTENT_TYPES } from '../../src/pipeline/transform/config.js';
 
 const RECORDS = [
   { id: 7, status: 'paid', customer: { name: 'Alice "A" Wang', email: 'alice@example.com' } },
@@ -36,10 +37,15 @@ describe('console send modes (browser, emulator)', () => {
     await page.selectOption('#node-sendType', { label: 'Dynamic binding (receivers from record fields)' });
     await page.click('#send-mode-editor fieldset:first-of-type button:has-text("Add")');
     await page.selectOption('#send-mode-editor select[aria-label="Receiver type"]', 'email');
+    // The selects offer the connector's lists (from the manifest), not copies kept in the page.
+    const optionsOf = (label: string) =>
+      page.$$eval(`#send-mode-editor select[aria-label="${label}"] option`, (os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(await optionsOf('Receiver type')).toEqual(['chat_id', 'open_id', 'phone', 'email']);
     const options = await page.$$eval('#send-mode-editor datalist option', (os) => os.map((o) => (o as HTMLOptionElement).value));
     expect(options).toEqual(expect.arrayContaining(['id', 'customer.name', 'customer.email']));
     await page.fill('#send-mode-editor input[aria-label="Record field"]', 'customer.email');
     await page.check('#send-mode-editor input[type=checkbox]');
+    expect(await optionsOf('Content type')).toEqual([...SOURCE_CONTENT_TYPES]);
     await page.fill('#send-mode-editor textarea', '{"text": "Order {{id}} for {{customer.name}}"}');
     // The live preview renders the first record with these settings.
     await expect.poll(() => page.locator('.template-preview').textContent(), { timeout: 10_000 }).toContain('Order 7 for Alice \\"A\\" Wang');

@@ -1,18 +1,13 @@
 /** `lark-im check`: the connection test, as the platform's Test connection button runs it. */
 import { LarkImConnector } from '../connector.js';
-import { type TestItem } from '../core/types.js';
-import { EXIT_FAILED, EXIT_OK, loadConfig } from './shared.js';
+import { formatTestItems } from '../core/format-test-items.js';
+import { loadConfig } from './shared.js';
+import { EXIT_FAILED, EXIT_OK } from '../core/exit.js';
 
 export interface CheckFlags {
   config?: string;
   json?: boolean;
   redis?: string;
-}
-
-const MARK: Record<TestItem['status'], string> = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' };
-
-export function formatTestItems(items: TestItem[]): string {
-  return items.map((i) => `[${MARK[i.status]}] ${i.title}: ${i.detail}`).join('\n') + '\n';
 }
 
 export async function checkCommand(flags: CheckFlags): Promise<number> {

@@ -6,14 +6,15 @@
 import { fileURLToPath } from 'node:url';
 // Type-only: the emulator is imported by the commands that run it, so that loading the CLI for another
 // command (a million-record `write --dry-run`) does not load it too.
-import type { LarkEmulator, DeliveredMessage } from '../emulator/index.js';
+import type { DeliveredMessage } from '../emulator/index.js';
 import { LarkImConnector } from '../connector.js';
 import { parseConfig } from '../config.js';
 import { openInput, readRecords } from '../input.js';
 import type { MessageOutcome, RunSummary } from '../pipeline/report/outcome.js';
-import { formatTestItems } from './check.js';
+import { formatTestItems } from '../core/format-test-items.js';
 import { summaryLine } from './progress.js';
-import { CliExit, EXIT_CANNOT_START, EXIT_FAILED, EXIT_OK, parsePort } from './shared.js';
+import { CliExit, EXIT_CANNOT_START, EXIT_FAILED, EXIT_OK } from '../core/exit.js';
+import { parsePort } from '../core/flags.js';
 import { demoReadBack } from './demo-read.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/${name}`, import.meta.url));

@@ -5,7 +5,8 @@
 import { constants } from 'node:fs';
 import { mkdir, open, realpath, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { CliExit, EXIT_CANNOT_START, errnoInWords } from './shared.js';
+import { errnoInWords } from '../core/errno.js';
+import { CliExit, EXIT_CANNOT_START } from '../core/exit.js';
 
 /** A path given on the command line, with the flag that named it ('-' = a standard stream, never compared). */
 export interface NamedPath {

@@ -11,7 +11,9 @@ import { JsonlReadOutput, loadReadState } from '../source/read-run.js';
 import type { EmitBatch, MessageReader } from '../source/reader.js';
 import { startOffset, type SourceRunOptions } from '../source/source.js';
 import { ConnectorError } from '../core/errors.js';
-import { CliExit, EXIT_CANNOT_START, EXIT_FAILED, EXIT_OK, fileError, loadConfig } from './shared.js';
+import { loadConfig } from './shared.js';
+import { fileError } from '../core/errno.js';
+import { CliExit, EXIT_CANNOT_START, EXIT_FAILED, EXIT_OK } from '../core/exit.js';
 import { proveWritable, refuseOutputsThatAreInputs } from './paths.js';
 import { VerboseLog } from './verbose-log.js';
 

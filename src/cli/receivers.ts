@@ -1,7 +1,8 @@
 /** `lark-im receivers`: the fixed-receiver picker on the command line (chats the bot is in, users in range). */
 import { LarkImConnector } from '../connector.js';
 import type { PickerItem, PickerPage } from '../platforms/tapdata/form-commands/receiver-picker.js';
-import { CliExit, EXIT_CANNOT_START, EXIT_OK, loadConfig } from './shared.js';
+import { loadConfig } from './shared.js';
+import { CliExit, EXIT_CANNOT_START, EXIT_OK } from '../core/exit.js';
 
 export interface ReceiversFlags {
   config?: string;

@@ -14,7 +14,9 @@ import { JournalUploadKeyStore } from '../pipeline/media/journal-keys.js';
 import { toOutcomeError, type MessageOutcome, type RunSummary } from '../pipeline/report/outcome.js';
 import { refuseOutputsThatAreInputs, proveWritable } from './paths.js';
 import { ProgressBar, summaryLine } from './progress.js';
-import { CliExit, EXIT_CANNOT_START, EXIT_FAILED, EXIT_OK, errnoInWords, fileError, loadConfig } from './shared.js';
+import { loadConfig } from './shared.js';
+import { errnoInWords, fileError } from '../core/errno.js';
+import { CliExit, EXIT_CANNOT_START, EXIT_FAILED, EXIT_OK } from '../core/exit.js';
 import { guardStdout } from './stdout.js';
 import { VerboseLog } from './verbose-log.js';
 

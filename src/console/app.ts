@@ -60,7 +60,7 @@ export class ConsoleApp implements ConsoleContext {
     } catch {
       throw new HttpError(400, 'CONFIG_INVALID', `${abs} is not valid JSON`);
     }
-    let next;
+    let next: RawConfig;
     try {
       next = splitConfig(value, this.options.manifest);
     } catch (err) {

@@ -3,7 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { DEFAULT_PORT, startConsole } from './server.js';
 import type { ConsoleLang } from './api.js';
 import { HttpError } from './http-util.js';
-import { CliExit, EXIT_CANNOT_START, fileError, parsePort } from '../cli/shared.js';
+import { CliExit, EXIT_CANNOT_START } from '../core/exit.js';
+import { fileError } from '../core/errno.js';
+import { parsePort } from '../core/flags.js';
 import { LANGUAGES } from '../platforms/tapdata/manifest.js';
 
 /** Adds `lark-im console`; the CLI's main calls this (the console stays out of src/cli). */

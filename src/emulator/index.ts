@@ -11,11 +11,12 @@ export {
   type EmulatorOptions,
   type EmulatorSeed,
   type EmulatorStats,
+  type LongConnectionSettings,
   type SeedApp,
   type SeedChat,
   type SeedUser,
 } from './types.js';
-export { EmulatorLongConnection, DEFAULT_LONG_CONNECTION, type LongConnectionSettings, type LongConnectionStats, type PushedEvent } from './long-connection.js';
+export { EmulatorLongConnection, DEFAULT_LONG_CONNECTION, type LongConnectionStats, type PushedEvent } from './long-connection.js';
 export { messageReceiveEnvelope, messageRecalledEnvelope, type EventApp, type EventMessage, type EventSender, type RecallInfo } from './im-events.js';
 export { ChatHistory, RECALLED_CONTENT, type ChatActivity, type HistoryMessage } from './history.js';
 export type { PostMessageInput } from './post-message.js';

@@ -21,21 +21,9 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { FrameMethod, FrameType, decodeFrame, encodeFrame, header, type ClientConfig, type Frame } from '../source/long-connection/frame.js';
 import type { App } from './directory.js';
 import type { Reply } from './reply.js';
+import type { LongConnectionSettings } from './types.js';
 
 export const WS_PATH = '/ws/v2';
-
-export interface LongConnectionSettings {
-  /** ClientConfig handed out (seconds). Defaults: Lark's 120 / -1 / 120 / 30. */
-  clientConfig: ClientConfig;
-  /** An event not acked this long after its push is pushed again. Default 3000 ms (Lark's deadline). */
-  ackTimeoutMs: number;
-  /** Pushes of one event in all (first + re-pushes). Default 4. */
-  maxPushes: number;
-  /** Payloads larger than this go in fragments. Default 32 KiB. */
-  fragmentBytes: number;
-  /** Connections one app may hold. Default 50. */
-  maxConnectionsPerApp: number;
-}
 
 export const DEFAULT_LONG_CONNECTION: Readonly<LongConnectionSettings> = Object.freeze({
   clientConfig: Object.freeze({ PingInterval: 120, ReconnectCount: -1, ReconnectInterval: 120, ReconnectNonce: 30 }),

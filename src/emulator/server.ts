@@ -125,8 +125,8 @@ export class EmulatorHttp {
   /** Half the emulated round trip (faults.latency), then fn; at once when there is none. */
   private afterHalfTrip(fn: () => void): void {
     const half = this.ctx.faults.roundTrip / 2;
-    if (half <= 0) return fn();
-    this.later(half, fn);
+    if (half <= 0) fn();
+    else this.later(half, fn);
   }
 
   /** A timer close() cancels. */

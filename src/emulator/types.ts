@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { ReceiveIdType } from '../core/vocabulary.js';
-import type { LongConnectionSettings } from './long-connection.js';
+import type { ClientConfig } from '../source/long-connection/frame.js';
 
 /** The emulator only reads the time; any project Clock fits. */
 export type EmulatorClock = Pick<Clock, 'now'>;
@@ -100,6 +100,20 @@ export interface EmulatorOptions {
   slowDelayMs?: number;
   /** Long connection: ClientConfig, ack deadline, fragment size, connection limit (long-connection.ts). */
   longConnection?: Partial<LongConnectionSettings>;
+}
+
+/** The long connection's behaviour (long-connection.ts); DEFAULT_LONG_CONNECTION holds Lark's values. */
+export interface LongConnectionSettings {
+  /** ClientConfig handed out (seconds). Defaults: Lark's 120 / -1 / 120 / 30. */
+  clientConfig: ClientConfig;
+  /** An event not acked this long after its push is pushed again. Default 3000 ms (Lark's deadline). */
+  ackTimeoutMs: number;
+  /** Pushes of one event in all (first + re-pushes). Default 4. */
+  maxPushes: number;
+  /** Payloads larger than this go in fragments. Default 32 KiB. */
+  fragmentBytes: number;
+  /** Connections one app may hold. Default 50. */
+  maxConnectionsPerApp: number;
 }
 
 /** One delivered message, as recorded by the emulator. */

@@ -6,7 +6,7 @@ import { isRecord } from '../core/is-record.js';
 import { multipartBody, type MultipartField } from './multipart.js';
 import { LarkError, headerString, larkErrorFromResponse } from './errors.js';
 import { type ErrorStops } from '../core/errors.js';
-import { AxiosTransport, type Transport } from './transport.js';
+import { AxiosTransport, type Transport, type WireResponse } from './transport.js';
 
 export interface LarkHttpOptions {
   baseUrl: string;
@@ -95,7 +95,7 @@ export class LarkHttp {
       body = form.body;
       headers = { ...headers, 'Content-Type': form.contentType };
     }
-    let res;
+    let res: WireResponse;
     try {
       res = await this.transport.send({ method: req.method, path: pathWithQuery(req.path, req.query), headers, ...(body !== undefined ? { body } : {}), timeoutMs: req.timeoutMs ?? this.timeoutMs });
     } catch (err) {

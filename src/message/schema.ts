@@ -164,8 +164,8 @@ function readBody(value: Record<string, unknown>): MessageBody | Issue[] {
     if (v.value === undefined) checkable = false;
   }
   if (!checkable) return issues;
-  const valueOf = <T>(v: T | Problem): T => (v instanceof Problem ? (v.value as T) : v);
-  const partial = body(valueOf(receiveType), valueOf(receiveId), valueOf(contentType), valueOf(content), valueOf(uuid));
+  const unwrap = <T>(v: T | Problem): T => (v instanceof Problem ? (v.value as T) : v);
+  const partial = body(unwrap(receiveType), unwrap(receiveId), unwrap(contentType), unwrap(content), unwrap(uuid));
   return [...issues, ...(bodyIssues(partial) ?? [])];
 }
 

@@ -14,8 +14,10 @@ export type SendType = (typeof SEND_TYPES)[number];
 /** TapData's own names for two of the modes. */
 const SEND_TYPE_ALIASES: Record<string, SendType> = { from_js_node: 'message_body', appoint: 'fixed' };
 
-/** Receive types a binding row or a fixed receiver names (TapData's, plus this connector's chat / user). */
-export const BINDING_RECEIVE_TYPES = ['chat_id', 'open_id', 'phone', 'email', 'chat', 'user'] as const;
+/** Receive types the form offers for a binding row or a fixed receiver (TapData's). */
+const FORM_RECEIVE_TYPES = ['chat_id', 'open_id', 'phone', 'email'] as const;
+/** Receive types a binding row or a fixed receiver names: the form's, plus this connector's chat / user. */
+export const BINDING_RECEIVE_TYPES = [...FORM_RECEIVE_TYPES, 'chat', 'user'] as const;
 export type BindingReceiveType = (typeof BINDING_RECEIVE_TYPES)[number];
 
 /** Content types a messageConfig row or a template may produce (markdown is converted to post or a card). */
@@ -200,7 +202,7 @@ const column = (name: string, title: string, component: Record<string, unknown>,
 });
 const receiveTypeSelect = {
   'x-component': 'Select',
-  enum: ['chat_id', 'open_id', 'phone', 'email'].map((v) => ({ label: `\${receive_type_${v}}`, value: v })),
+  enum: FORM_RECEIVE_TYPES.map((v) => ({ label: `\${receive_type_${v}}`, value: v })),
 };
 const arrayTable = (columns: Record<string, unknown>) => ({
   type: 'array',

@@ -59,7 +59,7 @@ export type RenderResult<T> = { ok: true; value: T } | { ok: false; error: Valid
  */
 export function renderTemplate<T>(template: T, view: unknown, escapeValue?: (text: string) => string): RenderResult<T> {
   const context = new Mustache.Context(isRecord(view) ? view : {});
-  const escape = escapeValue ? (v: unknown) => escapeValue(asText(v)) : asText;
+  const escapeLeaf = escapeValue ? (v: unknown) => escapeValue(asText(v)) : asText;
   let missing: string | undefined;
 
   const walk = (node: unknown): unknown => {
@@ -79,7 +79,7 @@ export function renderTemplate<T>(template: T, view: unknown, escapeValue?: (tex
         const v: unknown = context.lookup(only[1]);
         if (typeof v === 'object' && v !== null) return v;
       }
-      return Mustache.render(node, context, {}, { escape });
+      return Mustache.render(node, context, {}, { escape: escapeLeaf });
     }
     if (Array.isArray(node)) return node.map(walk);
     if (isRecord(node)) {

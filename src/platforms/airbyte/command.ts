@@ -2,6 +2,7 @@
  * `lark-im airbyte <spec|check|discover|read|write>`: the connector behind Airbyte's connector protocol, and
  * the image's entrypoint. Thin: each command loads what it is given, calls the connector's lifecycle and turns
  * the result into protocol messages. stdout carries protocol messages only; errors become TRACE messages.
+ * Exit 0 when done, 1 when the sync failed or stopped (the TRACE / LOG says why): Airbyte only tells 0 from not 0.
  */
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
@@ -10,7 +11,8 @@ import { loadConfigFile, type ConnectorConfig } from '../../config.js';
 import { LarkImConnector, type ConnectorDeps } from '../../connector.js';
 import { ConnectorError, errorMessage } from '../../core/errors.js';
 import type { ClientEvent } from '../../lark/events.js';
-import { formatTestItems } from '../../cli/check.js';
+import { formatTestItems } from '../../core/format-test-items.js';
+import { EXIT_FAILED, EXIT_OK } from '../../core/exit.js';
 import { AirbyteDestination } from './destination.js';
 import { discoverCatalog } from './discover.js';
 import { failureTypeOf } from './failures.js';
@@ -27,10 +29,6 @@ export interface AirbyteFlags {
   catalog?: string;
   state?: string;
 }
-
-/** Exit codes: 0 done; 1 the sync failed or stopped (the TRACE / LOG says why). Airbyte only tells 0 from not 0. */
-const EXIT_OK = 0;
-const EXIT_FAILED = 1;
 
 /**
  * Pacing overrides for a tenant whose Lark quota was raised (or for the emulator): a JSON object of the

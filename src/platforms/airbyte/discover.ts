@@ -4,8 +4,8 @@
  * not listed as a stream: Airbyte would offer it for reading, and nothing can be read from it.
  */
 import type { LarkImConnector } from '../../connector.js';
-import type { TableSchema } from '../../core/types.js';
 import { resolveSendType } from '../../pipeline/transform/config.js';
+import { tableJsonSchema } from './json-schema.js';
 import type { AirbyteStream } from './protocol.js';
 import { sourceStreams } from './read.js';
 
@@ -25,27 +25,5 @@ function destinationRecordSchema(connector: LarkImConnector): Record<string, unk
     $schema: 'http://json-schema.org/draft-07/schema#',
     type: 'object',
     description: `any record: the ${mode} send mode builds the messages from the fields its node options name`,
-  };
-}
-
-/** A discovered table as a JSON Schema object (draft-07). */
-export function tableJsonSchema(table: TableSchema): Record<string, unknown> {
-  const properties: Record<string, Record<string, unknown>> = {};
-  for (const f of table.fields) {
-    // An optional field of a read row is null when absent (the source writes null, never leaves it out).
-    const type = f.required ? f.type : [f.type, 'null'];
-    properties[f.name] = {
-      type,
-      description: f.description,
-      ...(f.type === 'array' ? { items: { type: 'object' } } : {}),
-      ...(f.enum ? { enum: [...f.enum] } : {}),
-    };
-  }
-  return {
-    $schema: 'http://json-schema.org/draft-07/schema#',
-    type: 'object',
-    description: table.description,
-    required: table.fields.filter((f) => f.required).map((f) => f.name),
-    properties,
   };
 }

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import type { LarkImConnector } from '../../connector.js';
 import { LARK_MESSAGES_TABLE } from '../../source/schema.js';
 import { parseOffset } from '../../source/offset.js';
-import { tableJsonSchema } from './discover.js';
+import { tableJsonSchema } from './json-schema.js';
 import { ConnectorError, errorMessage } from '../../core/errors.js';
 import { failureTypeOf } from './failures.js';
 import type { ProtocolOutput } from './output.js';
