@@ -91,6 +91,7 @@ describe('MediaFetcher', () => {
   });
   afterAll(async () => {
     await server.close();
+    await rm(join(root, '..'), { recursive: true, force: true });
   });
 
   it('refuses every URL when no host is allowed, naming the option', async () => {
@@ -138,10 +139,6 @@ describe('MediaFetcher', () => {
     expect((await reason(fetcher.fetch('sub/missing.png', 'image'))).message).toMatch(/no such file/);
     const none = await reason(new MediaFetcher({ allowHosts: [] }).fetch('sub/in.png', 'image'));
     expect(none.message).toMatch(/media.root, and it is not set/);
-  });
-
-  afterAll(async () => {
-    await rm(join(root, '..'), { recursive: true, force: true });
   });
 });
 

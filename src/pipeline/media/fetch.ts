@@ -6,7 +6,7 @@
  */
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import { get as httpsGet } from 'node:https';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ConnectorError } from '../../core/errors.js';
 import { HostAllowList, pathInsideRoot } from './allow.js';
@@ -84,7 +84,7 @@ export class MediaFetcher {
     }
     const inside = await pathInsideRoot(source, root);
     if ('refused' in inside) throw mediaError(source, inside.refused);
-    let file;
+    let file: FileHandle;
     try {
       file = await open(inside.path, 'r');
     } catch (err) {
