@@ -51,7 +51,7 @@ describe('parseConfig', () => {
     const flat = errorOf({ appId: 'cli_1', appSecret: SECRET, domian: 'lark' });
     expect(flat.message).toContain('domian is not a known key (did you mean domain?)');
     const far = errorOf({ connection: { appId: 'cli_1', appSecret: SECRET, zzzzzzzz: 1 } });
-    expect(far.message).toMatch(/connection\.zzzzzzzz is not a known key \(known keys: appId, appSecret, domain, timeoutMs\)/);
+    expect(far.message).toMatch(/connection\.zzzzzzzz is not a known key \(known keys: appId, appSecret, domain, timeoutMs, proxy\)/);
   });
 
   it('knows every key of the schemas and the top-level connection, node and store', () => {

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ConnectorError } from './core/errors.js';
 import { LARK_HOSTS } from './lark/hosts.js';
+import { isProxyUrl, maskProxyUrl } from './lark/proxy-url.js';
 import { SEND_MODE_FIELD_META, SEND_MODE_SHAPE, sendModeProblems } from './pipeline/transform/config.js';
 import { parseStoreConfig, redactStoreConfig, storeConfigSchema, type StoreConfig } from './stores/config.js';
 import { SOURCE_NODE_FIELD_META, SOURCE_NODE_SHAPE } from './source/options.js';
@@ -60,6 +61,14 @@ export const connectionConfigSchema = z.object({
       .max(TIMEOUT_MS_RANGE.max, { error: `must be at most ${TIMEOUT_MS_RANGE.max} ms` })
       .optional(),
   ),
+  // Empty = none: HTTPS_PROXY / HTTP_PROXY / NO_PROXY decide (src/lark/proxy.ts). Never quoted: it may hold a password.
+  proxy: z.preprocess(
+    (v) => (typeof v === 'string' ? v.trim() || undefined : v),
+    z
+      .string({ error: 'must be a proxy URL' })
+      .refine(isProxyUrl, { error: 'is not allowed: use http://[user:password@]host:port (or https://)' })
+      .optional(),
+  ),
 });
 
 export const nodeConfigSchema = z.object({
@@ -110,6 +119,8 @@ export const CONNECTION_FIELD_META: { [K in keyof ConnectionConfig]-?: FieldMeta
     componentProps: { allowCreate: true, filterable: true },
   },
   timeoutMs: { i18nKey: 'timeout_ms', apiServerKey: 'timeout_ms', component: 'InputNumber', index: 4, componentProps: { step: 1000 }, formDefault: 10_000 },
+  // Kept like the secret (it may carry the proxy's password): stored, never shown again, scrubbed from output.
+  proxy: { i18nKey: 'proxy', apiServerKey: 'proxy', component: 'Password', index: 5, secret: true },
 };
 
 export const NODE_FIELD_META: { [K in keyof NodeConfig]-?: FieldMeta } = {
@@ -260,7 +271,11 @@ export function baseUrlFor(domain: string): string {
 /** A copy safe to print: the App Secret replaced by '******'. */
 export function redactConfig(cfg: ConnectorConfig): ConnectorConfig {
   return {
-    connection: { ...cfg.connection, appSecret: cfg.connection.appSecret ? SECRET_MASK : '' },
+    connection: {
+      ...cfg.connection,
+      appSecret: cfg.connection.appSecret ? SECRET_MASK : '',
+      ...(cfg.connection.proxy !== undefined ? { proxy: maskProxyUrl(cfg.connection.proxy) } : {}),
+    },
     node: { ...cfg.node },
     ...(cfg.store ? { store: redactStoreConfig(cfg.store) } : {}),
   };

@@ -127,6 +127,7 @@ export class LarkImConnector {
       appSecret: this.config.connection.appSecret,
       baseUrl: this.baseUrl,
       ...(this.config.connection.timeoutMs !== undefined ? { timeoutMs: this.config.connection.timeoutMs } : {}),
+      ...(this.config.connection.proxy !== undefined ? { proxy: this.config.connection.proxy } : {}),
       ...(this.deps.retry ? { retry: this.deps.retry } : {}),
       pacing: this.deps.pacing ?? { maxInFlight: this.config.node.maxInFlight },
       ...(this.deps.clock ? { clock: this.deps.clock } : {}),
@@ -163,7 +164,8 @@ export class LarkImConnector {
     const items: TestItem[] = [];
     try {
       await client.getTenantToken({ probe: true });
-      items.push(item('credentials', 'ok', `App ${this.config.connection.appId} obtained a tenant_access_token from ${this.baseUrl}`));
+      const via = client.proxy ? ` through the proxy at ${client.proxy}` : ' (no proxy)';
+      items.push(item('credentials', 'ok', `App ${this.config.connection.appId} obtained a tenant_access_token from ${this.baseUrl}${via}`));
     } catch (err) {
       items.push(item('credentials', 'fail', errorMessage(err)));
       const why = 'not checked: the credentials check failed';
@@ -279,8 +281,8 @@ export class LarkImConnector {
 
   /** Follows new messages from the offset (node option mode: poll or events) until options.signal aborts. */
   async streamRead(offset: SourceOffset | null | undefined, emit: EmitBatch, options: SourceRunOptions = {}): Promise<SourceOffset> {
-    const { appId, appSecret } = this.config.connection;
-    const deps = { appId, appSecret, baseUrl: this.baseUrl, clock: this.deps.clock ?? systemClock };
+    const { appId, appSecret, proxy } = this.config.connection;
+    const deps = { appId, appSecret, baseUrl: this.baseUrl, clock: this.deps.clock ?? systemClock, ...(proxy !== undefined ? { proxy } : {}) };
     return streamRead(await this.larkClient(), this.config.node, offset, emit, deps, options);
   }
 

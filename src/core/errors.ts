@@ -35,7 +35,11 @@ export type ErrorCode =
   /** Every request to the Lark host failed without an answer (refused, DNS, TLS, timeout) for a while. */
   | 'ENDPOINT_UNREACHABLE'
   /** A shared store (Redis) stayed unreachable too long. */
-  | 'STORE_UNAVAILABLE';
+  | 'STORE_UNAVAILABLE'
+  /** The HTTP(S) proxy refused to carry the request (407: its user or password). */
+  | 'PROXY_REFUSED'
+  /** The HTTP(S) proxy itself could not be reached (refused, unknown host, unreachable). */
+  | 'PROXY_UNREACHABLE';
 
 /**
  * What an error stops: 'app' = the whole run (no later message can succeed either), 'message' = this
@@ -142,6 +146,9 @@ export const ERROR_STOPS: Readonly<Record<ErrorCode, ErrorStops>> = Object.freez
   INTERRUPTED: 'message',
   ENDPOINT_UNREACHABLE: 'app',
   STORE_UNAVAILABLE: 'app',
+  // Every request goes through the proxy: when it refuses or is not there, no later one can succeed either.
+  PROXY_REFUSED: 'app',
+  PROXY_UNREACHABLE: 'app',
   // Long connection: the events source cannot run (it falls back to polling itself where that helps).
   EVENTS_UNAVAILABLE: 'app',
   TOO_MANY_CONNECTIONS: 'app',

@@ -75,7 +75,7 @@ export class LarkEmulator implements AdminOps {
   /** Starts listening; resolves once the port is bound. */
   static async start(opts: EmulatorOptions = {}): Promise<LarkEmulator> {
     const seed = opts.seed ? parseSeed(opts.seed) : opts.seedFile ? await loadSeedFile(opts.seedFile) : defaultSeed();
-    const { server, baseUrl } = await listen(opts.host ?? '127.0.0.1', opts.port ?? 0);
+    const { server, baseUrl } = await listen(opts.host ?? '127.0.0.1', opts.port ?? 0, opts.tls);
     return new LarkEmulator(server, opts, seed, baseUrl);
   }
 

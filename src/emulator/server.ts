@@ -4,15 +4,16 @@
  * a fault asks, after half the emulated round trip each way. Counts what every request ends as.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { MAX_BODY_BYTES, type EmulatorContext, type Route } from './endpoint.js';
 import { larkError, logIdFactory, type Reply } from './reply.js';
 import type { RouteMatch, RouteTable } from '../core/route-table.js';
 import { bump } from './stats.js';
 
-/** Starts listening; resolves once the port is bound. */
-export async function listen(host: string, port: number): Promise<{ server: Server; baseUrl: string }> {
-  const server = createServer();
+/** Starts listening (https when given a key and certificate); resolves once the port is bound. */
+export async function listen(host: string, port: number, tls?: { key: string; cert: string }): Promise<{ server: Server; baseUrl: string }> {
+  const server: Server = tls ? createTlsServer({ key: tls.key, cert: tls.cert }) : createServer();
   // Longer than typical client keep-alive idle times, so a pooled socket is not closed under a request.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
@@ -24,7 +25,7 @@ export async function listen(host: string, port: number): Promise<{ server: Serv
     });
   });
   const bound = (server.address() as AddressInfo).port;
-  return { server, baseUrl: `http://${host}:${bound}` };
+  return { server, baseUrl: `${tls ? 'https' : 'http'}://${host}:${bound}` };
 }
 
 export class EmulatorHttp {
@@ -39,6 +40,7 @@ export class EmulatorHttp {
   ) {
     this.nextLogId = logIdFactory(() => ctx.clock.now());
     server.on('request', (req, res) => this.onRequest(req, res));
+    server.on('connection', () => ctx.stats.connections++);
   }
 
   /** Closes the server, drops open connections and pending delayed responses. Idempotent. */

@@ -4,6 +4,7 @@ import type { EmulatorStats } from './types.js';
 export function emptyStats(): EmulatorStats {
   return {
     requests: 0,
+    connections: 0,
     tokenRequests: 0,
     tokensIssued: 0,
     sendRequests: 0,

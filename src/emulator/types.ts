@@ -78,6 +78,8 @@ export interface EmulatorOptions {
   port?: number;
   /** Default '127.0.0.1'. */
   host?: string;
+  /** Serve https (and wss) with this PEM key and certificate (specs: a test certificate). */
+  tls?: { key: string; cert: string };
   /** Default: defaultSeed(). */
   seed?: EmulatorSeed;
   /** Path of a seed JSON file (used when `seed` is not given). */
@@ -137,6 +139,8 @@ export interface DeliveredMessage {
 export interface EmulatorStats {
   /** Every request, any path. */
   requests: number;
+  /** TCP connections accepted (a keep-alive client reuses them; through a proxy, one per tunnel). */
+  connections: number;
   tokenRequests: number;
   tokensIssued: number;
   sendRequests: number;

@@ -27,6 +27,11 @@ export class LarkClient {
     this.engine = new AttemptEngine(opts);
   }
 
+  /** host:port of the proxy the requests go through, if one is in use. */
+  get proxy(): string | undefined {
+    return this.engine.proxy?.label;
+  }
+
   /** Fetches (or reuses) the tenant token: the connection test's credentials check. */
   getTenantToken(options: CallOptions = {}): Promise<string> {
     return this.engine.getTenantToken(options);

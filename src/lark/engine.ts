@@ -15,6 +15,7 @@ import { EndpointHealth } from './endpoint-health.js';
 import type { Endpoint, PacerName } from './endpoints/endpoint.js';
 import { INVALID_TOKEN_CODES, LarkError } from './errors.js';
 import { safeEmit, type ClientEvent } from './events.js';
+import { proxyFor, type ProxyRoute } from './proxy-url.js';
 import { LarkHttp, WireError, type LarkRequest, type LarkResponse } from './http.js';
 import { createListPacer, createLookupPacer, createSendPacer, createUploadPacer, type LimiterStore, type Pacer, type PacingOptions } from './pacer.js';
 import { retryPolicies, withRetry, type RetryContext, type RetryInfo, type RetryOptions, type RetryPolicy } from './retry.js';
@@ -36,6 +37,8 @@ export interface LarkClientOptions {
   limiterStore?: LimiterStore;
   /** The wire (default: one axios instance with keep-alive agents on baseUrl). */
   transport?: Transport;
+  /** The config's proxy URL; when absent HTTPS_PROXY / HTTP_PROXY / NO_PROXY decide (proxy-url.ts). */
+  proxy?: string;
   /** No answer from the host for this long: ENDPOINT_UNREACHABLE (default 30 s). */
   endpointDownAfterMs?: number;
   /** Retries, token refreshes, pacer waits. Never contains the secret or a token. */
@@ -64,16 +67,20 @@ export class AttemptEngine {
   private readonly policy: RetryPolicy;
   private readonly pacers: Partial<Record<PacerName, Pacer>> = {};
   private readonly health: EndpointHealth;
+  /** The proxy the requests go through, if any. */
+  readonly proxy: ProxyRoute | undefined;
 
   constructor(opts: LarkClientOptions) {
     this.opts = opts;
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? Math.random;
     this.policy = opts.retry ?? retryPolicies.standard;
+    this.proxy = opts.transport ? undefined : proxyFor(opts.baseUrl, opts.proxy);
     this.http = new LarkHttp({
       baseUrl: opts.baseUrl,
       ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
       ...(opts.transport ? { transport: opts.transport } : {}),
+      ...(this.proxy ? { proxy: this.proxy } : {}),
       now: () => this.clock.now(),
     });
     this.health = new EndpointHealth({

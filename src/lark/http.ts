@@ -6,7 +6,9 @@ import { isRecord } from '../core/is-record.js';
 import { multipartBody, type MultipartField } from './multipart.js';
 import { LarkError, headerString, larkErrorFromResponse } from './errors.js';
 import { type ErrorStops } from '../core/errors.js';
-import { AxiosTransport, type Transport, type WireResponse } from './transport.js';
+import { proxyAgent } from './proxy.js';
+import type { ProxyRoute } from './proxy-url.js';
+import { AxiosTransport, DEFAULT_MAX_SOCKETS, type Transport, type WireResponse } from './transport.js';
 
 export interface LarkHttpOptions {
   baseUrl: string;
@@ -18,6 +20,8 @@ export interface LarkHttpOptions {
   now?: () => number;
   /** Default: AxiosTransport on baseUrl. */
   transport?: Transport;
+  /** The proxy the default transport goes through (see proxy.ts); named in errors, its password never. */
+  proxy?: ProxyRoute;
 }
 
 export interface LarkRequest {
@@ -71,13 +75,16 @@ export class LarkHttp {
   private readonly timeoutMs: number;
   private readonly host: string;
   private readonly now: () => number;
+  private readonly proxy: ProxyRoute | undefined;
 
   constructor(opts: LarkHttpOptions) {
     const baseUrl = opts.baseUrl.replace(/\/+$/, '');
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.proxy = opts.proxy;
+    const maxSockets = opts.maxSockets ?? DEFAULT_MAX_SOCKETS;
     this.transport =
       opts.transport ??
-      new AxiosTransport({ baseUrl, timeoutMs: this.timeoutMs, ...(opts.maxSockets !== undefined ? { maxSockets: opts.maxSockets } : {}) });
+      new AxiosTransport({ baseUrl, timeoutMs: this.timeoutMs, maxSockets, ...(opts.proxy ? { agent: proxyAgent(baseUrl, opts.proxy, maxSockets) } : {}) });
     this.host = hostOf(baseUrl);
     this.now = opts.now ?? Date.now;
   }
@@ -100,8 +107,9 @@ export class LarkHttp {
       res = await this.transport.send({ method: req.method, path: pathWithQuery(req.path, req.query), headers, ...(body !== undefined ? { body } : {}), timeoutMs: req.timeoutMs ?? this.timeoutMs });
     } catch (err) {
       // Deliberately NOT attached as cause: keep whatever the transport's error holds out of reports.
-      throw wireError(err, req, this.host);
+      throw wireError(err, req, this.host, this.proxy);
     }
+    if (res.status === 407 && this.proxy) throw proxyRefused(req, this.proxy);
     const parsed = parseJson(res.body);
     const larkCode = codeOf(parsed);
     if (res.status >= 200 && res.status < 300 && larkCode === 0) {
@@ -163,15 +171,34 @@ export function describeWireFailure(failure: WireFailure): string {
 }
 
 /** A clean error for a request that got no HTTP response: only the method, path, host and error code survive. */
-function wireError(err: unknown, req: LarkRequest, host: string): WireError {
+function wireError(err: unknown, req: LarkRequest, host: string, proxy: ProxyRoute | undefined): WireError {
   const errCode = errorCode(err);
   const failure = wireFailureOf(errCode);
-  const where = `${req.method} ${req.path} to ${host}`;
+  const where = `${req.method} ${req.path} to ${host}${proxy ? ` through the proxy at ${proxy.label}` : ''}`;
+  // Through a proxy the only connection made is to the proxy: refused / unknown / unreachable is the proxy's.
+  if (proxy && (failure === 'refused' || failure === 'DNS' || failure === 'unreachable')) {
+    return new WireError({
+      code: 'PROXY_UNREACHABLE',
+      retryable: false,
+      failure,
+      errCode,
+      message: `cannot reach the proxy at ${proxy.label}: ${FAILURE_WORDS[failure]} (${errCode}): check connection.proxy / HTTPS_PROXY (or add the Lark host to NO_PROXY)`,
+    });
+  }
   if (failure === 'timeout') {
     return new WireError({ code: 'TIMEOUT', retryable: true, failure, errCode, message: `${where} timed out (${errCode}): retried automatically; raise timeoutMs if this keeps happening` });
   }
   const advice = failure === 'DNS' || failure === 'TLS' ? 'check the domain / base URL and the network' : 'check the network / proxy and the domain';
   return new WireError({ code: 'NETWORK', retryable: true, failure, errCode, message: `${where} failed before a response: ${FAILURE_WORDS[failure]} (${errCode}): ${advice}; retried automatically` });
+}
+
+function proxyRefused(req: LarkRequest, proxy: ProxyRoute): LarkError {
+  return new LarkError({
+    code: 'PROXY_REFUSED',
+    retryable: false,
+    httpStatus: 407,
+    message: `the proxy at ${proxy.label} refused ${req.method} ${req.path}: 407 proxy authentication required: check the user and password in connection.proxy / HTTPS_PROXY`,
+  });
 }
 
 /** Error code only (ECONNREFUSED, ECONNRESET, ENOTFOUND...): never the error message, which may echo request details. */

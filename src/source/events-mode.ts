@@ -30,6 +30,8 @@ export interface EventsModeDeps {
   clock: Clock;
   random?: () => number;
   webSocket?: WebSocketFactory;
+  /** The config's proxy URL; else the environment's (src/lark/proxy-url.ts). */
+  proxy?: string;
   /** Polls while connected at least this often (edits have no event we read). Default 5 minutes. */
   reconcileEveryMs?: number;
   /** Progress lines (connects, reconnects); default none. */
@@ -56,6 +58,7 @@ export class EventsFollower<Emit> {
           baseUrl: this.deps.baseUrl,
           ...(this.deps.random ? { random: this.deps.random } : {}),
           ...(this.deps.webSocket ? { webSocket: this.deps.webSocket } : {}),
+          ...(this.deps.proxy !== undefined ? { proxy: this.deps.proxy } : {}),
         },
         clock: ctx.clock,
         // The reader keeps only the chats it reads.

@@ -33,6 +33,8 @@ export interface FollowerDeps {
   appSecret: string;
   baseUrl: string;
   clock: Clock;
+  /** The config's proxy URL (the long connection goes through it too). */
+  proxy?: string;
 }
 
 /**

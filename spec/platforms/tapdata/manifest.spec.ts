@@ -58,10 +58,10 @@ describe('buildManifest', () => {
     }
   });
 
-  it('masks the App Secret with a Password component, and only that', () => {
+  it('masks the App Secret and the proxy URL (it may hold a password) with a Password component, and only those', () => {
     const c = forms.connection.fields;
     expect(c.appSecret!['x-component']).toBe('Password');
-    expect(Object.entries(c).filter(([, f]) => f['x-component'] === 'Password').map(([k]) => k)).toEqual(['appSecret']);
+    expect(Object.entries(c).filter(([, f]) => f['x-component'] === 'Password').map(([k]) => k)).toEqual(['appSecret', 'proxy']);
     expect(c.appId!['x-component']).toBe('Input');
   });
 

@@ -13,6 +13,8 @@ import WebSocket from 'ws';
 import { ConnectorError } from '../../core/errors.js';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { LarkHttp } from '../../lark/http.js';
+import { tunnelAgent } from '../../lark/proxy.js';
+import { proxyFor } from '../../lark/proxy-url.js';
 import { isRecord } from '../../core/is-record.js';
 import { fetchEndpoint, type EndpointAnswer } from './endpoint.js';
 import { FragmentAssembler } from './fragments.js';
@@ -44,7 +46,13 @@ export type WebSocketFactory = (url: string) => WebSocketLike;
 
 const OPEN = 1;
 
-export const defaultWebSocketFactory: WebSocketFactory = (url) => new WebSocket(url, { handshakeTimeout: 15_000 });
+/** WebSockets through the proxy that applies to their URL (a CONNECT tunnel), or direct. */
+export function proxiedWebSocketFactory(configured: string | undefined): WebSocketFactory {
+  return (url) => {
+    const route = proxyFor(url, configured);
+    return new WebSocket(url, { handshakeTimeout: 15_000, ...(route ? { agent: tunnelAgent(route) } : {}) });
+  };
+}
 
 /** One event as handed to the handler. */
 export interface LongConnectionEvent {
@@ -76,6 +84,8 @@ export interface LongConnectionOptions {
   random?: () => number;
   webSocket?: WebSocketFactory;
   http?: Pick<LarkHttp, 'request'>;
+  /** The config's proxy URL (else HTTPS_PROXY / HTTP_PROXY / NO_PROXY): the endpoint call and the WebSocket use it. */
+  proxy?: string;
   /** Ack no later than this after the event arrived. Default 2500 ms (Lark's deadline is 3 s). */
   ackDeadlineMs?: number;
   /** Event ids remembered for de-duplication. Default 10,000. */
@@ -101,8 +111,9 @@ export class LongConnection {
   constructor(private readonly opts: LongConnectionOptions) {
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? Math.random;
-    this.newSocket = opts.webSocket ?? defaultWebSocketFactory;
-    this.ownHttp = opts.http ? undefined : new LarkHttp({ baseUrl: opts.baseUrl, now: () => this.clock.now() });
+    this.newSocket = opts.webSocket ?? proxiedWebSocketFactory(opts.proxy);
+    const proxy = opts.http ? undefined : proxyFor(opts.baseUrl, opts.proxy);
+    this.ownHttp = opts.http ? undefined : new LarkHttp({ baseUrl: opts.baseUrl, now: () => this.clock.now(), ...(proxy ? { proxy } : {}) });
     this.http = opts.http ?? (this.ownHttp as LarkHttp);
     this.ackDeadlineMs = opts.ackDeadlineMs ?? 2500;
     this.dedupSize = opts.dedupSize ?? 10_000;
