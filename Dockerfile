@@ -10,13 +10,19 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
 COPY tsconfig.json ./
 COPY src ./src
-RUN npm run build
+# What ships is the compiled JavaScript `lark-im airbyte` loads: no source maps, declarations or build info, and
+# neither the emulator (only `lark-im demo` / `lark-im emulator` load it) nor the library entry dist/index.js.
+RUN npm run build \
+ && find dist \( -name '*.map' -o -name '*.d.ts' \) -delete \
+ && rm -rf dist/.tsbuildinfo dist/emulator dist/index.js
 
-# Production dependencies only, without lifecycle scripts (nothing to build at this point).
+# Production dependencies only, without lifecycle scripts (nothing to build at this point), and without the
+# TypeScript sources, declarations and source maps some packages ship (Node never loads them).
 FROM node:20-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force \
+ && find node_modules -type f \( -name '*.ts' -o -name '*.mts' -o -name '*.cts' -o -name '*.map' \) -delete
 
 FROM node:20-slim
 ARG VERSION=0.1.0
@@ -25,7 +31,6 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY package.json ./
-COPY fixtures ./fixtures
 # The node image's unprivileged user: the connector needs no root and writes nothing to disk.
 USER node
 LABEL io.airbyte.name=lark-im/airbyte-lark-im

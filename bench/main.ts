@@ -15,7 +15,7 @@ import { runStreamingCase } from './cases/streaming.js';
 import { runTokenCase } from './cases/token.js';
 import { runWorkersCase } from './cases/workers.js';
 import { parseBenchArgs, UsageError, USAGE, type BenchOptions, type CaseName } from './options.js';
-import { formatMarkdown, formatTable, type BenchRow } from './table.js';
+import { benchExitCode, formatMarkdown, formatTable, type BenchRow } from './table.js';
 
 interface CaseResult {
   rows: BenchRow[];
@@ -83,7 +83,8 @@ async function main(): Promise<number> {
   process.stdout.write(`\n${rows.filter((r) => r.met === true).length} goals met, ${missed.length} missed; ${totalS.toFixed(0)} s in all\n`);
   if (opts.markdown) process.stdout.write(`\n${formatMarkdown(rows)}\n`);
   if (opts.json) process.stdout.write(`${JSON.stringify({ machine: m, options: opts, totalSeconds: totalS, rows, raw }, null, 2)}\n`);
-  return 0;
+  if (missed.length > 0 && opts.failOnMissed) process.stderr.write(`bench: ${missed.length} goals missed: exit 1 (--no-fail keeps 0)\n`);
+  return benchExitCode(rows, opts.failOnMissed);
 }
 
 main().then(

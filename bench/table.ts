@@ -69,3 +69,8 @@ export function formatMarkdown(rows: BenchRow[]): string {
   );
   return [head, sep, ...body].join('\n');
 }
+
+/** The bench's exit code: 1 when a goal was missed, unless the run asked to keep 0 (--no-fail). */
+export function benchExitCode(rows: readonly BenchRow[], failOnMissed: boolean): number {
+  return failOnMissed && rows.some((r) => r.met === false) ? 1 : 0;
+}

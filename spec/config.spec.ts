@@ -23,6 +23,16 @@ const errorOf = (raw: unknown) => configError(() => parseConfig(raw, noEnv));
 const SOURCE_DEFAULTS = { chats: 'all', includeThreads: true, mode: 'poll', pollIntervalMs: 10_000 };
 
 describe('parseConfig', () => {
+  it('takes a domain copied with Lark\'s API path as its host (the path was doubled: every call a bare 404)', () => {
+    for (const domain of ['https://open.feishu.cn/open-apis', 'https://open.feishu.cn/open-apis/', 'http://127.0.0.1:8787/OPEN-APIS']) {
+      const parsed = parseConfig({ connection: { appId: 'cli_1', appSecret: SECRET, domain } }, noEnv);
+      expect(parsed.connection.domain).toBe(domain.replace(/\/open-apis\/?$/i, ''));
+      expect(baseUrlFor(domain)).toBe(domain.replace(/\/open-apis\/?$/i, ''));
+    }
+    // Only the API path at the end goes: a proxy's own path stays.
+    expect(baseUrlFor('https://proxy.example.com/lark/')).toBe('https://proxy.example.com/lark');
+  });
+
   it('parses the nested shape with defaults', () => {
     expect(parseConfig({ connection: { appId: 'cli_1', appSecret: SECRET }, node: {} }, noEnv)).toEqual({
       connection: { appId: 'cli_1', appSecret: SECRET, domain: 'feishu' },

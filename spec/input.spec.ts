@@ -30,6 +30,19 @@ describe('readRecords', () => {
     expect(records[2]).toEqual({ line: 3, value: { b: 2 } });
   });
 
+  it('a file holding one pretty-printed object is one record (it was 7 junk INPUT_INVALID lines)', async () => {
+    const body = { receiveType: 'user', receiveId: 'ou_1', contentType: 'text', content: '{"text":"a } { \\" b"}' };
+    const text = JSON.stringify(body, null, 2) + '\n';
+    expect(text.split('\n').length).toBeGreaterThan(6);
+    expect(await collect([text])).toEqual([{ line: 1, value: body }]);
+    expect(await collect(byteChunks(text))).toEqual([{ line: 1, value: body }]);
+    // Two pretty-printed objects one after another: two records, each numbered by its first line.
+    const two = await collect([`\n${JSON.stringify({ a: [1, { b: 2 }] }, null, 2)}\n${JSON.stringify({ c: 3 }, null, 2)}\n`]);
+    expect(two).toEqual([{ line: 2, value: { a: [1, { b: 2 }] } }, { line: 10, value: { c: 3 } }]);
+    const open = await collect(['{\n  "a": 1,\n']);
+    expect(open).toEqual([{ line: 1, parseError: 'the JSON object that starts on line 1 is not closed: the input ends inside it' }]);
+  });
+
   it('reads a pretty-printed JSON array element by element', async () => {
     const text = '[\n  {"text": "a, [b] {c}", "q": "say \\"hi\\""},\n  [ {"x": 1}, {"y": 2} ],\n  42\n]\n';
     const records = await collect([text]);

@@ -44,7 +44,7 @@ export const connectionConfigSchema = z.object({
   appId: z.preprocess(trimmed, requiredString('the App ID, cli_..., from the Lark developer console, or the LARK_APP_ID environment variable')),
   appSecret: z.preprocess(trimmed, requiredString('the App Secret from the Lark developer console, or the LARK_APP_SECRET environment variable')),
   domain: z.preprocess(
-    (v) => (typeof v === 'string' ? v.trim().replace(/^(feishu|lark)$/i, (m) => m.toLowerCase()) : v),
+    (v) => (typeof v === 'string' ? withoutApiPath(v.trim()).replace(/^(feishu|lark)$/i, (m) => m.toLowerCase()) : v),
     z
       .union([
         z.enum(DOMAINS),
@@ -259,9 +259,17 @@ export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = proc
   return parseConfig(raw, env);
 }
 
-/** 'feishu' | 'lark' -> the Open Platform host; an http(s) URL -> itself without trailing slash. */
+/**
+ * A base URL copied with Lark's API path (`https://open.feishu.cn/open-apis`) is the host: the client adds
+ * /open-apis/... itself (kept, the path was doubled and every call a bare 404).
+ */
+function withoutApiPath(domain: string): string {
+  return isHttpUrl(domain) ? domain.replace(/\/open-apis\/*$/i, '') : domain;
+}
+
+/** 'feishu' | 'lark' -> the Open Platform host; an http(s) URL -> itself without trailing slash or /open-apis. */
 export function baseUrlFor(domain: string): string {
-  const d = domain.trim();
+  const d = withoutApiPath(domain.trim());
   const lower = d.toLowerCase();
   if (lower === 'feishu' || lower === 'lark') return LARK_HOSTS[lower];
   if (isHttpUrl(d)) return d.replace(/\/+$/, '');

@@ -56,7 +56,9 @@ export interface WriteResult {
   removedCount: number;
   skippedCount: number;
   failedCount: number;
-  /** Event index (0-based) -> the errors of its failed messages. */
+  /** Events with a message the run did not get to (it stopped first); they are in errorMap too, so they are retried. */
+  notSentCount: number;
+  /** Event index (0-based) -> the errors of its failed messages (not-sent ones: the cause, retryable). */
   errorMap: Record<number, OutcomeError[]>;
   outcomes: MessageOutcome[];
 }
@@ -406,6 +408,7 @@ function summarizeEvents(events: WriteEvent[], outcomes: MessageOutcome[]): Writ
     removedCount: 0,
     skippedCount: 0,
     failedCount: 0,
+    notSentCount: 0,
     errorMap: {},
     outcomes,
   };
@@ -418,9 +421,11 @@ function summarizeEvents(events: WriteEvent[], outcomes: MessageOutcome[]): Writ
   events.forEach((event, i) => {
     const own = byEvent.get(i) ?? [];
     const errors = own.flatMap((o) => (o.status === 'failed' ? [o.error] : []));
-    if (errors.length > 0) {
-      result.failedCount += 1;
-      result.errorMap[i] = errors;
+    const notSent = own.flatMap((o) => (o.status === 'not_sent' ? [{ code: o.code, message: `not sent: ${o.reason}`, retryable: true }] : []));
+    if (errors.length > 0 || notSent.length > 0) {
+      if (errors.length > 0) result.failedCount += 1;
+      else result.notSentCount += 1;
+      result.errorMap[i] = [...errors, ...notSent];
     } else if (own.every((o) => o.status === 'skipped')) {
       result.skippedCount += 1;
     } else if (event.op === 'u') {

@@ -54,7 +54,8 @@ function toRecord(line: number, text: string): InputRecord {
 /**
  * Splits a stream of text into records. The format is decided by the first non-blank line: when that line
  * is not valid JSON on its own and starts with '[', the input is one (pretty-printed) JSON array and its
- * top-level elements are the records; otherwise every non-blank line is a record.
+ * top-level elements are the records; when it starts with '{', the input is pretty-printed JSON objects (a
+ * .json file holding one message) and each object is a record; otherwise every non-blank line is a record.
  *
  * Bytes are split at '\n' before decoding and each line is decoded alone ('\n' never occurs inside a
  * UTF-8 sequence, so this decodes exactly as decoding the whole stream would). Decoding whole 64 KB
@@ -95,8 +96,9 @@ const BATCH_RECORDS = 32;
  */
 export async function* readRecordBatches(source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>): AsyncGenerator<InputRecord[]> {
   let lineNo = 0;
-  let mode: 'unknown' | 'lines' | 'array' = 'unknown';
+  let mode: 'unknown' | 'lines' | 'array' | 'objects' = 'unknown';
   let arraySplitter: ArraySplitter | undefined;
+  let objectSplitter: ObjectSplitter | undefined;
   /** Bytes of a line that started in an earlier chunk. */
   let carry = emptyCarry();
   /** Records parsed and not yet yielded: a plain function call per line, no generator. */
@@ -108,6 +110,10 @@ export async function* readRecordBatches(source: AsyncIterable<Buffer | string> 
       arraySplitter!.push(line + '\n', out);
       return;
     }
+    if (mode === 'objects') {
+      objectSplitter!.push(line, lineNo, out);
+      return;
+    }
     const text = line.trim();
     if (text === '') return;
     if (mode === 'unknown') {
@@ -116,6 +122,12 @@ export async function* readRecordBatches(source: AsyncIterable<Buffer | string> 
         mode = 'array';
         arraySplitter = new ArraySplitter();
         arraySplitter.push(line + '\n', out);
+        return;
+      }
+      if (first.parseError && text.startsWith('{')) {
+        mode = 'objects';
+        objectSplitter = new ObjectSplitter();
+        objectSplitter.push(line, lineNo, out);
         return;
       }
       mode = 'lines';
@@ -176,6 +188,7 @@ export async function* readRecordBatches(source: AsyncIterable<Buffer | string> 
   else if (carry.bytes > 0) handleLine(Buffer.concat(carry.parts, carry.bytes).toString('utf8'));
   // `mode` is changed inside handleLine, which TypeScript's narrowing cannot see.
   if ((mode as string) === 'array') arraySplitter!.end(out);
+  if ((mode as string) === 'objects') objectSplitter!.end(out);
   if (out.length > 0) yield out;
 }
 
@@ -249,6 +262,57 @@ class ArraySplitter {
       return;
     }
     out.push(toRecord(this.elementNo, text));
+  }
+}
+
+/**
+ * Pretty-printed JSON objects one after another (most often a .json file holding one message): each object,
+ * however many lines it spans, is one record numbered by the line it starts on. Tracks nesting and strings only.
+ */
+class ObjectSplitter {
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  private text = '';
+  private startLine = 0;
+
+  push(line: string, lineNo: number, out: InputRecord[]): void {
+    let start = 0;
+    for (let i = 0; i < line.length; i++) {
+      const ch = line[i]!;
+      if (this.depth === 0) {
+        if (ch === '{') {
+          this.depth = 1;
+          this.startLine = lineNo;
+          this.text = '';
+          start = i;
+        } else if (!/\s/.test(ch)) {
+          out.push({ line: lineNo, parseError: 'text outside the JSON objects: give one JSON object per message, or one message per line (JSON Lines)' });
+          return;
+        }
+        continue;
+      }
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (ch === '\\') this.escaped = true;
+        else if (ch === '"') this.inString = false;
+        continue;
+      }
+      if (ch === '"') this.inString = true;
+      else if (ch === '{' || ch === '[') this.depth += 1;
+      else if (ch === '}' || ch === ']') {
+        this.depth -= 1;
+        if (this.depth === 0) {
+          out.push(toRecord(this.startLine, this.text + line.slice(start, i + 1)));
+          this.text = '';
+        }
+      }
+    }
+    if (this.depth > 0) this.text += line.slice(start) + '\n';
+  }
+
+  end(out: InputRecord[]): void {
+    if (this.depth > 0) out.push({ line: this.startLine, parseError: `the JSON object that starts on line ${this.startLine} is not closed: the input ends inside it` });
   }
 }
 

@@ -199,7 +199,7 @@ async function runSend() {
         },
         onDone(summary) {
           state.run.summary = summary;
-          setStatus('send-status', 'sendDone', summary, summary.failed ? 'warn' : 'ok');
+          setStatus('send-status', 'sendDone', summary, summary.failed || summary.notSent ? 'warn' : 'ok');
           resolve();
         },
         onError(message) {

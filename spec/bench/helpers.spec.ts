@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bindingQuota, idealSchedule, idealSpanMs, ratePerSecond, roundRobin } from '../../bench/quota.js';
-import { formatTable, formatValue, ratioOf, type BenchRow } from '../../bench/table.js';
+import { benchExitCode, formatTable, formatValue, ratioOf, type BenchRow } from '../../bench/table.js';
 import { parseBenchArgs, UsageError } from '../../bench/options.js';
 import { benchMessages, deliveryCounts } from '../../bench/seed.js';
 import { OccurrenceCounter } from '../../src/message/uuid.js';
@@ -61,6 +61,17 @@ describe('table', () => {
     expect(lines[0]).toMatch(/^case\s+figure\s+connector\s+SDK\s+ratio\s+goal\s+result$/);
     expect(lines[2]).toMatch(/token requests\s+1\s+100\s+0\.0100x\s+1\s+met$/);
     expect(lines[3]).toMatch(/MISSED$/);
+  });
+
+  it('exits 1 when a goal is missed, 0 with --no-fail or when every goal is met', () => {
+    const met: BenchRow = { case: 'token', figure: 'token requests', connector: 1, sdk: 100, ratio: 0.01, goal: '1', met: true };
+    const info: BenchRow = { ...met, figure: 'info', met: null };
+    const missed: BenchRow = { ...met, figure: 'peak RSS (MB)', goal: '< 100', met: false };
+    expect(parseBenchArgs([]).failOnMissed).toBe(true);
+    expect(parseBenchArgs(['--no-fail']).failOnMissed).toBe(false);
+    expect(benchExitCode([met, info, missed], parseBenchArgs([]).failOnMissed)).toBe(1);
+    expect(benchExitCode([met, info, missed], parseBenchArgs(['--no-fail']).failOnMissed)).toBe(0);
+    expect(benchExitCode([met, info], true)).toBe(0);
   });
 });
 

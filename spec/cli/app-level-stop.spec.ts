@@ -22,11 +22,19 @@ describe('lark-im write, an app-level stop', () => {
         env: { LARK_APP_ID: app.appId, LARK_APP_SECRET: app.appSecret, LARK_DOMAIN: emulator.baseUrl },
       });
       expect(r.code, r.stderr).toBe(1);
-      const lines = (await readFile(report, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { status: string; error: { code: string } });
-      expect(lines.map((l) => [l.status, l.error.code])).toEqual(Array(3).fill(['failed', 'APP_UNAVAILABLE']));
+      type Line = { status: string; error?: { code: string }; code?: string; reason?: string };
+      const lines = (await readFile(report, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Line);
+      // Sent before the stop: failed with the cause; after it: not sent, naming the cause (never a second "failed").
+      for (const l of lines) {
+        if (l.status === 'failed') expect(l.error!.code).toBe('APP_UNAVAILABLE');
+        else expect([l.status, l.code, l.reason]).toEqual(['not_sent', 'APP_UNAVAILABLE', expect.stringMatching(/^not sent: an earlier message failed with an app-level error/)]);
+      }
+      const failed = lines.filter((l) => l.status === 'failed').length;
+      expect(failed).toBeGreaterThanOrEqual(1);
       const stderrLines = r.stderr.trim().split('\n');
-      expect(stderrLines.at(-2)).toMatch(/0 delivered, 3 failed/);
-      expect(stderrLines.at(-1)).toMatch(/^lark-im: sending stopped: .*Bot ability is not activated.*enable the bot capability/);
+      const summary = stderrLines.findIndex((l) => l.startsWith('0 delivered, '));
+      expect(stderrLines[summary]).toMatch(failed === 3 ? /^0 delivered, 3 failed, 0 skipped/ : new RegExp(`^0 delivered, ${failed} failed, ${3 - failed} not sent, 0 skipped`));
+      expect(stderrLines[summary + 1]).toMatch(/^lark-im: sending stopped: .*Bot ability is not activated.*enable the bot capability/);
       expect(r.stdout + r.stderr).not.toContain(app.appSecret);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -48,8 +56,13 @@ describe('lark-im write, an app-level stop', () => {
       });
       expect(r.code, r.stderr).toBe(1);
       const stderrLines = r.stderr.trim().split('\n');
-      expect(stderrLines.at(-2)).toMatch(/0 delivered, 2 failed/);
-      expect(stderrLines.at(-1)).toMatch(/^lark-im: sending stopped: .*im:message:send_as_bot/);
+      // Those that reached Lark failed; those after the stop were not sent (which ones: timing).
+      const summary = stderrLines.findIndex((l) => /^0 delivered, /.test(l));
+      const [, failed, notSent] = /^0 delivered, (\d+) failed(?:, (\d+) not sent)?, 0 skipped of 2 messages/.exec(stderrLines[summary]!)!;
+      expect(Number(failed)).toBeGreaterThanOrEqual(1);
+      expect(Number(failed) + Number(notSent ?? 0)).toBe(2);
+      expect(stderrLines[summary + 1]).toMatch(/^lark-im: sending stopped: .*im:message:send_as_bot/);
+      if (notSent) expect(stderrLines[summary + 2]).toBe(`lark-im: 1 message not sent: run again with the same --input to send it (add --state FILE to send only what was not delivered; Lark's uuid de-duplication covers an hour)`);
     } finally {
       await rm(dir, { recursive: true, force: true });
       await emulator.close();

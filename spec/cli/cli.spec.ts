@@ -160,7 +160,7 @@ describe('lark-im write', () => {
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^lark-im: APP_SECRET_WRONG: .*App Secret is wrong.*\(nothing was sent\)$/);
-    expect(lines[1]).toMatch(/^0 delivered, 16 failed, 0 skipped of 16 messages in /);
+    expect(lines[1]).toMatch(/^0 delivered, 0 failed, 16 not sent, 0 skipped of 16 messages in /);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(everything(r)).not.toContain(WRONG_SECRET);
     expect(emulator.stats().sendRequests).toBe(sends);

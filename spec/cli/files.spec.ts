@@ -121,7 +121,7 @@ describe('stdout closed by its reader (write --report - | head -1)', () => {
     expect(code).toBe(1);
     expect(stderr).not.toMatch(/\n\s+at |Unhandled|EPIPE/);
     expect(stderr.trim().split('\n')).toHaveLength(1);
-    expect(stderr).toMatch(/^\d+ delivered, \d+ failed, 0 skipped of \d+ messages in .*\(interrupted/);
+    expect(stderr).toMatch(/^\d+ delivered, \d+ failed(, \d+ not sent)?, 0 skipped of \d+ messages in .*\(interrupted/);
     // It stopped: far fewer than the 300 messages reached Lark.
     expect(emulator.stats().sendRequests - sendsBefore).toBeLessThan(300);
   });
@@ -144,14 +144,15 @@ describe('what a run says at its edges', () => {
     await writeFile(withInvalid, INPUT_TEXT + '{"receiveType":"user"}\n');
     const r = await runCli(['write', '--config', bad, '--input', withInvalid, '--report', report]);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^0 delivered, 3 failed, 0 skipped of 3 messages in /);
-    const lines = (await readFile(report, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { status: string; error: { code: string; message: string } });
-    expect(lines.map((l) => [l.status, l.error.code])).toEqual([
-      ['failed', 'APP_SECRET_WRONG'],
-      ['failed', 'APP_SECRET_WRONG'],
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^0 delivered, 1 failed, 2 not sent, 0 skipped of 3 messages in /);
+    type Line = { status: string; code?: string; reason?: string; error?: { code: string; message: string } };
+    const lines = (await readFile(report, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Line);
+    expect(lines.map((l) => [l.status, l.code ?? l.error?.code])).toEqual([
+      ['not_sent', 'APP_SECRET_WRONG'],
+      ['not_sent', 'APP_SECRET_WRONG'],
       ['failed', 'MESSAGE_INVALID'],
     ]);
-    expect(lines[0]!.error.message).toMatch(/^not sent: the run could not start: /);
+    expect(lines[0]!.reason).toMatch(/^the run could not start: /);
     expect(await readFile(report, 'utf8')).not.toContain('wrong-secret-1234');
   });
 

@@ -96,3 +96,15 @@ describe('a flag value the command cannot use', () => {
     expect((await refused(['read', '--mode', 'push'])).stderr).toContain('--mode must be one of poll, events, got "push"');
   });
 });
+
+describe('the common mistakes, understood', () => {
+  it('a domain copied with its API path (…/open-apis) works, and a .json file of one pretty-printed object is one message', async () => {
+    const json = join(dir, 'one.json');
+    await writeFile(json, JSON.stringify(text('user', ALICE.openId, 'pretty'), null, 2) + '\n');
+    const sends = emulator.stats().sendRequests;
+    const r = await runCli(['write', '--input', json], { env: { ...env, LARK_DOMAIN: `${emulator.baseUrl}/open-apis` }, timeoutMs: KILL_AFTER_MS });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^1 delivered, 0 failed, 0 skipped of 1 message in /);
+    expect(emulator.stats().sendRequests - sends).toBe(1);
+  });
+});

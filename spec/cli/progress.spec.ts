@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProgressBar, quotaTimeMs, summaryLine } from '../../src/cli/progress.js';
 import { VerboseLog } from '../../src/cli/verbose-log.js';
+import { stdinHint } from '../../src/cli/write.js';
 import type { MessageOutcome } from '../../src/pipeline/report/outcome.js';
 import { emptySummary } from '../../src/pipeline/report/outcome.js';
 
@@ -122,11 +123,40 @@ describe('--verbose', () => {
     for (let i = 0; i < 17; i++) log.onEvent({ type: 'pacer.wait', pacer: 'send', waitMs: 100, queued: i, blockedKey: 'app:second' });
     log.onEvent({ type: 'retry', op: 'send', attempt: 1, code: 'SERVER_ERROR', delayMs: 500 });
     expect(out.lines).toHaveLength(1);
-    expect(out.lines[0]).toMatch(/^lark-im: \{"type":"retry"/);
+    expect(out.lines[0]).toBe('lark-im: send: attempt 1 failed with SERVER_ERROR: retrying in 500ms\n');
     log.flush();
     expect(out.lines).toHaveLength(2);
     expect(out.lines[1]).toBe('lark-im: rate limit: the send pacer on app:second held messages 17 times (1.7s of waits in all, up to 16 queued)\n');
     log.flush();
     expect(out.lines).toHaveLength(2);
+  });
+
+  it('gives every event one prose line, never a raw JSON object among the prose', () => {
+    const out = sink();
+    const log = new VerboseLog(out);
+    log.onEvent({ type: 'token.fetched', reason: 'cold', expiresInMs: 7_200_000, logId: 'L1' });
+    log.onEvent({ type: 'token.invalidated', op: 'send', larkCode: 99991663 });
+    log.onEvent({ type: 'retry', op: 'list_messages', attempt: 2, code: 'RATE_LIMITED', larkCode: 99991400, httpStatus: 429, logId: 'L2', delayMs: 1000 });
+    expect(out.lines).toEqual([
+      'lark-im: tenant token fetched (none was cached), valid for 120m0s [log id: L1]\n',
+      'lark-im: Lark refused the tenant token during send (Lark code 99991663): fetching a fresh one and trying again\n',
+      'lark-im: list_messages: attempt 2 failed with RATE_LIMITED (Lark code 99991400, HTTP 429): retrying in 1.0s [log id: L2]\n',
+    ]);
+    for (const line of out.lines) expect(line).not.toMatch(/[{}]/);
+  });
+});
+
+describe('wording', () => {
+  it('counts in the right number: "of 1 message", "1 message not sent"', () => {
+    expect(summaryLine({ ...emptySummary(), total: 1, delivered: 1, durationMs: 12 }, false)).toBe('1 delivered, 0 failed, 0 skipped of 1 message in 12ms');
+    expect(summaryLine({ ...emptySummary(), total: 3, delivered: 2, notSent: 1, durationMs: 12 }, false)).toBe(
+      '2 delivered, 0 failed, 1 not sent, 0 skipped of 3 messages in 12ms',
+    );
+  });
+
+  it('--input - on a terminal says it reads stdin (it waited silently)', () => {
+    expect(stdinHint('-', { isTTY: true })).toBe('lark-im: reading records from stdin (Ctrl-D to end)');
+    expect(stdinHint('-', { isTTY: false })).toBeUndefined();
+    expect(stdinHint('in.jsonl', { isTTY: true })).toBeUndefined();
   });
 });

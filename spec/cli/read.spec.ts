@@ -94,6 +94,12 @@ describe('lark-im read', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/chat oc_0b5a1e7500000000000000000000000b skipped: BOT_NOT_IN_CHAT/);
     expect(bad.stdout.trim().split('\n')).toHaveLength(500);
+    // A chat id Lark does not know: read advice (the chat id, membership, the read scopes), never send advice.
+    const unknown = await runCli(['read', '--config', config(), '--chats', 'oc_unknown']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/chat oc_unknown skipped: MESSAGE_INVALID: .*\(Lark code 230001, HTTP 400\): the bot cannot read this chat: check the chat_id \(oc_\.\.\., from lark-im receivers --type chat\), that the bot is a member of the chat, and that the app has a read scope \(im:message:readonly or /);
+    expect(unknown.stderr).not.toMatch(/receiveId|receiveType|contentType/);
+    expect(unknown.stderr).toMatch(/from 0 chats in .*; 1 chat could not be read$/m);
 
     const usage = await runCli(['read', '--config', config(), '--since', 'yesterday']);
     expect(usage.code).toBe(2);

@@ -112,10 +112,10 @@ describe('MessageWriter', () => {
     expect([...held.keys()]).toEqual(['m1', 'm2']);
     for (const h of held.values()) h.answer();
     const summary = await done;
-    expect(outcomes.map((o) => [o.line, o.status])).toEqual([[1, 'delivered'], [2, 'delivered'], [3, 'failed'], [4, 'failed']]);
-    expect(outcomes[2]).toMatchObject({ error: { code: 'INTERRUPTED' } });
+    expect(outcomes.map((o) => [o.line, o.status])).toEqual([[1, 'delivered'], [2, 'delivered'], [3, 'not_sent'], [4, 'failed']]);
+    expect(outcomes[2]).toMatchObject({ code: 'INTERRUPTED', reason: expect.stringContaining('stopped before this message was sent') });
     expect(outcomes[3]).toMatchObject({ error: { code: 'INPUT_INVALID', message: expect.stringContaining('input differs') } });
-    expect(summary).toMatchObject({ total: 4, delivered: 2, failed: 2, interrupted: true });
+    expect(summary).toMatchObject({ total: 4, delivered: 2, failed: 1, notSent: 1, interrupted: true });
   });
 
   it('a state that disagrees before anything was sent: the run does not start (thrown)', async () => {

@@ -82,6 +82,7 @@ function describeOutcome(o: MessageOutcome, delivered: Map<string, DeliveredMess
   }
   if (o.status === 'failed') return `  failed    ${at}  ${o.error.code}: ${o.error.message}`;
   if (o.status === 'skipped') return `  skipped   ${at}  ${o.reason}`;
+  if (o.status === 'not_sent') return `  not sent  ${at}  ${o.code}: ${o.reason}`;
   return `  valid     ${at}`;
 }
 

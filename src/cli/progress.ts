@@ -5,6 +5,7 @@
  * the first seconds says.
  */
 import type { MessageOutcome, RunSummary } from '../pipeline/report/outcome.js';
+import { counted } from '../core/counted.js';
 
 /** Lark's send limits the ETA is computed from (src/lark/pacer.ts paces by the same). */
 export const SEND_QUOTA = { perSecond: 50, perMinute: 1000, perReceiverPerSecond: 5 } as const;
@@ -35,10 +36,12 @@ export interface ProgressCounts {
   /** Delivered by an earlier run (the state file), not sent now. */
   resumed: number;
   failed: number;
+  /** The run stopped before it got to them. */
+  notSent: number;
 }
 
 export class ProgressBar {
-  readonly counts: ProgressCounts = { records: 0, messages: 0, delivered: 0, resumed: 0, failed: 0 };
+  readonly counts: ProgressCounts = { records: 0, messages: 0, delivered: 0, resumed: 0, failed: 0, notSent: 0 };
   private lastDraw = 0;
   private lastPlain: number;
   private readonly started: number;
@@ -71,6 +74,7 @@ export class ProgressBar {
     c.messages += 1;
     if (outcome.index === 0) c.records += 1;
     if (outcome.status === 'failed') c.failed += 1;
+    if (outcome.status === 'not_sent') c.notSent += 1;
     if (outcome.status === 'delivered') {
       c.delivered += 1;
       if (outcome.resumed) c.resumed += 1;
@@ -123,7 +127,9 @@ export class ProgressBar {
     }
     const label = this.options.dryRun ? 'checked' : 'delivered';
     parts.push(c.resumed > 0 ? `${c.delivered} ${label} (${c.resumed} resumed)` : `${this.options.dryRun ? c.messages - c.failed : c.delivered} ${label}`);
-    parts.push(`${c.failed} failed`, `${rate.toFixed(1)} msg/s`);
+    parts.push(`${c.failed} failed`);
+    if (c.notSent > 0) parts.push(`${c.notSent} not sent`);
+    parts.push(`${rate.toFixed(1)} msg/s`);
     const eta = this.etaMs(now, rate);
     if (eta !== undefined) parts.push(`ETA ${formatDuration(eta)}`);
     return prefix + parts.join(', ');
@@ -176,12 +182,17 @@ export function formatDuration(ms: number): string {
   return `${m}m${Math.round(s - m * 60)}s`;
 }
 
-/** The one-line summary every write prints, whatever the flags. `resumed`: delivered by an earlier run. */
+/**
+ * The one-line summary every write prints, whatever the flags. `resumed`: delivered by an earlier run.
+ * "not sent" shows only when some were (a stop): they are neither delivered nor failed.
+ */
 export function summaryLine(summary: RunSummary, dryRun: boolean, resumed = 0): string {
   const delivered = resumed > 0 ? `${summary.delivered} delivered (${resumed} resumed from the state file, ${summary.delivered - resumed} sent now)` : `${summary.delivered} delivered`;
+  const notSent = summary.notSent > 0 ? `, ${summary.notSent} not sent` : '';
+  const of = `of ${counted(summary.total, 'message')}`;
   const head = dryRun
-    ? `dry-run: ${summary.valid} valid, ${summary.failed} invalid, ${summary.skipped} skipped of ${summary.total} messages`
-    : `${delivered}, ${summary.failed} failed, ${summary.skipped} skipped of ${summary.total} messages`;
+    ? `dry-run: ${summary.valid} valid, ${summary.failed} invalid, ${summary.skipped} skipped ${of}`
+    : `${delivered}, ${summary.failed} failed${notSent}, ${summary.skipped} skipped ${of}`;
   const tail = summary.interrupted ? ' (interrupted: the rest of the input was not read)' : '';
   return `${head} in ${formatDuration(summary.durationMs)}${tail}`;
 }

@@ -11,6 +11,7 @@ import { JsonlReadOutput, loadReadState } from '../source/read-run.js';
 import type { EmitBatch, MessageReader } from '../source/reader.js';
 import { startOffset, type SourceRunOptions } from '../source/source.js';
 import { ConnectorError } from '../core/errors.js';
+import { counted } from '../core/counted.js';
 import { loadConfig } from './shared.js';
 import { fileError } from '../core/errno.js';
 import { CliExit, EXIT_CANNOT_START, EXIT_FAILED, EXIT_OK } from '../core/exit.js';
@@ -89,8 +90,9 @@ export async function readCommand(flags: ReadFlags): Promise<number> {
     process.stderr.write(
       flags.json
         ? JSON.stringify(failed.size > 0 ? { ...summary, failedChats: Object.fromEntries(failed) } : summary) + '\n'
-        : `lark-im read: ${summary.total} messages (${insert} inserted, ${update} updated, ${deleted} deleted) from ${summary.chats} chats in ${(summary.durationMs / 1000).toFixed(1)} s` +
-            (failed.size > 0 ? `; ${failed.size} chats could not be read` : '') +
+        : `lark-im read: ${counted(summary.total, 'message')} (${insert} inserted, ${update} updated, ${deleted} deleted) ` +
+            `from ${counted(summary.chats, 'chat')} in ${(summary.durationMs / 1000).toFixed(1)} s` +
+            (failed.size > 0 ? `; ${counted(failed.size, 'chat')} could not be read` : '') +
             '\n',
     );
     return failed.size > 0 ? EXIT_FAILED : EXIT_OK;

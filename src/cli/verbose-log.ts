@@ -19,7 +19,7 @@ export class VerboseLog {
 
   readonly onEvent = (event: ClientEvent): void => {
     if (event.type !== 'pacer.wait') {
-      this.stream.write(`lark-im: ${JSON.stringify(event)}\n`);
+      this.stream.write(`lark-im: ${describeEvent(event)}\n`);
       return;
     }
     const key = `${event.pacer} pacer${event.blockedKey ? ` on ${event.blockedKey}` : ''}`;
@@ -38,5 +38,26 @@ export class VerboseLog {
       );
     }
     this.waits.clear();
+  }
+}
+
+const TOKEN_REASONS = { cold: 'none was cached', expiring: 'the cached one was about to expire', invalidated: 'Lark refused the cached one' } as const;
+
+/** One prose line per event, like every other line on stderr (a JSON object among them read as a glitch). */
+export function describeEvent(event: Exclude<ClientEvent, { type: 'pacer.wait' }>): string {
+  const lark = (larkCode?: number, httpStatus?: number) =>
+    [larkCode !== undefined ? `Lark code ${larkCode}` : '', httpStatus !== undefined ? `HTTP ${httpStatus}` : ''].filter(Boolean).join(', ');
+  const logId = (id?: string) => (id ? ` [log id: ${id}]` : '');
+  switch (event.type) {
+    case 'token.fetched':
+      return `tenant token fetched (${TOKEN_REASONS[event.reason]}), valid for ${formatDuration(event.expiresInMs)}${logId(event.logId)}`;
+    case 'token.invalidated': {
+      const why = lark(event.larkCode);
+      return `Lark refused the tenant token during ${event.op}${why ? ` (${why})` : ''}: fetching a fresh one and trying again${logId(event.logId)}`;
+    }
+    case 'retry': {
+      const why = lark(event.larkCode, event.httpStatus);
+      return `${event.op}: attempt ${event.attempt} failed with ${event.code}${why ? ` (${why})` : ''}: retrying in ${formatDuration(event.delayMs)}${logId(event.logId)}`;
+    }
   }
 }

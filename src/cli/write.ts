@@ -18,6 +18,7 @@ import { loadConfig } from './shared.js';
 import { errnoInWords, fileError } from '../core/errno.js';
 import { CliExit, EXIT_CANNOT_START, EXIT_FAILED, EXIT_OK } from '../core/exit.js';
 import { guardStdout } from './stdout.js';
+import { counted } from '../core/counted.js';
 import { VerboseLog } from './verbose-log.js';
 
 export interface WriteFlags {
@@ -60,6 +61,8 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
     const input = await openInput(flags.input).catch((err: unknown) => {
       throw fileError('--input', flags.input, err);
     });
+    const hint = stdinHint(flags.input, process.stdin);
+    if (hint) process.stderr.write(`${hint}\n`);
     const report = reportPath
       ? await ReportWriter.open(reportPath).catch((err: unknown) => {
           throw fileError('--report', reportPath, err);
@@ -147,9 +150,9 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
     if (!summary) throw new Error('the run ended without a summary');
     const resumed = progress.counts.resumed;
     if (flags.json && !guardStdout().closed) {
-      const { total, delivered, failed, skipped, valid, durationMs, interrupted } = summary;
+      const { total, delivered, failed, notSent, skipped, valid, durationMs, interrupted } = summary;
       process.stdout.write(
-        JSON.stringify({ total, delivered, failed, skipped, ...(dryRun ? { valid } : {}), ...(state ? { resumed } : {}), durationMs, interrupted }) + '\n',
+        JSON.stringify({ total, delivered, failed, notSent, skipped, ...(dryRun ? { valid } : {}), ...(state ? { resumed } : {}), durationMs, interrupted }) + '\n',
       );
     }
     if (summary.total === 0 && !summary.interrupted) process.stderr.write('lark-im: the input holds no messages\n');
@@ -157,10 +160,27 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
     process.stderr.write(summaryLine(summary, dryRun, resumed) + '\n');
     if (startError) return EXIT_CANNOT_START;
     if (stoppedBy !== undefined) process.stderr.write(`lark-im: sending stopped: ${stoppedBy}\n`);
-    return summary.failed > 0 || summary.interrupted ? EXIT_FAILED : EXIT_OK;
+    // A closed stdout (`| head -1`) was the user's own stop: the summary alone says it.
+    if ((summary.notSent > 0 || summary.interrupted) && !guardStdout().closed) process.stderr.write(`lark-im: ${notSentLine(summary, statePath)}\n`);
+    return summary.failed > 0 || summary.notSent > 0 || summary.interrupted ? EXIT_FAILED : EXIT_OK;
   } finally {
     connector.close();
   }
+}
+
+/** `--input -` on a terminal waits for typed records: say so, or it looks hung. */
+export function stdinHint(input: string, stdin: { isTTY?: boolean }): string | undefined {
+  return input === '-' && stdin.isTTY ? 'lark-im: reading records from stdin (Ctrl-D to end)' : undefined;
+}
+
+/** A stopped run, in one line: how many were not sent and how to send them (not one line per message). */
+function notSentLine(summary: RunSummary, statePath: string | undefined): string {
+  const what = summary.notSent > 0 ? `${counted(summary.notSent, 'message')} not sent` : 'the run stopped before the end of the input';
+  const how = statePath
+    ? `run the same command again (the same --input and --state ${statePath}) to send only what was not delivered`
+    : `run again with the same --input to send ${summary.notSent === 1 ? 'it' : 'them'} ` +
+      "(add --state FILE to send only what was not delivered; Lark's uuid de-duplication covers an hour)";
+  return `${what}: ${how}`;
 }
 
 /** The report could not be written (a full disk, say): the run stopped; messages may have been sent. */
@@ -185,13 +205,15 @@ async function reportStartFailure(
   onOutcome: (outcome: MessageOutcome, invalid: boolean) => void | Promise<void>,
 ): Promise<RunSummary> {
   const base = toOutcomeError(cause);
-  const error = { ...base, message: `not sent: the run could not start: ${base.message}` };
+  const reason = `the run could not start: ${base.message}`;
   const summary = await connector.writeStream(records, {
     dryRun: true,
     onOutcome: (o) =>
-      o.status === 'valid' ? onOutcome({ line: o.line, index: o.index, status: 'failed', error, uuid: o.request.body.uuid }, false) : onOutcome(o, true),
+      o.status === 'valid'
+        ? onOutcome({ line: o.line, index: o.index, status: 'not_sent', code: base.code, reason, uuid: o.request.body.uuid }, false)
+        : onOutcome(o, true),
   });
-  return { ...summary, failed: summary.failed + summary.valid, valid: 0 };
+  return { ...summary, notSent: summary.notSent + summary.valid, valid: 0 };
 }
 
 /** Passes the records on, telling the progress line whom they go to (the per-receiver limit binds the ETA). */

@@ -60,6 +60,8 @@ export interface ConnectorErrorOptions {
   advice?: string;
   /** Overrides the code's default scope (see ERROR_STOPS), e.g. a missing scope on the send API stops the app. */
   stops?: ErrorStops;
+  /** The message was not sent because the run had stopped (see isRunStop), whatever the code of the cause. */
+  notSent?: true;
   cause?: unknown;
 }
 
@@ -82,6 +84,7 @@ export class ConnectorError extends Error {
   readonly field?: string;
   readonly advice?: string;
   readonly stops?: ErrorStops;
+  readonly notSent?: true;
 
   constructor(opts: ConnectorErrorOptions) {
     super(opts.message, opts.cause === undefined ? undefined : { cause: opts.cause });
@@ -96,6 +99,7 @@ export class ConnectorError extends Error {
     if (opts.field !== undefined) this.field = opts.field;
     if (opts.advice !== undefined) this.advice = opts.advice;
     if (opts.stops !== undefined) this.stops = opts.stops;
+    if (opts.notSent) this.notSent = true;
   }
 
   /** What reports print. */
@@ -163,6 +167,17 @@ export function stopsOf(err: unknown): ErrorStops {
 /** THE test for "stop the run": no later message can succeed either (credentials, app state, quota, host down). */
 export function isAppLevel(err: unknown): err is ConnectorError {
   return stopsOf(err) === 'app';
+}
+
+/**
+ * Codes that say the run stopped, not that the message is wrong: a stop signal, the shared store gone, the
+ * Lark host silent. A message ending with one was not sent by this run (a resume sends it).
+ */
+const RUN_STOP_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['INTERRUPTED', 'STORE_UNAVAILABLE', 'ENDPOINT_UNREACHABLE']);
+
+/** THE test for "not sent" (rather than "failed"): the run did not get to this message. */
+export function isRunStop(err: unknown): err is ConnectorError {
+  return err instanceof ConnectorError && (err.notSent === true || RUN_STOP_CODES.has(err.code));
 }
 
 export function isRetryable(err: unknown): boolean {

@@ -3,7 +3,7 @@
  * error code. The default is one axios instance per client that holds everything a request does not change:
  * the base URL, the keep-alive agent (or the proxy's agent), the JSON content type, every status resolved,
  * the body passed through as text both ways (LarkHttp serialises and parses it once), no redirects (so no
- * follow-redirects wrapper) and no proxy lookup of axios's own (see proxy.ts). A request then carries only its
+ * follow-redirects wrapper) and no proxy lookup of axios's own (proxy-url.ts decides). A request then carries only its
  * method, path, body, token and timeout.
  * Injectable, so tests can count or break requests.
  */
@@ -71,7 +71,7 @@ export class AxiosTransport implements Transport {
       adapter: 'http',
       httpAgent: this.agent,
       httpsAgent: this.agent,
-      // The agent is the proxy decision (proxy.ts): axios must not read HTTP(S)_PROXY on its own.
+      // The agent is the proxy decision (proxy-url.ts, proxy.ts): axios must not read HTTP(S)_PROXY on its own.
       proxy: false,
       maxRedirects: 0,
       // Lark puts business errors on 4xx (and some on 200): every status is an answer, LarkHttp reads the code.

@@ -50,6 +50,7 @@ export class SendStage {
       code: cause.code,
       message: `not sent: an earlier message failed with an app-level error, so sending stopped. ${cause.message}`,
       retryable: false,
+      notSent: true,
       ...(cause.larkCode !== undefined ? { larkCode: cause.larkCode } : {}),
       ...(cause.stops !== undefined ? { stops: cause.stops } : {}),
     });

@@ -7,18 +7,18 @@
  * and never wait for one another or for the report; the report leaves in input order through a reorder
  * buffer (order.ts) whose high-water mark pauses the reading, so memory stays bounded.
  *
- * Stopping (the signal): no new record is read and no queued message is sent; messages already on the
- * wire get `graceMs` to finish, then whatever is still unsettled is reported as INTERRUPTED. Nothing taken
- * from the input goes unreported. A state that disagrees with the input in mid-run stops the run the same
- * way (that message fails with the reason); before anything was sent, it is thrown (the run did not start).
+ * Stopping (the signal): no new record is read and no queued message is sent (those are reported not_sent);
+ * messages already on the wire get `graceMs` to finish, then whatever is still unsettled is reported failed
+ * with INTERRUPTED (its delivery is not confirmed). Nothing taken from the input goes unreported. A state
+ * that disagrees with the input in mid-run stops the run the same way (that message fails with the reason); before anything was sent, it is thrown (the run did not start).
  */
 import { setMaxListeners } from 'node:events';
-import { ValidationError, interruptedError, type ConnectorError, errorMessage } from '../core/errors.js';
+import { ValidationError, interruptedError, isRunStop, type ConnectorError, errorMessage } from '../core/errors.js';
 import type { LarkClient } from '../lark/client.js';
 import { parseRecord, type MessageBody } from '../message/schema.js';
 import type { ReceiverResolver } from '../message/receivers.js';
 import type { InputRecord } from '../input.js';
-import { countOutcome, emptySummary, toOutcomeError, type MessageOutcome, type RunSummary } from './report/outcome.js';
+import { countOutcome, emptySummary, notSentOutcome, toOutcomeError, type MessageOutcome, type RunSummary } from './report/outcome.js';
 import { asBatch, type RecordSource } from './read.js';
 import { messageBodyTransform, type Draft, type RecordTransform } from './transform/index.js';
 import { validateDrafts, type Validated } from './validate.js';
@@ -128,7 +128,8 @@ export class MessageWriter {
     const onOutcome = this.options.onOutcome;
     /** Counts and hands on one outcome; a promise only when onOutcome returned one (backpressure). */
     const deliver = (outcome: MessageOutcome): void | Promise<void> => {
-      if (outcome.status === 'failed' && outcome.error.code === 'INTERRUPTED') summary.interrupted = true;
+      const code = outcome.status === 'failed' ? outcome.error.code : outcome.status === 'not_sent' ? outcome.code : undefined;
+      if (code === 'INTERRUPTED') summary.interrupted = true;
       countOutcome(summary, outcome);
       return onOutcome?.(outcome);
     };
@@ -260,6 +261,7 @@ export class MessageWriter {
       this.options.onDelivered?.(delivered);
       return delivered;
     } catch (err) {
+      if (isRunStop(err)) return notSentOutcome(line, index, err, uuid);
       return { line, index, status: 'failed', error: toOutcomeError(err), uuid };
     }
   }

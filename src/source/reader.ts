@@ -5,6 +5,7 @@
  * items through `ingest()` (events).
  */
 import { ConnectorError } from '../core/errors.js';
+import { READ_SCOPES } from '../core/vocabulary.js';
 import type { ChatSummary } from '../lark/endpoints/chats.js';
 import type { ChatMessagesPage, ListChatMessagesRequest } from '../lark/endpoints/messages.js';
 import { CursorState, DEFAULT_OVERLAP_MS, chatKey, threadKey, type SourceOffset } from './offset.js';
@@ -93,7 +94,7 @@ export class MessageReader {
         this.chatsRead.add(chat.chatId);
       } catch (err) {
         if (!(err instanceof ConnectorError) || err.larkCode === undefined || !CHAT_LEVEL_CODES.has(err.larkCode)) throw err;
-        const why = `${err.code}: ${err.message}`;
+        const why = `${err.code}: ${readAdvice(err)}`;
         if (this.chatsFailed.get(chat.chatId) !== why) this.opts.onWarning?.(`chat ${chat.chatId} skipped: ${why}`);
         this.chatsFailed.set(chat.chatId, why);
       }
@@ -271,4 +272,15 @@ export class MessageReader {
     }
     return c;
   }
+}
+
+/**
+ * A chat Lark would not list, with read advice: the code table's advice is written for sends ("check that
+ * receiveId matches receiveType"), which misleads a reader.
+ */
+function readAdvice(err: ConnectorError): string {
+  const advice =
+    `the bot cannot read this chat: check the chat_id (oc_..., from lark-im receivers --type chat), that the bot ` +
+    `is a member of the chat, and that the app has a read scope (${READ_SCOPES.join(' or ')})`;
+  return err.advice && err.message.includes(err.advice) ? err.message.replace(err.advice, advice) : `${err.message}: ${advice}`;
 }

@@ -22,7 +22,7 @@ describe('Airbyte destination stopped by a signal', () => {
           sent.push((r.value as { n: number }).n);
           await opts.onOutcome?.({ line: r.line, index: 0, status: 'delivered', messageId: `om_${r.line}`, uuid: `u${r.line}` });
         }
-        return { total: records.length, delivered: records.length, failed: 0, skipped: 0, valid: 0, durationMs: 0, interrupted: false };
+        return { total: records.length, delivered: records.length, failed: 0, notSent: 0, skipped: 0, valid: 0, durationMs: 0, interrupted: false };
       },
     } as unknown as LarkImConnector;
     const stop = new AbortController();
@@ -46,8 +46,9 @@ describe('Airbyte destination stopped by a signal', () => {
     const result = await running;
     expect(sent).toEqual([1, 2]);
     expect(result.records).toBe(4);
-    expect(result.delivered + result.failed + result.skipped).toBe(4);
-    expect(result.failed).toBe(2);
+    expect(result.delivered + result.failed + result.notSent + result.skipped).toBe(4);
+    expect(result.notSent).toBe(2);
+    expect(result.failed).toBe(0);
     expect(text.join('')).toMatch(/2 records .*not sent/);
   });
 });

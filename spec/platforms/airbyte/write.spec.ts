@@ -46,11 +46,11 @@ function toStdin(lines: Line[]): string {
   return lines.map((l) => ('state' in l ? stateLine(STREAM, l.state) : recordLine(STREAM, l.data))).join('\n') + '\n';
 }
 
-async function setup(opts: { dedupWindowSeconds?: number; seed?: ReturnType<typeof defaultSeed> } = {}) {
+async function setup(opts: { dedupWindowSeconds?: number; seed?: ReturnType<typeof defaultSeed>; streams?: string[] } = {}) {
   emulator = await startEmulator({ limits: false, ...(opts.seed ? { seed: opts.seed } : {}), ...(opts.dedupWindowSeconds !== undefined ? { dedupWindowSeconds: opts.dedupWindowSeconds } : {}) });
   work = await Workdir.create();
   const config = await work.json('config.json', { connection: { appId: APP.appId, appSecret: APP.appSecret, domain: emulator.baseUrl, timeoutMs: 2000 } });
-  const catalog = await work.json('catalog.json', destinationCatalog([STREAM]));
+  const catalog = await work.json('catalog.json', destinationCatalog(opts.streams ?? [STREAM]));
   return ['write', '--config', config, '--catalog', catalog];
 }
 
@@ -133,9 +133,37 @@ describe('airbyte write', () => {
     const warnings = p.logs('WARN');
     expect(warnings).toHaveLength(2);
     expect(warnings[0]).toMatch(/record 2 of stream alerts was not delivered: RECEIVER_NOT_FOUND: .*Lark code \d+/);
+    // The log id (and the Lark code) once: the error's own message already carries them.
+    const logId = /log id: (\w+)/.exec(warnings[0]!)?.[1];
+    expect(logId).toBeDefined();
+    expect(warnings[0]!.split(logId!)).toHaveLength(2);
+    expect(warnings[0]!.match(/Lark code \d+/g)).toHaveLength(1);
     expect(warnings[1]).toMatch(/record 3 of stream alerts was not delivered: .*content/);
     expect(statesOf(p)).toEqual([{ cursor: 3, recordCount: 3 }]);
-    expect(p.logs('INFO').at(-1)).toMatch(/3 records read, 1 messages delivered, 2 failed/);
+    expect(p.logs('INFO').at(-1)).toMatch(/3 records read, 1 message delivered, 2 failed, 0 not sent/);
+  });
+
+  it('RECORDs of a stream not in the configured catalog are skipped, with one WARN per stream (not per record)', async () => {
+    const args = await setup();
+    const stdin = [
+      recordLine(STREAM, text('user', ALICE.openId, 'in catalog')),
+      ...[1, 2, 3].map((i) => recordLine('stray', text('user', ALICE.openId, `stray ${i}`))),
+      recordLine('other', text('user', ALICE.openId, 'other 1')),
+      recordLine(STREAM, text('user', ALICE.openId, 'in catalog too')),
+      stateLine(STREAM, 2),
+    ].join('\n') + '\n';
+    const p = spawnAirbyte(args);
+    p.child.stdin!.end(stdin);
+    const { code } = await p.exited;
+    p.assertProtocolOnly();
+    expect(code).toBe(0);
+    expect(deliveredTexts(emulator!)).toEqual(['in catalog', 'in catalog too']);
+    expect(p.logs('WARN')).toEqual([
+      'stream stray is not in the configured catalog: its records are skipped (not sent); add the stream to the connection to send them',
+      'stream other is not in the configured catalog: its records are skipped (not sent); add the stream to the connection to send them',
+    ]);
+    expect(statesOf(p)).toEqual([{ cursor: 2, recordCount: 2 }]);
+    expect(p.logs('INFO').at(-1)).toMatch(/2 records read, 2 messages delivered, 0 failed, 0 not sent, 0 skipped, 4 records of streams outside the catalog skipped/);
   });
 
   it('an app-level failure (send scope missing) is a TRACE config_error, a non-zero exit, and no STATE echoed', async () => {
@@ -242,7 +270,7 @@ describe('airbyte write', () => {
   }, 60_000);
 
   it('two streams: a STREAM STATE checkpoints its own stream, a GLOBAL one every stream, each with its record count', async () => {
-    const args = await setup();
+    const args = await setup({ streams: ['a', 'b'] });
     const global = JSON.stringify({
       type: 'STATE',
       state: { type: 'GLOBAL', global: { shared_state: { lsn: 7 }, stream_states: [] } },

@@ -36,6 +36,12 @@ export type MessageOutcome = Position &
     /** resumed: delivered by an earlier run of the same input (per the --state file), not sent again. */
     | { status: 'delivered'; messageId: string; uuid: string; resumed?: true }
     | { status: 'failed'; error: OutcomeError; uuid?: string }
+    /**
+     * The run stopped before it got to this message (a stop signal, an app-level failure of another message,
+     * the store or the Lark host gone, a start failure): nothing is wrong with it; a resume sends it.
+     * code: the cause's ErrorCode; reason: what stopped the run.
+     */
+    | { status: 'not_sent'; code: string; reason: string; uuid?: string }
     | { status: 'skipped'; reason: string }
     | { status: 'valid'; request: RenderedRequest }
   );
@@ -46,6 +52,8 @@ export interface RunSummary {
   total: number;
   delivered: number;
   failed: number;
+  /** Not sent because the run stopped first (status not_sent). */
+  notSent: number;
   skipped: number;
   /** Dry-run: messages that passed validation and were rendered. */
   valid: number;
@@ -55,12 +63,19 @@ export interface RunSummary {
 }
 
 export function emptySummary(): RunSummary {
-  return { total: 0, delivered: 0, failed: 0, skipped: 0, valid: 0, durationMs: 0, interrupted: false };
+  return { total: 0, delivered: 0, failed: 0, notSent: 0, skipped: 0, valid: 0, durationMs: 0, interrupted: false };
 }
 
 export function countOutcome(summary: RunSummary, outcome: MessageOutcome): void {
   summary.total += 1;
-  summary[outcome.status] += 1;
+  if (outcome.status === 'not_sent') summary.notSent += 1;
+  else summary[outcome.status] += 1;
+}
+
+/** The outcome of a message the run did not get to: `err` is what stopped the run. */
+export function notSentOutcome(line: number, index: number, err: unknown, uuid?: string): MessageOutcome {
+  const { code, message } = toOutcomeError(err);
+  return { line, index, status: 'not_sent', code, reason: message, ...(uuid !== undefined ? { uuid } : {}) };
 }
 
 /** Turns anything thrown into the report's error shape; unknown errors keep only their message. */

@@ -17,7 +17,7 @@ import { AirbyteDestination } from './destination.js';
 import { discoverCatalog } from './discover.js';
 import { failureTypeOf } from './failures.js';
 import { ProtocolOutput, captureConsole } from './output.js';
-import { configuredCatalogSchema, errorTrace, type ConfiguredCatalog } from './protocol.js';
+import { configuredCatalogSchema, errorTrace, streamKey, type ConfiguredCatalog } from './protocol.js';
 import { specMessage } from './spec.js';
 import { readJsonFile, runRead } from './read.js';
 
@@ -181,7 +181,8 @@ async function write(out: ProtocolOutput, flags: AirbyteFlags): Promise<number> 
     };
     process.once('SIGTERM', onSignal).once('SIGINT', onSignal);
     try {
-      const result = await new AirbyteDestination({ connector, out, lines, signal: stop.signal }).run();
+      const streams = new Set(catalog.streams.map((s) => streamKey(s.stream)));
+      const result = await new AirbyteDestination({ connector, out, lines, signal: stop.signal, streams }).run();
       return result.exitCode;
     } finally {
       process.off('SIGTERM', onSignal).off('SIGINT', onSignal);

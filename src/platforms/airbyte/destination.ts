@@ -19,6 +19,7 @@ import type { InputRecord } from '../../input.js';
 import { UuidDeriver } from '../../message/uuid.js';
 import type { MessageOutcome } from '../../pipeline/report/outcome.js';
 import { isRecord } from '../../core/is-record.js';
+import { counted } from '../../core/counted.js';
 import { describeOutcomeError, failureTypeOf } from './failures.js';
 import type { ProtocolOutput } from './output.js';
 import {
@@ -46,6 +47,8 @@ export interface DestinationOptions {
   maxSegmentRecords?: number;
   /** Records being sent at once across segments before reading stdin pauses. */
   maxPendingRecords?: number;
+  /** The configured catalog's streams (streamKey): a RECORD of another stream is skipped. Default: every stream. */
+  streams?: ReadonlySet<string>;
   now?: () => number;
 }
 
@@ -53,9 +56,13 @@ export interface DestinationResult {
   exitCode: number;
   records: number;
   delivered: number;
-  /** Refused for good (logged as warnings), or not sent because the run stopped. */
+  /** Refused for good (logged as warnings). */
   failed: number;
+  /** Not sent because the run stopped first (a signal, an app-level failure): a retried sync sends them. */
+  notSent: number;
   skipped: number;
+  /** RECORDs of streams the configured catalog does not hold: not sent. */
+  outsideCatalog: number;
   statesReceived: number;
   statesEchoed: number;
   /** Why the run stopped early, when it did. */
@@ -87,12 +94,15 @@ export class AirbyteDestination {
   private pendingRecords = 0;
   private wakeReader: (() => void) | undefined;
   private warnedOversized = new Set<string>();
+  private readonly warnedOutside = new Set<string>();
   private readonly result: DestinationResult = {
     exitCode: 0,
     records: 0,
     delivered: 0,
     failed: 0,
+    notSent: 0,
     skipped: 0,
+    outsideCatalog: 0,
     statesReceived: 0,
     statesEchoed: 0,
   };
@@ -142,7 +152,7 @@ export class AirbyteDestination {
     // Stopped before their STATE (a signal, an app-level error): never sent, but counted and said.
     const unsent = [...this.buffers.values()].reduce((n, b) => n + b.records.length, 0);
     if (unsent > 0) {
-      this.result.failed += unsent;
+      this.result.notSent += unsent;
       await out.log('WARN', `lark-im: ${unsent} records read after their stream's last STATE were not sent (the run stopped first); a retried sync sends them again from that STATE`);
     }
     return this.finish();
@@ -156,6 +166,15 @@ export class AirbyteDestination {
     }
     const { stream, namespace, data } = parsed.data;
     const descriptor: StreamDescriptor = namespace === undefined ? { name: stream } : { name: stream, namespace };
+    const key = streamKey(descriptor);
+    if (this.options.streams && !this.options.streams.has(key)) {
+      this.result.outsideCatalog += 1;
+      if (this.warnedOutside.has(key)) return;
+      this.warnedOutside.add(key);
+      const name = namespace === undefined ? stream : `${namespace}.${stream}`;
+      await this.options.out.log('WARN', `stream ${name} is not in the configured catalog: its records are skipped (not sent); add the stream to the connection to send them`);
+      return;
+    }
     const buffer = this.bufferOf(descriptor);
     this.result.records += 1;
     buffer.sinceState += 1;
@@ -255,10 +274,13 @@ export class AirbyteDestination {
       case 'skipped':
         this.result.skipped += 1;
         return this.options.out.log('INFO', `record ${outcome.line} of stream ${stream}: skipped: ${outcome.reason}`);
+      case 'not_sent':
+        // Counted; the run's end says why it stopped (a signal, or the app-level error reported once).
+        this.result.notSent += 1;
+        return undefined;
       case 'failed': {
         this.result.failed += 1;
         const error = outcome.error;
-        // Counted; the run's end says why it stopped (a signal, or the app-level error reported once).
         if (error.code === 'INTERRUPTED' || this.fatal) return undefined;
         const which = outcome.index > 0 ? ` (message ${outcome.index + 1} of the record)` : '';
         return this.options.out.log('WARN', `record ${outcome.line} of stream ${stream}${which} was not delivered: ${describeOutcomeError(error)}`);
@@ -304,9 +326,14 @@ export class AirbyteDestination {
     const r = this.result;
     await out.log(
       'INFO',
-      `lark-im: ${r.records} records read, ${r.delivered} messages delivered, ${r.failed} failed, ${r.skipped} skipped; ` +
-        `${r.statesEchoed} of ${r.statesReceived} STATE messages echoed`,
+      `lark-im: ${counted(r.records, 'record')} read, ${counted(r.delivered, 'message')} delivered, ${r.failed} failed, ` +
+        `${r.notSent} not sent, ${r.skipped} skipped` +
+        (r.outsideCatalog > 0 ? `, ${counted(r.outsideCatalog, 'record')} of streams outside the catalog skipped` : '') +
+        `; ${r.statesEchoed} of ${counted(r.statesReceived, 'STATE message')} echoed`,
     );
+    if (r.notSent > 0) {
+      await out.log('WARN', `lark-im: ${counted(r.notSent, 'message')} not sent (the sync stopped first): a retried sync sends them again from the last echoed STATE`);
+    }
     if (this.fatal) {
       await out.emit(errorTrace(this.fatal.message, this.fatal.failureType, this.now(), this.fatal.internal));
       r.exitCode = 1;

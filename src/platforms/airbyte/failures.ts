@@ -13,9 +13,16 @@ export function failureTypeOf(code: string | undefined): FailureType {
   return TRANSIENT_CODES.has(code) ? 'transient_error' : 'config_error';
 }
 
-/** "CODE: message (Lark code N, log id X)": what the user needs to act on, never a request body. */
+/**
+ * "CODE: message (Lark code N, log id X)": what the user needs to act on, never a request body. A Lark
+ * error's message already names its code and log id: each is said once.
+ */
 export function describeOutcomeError(error: OutcomeError): string {
-  const lark = [error.larkCode !== undefined ? `Lark code ${error.larkCode}` : '', error.logId ? `log id ${error.logId}` : '']
+  const { larkCode, logId, message } = error;
+  const lark = [
+    larkCode !== undefined && !message.includes(`Lark code ${larkCode}`) ? `Lark code ${larkCode}` : '',
+    logId && !message.includes(logId) ? `log id ${logId}` : '',
+  ]
     .filter(Boolean)
     .join(', ');
   return `${error.code}: ${error.message}${lark ? ` (${lark})` : ''}`;
