@@ -21,6 +21,8 @@ const errorOf = (raw: unknown) => configError(() => parseConfig(raw, noEnv));
 
 /** The source's node options when none is given. */
 const SOURCE_DEFAULTS = { chats: 'all', includeThreads: true, mode: 'poll', pollIntervalMs: 10_000 };
+/** The record lifecycle's node options when none is given. */
+const LIFECYCLE_DEFAULTS = { deleteEvents: 'skip', messageKeyDays: 14 };
 
 describe('parseConfig', () => {
   it('takes a domain copied with Lark\'s API path as its host (the path was doubled: every call a bare 404)', () => {
@@ -36,8 +38,26 @@ describe('parseConfig', () => {
   it('parses the nested shape with defaults', () => {
     expect(parseConfig({ connection: { appId: 'cli_1', appSecret: SECRET }, node: {} }, noEnv)).toEqual({
       connection: { appId: 'cli_1', appSecret: SECRET, domain: 'feishu' },
-      node: { updateEvents: 'skip', maxInFlight: 16, ...SOURCE_DEFAULTS },
+      node: { updateEvents: 'skip', maxInFlight: 16, ...SOURCE_DEFAULTS, ...LIFECYCLE_DEFAULTS },
     });
+  });
+
+  it('reads messageKey as one path, a comma list or a JSON list; edit and recall need it', () => {
+    const base = { connection: { appId: 'cli_1', appSecret: SECRET } };
+    expect(parseConfig({ ...base, node: { messageKey: 'id' } }, noEnv).node.messageKey).toEqual(['id']);
+    expect(parseConfig({ ...base, node: { message_key: ' tenant, order.no ' } }, noEnv).node.messageKey).toEqual(['tenant', 'order.no']);
+    expect(parseConfig({ ...base, node: { messageKey: '["a","b"]', updateEvents: 'edit', deleteEvents: 'recall' } }, noEnv).node).toMatchObject({
+      messageKey: ['a', 'b'],
+      updateEvents: 'edit',
+      deleteEvents: 'recall',
+    });
+    const e = errorOf({ ...base, node: { updateEvents: 'edit', deleteEvents: 'recall' } });
+    expect(e.field).toBe('node.messageKey');
+    expect(e.message).toContain('node.messageKey is required for updateEvents edit');
+    expect(e.message).toContain('node.messageKey is required for deleteEvents recall');
+    expect(errorOf({ ...base, node: { deleteEvents: 'drop', messageKeyDays: 0 } }).message).toMatch(/node.deleteEvents is not allowed.*node.messageKeyDays must be at least 1 day/);
+    // A platform that names each stream's key (Airbyte's primary key) needs none.
+    expect(parseConfig({ ...base, node: { deleteEvents: 'recall' } }, noEnv, { platformKeys: true }).node.deleteEvents).toBe('recall');
   });
 
   it('parses a flat object', () => {
@@ -47,7 +67,7 @@ describe('parseConfig', () => {
     );
     expect(cfg).toEqual({
       connection: { appId: 'cli_1', appSecret: SECRET, domain: 'lark', timeoutMs: 5000 },
-      node: { updateEvents: 'send', maxInFlight: 4, ...SOURCE_DEFAULTS },
+      node: { updateEvents: 'send', maxInFlight: 4, ...SOURCE_DEFAULTS, ...LIFECYCLE_DEFAULTS },
     });
   });
 

@@ -12,6 +12,7 @@ import { SEND_MODE_FIELD_META, SEND_MODE_SHAPE, sendModeProblems } from './pipel
 import { parseStoreConfig, redactStoreConfig, storeConfigSchema, type StoreConfig } from './stores/config.js';
 import { SOURCE_NODE_FIELD_META, SOURCE_NODE_SHAPE } from './source/options.js';
 import { MEDIA_NODE_FIELD_META, MEDIA_NODE_SHAPE } from './pipeline/media/options.js';
+import { LIFECYCLE_FIELD_META, LIFECYCLE_SHAPE, lifecycleProblems } from './pipeline/lifecycle/config.js';
 import { nearestName } from './core/nearest-name.js';
 import { requiredString } from './core/required-string.js';
 import type { FieldMeta } from './core/types.js';
@@ -22,7 +23,6 @@ export const TIMEOUT_MS_RANGE = { min: 1_000, max: 120_000 } as const;
 export const MAX_IN_FLIGHT_RANGE = { min: 1, max: 50 } as const;
 /** node.maxInFlight when not set (the pacer's default too). */
 export const DEFAULT_MAX_IN_FLIGHT = 16;
-export const UPDATE_EVENTS = ['skip', 'send'] as const;
 export const SECRET_MASK = '******';
 
 function isHttpUrl(s: string): boolean {
@@ -72,10 +72,6 @@ export const connectionConfigSchema = z.object({
 });
 
 export const nodeConfigSchema = z.object({
-  updateEvents: z.preprocess(
-    trimmed,
-    z.enum(UPDATE_EVENTS, { error: `is not allowed: use skip (count update events as skipped) or send (send the new value)` }).default('skip'),
-  ),
   maxInFlight: z.preprocess(
     numeric,
     z
@@ -90,7 +86,9 @@ export const nodeConfigSchema = z.object({
   // Send modes (dynamic binding, fixed receivers, templates): src/pipeline/transform/config.ts
   .extend(SEND_MODE_SHAPE)
   // Image and file sources (allowed hosts, local root): src/pipeline/media/options.ts
-  .extend(MEDIA_NODE_SHAPE);
+  .extend(MEDIA_NODE_SHAPE)
+  // A record's life in Lark (messageKey, updateEvents, deleteEvents): src/pipeline/lifecycle/config.ts
+  .extend(LIFECYCLE_SHAPE);
 
 export type ConnectionConfig = z.infer<typeof connectionConfigSchema>;
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;
@@ -124,17 +122,11 @@ export const CONNECTION_FIELD_META: { [K in keyof ConnectionConfig]-?: FieldMeta
 };
 
 export const NODE_FIELD_META: { [K in keyof NodeConfig]-?: FieldMeta } = {
-  updateEvents: {
-    i18nKey: 'update_events',
-    apiServerKey: 'update_events',
-    component: 'Select',
-    index: 1,
-    optionLabels: { skip: 'update_events_skip', send: 'update_events_send' },
-  },
   maxInFlight: { i18nKey: 'max_in_flight', apiServerKey: 'max_in_flight', component: 'InputNumber', index: 2 },
   ...SOURCE_NODE_FIELD_META,
   ...SEND_MODE_FIELD_META,
   ...MEDIA_NODE_FIELD_META,
+  ...LIFECYCLE_FIELD_META,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -213,7 +205,12 @@ function unknownKeys(value: Record<string, unknown>, nested: boolean): Array<{ f
  * apply only when the field is absent (undefined/null). Throws ConnectorError CONFIG_INVALID naming every bad
  * field in one line (an unknown key too, with the nearest known one); never echoes the secret.
  */
-export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): ConnectorConfig {
+export interface ParseOptions {
+  /** The platform names each stream's key (Airbyte's primary key): updateEvents edit / deleteEvents recall need no messageKey. */
+  platformKeys?: boolean;
+}
+
+export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, options: ParseOptions = {}): ConnectorConfig {
   const value = raw ?? {};
   if (!isRecord(value)) {
     throw configError(`invalid connector config: expected an object {connection: {...}, node: {...}} or a flat object, got ${Array.isArray(value) ? 'an array' : typeof value}`);
@@ -230,6 +227,7 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
     ...(conn.success ? [] : issuesToMessage('connection', conn.error.issues)),
     ...(node.success ? [] : issuesToMessage('node', node.error.issues)),
     ...(node.success ? sendModeProblems(node.data) : []),
+    ...(node.success && !options.platformKeys ? lifecycleProblems(node.data) : []),
     ...(store.success ? [] : issuesToMessage('store', store.error.issues)),
   ];
   if (!conn.success || !node.success || !store.success || problems.length > 0) {
@@ -239,7 +237,7 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
 }
 
 /** Reads a JSON config file (either shape) and parses it. Errors never quote the file's text. */
-export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Promise<ConnectorConfig> {
+export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env, options: ParseOptions = {}): Promise<ConnectorConfig> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -256,7 +254,7 @@ export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = proc
     const pos = /position (\d+)/.exec(e instanceof Error ? e.message : '');
     throw configError(`config file ${path} is not valid JSON${pos ? ` (at position ${pos[1]})` : ''}`);
   }
-  return parseConfig(raw, env);
+  return parseConfig(raw, env, options);
 }
 
 /**

@@ -14,7 +14,7 @@ import { baseUrlFor, type ConnectorConfig } from './config.js';
 import { testItemTitle } from './platforms/tapdata/manifest.js';
 import { ReceiverResolver } from './message/receivers.js';
 import { UuidDeriver } from './message/uuid.js';
-import { CONTENT_TYPES, RECEIVE_TYPES, SCOPES } from './core/vocabulary.js';
+import { CONTENT_TYPES, RECEIVE_TYPE_NAMES, SCOPES } from './core/vocabulary.js';
 import type { InputRecord } from './input.js';
 import { DEFAULT_HIGH_WATER, MessageWriter, type RecordSource } from './pipeline/writer.js';
 import type { RecordTransform } from './pipeline/transform/index.js';
@@ -30,6 +30,10 @@ import { batchRead, streamRead, timestampToStreamOffset, type SourceRunOptions }
 import type { EmitBatch } from './source/reader.js';
 import type { SourceOffset } from './source/offset.js';
 import { systemClock } from './core/clock.js';
+import type { RunState } from './pipeline/state.js';
+import { DAY_MS, MemoryKeyMap, type KeyMap } from './pipeline/lifecycle/key-map.js';
+import { JournalKeyMap, LifecycleJournal } from './pipeline/lifecycle/journal.js';
+import { KeyOrder } from './pipeline/lifecycle/stage.js';
 import type { TableSchema, TestItem, TestItemKey, TestStatus } from './core/types.js';
 
 const SEND_SCOPE = SCOPES.send;
@@ -93,6 +97,13 @@ export interface WriteStreamOptions {
   uploadKeys?: UploadKeyStore;
   /** Dry-run: attach a data: URI thumbnail to planned images up to this many bytes (console previews). */
   thumbnailMaxBytes?: number;
+  /**
+   * The `--state` journal: keyed events are recorded in it (a rerun does not apply them again) and, unless
+   * the config has a Redis store, so is the key map. In a dry-run it is only read (keys look up their message).
+   */
+  state?: RunState;
+  /** The record field(s) naming a message's key when the node sets none (Airbyte: a deduped stream's primary key). */
+  defaultMessageKey?: string[];
 }
 
 export class LarkImConnector {
@@ -107,6 +118,10 @@ export class LarkImConnector {
   private runUuids: UuidDeriver | undefined;
   /** Keys of the images and files this connector uploaded (its app's). */
   private readonly uploadKeys = new InMemoryUploadKeyStore();
+  /** Record key -> message(s), for the runs of this instance without a state or a Redis store. */
+  private keyMap: KeyMap | undefined;
+  /** One key's events in input order across the writers of this instance (batches, Airbyte segments). */
+  private readonly keyOrder = new KeyOrder();
 
   constructor(
     readonly config: ConnectorConfig,
@@ -260,8 +275,8 @@ export class LarkImConnector {
         name: 'messages',
         description: 'Each record is one Lark IM message (or an array of them)',
         fields: [
-          { name: 'receiveType', type: 'string', required: true, enum: RECEIVE_TYPES, description: 'How receiveId is read' },
-          { name: 'receiveId', type: 'string', required: true, description: 'open_id, email, phone number or chat_id' },
+          { name: 'receiveType', type: 'string', required: true, enum: RECEIVE_TYPE_NAMES, description: 'How receiveId is read' },
+          { name: 'receiveId', type: 'string', required: true, description: 'open_id, email, phone number, chat_id, user_id or union_id' },
           { name: 'contentType', type: 'string', required: false, enum: CONTENT_TYPES, description: "Lark msg_type (default text)" },
           { name: 'content', type: 'string', required: true, description: "JSON string in Lark's format for the contentType" },
           { name: 'uuid', type: 'string', required: false, description: 'Idempotency key (<= 50 chars); derived when absent' },
@@ -309,6 +324,17 @@ export class LarkImConnector {
   ): Promise<RunSummary> {
     const client = options.dryRun ? undefined : await this.larkClient();
     const media = this.mediaStage(client, options);
+    const node = this.config.node;
+    const lifetimeMs = node.messageKeyDays * DAY_MS;
+    const now = this.deps.clock ? () => this.deps.clock!.now() : Date.now;
+    const state = options.state;
+    const messageKey = node.messageKey ?? options.defaultMessageKey;
+    // Redis when the workers share one (never in a dry-run), else the state's journal, else this instance's memory.
+    const keyMap: KeyMap = this.stores
+      ? this.stores.keyMap(lifetimeMs)
+      : state
+        ? new JournalKeyMap(state, lifetimeMs, now)
+        : (this.keyMap ??= new MemoryKeyMap(lifetimeMs, now));
     const writer = new MessageWriter({
       media,
       baseUrl: this.baseUrl,
@@ -327,6 +353,12 @@ export class LarkImConnector {
       ...(options.uuids ? { uuids: options.uuids } : {}),
       ...(options.onAppLevelError ? { onAppLevelError: options.onAppLevelError } : {}),
       ...(this.deps.clock ? { now: () => this.deps.clock!.now() } : {}),
+      lifecycle: {
+        policy: { updateEvents: node.updateEvents, deleteEvents: node.deleteEvents, ...(messageKey ? { messageKey } : {}) },
+        keyMap,
+        order: this.keyOrder,
+        ...(state ? { journal: new LifecycleJournal(state) } : {}),
+      },
     });
     return writer.run(records);
   }
@@ -365,19 +397,14 @@ export class LarkImConnector {
     return summarizeEvents(events, outcomes);
   }
 
+  /** A TapData event as the change event the writer reads (src/pipeline/lifecycle/change-event.ts). */
   private recordForEvent(event: WriteEvent, line: number): InputRecord {
-    switch (event.op) {
-      case 'i':
-        return { line, value: event.after };
-      case 'u':
-        return this.config.node.updateEvents === 'send'
-          ? { line, value: event.after }
-          : { line, skipReason: 'update event skipped (node option updateEvents is "skip")' };
-      case 'd':
-        return { line, skipReason: 'delete event skipped: a sent message is not recalled' };
-      default:
-        return { line, parseError: `unknown event op ${JSON.stringify((event as { op: unknown }).op)} (expected i, u or d)` };
+    if (event.op !== 'i' && event.op !== 'u' && event.op !== 'd') {
+      return { line, parseError: `unknown event op ${JSON.stringify((event as { op: unknown }).op)} (expected i, u or d)` };
     }
+    // A delete without its row in before: some TapData sources carry it in after.
+    const before = event.op === 'd' ? (event.before ?? event.after ?? {}) : event.before;
+    return { line, value: { op: event.op, after: event.op === 'd' ? null : (event.after ?? null), before: before ?? null } };
   }
 
   /**
@@ -430,6 +457,8 @@ function summarizeEvents(events: WriteEvent[], outcomes: MessageOutcome[]): Writ
       result.skippedCount += 1;
     } else if (event.op === 'u') {
       result.modifiedCount += 1;
+    } else if (event.op === 'd') {
+      result.removedCount += 1;
     } else {
       result.insertedCount += 1;
     }

@@ -7,7 +7,7 @@ export type { ConnectionConfig, ConnectorConfig, NodeConfig } from './config.js'
 export { buildManifest } from './platforms/tapdata/manifest.js';
 export { openInput, readRecords, readRecordBatches, type InputRecord } from './input.js';
 export { parseMessageBody, parseRecord, type MessageBody } from './message/schema.js';
-export { CONTENT_TYPES, RECEIVE_TYPES } from './core/vocabulary.js';
+export { CONTENT_TYPES, RECEIVE_TYPES, RECEIVE_TYPE_NAMES } from './core/vocabulary.js';
 export type { MessageOutcome, OutcomeError, RenderedRequest, RunSummary } from './pipeline/report/outcome.js';
 export { RunState } from './pipeline/state.js';
 export { ReportWriter } from './pipeline/report/report-writer.js';

@@ -217,7 +217,9 @@ export function renderSendModes(container, manifest, nodeForm, recordsEl, lang, 
   }
 
   function fill(node = {}) {
-    const rows = (v) => (Array.isArray(v) ? v.map((r) => (typeof r === 'string' ? { receiveType: r.startsWith('oc_') ? 'chat_id' : 'open_id', receiveId: r } : { ...r })) : []);
+    // A bare id is read as the server reads it (transform/config.ts fixedReceiver).
+    const bareType = (id) => (id.startsWith('oc_') ? 'chat_id' : id.startsWith('on_') ? 'union_id' : id.includes('@') ? 'email' : 'open_id');
+    const rows = (v) => (Array.isArray(v) ? v.map((r) => (typeof r === 'string' ? { receiveType: bareType(r), receiveId: r } : { ...r })) : []);
     state = {
       dynamicBinding: rows(node.dynamicBinding),
       messageConfig: rows(node.messageConfig),

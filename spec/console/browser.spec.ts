@@ -63,7 +63,7 @@ describe('console in a browser (emulator)', () => {
     expect(await page.locator('#connection-domain-custom').inputValue()).toBe(con.emulatorUrl);
     // node settings
     expect(await page.locator('#node-maxInFlight').getAttribute('type')).toBe('number');
-    expect(await page.locator('#node-updateEvents option').count()).toBe(2);
+    expect(await page.locator('#node-updateEvents option').count()).toBe(3);
     // tooltips are visible hints tied to the inputs
     const hintId = await page.locator('#connection-appId').getAttribute('aria-describedby');
     expect(await page.locator(`#${hintId}`).textContent()).toMatch(/developer console/);

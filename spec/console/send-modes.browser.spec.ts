@@ -40,7 +40,7 @@ describe('console send modes (browser, emulator)', () => {
     // The selects offer the connector's lists (from the manifest), not copies kept in the page.
     const optionsOf = (label: string) =>
       page.$$eval(`#send-mode-editor select[aria-label="${label}"] option`, (os) => os.map((o) => (o as HTMLOptionElement).value));
-    expect(await optionsOf('Receiver type')).toEqual(['chat_id', 'open_id', 'phone', 'email']);
+    expect(await optionsOf('Receiver type')).toEqual(['chat_id', 'open_id', 'user_id', 'union_id', 'phone', 'email']);
     const options = await page.$$eval('#send-mode-editor datalist option', (os) => os.map((o) => (o as HTMLOptionElement).value));
     expect(options).toEqual(expect.arrayContaining(['id', 'customer.name', 'customer.email']));
     await page.fill('#send-mode-editor input[aria-label="Record field"]', 'customer.email');

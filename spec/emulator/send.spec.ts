@@ -101,6 +101,8 @@ describe('emulator: POST /open-apis/im/v1/messages', () => {
       ['text', JSON.stringify({ txt: 'x' })],
       ['post', JSON.stringify({ title: 'no locale' })],
       ['post', JSON.stringify({ zh_cn: { content: [[{ text: 'no tag' }]] } })],
+      ['post', JSON.stringify({ zh_cn: { content: [[{ tag: 'bogus', text: 'x' }]] } })],
+      ['post', JSON.stringify({ zh_cn: { content: [[{ tag: 'toString', text: 'x' }]] } })],
       ['image', JSON.stringify({ file_key: 'x' })],
       ['file', JSON.stringify({ image_key: 'x' })],
       ['media', JSON.stringify({ image_key: 'x' })],

@@ -16,7 +16,7 @@ import type { LarkEmulator } from '../../src/emulator/index.js';
 import { retryPolicies } from '../../src/lark/retry.js';
 import { JournalUploadKeyStore } from '../../src/pipeline/media/journal-keys.js';
 import { RunState } from '../../src/pipeline/state.js';
-import type { MessageOutcome } from '../../src/pipeline/report/outcome.js';
+import type { MessageOutcome, RenderedSend } from '../../src/pipeline/report/outcome.js';
 import { dataUri, mp4, opus, pdf, png, startFileServer, type FileServer } from '../pipeline/media/helpers.js';
 import { ALICE, APP, BOB, CHAT_WITH_BOT, UNPACED, connectorFor, records, startEmulator } from './helpers.js';
 import { defaultSeed, DEFAULT_SCOPES } from '../../src/emulator/index.js';
@@ -193,11 +193,12 @@ describe('images and files from URLs, data: URIs and paths, uploaded once', () =
     });
     c.close();
     const o = outcomes[0]!;
-    if (o.status !== 'valid') throw new Error(`expected a valid dry-run outcome, got ${o.status}`);
-    expect(o.request.uploads).toEqual([
+    if (o.status !== 'valid' || o.request.method !== 'POST') throw new Error(`expected a rendered send, got ${o.status}`);
+    const request = o.request as RenderedSend;
+    expect(request.uploads).toEqual([
       expect.objectContaining({ source: `${base}/report.pdf`, upload: 'file', bytes: REPORT.length, sha256: sha(REPORT), fileType: 'pdf', fileName: 'report.pdf' }),
     ]);
-    expect(JSON.parse(o.request.body.content)).toEqual({ file_key: o.request.uploads![0]!.key });
+    expect(JSON.parse(request.body.content)).toEqual({ file_key: request.uploads![0]!.key });
     expect(emu.stats().uploads).toBe(before);
   });
 

@@ -197,7 +197,7 @@ describe('writeStream against the emulator', () => {
       body: { receive_id: 'bob@example.com', msg_type: 'text', content: '{"text":"hi"}', uuid: expect.stringMatching(/^.{1,50}$/) },
     });
     const phone = outcomes[1]!;
-    expect(phone.status === 'valid' && phone.request.lookup).toEqual({ mobile: '13800000001' });
+    expect(phone.status === 'valid' && phone.request.method === 'POST' && phone.request.lookup).toEqual({ mobile: '13800000001' });
     expect(emulator.stats().requests).toBe(0);
   });
 

@@ -54,12 +54,14 @@ describe('maskPhone', () => {
 });
 
 describe('ReceiverResolver', () => {
-  it('maps user/email/chat directly, without lookups', async () => {
+  it('maps user/email/chat/user_id/union_id directly, without lookups', async () => {
     const { calls, lookup } = fakeLookup({});
     const r = new ReceiverResolver({ lookup });
     expect(await r.resolve({ receiveType: 'user', receiveId: 'ou_1' })).toEqual({ receiveIdType: 'open_id', receiveId: 'ou_1' });
     expect(await r.resolve({ receiveType: 'email', receiveId: 'a@b.co' })).toEqual({ receiveIdType: 'email', receiveId: 'a@b.co' });
     expect(await r.resolve({ receiveType: 'chat', receiveId: 'oc_1' })).toEqual({ receiveIdType: 'chat_id', receiveId: 'oc_1' });
+    expect(await r.resolve({ receiveType: 'user_id', receiveId: 'a11ce001' })).toEqual({ receiveIdType: 'user_id', receiveId: 'a11ce001' });
+    expect(await r.resolve({ receiveType: 'union_id', receiveId: 'on_1' })).toEqual({ receiveIdType: 'union_id', receiveId: 'on_1' });
     expect(calls).toHaveLength(0);
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseMessageBody, parseRecord } from '../../src/message/schema.js';
 import { REQUEST_BODY_LIMITS, requestBodyBytes } from '../../src/message/size.js';
-import { CONTENT_TYPES, type ContentType } from '../../src/core/vocabulary.js';
+import { CONTENT_TYPES, POST_TAGS, type ContentType } from '../../src/core/vocabulary.js';
 import { ValidationError } from '../../src/core/errors.js';
 import { ALICE_ID, bodyOfRequestBytes } from './size-helpers.js';
 
@@ -52,6 +52,8 @@ const INVALID: Record<ContentType, Array<[unknown, string]>> = {
     [{ zh_cn: { title: 'T' } }, 'content.zh_cn.content'],
     [{ post: { en_us: 'x' } }, 'content.post.en_us'],
     [{ post: 'x' }, 'content.post'],
+    [{ zh_cn: { content: [[{ tag: 'text', text: 'a' }, { tag: 'bogus' }]] } }, 'content.zh_cn.content[0][1].tag'],
+    [{ en_us: { content: [[{ tag: 'toString' }]] } }, 'content.en_us.content[0][0].tag'],
   ],
   image: [[{ file_key: 'f' }, 'content.image_key']],
   interactive: [
@@ -104,6 +106,22 @@ describe('parseMessageBody: content shapes', () => {
     expect(errorOf(body('text', {})).message).toBe('content.text: is required (text messages need {"text":"hello"})');
   });
 
+  it('names an unknown post tag and lists Lark\'s, with the nearest one when it looks like a typo', () => {
+    const content = { zh_cn: { content: [[{ tag: 'bogus' }]] } };
+    expect(errorOf(body('post', content)).message).toBe(
+      'content.zh_cn.content[0][0].tag: "bogus" is not a Lark post tag; '
+      + 'use one of text, a, at, img, media, emotion, hr, code_block, md',
+    );
+    const typo = { zh_cn: { content: [[{ tag: 'imgg', image_key: 'img_1' }]] } };
+    expect(errorOf(body('post', typo)).message).toMatch(/"imgg" is not a Lark post tag \(did you mean img\?\)/);
+  });
+
+  it('accepts every post tag Lark documents', () => {
+    const elements = POST_TAGS.map((tag) => ({ tag, text: 'x', href: 'https://x', user_id: 'ou_1', image_key: 'img_1',
+      file_key: 'file_1', emoji_type: 'SMILE' }));
+    expect(parseMessageBody(body('post', { zh_cn: { content: [elements] } })).ok).toBe(true);
+  });
+
   it('says where title/content belong in a post without locale', () => {
     expect(errorOf(body('post', { title: 'T', content: [] })).message).toMatch(/at least one locale \(zh_cn, en_us, ja_jp\).*inside a locale/);
   });
@@ -144,8 +162,19 @@ describe('parseMessageBody: body fields', () => {
   it('names receiveType and lists what is allowed', () => {
     const e = errorOf({ receiveType: 'group', receiveId: 'x', content: { text: 'x' } });
     expect(e.field).toBe('receiveType');
-    expect(e.message).toBe('receiveType: "group" is not allowed; use one of user, email, phone, chat');
-    expect(errorOf({ receiveId: 'x', content: { text: 'x' } }).message).toBe('receiveType: is required; use one of user, email, phone, chat');
+    const allowed = 'use one of user, email, phone, chat, user_id, union_id, open_id, chat_id';
+    expect(e.message).toBe(`receiveType: "group" is not allowed; ${allowed}`);
+    expect(errorOf({ receiveId: 'x', content: { text: 'x' } }).message).toBe(`receiveType: is required; ${allowed}`);
+  });
+
+  it("takes Lark's names: open_id is user, chat_id is chat; user_id and union_id are their own", () => {
+    const cases: Array<[string, string]> = [
+      ['open_id', 'user'], [' Chat_ID ', 'chat'], ['user_id', 'user_id'], ['UNION_ID', 'union_id'],
+    ];
+    for (const [given, want] of cases) {
+      const r = parseMessageBody({ receiveType: given, receiveId: 'x1', content: { text: 'x' } });
+      expect([given, r.ok && r.message.receiveType]).toEqual([given, want]);
+    }
   });
 
   it('names contentType and lists the msg_types', () => {

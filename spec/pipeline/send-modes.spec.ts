@@ -214,6 +214,46 @@ describe('templates', () => {
   });
 });
 
+describe("Lark's receiver names", () => {
+  it('a body, a binding row and a fixed receiver reach the same user by open_id, user_id and union_id', async () => {
+    const value = { open: ALICE.openId, uid: ALICE.userId, union: ALICE.unionId, text: 'hi' };
+    const bodies = await send({}, [
+      { receiveType: 'open_id', receiveId: ALICE.openId, content: { text: 'a' } },
+      { receiveType: 'user_id', receiveId: ALICE.userId, content: { text: 'b' } },
+      { receiveType: 'union_id', receiveId: ALICE.unionId, content: { text: 'c' } },
+      { receiveType: 'chat_id', receiveId: CHAT_WITH_BOT.chatId, content: { text: 'd' } },
+    ]);
+    const bound = await send({
+      dynamicBinding: [
+        { receiveType: 'open_id', receiveId: 'open' }, { receiveType: 'user_id', receiveId: 'uid' },
+        { receiveType: 'union_id', receiveId: 'union' },
+      ],
+      messageConfig: [{ messageType: 'text', messageField: 'text' }],
+    }, [value]);
+    const fixed = await send({
+      sendType: 'fixed',
+      receivers: [ALICE.unionId, { receiveType: 'user_id', receiveId: ALICE.userId }],
+      messageConfig: [{ messageType: 'text', messageField: 'text' }],
+    }, [value]);
+    const store = deliveredById();
+    const sent = (outcomes: MessageOutcome[]) => outcomes.map((o) => {
+      const m = o.status === 'delivered' ? store.get(o.messageId) : undefined;
+      return m ? [m.receiveIdType, m.receiveId] : [o.status];
+    });
+    expect(sent(bodies.outcomes)).toEqual([
+      ['open_id', ALICE.openId], ['user_id', ALICE.userId], ['union_id', ALICE.unionId], ['chat_id', CHAT_WITH_BOT.chatId],
+    ]);
+    expect(sent(bound.outcomes)).toEqual([['open_id', ALICE.openId], ['user_id', ALICE.userId], ['union_id', ALICE.unionId]]);
+    expect(sent(fixed.outcomes)).toEqual([['union_id', ALICE.unionId], ['user_id', ALICE.userId]]);
+  });
+
+  it('a binding row of an unknown type lists the names the form offers', () => {
+    expect(() => connectorWith({ dynamicBinding: [{ receiveType: 'uid', receiveId: 'x' }] })).toThrow(
+      /use one of chat_id, open_id, user_id, union_id, phone, email/,
+    );
+  });
+});
+
 describe('fixed receivers', () => {
   it('sends every record to each picked receiver (rows or the picker bare ids)', async () => {
     const { outcomes } = await send(

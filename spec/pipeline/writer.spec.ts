@@ -148,6 +148,29 @@ describe('MessageWriter', () => {
   });
 });
 
+describe('a post with a tag Lark does not know', () => {
+  const bogus = {
+    receiveType: 'user', receiveId: 'ou_x', contentType: 'post',
+    content: JSON.stringify({ zh_cn: { content: [[{ tag: 'bogus', text: 'x' }]] } }),
+  };
+  for (const dryRun of [true, false]) {
+    it(`fails naming the tag ${dryRun ? 'in the dry-run' : 'in a send'}, and nothing is sent`, async () => {
+      const { client, held } = heldClient();
+      const outcomes: MessageOutcome[] = [];
+      const writer = new MessageWriter({
+        baseUrl: 'http://lark', client, resolver: resolver(), dryRun, onOutcome: (o) => void outcomes.push(o),
+      });
+      const summary = await writer.run([{ line: 1, value: bogus }]);
+      expect(summary).toMatchObject({ total: 1, failed: 1 });
+      expect(outcomes[0]).toMatchObject({
+        status: 'failed', error: { code: 'MESSAGE_INVALID', field: 'content.zh_cn.content[0][0].tag' },
+      });
+      expect(JSON.stringify(outcomes[0])).toContain('\\"bogus\\" is not a Lark post tag');
+      expect(held.size).toBe(0);
+    });
+  }
+});
+
 describe('the caller signal', () => {
   it('keeps no listener on it once run() ends: a sync of many segments shares one signal', async () => {
     const outer = new AbortController();

@@ -80,7 +80,9 @@ export class ProgressBar {
       if (outcome.resumed) c.resumed += 1;
     }
     const now = this.now();
-    const reachedLark = (outcome.status === 'delivered' && !outcome.resumed) || (outcome.status === 'failed' && outcome.error.logId !== undefined);
+    const changed = outcome.status === 'edited' || outcome.status === 'replaced' || outcome.status === 'recalled';
+    const reachedLark =
+      ((outcome.status === 'delivered' || changed) && !outcome.resumed) || (outcome.status === 'failed' && outcome.error.logId !== undefined);
     if (reachedLark) this.countSent(now);
     if (this.tty) {
       if (now - this.lastDraw < (this.options.intervalMs ?? 200)) return;
@@ -190,9 +192,11 @@ export function summaryLine(summary: RunSummary, dryRun: boolean, resumed = 0): 
   const delivered = resumed > 0 ? `${summary.delivered} delivered (${resumed} resumed from the state file, ${summary.delivered - resumed} sent now)` : `${summary.delivered} delivered`;
   const notSent = summary.notSent > 0 ? `, ${summary.notSent} not sent` : '';
   const of = `of ${counted(summary.total, 'message')}`;
+  // A record's later life (edits, replacements, recalls): named only when the run had any.
+  const changes = (['edited', 'replaced', 'recalled'] as const).flatMap((k) => (summary[k] > 0 ? [`${summary[k]} ${k}`] : []));
   const head = dryRun
     ? `dry-run: ${summary.valid} valid, ${summary.failed} invalid, ${summary.skipped} skipped ${of}`
-    : `${delivered}, ${summary.failed} failed${notSent}, ${summary.skipped} skipped ${of}`;
+    : `${[delivered, ...changes].join(', ')}, ${summary.failed} failed${notSent}, ${summary.skipped} skipped ${of}`;
   const tail = summary.interrupted ? ' (interrupted: the rest of the input was not read)' : '';
   return `${head} in ${formatDuration(summary.durationMs)}${tail}`;
 }

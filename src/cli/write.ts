@@ -11,6 +11,8 @@ import { ConnectorError, errorLine } from '../core/errors.js';
 import { ReportWriter } from '../pipeline/report/report-writer.js';
 import { RunState } from '../pipeline/state.js';
 import { JournalUploadKeyStore } from '../pipeline/media/journal-keys.js';
+import { keepLifecycleEntry } from '../pipeline/lifecycle/journal.js';
+import { DAY_MS } from '../pipeline/lifecycle/key-map.js';
 import { toOutcomeError, type MessageOutcome, type RunSummary } from '../pipeline/report/outcome.js';
 import { refuseOutputsThatAreInputs, proveWritable } from './paths.js';
 import { ProgressBar, summaryLine } from './progress.js';
@@ -45,6 +47,8 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
   // A dry-run without --report shows the rendered requests on stdout (unless stdout carries --json).
   const reportPath = flags.report ?? (dryRun && !flags.json ? '-' : undefined);
   const statePath = flags.state && !dryRun ? flags.state : undefined;
+  // A dry-run reads the state (keys look up the message they would edit) and never writes it.
+  const readStatePath = flags.state && dryRun ? flags.state : undefined;
   // Everything that can stop the run happens before the first message is read or sent.
   await refuseOutputsThatAreInputs([
     { flag: '--input', path: flags.input, output: false },
@@ -69,8 +73,13 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
         })
       : undefined;
     const state = statePath
-      ? await RunState.open(statePath).catch((err: unknown) => {
+      ? await RunState.open(statePath, { keepExtra: keepLifecycleEntry(config.node.messageKeyDays * DAY_MS, Date.now()) }).catch((err: unknown) => {
           throw err instanceof ConnectorError ? err : fileError('--state', statePath, err);
+        })
+      : undefined;
+    const readState = readStatePath
+      ? await RunState.readOnly(readStatePath).catch((err: unknown) => {
+          throw err instanceof ConnectorError ? err : fileError('--state', readStatePath, err);
         })
       : undefined;
     const startError = dryRun ? undefined : await connector.larkClient().then((c) => c.getTenantToken()).then(() => undefined, (err: unknown) => err);
@@ -118,8 +127,10 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
                   deliveredBefore: (line: number, index: number, uuid: string) => state.deliveredBefore(line, index, uuid),
                   onDelivered: (outcome: MessageOutcome) => state.recordSoon(outcome),
                   uploadKeys: new JournalUploadKeyStore(state, connector.config.connection.appId),
+                  state,
                 }
               : {}),
+            ...(readState ? { state: readState } : {}),
             // Not async: a promise per message is measurable over a million of them; the report returns one
             // only when its stream needs to drain, and the writer then waits for it.
             onOutcome,
@@ -150,9 +161,12 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
     if (!summary) throw new Error('the run ended without a summary');
     const resumed = progress.counts.resumed;
     if (flags.json && !guardStdout().closed) {
-      const { total, delivered, failed, notSent, skipped, valid, durationMs, interrupted } = summary;
+      const { total, delivered, edited, replaced, recalled, failed, notSent, skipped, valid, durationMs, interrupted } = summary;
       process.stdout.write(
-        JSON.stringify({ total, delivered, failed, notSent, skipped, ...(dryRun ? { valid } : {}), ...(state ? { resumed } : {}), durationMs, interrupted }) + '\n',
+        JSON.stringify({
+          total, delivered, edited, replaced, recalled, failed, notSent, skipped,
+          ...(dryRun ? { valid } : {}), ...(state ? { resumed } : {}), durationMs, interrupted,
+        }) + '\n',
       );
     }
     if (summary.total === 0 && !summary.interrupted) process.stderr.write('lark-im: the input holds no messages\n');
@@ -210,7 +224,10 @@ async function reportStartFailure(
     dryRun: true,
     onOutcome: (o) =>
       o.status === 'valid'
-        ? onOutcome({ line: o.line, index: o.index, status: 'not_sent', code: base.code, reason, uuid: o.request.body.uuid }, false)
+        ? onOutcome({
+            line: o.line, index: o.index, status: 'not_sent', code: base.code, reason,
+            ...(o.request.method === 'POST' ? { uuid: o.request.body.uuid } : {}),
+          }, false)
         : onOutcome(o, true),
   });
   return { ...summary, notSent: summary.notSent + summary.valid, valid: 0 };

@@ -36,6 +36,10 @@ export type ErrorCode =
   | 'ENDPOINT_UNREACHABLE'
   /** A shared store (Redis) stayed unreachable too long. */
   | 'STORE_UNAVAILABLE'
+  /** Lark will not edit this message any more (edit count, edit window, card window, not ours, gone). */
+  | 'MESSAGE_NOT_EDITABLE'
+  /** Lark will not recall this message (past the recall window, or not allowed). */
+  | 'RECALL_REFUSED'
   /** The HTTP(S) proxy refused to carry the request (407: its user or password). */
   | 'PROXY_REFUSED'
   /** The HTTP(S) proxy itself could not be reached (refused, unknown host, unreachable). */
@@ -156,6 +160,9 @@ export const ERROR_STOPS: Readonly<Record<ErrorCode, ErrorStops>> = Object.freez
   // Long connection: the events source cannot run (it falls back to polling itself where that helps).
   EVENTS_UNAVAILABLE: 'app',
   TOO_MANY_CONNECTIONS: 'app',
+  // A record's life in Lark: the writer sends a new message instead (edit) or reports the failure (recall).
+  MESSAGE_NOT_EDITABLE: 'message',
+  RECALL_REFUSED: 'message',
 });
 
 /** What `err` stops; a non-ConnectorError (a bug) stops only its message. */

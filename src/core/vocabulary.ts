@@ -17,9 +17,26 @@ export type LarkMsgType = (typeof LARK_MSG_TYPES)[number];
 export const CONTENT_TYPES = LARK_MSG_TYPES;
 export type ContentType = (typeof CONTENT_TYPES)[number];
 
+/** The element tags of a post (rich text) paragraph; Lark refuses any other. */
+export const POST_TAGS = ['text', 'a', 'at', 'img', 'media', 'emotion', 'hr', 'code_block', 'md'] as const;
+export type PostTag = (typeof POST_TAGS)[number];
+
 /** A record's receiveType values: how its receiveId is read. */
-export const RECEIVE_TYPES = ['user', 'email', 'phone', 'chat'] as const;
+export const RECEIVE_TYPES = ['user', 'email', 'phone', 'chat', 'user_id', 'union_id'] as const;
 export type ReceiveType = (typeof RECEIVE_TYPES)[number];
+/** Every name a receiveType may be given by: the connector's, and Lark's receive_id_type for user and chat. */
+export const RECEIVE_TYPE_NAMES = [...RECEIVE_TYPES, 'open_id', 'chat_id'] as const;
+export type ReceiveTypeName = (typeof RECEIVE_TYPE_NAMES)[number];
+/** Lark's names for two receiveTypes. */
+export const RECEIVE_TYPE_ALIASES: Readonly<Record<Exclude<ReceiveTypeName, ReceiveType>, ReceiveType>> = {
+  open_id: 'user',
+  chat_id: 'chat',
+};
+const isAlias = (name: ReceiveTypeName): name is keyof typeof RECEIVE_TYPE_ALIASES => Object.hasOwn(RECEIVE_TYPE_ALIASES, name);
+/** The receiveType a name stands for. */
+export function receiveTypeOf(name: ReceiveTypeName): ReceiveType {
+  return isAlias(name) ? RECEIVE_TYPE_ALIASES[name] : name;
+}
 
 /** The receive_id_type values of the send API. */
 export const RECEIVE_ID_TYPES = ['open_id', 'union_id', 'user_id', 'email', 'chat_id'] as const;
@@ -46,12 +63,19 @@ export const SCOPES = {
   listChats: 'im:chat:readonly',
   /** Upload images and files (im:message is accepted too). */
   upload: 'im:resource',
+  /** Edit a sent message or update a card (PUT / PATCH messages/:message_id). */
+  edit: 'im:message:update',
+  /** Recall a sent message (DELETE messages/:message_id). */
+  recall: 'im:message:recall',
 } as const;
 
 /** Any one of these lets an app send as the bot. */
 export const SEND_SCOPES: readonly string[] = [SCOPES.message, SCOPES.send];
 /** Any one of these lets an app read messages; the first is the one to apply for. */
 export const READ_SCOPES: readonly string[] = [SCOPES.readMessages, SCOPES.message, SCOPES.readHistory];
+/** Any one of these lets an app edit its message or update its card; any one of the recall ones, recall it. */
+export const EDIT_SCOPES: readonly string[] = [SCOPES.message, SCOPES.send, SCOPES.edit];
+export const RECALL_SCOPES: readonly string[] = [SCOPES.message, SCOPES.send, SCOPES.recall];
 /** Any one of these lets an app list the users of its contact range. */
 export const USER_LIST_SCOPES: readonly string[] = [SCOPES.listUsers, SCOPES.listContacts, SCOPES.listContactsAsApp];
 
@@ -59,6 +83,8 @@ export const USER_LIST_SCOPES: readonly string[] = [SCOPES.listUsers, SCOPES.lis
 export const LARK_PATHS = {
   token: '/open-apis/auth/v3/tenant_access_token/internal',
   messages: '/open-apis/im/v1/messages',
+  /** One message: edited (PUT), its card updated (PATCH), recalled (DELETE). */
+  message: '/open-apis/im/v1/messages/:message_id',
   chats: '/open-apis/im/v1/chats',
   batchGetId: '/open-apis/contact/v3/users/batch_get_id',
   botInfo: '/open-apis/bot/v3/info',

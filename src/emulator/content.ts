@@ -1,5 +1,5 @@
 /** The shape check of each msg_type's `content` string, as Lark judges it. */
-import { LARK_MSG_TYPES, type LarkMsgType as MsgType } from '../core/vocabulary.js';
+import { LARK_MSG_TYPES, type LarkMsgType as MsgType, type PostTag } from '../core/vocabulary.js';
 
 const MSG_TYPE_SET: ReadonlySet<string> = new Set(LARK_MSG_TYPES);
 export function isMsgType(v: string): v is MsgType {
@@ -71,7 +71,7 @@ function postProblem(value: Obj): string | undefined {
 }
 
 /** Required fields of each post element tag Lark documents (text may be empty; unknown tags are refused). */
-const POST_ELEMENT_FIELDS: Record<string, readonly string[]> = {
+const POST_ELEMENT_FIELDS: Record<PostTag, readonly string[]> = {
   text: ['text'],
   a: ['text', 'href'],
   at: ['user_id'],
@@ -86,8 +86,8 @@ const POST_STYLES: ReadonlySet<string> = new Set(['bold', 'underline', 'lineThro
 
 function postElementProblem(el: Obj): string | undefined {
   const tag = el['tag'] as string;
-  const fields = POST_ELEMENT_FIELDS[tag];
-  if (!fields) return `element tag "${tag}" is not a post element`;
+  if (!Object.hasOwn(POST_ELEMENT_FIELDS, tag)) return `element tag "${tag}" is not a post element`;
+  const fields = POST_ELEMENT_FIELDS[tag as PostTag];
   for (const f of fields) if (typeof el[f] !== 'string') return `${tag} element needs a "${f}" string`;
   const style = el['style'];
   if (style !== undefined && !(Array.isArray(style) && style.every((x) => typeof x === 'string' && POST_STYLES.has(x)))) {

@@ -15,7 +15,8 @@ import { emptyStats, resetStats } from './stats.js';
 import { MessageStore } from './store.js';
 import { UploadStore, type StoredUpload } from './uploads.js';
 import { TokenIssuer } from './tokens.js';
-import { DEFAULT_LIMITS, type DeliveredMessage, type EmulatorOptions, type EmulatorSeed, type EmulatorStats } from './types.js';
+import { MessageChanges } from './message-changes.js';
+import { DEFAULT_CHANGE_SETTINGS, DEFAULT_LIMITS, type DeliveredMessage, type EmulatorOptions, type EmulatorSeed, type EmulatorStats } from './types.js';
 
 /**
  * An embedded Lark Open Platform emulator: a real HTTP server on 127.0.0.1 answering the endpoints the
@@ -50,15 +51,20 @@ export class LarkEmulator implements AdminOps {
       expire: () => tokens.expireAll(),
     });
     this.longConnection = new EmulatorLongConnection(server, { apps: dir.apps, now: () => clock.now(), baseUrl }, opts.longConnection);
+    const store = new MessageStore((opts.dedupWindowSeconds ?? 3600) * 1000);
+    const history = new ChatHistory();
+    const limits = new RateLimits(opts.limits === false ? false : { ...DEFAULT_LIMITS, ...opts.limits });
+    const settings = { ...DEFAULT_CHANGE_SETTINGS, ...opts.messageChanges };
     this.ctx = {
       clock,
       dir,
       tokens,
-      store: new MessageStore((opts.dedupWindowSeconds ?? 3600) * 1000),
-      history: new ChatHistory(),
       uploads: new UploadStore(),
+      store,
+      history,
+      changes: new MessageChanges({ history, store, limits, now: () => clock.now(), settings }),
       faults: this.faults,
-      limits: new RateLimits(opts.limits === false ? false : { ...DEFAULT_LIMITS, ...opts.limits }),
+      limits,
       stats: emptyStats(),
       longConnection: this.longConnection,
       admin: this,
@@ -134,6 +140,7 @@ export class LarkEmulator implements AdminOps {
     resetStats(this.ctx.stats);
     this.faults.clear();
     this.ctx.limits.reset();
+    this.ctx.changes.reset();
     if (opts.tokens) this.ctx.tokens.clear();
   }
 

@@ -10,6 +10,7 @@ import type { EmulatorLongConnection } from './long-connection.js';
 import type { PostMessageInput } from './post-message.js';
 import type { RateLimits } from './rate-limits.js';
 import { fieldError, type Reply } from './reply.js';
+import type { MessageChanges } from './message-changes.js';
 import type { MessageStore } from './store.js';
 import type { UploadStore } from './uploads.js';
 import type { TokenIssuer } from './tokens.js';
@@ -47,6 +48,8 @@ export interface EmulatorContext {
   readonly history: ChatHistory;
   /** Uploaded images and files by key (im/v1/images, im/v1/files). */
   readonly uploads: UploadStore;
+  /** Edits, card updates and recalls of the bots' messages (edit counts, windows). */
+  readonly changes: MessageChanges;
   readonly faults: FaultController;
   readonly limits: RateLimits;
   /** The counters stats() copies; reset() zeroes them in place. */

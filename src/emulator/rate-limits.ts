@@ -14,6 +14,10 @@ const FAMILIES = {
   listMessages: (l: EmulatorLimits) => [l.listPerSecond, l.listPerMinute],
   listChats: (l: EmulatorLimits) => [l.listPerSecond, l.listPerMinute],
   upload: (l: EmulatorLimits) => [l.uploadPerSecond, l.uploadPerMinute],
+  // Edits, card updates and recalls: each API its own 50/s + 1000/min (the send limits' values).
+  edit: (l: EmulatorLimits) => [l.sendPerSecond, l.sendPerMinute],
+  update_card: (l: EmulatorLimits) => [l.sendPerSecond, l.sendPerMinute],
+  recall: (l: EmulatorLimits) => [l.sendPerSecond, l.sendPerMinute],
 } satisfies Record<string, (l: EmulatorLimits) => [number, number]>;
 
 export type ApiFamily = keyof typeof FAMILIES;

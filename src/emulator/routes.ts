@@ -11,6 +11,7 @@ import { batchGetId } from './endpoints/lookup.js';
 import { listChats, listMessages } from './endpoints/read.js';
 import { listScopes } from './endpoints/scopes.js';
 import { sendMessage } from './endpoints/send.js';
+import { editMessage, recallMessage, updateCard } from './endpoints/message-changes.js';
 import { issueToken } from './endpoints/token.js';
 import { listUsers } from './endpoints/users.js';
 import { wsEndpoint } from './endpoints/ws-endpoint.js';
@@ -27,6 +28,9 @@ export const ROUTES: readonly Route[] = [
   },
   { method: 'POST', path: LARK_PATHS.messages, handler: tenant(sendMessage), counter: 'sendRequests' },
   { method: 'GET', path: LARK_PATHS.messages, handler: tenant(listMessages), counter: 'listMessagesRequests' },
+  { method: 'PUT', path: LARK_PATHS.message, handler: tenant(editMessage), counter: 'changeRequests' },
+  { method: 'PATCH', path: LARK_PATHS.message, handler: tenant(updateCard), counter: 'changeRequests' },
+  { method: 'DELETE', path: LARK_PATHS.message, handler: tenant(recallMessage), counter: 'changeRequests' },
   { method: 'GET', path: LARK_PATHS.chats, handler: tenant(listChats), counter: 'listChatsRequests' },
   {
     method: 'POST',

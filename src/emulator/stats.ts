@@ -20,6 +20,7 @@ export function emptyStats(): EmulatorStats {
     botInfoRequests: 0,
     scopeRequests: 0,
     uploads: 0,
+    changeRequests: 0,
     errorsByCode: {},
     byEndpoint: {},
   };

@@ -6,6 +6,7 @@ import type { DeliveredMessage } from './types.js';
  */
 export class MessageStore {
   private readonly delivered: DeliveredMessage[] = [];
+  private readonly byId = new Map<string, DeliveredMessage>();
   private readonly byUuid = new Map<string, { message: DeliveredMessage; until: number }>();
   private readonly uuidQueue: Array<{ key: string; until: number }> = [];
   private queueHead = 0;
@@ -21,12 +22,19 @@ export class MessageStore {
 
   add(message: DeliveredMessage): void {
     this.delivered.push(message);
+    this.byId.set(message.messageId, message);
     if (message.uuid !== undefined) {
       const key = uuidKey(message.appId, message.uuid);
       const until = message.createTime + this.dedupWindowMs;
       this.byUuid.set(key, { message, until });
       this.uuidQueue.push({ key, until });
     }
+  }
+
+  /** An edit, card update or recall of a delivered message (message-changes.ts). */
+  changed(messageId: string, change: Pick<Partial<DeliveredMessage>, 'content' | 'msgType' | 'updateTime' | 'edits' | 'recalled'>): void {
+    const m = this.byId.get(messageId);
+    if (m) Object.assign(m, change);
   }
 
   all(): DeliveredMessage[] {
@@ -39,6 +47,7 @@ export class MessageStore {
 
   clear(): void {
     this.delivered.length = 0;
+    this.byId.clear();
     this.byUuid.clear();
     this.uuidQueue.length = 0;
     this.queueHead = 0;

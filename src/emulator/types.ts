@@ -102,6 +102,8 @@ export interface EmulatorOptions {
   slowDelayMs?: number;
   /** Long connection: ClientConfig, ack deadline, fragment size, connection limit (long-connection.ts). */
   longConnection?: Partial<LongConnectionSettings>;
+  /** Edits, card updates and recalls: the edit count and the windows (message-changes.ts). */
+  messageChanges?: Partial<MessageChangeSettings>;
 }
 
 /** The long connection's behaviour (long-connection.ts); DEFAULT_LONG_CONNECTION holds Lark's values. */
@@ -118,6 +120,25 @@ export interface LongConnectionSettings {
   maxConnectionsPerApp: number;
 }
 
+/** Lark's windows; the edit and recall windows are the tenant admin's settings. */
+export interface MessageChangeSettings {
+  maxEdits: number;
+  editWindowSeconds: number;
+  cardWindowSeconds: number;
+  recallWindowSeconds: number;
+  /** Changes of one message a second (230020 over it). */
+  perMessagePerSecond: number;
+}
+
+/** Lark's values (the edit window is a common admin setting). */
+export const DEFAULT_CHANGE_SETTINGS: Readonly<MessageChangeSettings> = Object.freeze({
+  maxEdits: 20,
+  editWindowSeconds: 24 * 3600,
+  cardWindowSeconds: 14 * 24 * 3600,
+  recallWindowSeconds: 24 * 3600,
+  perMessagePerSecond: 5,
+});
+
 /** One delivered message, as recorded by the emulator. */
 export interface DeliveredMessage {
   messageId: string;
@@ -133,6 +154,12 @@ export interface DeliveredMessage {
   content: string;
   /** ms since epoch (from the injected clock). */
   createTime: number;
+  /** The last edit or card update (content and msgType are then the new ones), or the recall. */
+  updateTime?: number;
+  /** PUT edits so far (Lark allows 20). */
+  edits?: number;
+  /** Recalled by the app (DELETE): gone from the chat. */
+  recalled?: boolean;
 }
 
 
@@ -162,6 +189,8 @@ export interface EmulatorStats {
   scopeRequests: number;
   /** Upload requests that reached the checks of im/v1/images and im/v1/files (accepted or refused). */
   uploads: number;
+  /** PUT, PATCH and DELETE of im/v1/messages/:message_id. */
+  changeRequests: number;
   /** Count of every non-zero Lark code answered, keyed by code. */
   errorsByCode: Record<string, number>;
   /** Requests per "METHOD /path" ('other' for unknown paths). */

@@ -15,6 +15,7 @@ import {
   type SendMessageRequest,
   type SendMessageResult,
 } from './endpoints/messages.js';
+import { MESSAGE_CHANGES, type MessageChangeRequest } from './endpoints/message-changes.js';
 
 import { uploadFile, uploadImage, type FileUpload, type ImageUpload } from './endpoints/media.js';
 
@@ -50,6 +51,11 @@ export class LarkClient {
   /** POST im/v1/files: the file_key. Paced on the upload windows, retried. */
   uploadFile(req: FileUpload, options: Signal = {}): Promise<string> {
     return this.engine.call(uploadFile, req, options);
+  }
+
+  /** Edits (PUT), updates (PATCH, a card) or recalls (DELETE) a message this app sent; see endpoints/message-changes.ts. */
+  changeMessage(req: MessageChangeRequest, options: Signal = {}): Promise<{ logId?: string }> {
+    return this.engine.call(MESSAGE_CHANGES[req.kind], req, options);
   }
 
   /** mobile -> open_id for hits only; chunked by 50, keys are the strings passed in. */

@@ -17,7 +17,7 @@ import { INVALID_TOKEN_CODES, LarkError } from './errors.js';
 import { safeEmit, type ClientEvent } from './events.js';
 import { proxyFor, type ProxyRoute } from './proxy-url.js';
 import { LarkHttp, WireError, type LarkRequest, type LarkResponse } from './http.js';
-import { createListPacer, createLookupPacer, createSendPacer, createUploadPacer, type LimiterStore, type Pacer, type PacingOptions } from './pacer.js';
+import { createListPacer, createLookupPacer, createMessageChangePacer, createSendPacer, createUploadPacer, type LimiterStore, type Pacer, type PacingOptions } from './pacer.js';
 import { retryPolicies, withRetry, type RetryContext, type RetryInfo, type RetryOptions, type RetryPolicy } from './retry.js';
 import { TokenProvider, type TokenEntry, type TokenStore } from './token.js';
 import type { Transport } from './transport.js';
@@ -103,6 +103,7 @@ export class AttemptEngine {
       this.pacers.lookup = createLookupPacer(opts.pacing ?? {}, deps);
       this.pacers.list = createListPacer(opts.pacing ?? {}, deps);
       this.pacers.upload = createUploadPacer(opts.pacing ?? {}, deps);
+      for (const kind of ['edit', 'update_card', 'recall'] as const) this.pacers[kind] = createMessageChangePacer(kind, opts.pacing ?? {}, deps);
     }
   }
 
@@ -218,9 +219,7 @@ export class AttemptEngine {
       }
       const down = this.health.failed(err);
       if (!down) throw err;
-      this.pacers.send?.failAll(down);
-      this.pacers.lookup?.failAll(down);
-      this.pacers.upload?.failAll(down);
+      for (const pacer of Object.values(this.pacers)) pacer.failAll(down);
       throw down;
     }
   }

@@ -74,6 +74,24 @@ export const LARK_CODE_TABLE: Readonly<Record<number, LarkCodeClass>> = Object.f
   5000: { code: 'SERVER_ERROR', retryable: true, advice: RETRIED_INTERNAL },
 });
 
+const NOT_EDITABLE = 'the new content is sent as a new message that takes over the record\'s key';
+/**
+ * Codes of PUT / PATCH / DELETE im/v1/messages/:message_id, which mean other things on other endpoints (on
+ * reply, 230071/230072/230075 are thread, aggregate and encryption refusals): looked up before the main table,
+ * only for these calls (LarkRequest.codes).
+ */
+export const MESSAGE_CHANGE_CODES: Readonly<Record<number, LarkCodeClass>> = Object.freeze({
+  230071: { code: 'MESSAGE_NOT_EDITABLE', retryable: false, advice: `the message was not sent by this app: ${NOT_EDITABLE}` },
+  230072: { code: 'MESSAGE_NOT_EDITABLE', retryable: false, advice: `the message was edited 20 times, Lark's limit: ${NOT_EDITABLE}` },
+  230073: { code: 'MESSAGE_NOT_EDITABLE', retryable: false, advice: `messages in a secret chat cannot be edited: ${NOT_EDITABLE}` },
+  230074: { code: 'MESSAGE_NOT_EDITABLE', retryable: false, advice: `messages in an encrypted chat cannot be edited: ${NOT_EDITABLE}` },
+  230075: { code: 'MESSAGE_NOT_EDITABLE', retryable: false, advice: `the message is past the edit window the tenant admin set: ${NOT_EDITABLE}` },
+  230031: { code: 'MESSAGE_NOT_EDITABLE', retryable: false, advice: `the card was sent more than 14 days ago and cannot be updated: ${NOT_EDITABLE}` },
+  230110: { code: 'MESSAGE_NOT_EDITABLE', retryable: false, advice: 'the message was deleted or recalled' },
+  230009: { code: 'RECALL_REFUSED', retryable: false, advice: "the message is past the tenant's recall window (24 hours unless the admin changed it): it stays in the chat" },
+  230026: { code: 'RECALL_REFUSED', retryable: false, advice: 'Lark does not allow this message to be recalled: it stays in the chat' },
+});
+
 /** Lark's invalid/expired token codes: the client drops the token and starts the attempt over with a fresh one. */
 export const INVALID_TOKEN_CODES: ReadonlySet<number> = new Set(
   Object.entries(LARK_CODE_TABLE)
@@ -85,8 +103,12 @@ export const INVALID_TOKEN_CODES: ReadonlySet<number> = new Set(
  * Lark code (undefined when the body had none) + HTTP status -> class.
  * ctx.scope names the scope the called API needs, used in the scope advice.
  */
-export function classifyLarkCode(larkCode: number | undefined, httpStatus?: number, ctx: { scope?: string } = {}): LarkCodeClass {
-  const known = larkCode === undefined ? undefined : LARK_CODE_TABLE[larkCode];
+export function classifyLarkCode(
+  larkCode: number | undefined,
+  httpStatus?: number,
+  ctx: { scope?: string; codes?: Readonly<Record<number, LarkCodeClass>> } = {},
+): LarkCodeClass {
+  const known = larkCode === undefined ? undefined : (ctx.codes?.[larkCode] ?? LARK_CODE_TABLE[larkCode]);
   if (known) return { ...known, advice: known.advice.replace(SCOPE, ctx.scope ?? 'the scope this API needs') };
   if (httpStatus === 429) {
     return { code: 'RATE_LIMITED', retryable: true, advice: 'Lark answered HTTP 429 (too many requests): the request is retried after the wait Lark asks for' };
@@ -114,12 +136,14 @@ export interface LarkErrorArgs {
   now?: number;
   /** What a missing scope stops on this API (default: the table's; a lookup's scope only stops its message). */
   permissionStops?: ErrorStops;
+  /** This endpoint's own codes, looked up before the main table (MESSAGE_CHANGE_CODES). */
+  codes?: Readonly<Record<number, LarkCodeClass>>;
 }
 
 /** Builds a LarkError: message = Lark msg + codes + advice + log id. */
 export function larkErrorFromResponse(args: LarkErrorArgs): LarkError {
   const scope = scopeFromMsg(args.msg) ?? args.scope;
-  const cls = classifyLarkCode(args.larkCode, args.httpStatus, scope === undefined ? {} : { scope });
+  const cls = classifyLarkCode(args.larkCode, args.httpStatus, { ...(scope === undefined ? {} : { scope }), ...(args.codes ? { codes: args.codes } : {}) });
   const code = refineCode(cls.code, args.msg);
   const logId = headerString(args.headers, 'x-tt-logid');
   const retryAfterMs = cls.retryable ? retryAfterFromHeaders(args.headers, args.now ?? Date.now()) : undefined;

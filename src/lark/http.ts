@@ -4,7 +4,7 @@
  */
 import { isRecord } from '../core/is-record.js';
 import { multipartBody, type MultipartField } from './multipart.js';
-import { LarkError, headerString, larkErrorFromResponse } from './errors.js';
+import { LarkError, headerString, larkErrorFromResponse, type LarkCodeClass } from './errors.js';
 import { type ErrorStops } from '../core/errors.js';
 import { proxyAgent } from './proxy.js';
 import type { ProxyRoute } from './proxy-url.js';
@@ -25,7 +25,7 @@ export interface LarkHttpOptions {
 }
 
 export interface LarkRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** e.g. /open-apis/im/v1/messages */
   path: string;
   query?: Record<string, string | number | boolean | undefined>;
@@ -42,6 +42,8 @@ export interface LarkRequest {
   permissionStops?: ErrorStops;
   /** Overrides the client's timeout (connection tests answer fast). */
   timeoutMs?: number;
+  /** This endpoint's own Lark codes (see MESSAGE_CHANGE_CODES). */
+  codes?: Readonly<Record<number, LarkCodeClass>>;
 }
 
 /** A successful (code 0) Lark response. */
@@ -134,7 +136,11 @@ export class LarkHttp {
     }
     const rawMsg = isRecord(parsed) && typeof parsed.msg === 'string' ? parsed.msg : undefined;
     const msg = redact(rawMsg, req.redact);
-    const args = { larkCode, msg, httpStatus: status, headers, now: this.now(), ...(req.permissionStops ? { permissionStops: req.permissionStops } : {}) };
+    const args = {
+      larkCode, msg, httpStatus: status, headers, now: this.now(),
+      ...(req.permissionStops ? { permissionStops: req.permissionStops } : {}),
+      ...(req.codes ? { codes: req.codes } : {}),
+    };
     // A 2xx body with no code at all is not Lark talking: say so.
     if (larkCode === undefined && status < 300) args.msg = msg ?? `unexpected response from ${req.method} ${req.path} (no code in the body)`;
     return larkErrorFromResponse(req.scope === undefined ? args : { ...args, scope: req.scope });

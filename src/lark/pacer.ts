@@ -430,8 +430,17 @@ export function createUploadPacer(opts: PacingOptions, deps: PacerDeps = {}): Pa
   return fiftyPerSecondPacer('upload', opts, deps);
 }
 
-/** An API with Lark's 50/s + 1000/min per app and no per-receiver limit; each such API has windows of its own. */
-function fiftyPerSecondPacer(name: string, opts: PacingOptions, deps: PacerDeps): Pacer {
+/**
+ * PUT (edit), PATCH (card update) and DELETE (recall) of im/v1/messages/:message_id: each API its own app
+ * windows of 50/s and 1000/min, and 5/s per message (the receiver key is the message id).
+ */
+export function createMessageChangePacer(name: 'edit' | 'update_card' | 'recall', opts: PacingOptions, deps: PacerDeps = {}): Pacer {
+  const o = { ...DEFAULT_PACING, ...stripUndefined(opts) };
+  return fiftyPerSecondPacer(name, opts, deps, { limit: o.perReceiverPerSecond, windowMs: 1000 + o.windowMarginMs });
+}
+
+/** An API with Lark's 50/s + 1000/min per app (and maybe a per-key limit); each such API has windows of its own. */
+function fiftyPerSecondPacer(name: string, opts: PacingOptions, deps: PacerDeps, perReceiver?: { limit: number; windowMs: number }): Pacer {
   const o = { ...DEFAULT_PACING, ...stripUndefined(opts) };
   return new Pacer({
     name,
@@ -439,6 +448,7 @@ function fiftyPerSecondPacer(name: string, opts: PacingOptions, deps: PacerDeps)
       { limit: 50, windowMs: 1000 + o.windowMarginMs },
       { limit: 1000, windowMs: 60_000 + 20 * o.windowMarginMs },
     ],
+    ...(perReceiver ? { perReceiver } : {}),
     maxInFlight: o.maxInFlight,
     adaptiveMargin: o.adaptiveMargin,
     ...deps,

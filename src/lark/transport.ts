@@ -12,7 +12,7 @@ import https from 'node:https';
 import axios, { type AxiosInstance, type AxiosRequestConfig } from 'axios';
 
 export interface WireRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Path and query, e.g. /open-apis/im/v1/messages?receive_id_type=open_id */
   path: string;
   /** Per-request headers (Authorization); the body, when there is one, is JSON text. */

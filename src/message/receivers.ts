@@ -8,7 +8,7 @@
  */
 import { ConnectorError, ValidationError } from '../core/errors.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import { RECEIVE_TYPES, type ReceiveIdType, type ReceiveType } from '../core/vocabulary.js';
+import { RECEIVE_TYPE_NAMES, type ReceiveIdType, type ReceiveType } from '../core/vocabulary.js';
 
 /** A record's receiver, as its body gives it. */
 export interface Receiver { receiveType: ReceiveType; receiveId: string }
@@ -113,11 +113,14 @@ export class InMemoryLookupStore implements LookupStore {
   }
 }
 
-const DIRECT_ID_TYPES: Partial<Record<string, ReceiveIdType>> = { user: 'open_id', email: 'email', chat: 'chat_id' };
+/** The receive_id_type each receiveType is sent with; a phone has none (it is looked up to an open_id). */
+const DIRECT_ID_TYPES: Readonly<Record<ReceiveType, ReceiveIdType | undefined>> = {
+  user: 'open_id', email: 'email', chat: 'chat_id', user_id: 'user_id', union_id: 'union_id', phone: undefined,
+};
 
-/** The receivers Lark takes as they are (user, email, chat); undefined for a phone, which needs a lookup. */
+/** The receivers Lark takes as they are (all but phone); undefined for a phone, which needs a lookup. */
 export function directReceiver(message: Receiver): ResolvedReceiver | undefined {
-  const receiveIdType = DIRECT_ID_TYPES[message.receiveType];
+  const receiveIdType = Object.hasOwn(DIRECT_ID_TYPES, message.receiveType) ? DIRECT_ID_TYPES[message.receiveType] : undefined;
   return receiveIdType ? { receiveIdType, receiveId: message.receiveId.trim() } : undefined;
 }
 
@@ -155,7 +158,7 @@ export class ReceiverResolver {
     this.store = opts.store ?? new InMemoryLookupStore({ clock: this.clock, ...(opts.maxEntries !== undefined ? { maxEntries: opts.maxEntries } : {}) });
   }
 
-  /** user->open_id, email->email, chat->chat_id, phone->open_id via the (batched, cached) lookup. */
+  /** user->open_id, chat->chat_id, email/user_id/union_id as they are, phone->open_id via the (batched, cached) lookup. */
   async resolve(message: Receiver): Promise<ResolvedReceiver> {
     const direct = directReceiver(message);
     if (direct) return direct;
@@ -168,7 +171,7 @@ export class ReceiverResolver {
     throw new ValidationError({
       code: 'MESSAGE_INVALID',
       field: 'receiveType',
-      message: `receiveType: ${JSON.stringify(message.receiveType)} is not allowed; use one of ${RECEIVE_TYPES.join(', ')}`,
+      message: `receiveType: ${JSON.stringify(message.receiveType)} is not allowed; use one of ${RECEIVE_TYPE_NAMES.join(', ')}`,
     });
   }
 

@@ -8,7 +8,9 @@
 import { isRecord } from '../core/is-record.js';
 import { kindOf } from '../core/required-string.js';
 import { errorMessage, type ValidationError } from '../core/errors.js';
-import { CONTENT_TYPES, RECEIVE_TYPES, type ContentType, type ReceiveType } from '../core/vocabulary.js';
+import {
+  CONTENT_TYPES, RECEIVE_TYPE_NAMES, receiveTypeOf, type ContentType, type ReceiveType, type ReceiveTypeName,
+} from '../core/vocabulary.js';
 import { checkContent } from './content/check.js';
 import { inputInvalid, issuesError, show, withMisspeltKeys } from './error-text.js';
 import type { Issue } from './issue.js';
@@ -46,7 +48,7 @@ class Problem {
   constructor(readonly message: string, readonly value?: string) {}
 }
 
-const RECEIVE_TYPE_SET: ReadonlySet<string> = new Set(RECEIVE_TYPES);
+const RECEIVE_TYPE_SET: ReadonlySet<string> = new Set(RECEIVE_TYPE_NAMES);
 const CONTENT_TYPE_SET: ReadonlySet<string> = new Set(CONTENT_TYPES);
 const isMissing = (v: unknown): v is null | undefined => v === undefined || v === null;
 /** Strings are read trimmed and in lower case (" User " is user); other values as they are. */
@@ -54,8 +56,8 @@ const trimLower = (v: unknown): unknown => (typeof v === 'string' ? v.trim().toL
 
 function readReceiveType(raw: unknown): ReceiveType | Problem {
   const v = typeof raw === 'string' && RECEIVE_TYPE_SET.has(raw) ? raw : trimLower(raw);
-  if (typeof v === 'string' && RECEIVE_TYPE_SET.has(v)) return v as ReceiveType;
-  const allowed = `use one of ${RECEIVE_TYPES.join(', ')}`;
+  if (typeof v === 'string' && RECEIVE_TYPE_SET.has(v)) return receiveTypeOf(v as ReceiveTypeName);
+  const allowed = `use one of ${RECEIVE_TYPE_NAMES.join(', ')}`;
   return new Problem(isMissing(v) ? `is required; ${allowed}` : `${show(v)} is not allowed; ${allowed}`);
 }
 
@@ -64,11 +66,11 @@ function readReceiveId(raw: unknown): string | Problem {
   const v = typeof raw === 'number' && Number.isSafeInteger(raw) ? String(raw) : raw;
   if (typeof v !== 'string') {
     return new Problem(isMissing(v)
-      ? 'is required: the open_id (user), email, mobile number (phone) or chat_id (chat) of the receiver'
+      ? 'is required: the open_id (user), email, mobile number (phone), chat_id (chat), user_id or union_id of the receiver'
       : `must be a string, got ${kindOf(v)}`);
   }
   const id = v.trim();
-  if (id === '') return new Problem('must not be empty: give the open_id, email, mobile number or chat_id of the receiver', id);
+  if (id === '') return new Problem('must not be empty: give the open_id, email, mobile number, chat_id, user_id or union_id of the receiver', id);
   return id;
 }
 

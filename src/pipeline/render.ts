@@ -4,15 +4,15 @@
  */
 import type { MessageBody } from '../message/schema.js';
 import { directReceiver, normalizePhone } from '../message/receivers.js';
-import type { RenderedRequest } from './report/outcome.js';
+import type { RenderedRequest, RenderedSend } from './report/outcome.js';
 import { larkMsgType } from './msg-type.js';
 import type { PlannedUpload } from './media/stage.js';
 import { LARK_PATHS } from '../core/vocabulary.js';
 
-export function renderRequest(baseUrl: string, message: MessageBody, uuid: string, uploads?: PlannedUpload[]): RenderedRequest {
+export function renderRequest(baseUrl: string, message: MessageBody, uuid: string, uploads?: PlannedUpload[]): RenderedSend {
   const direct = directReceiver(message);
   const receiveIdType = direct?.receiveIdType ?? 'open_id';
-  const request: RenderedRequest = {
+  const request: RenderedSend = {
     method: 'POST',
     url: `${baseUrl}${LARK_PATHS.messages}?receive_id_type=${receiveIdType}`,
     body: {
@@ -52,6 +52,7 @@ export class ValidOutcome {
    */
   reportLine(): string | undefined {
     const { line, index, request } = this;
+    if (request.method !== 'POST') return undefined;
     const body = request.body;
     if (request.lookup !== undefined || request.uploads !== undefined || !Number.isSafeInteger(line) || !Number.isSafeInteger(index)) return undefined;
     const { receive_id: receiveId, msg_type: msgType, content, uuid } = body;

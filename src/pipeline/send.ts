@@ -6,6 +6,7 @@
  */
 import { ConnectorError, interruptedError, isAppLevel } from '../core/errors.js';
 import type { LarkClient } from '../lark/client.js';
+import type { MessageChangeRequest } from '../lark/endpoints/message-changes.js';
 import type { MessageBody } from '../message/schema.js';
 import type { ResolvedReceiver } from '../message/receivers.js';
 import { larkMsgType } from './msg-type.js';
@@ -22,16 +23,26 @@ export class SendStage {
 
   /** The message id Lark gave the message. */
   async send(message: MessageBody, receiver: ResolvedReceiver, uuid: string): Promise<string> {
+    const request = {
+      receiveIdType: receiver.receiveIdType,
+      receiveId: receiver.receiveId,
+      msgType: larkMsgType(message.contentType),
+      content: message.content,
+      uuid,
+    };
+    return this.guarded(async () => (await this.client.sendMessage(request, { signal: this.signal })).messageId);
+  }
+
+  /** Edits, updates or recalls a message sent earlier (a record's update or delete), stopped like a send. */
+  change(request: MessageChangeRequest): Promise<unknown> {
+    return this.guarded(() => this.client.changeMessage(request, { signal: this.signal }));
+  }
+
+  /** One call to Lark: not after the stop, and an app-level failure stops every later one. */
+  private async guarded<T>(call: () => Promise<T>): Promise<T> {
     this.throwIfStopped();
     try {
-      const request = {
-        receiveIdType: receiver.receiveIdType,
-        receiveId: receiver.receiveId,
-        msgType: larkMsgType(message.contentType),
-        content: message.content,
-        uuid,
-      };
-      return (await this.client.sendMessage(request, { signal: this.signal })).messageId;
+      return await call();
     } catch (err) {
       if (isAppLevel(err) && !this.appLevelError) {
         this.appLevelError = err;

@@ -11,6 +11,10 @@
  * fsync of its confirmation, well inside the 100 ms promise. A checkpoint costs what it appends, never the
  * whole run (the previous design rewrote the whole file each time, which grew with the run).
  *
+ * Other parts of a run keep their own lines in the same journal (JSON objects with a string `t`, e.g. the
+ * record lifecycle's key map, src/pipeline/lifecycle/journal.ts): kept in order, handed back by extras(),
+ * appended with the same group commit (so they are on disk as soon as the deliveries beside them).
+ *
  * Compaction happens on open: a journal whose last line was torn by a kill, or a version 1 file (one JSON
  * object), is rewritten as a clean journal (temp file, fsync, rename), so a kill at any instant leaves a
  * file that opens.
@@ -27,6 +31,8 @@ const LEGACY_VERSION = 1;
 
 /** [line, index, uuid, messageId] */
 export type DeliveredEntry = [number, number, string, string];
+/** A line another part of the run keeps in the journal: a JSON object whose `t` names its kind. */
+export type ExtraEntry = { t: string } & Record<string, unknown>;
 
 export interface RunStateOptions {
   /** Least time between the starts of two group commits. Default 30 ms. */
@@ -34,6 +40,8 @@ export interface RunStateOptions {
   now?: () => number;
   /** Timers of the group commit (injected in specs). */
   setTimer?: (fn: () => void, ms: number) => { unref?(): unknown };
+  /** Extra lines to keep when the file is opened (the rest are dropped by compacting it): expired entries. */
+  keepExtra?: (entry: ExtraEntry) => boolean;
 }
 
 export const DEFAULT_COMMIT_INTERVAL_MS = 30;
@@ -41,12 +49,9 @@ export const DEFAULT_COMMIT_INTERVAL_MS = 30;
 /** The state told a position holds another message than the one recorded: the input changed. */
 export class StateMismatchError extends ConnectorError {}
 
-/** A journal line that is a JSON object: a fact other stages keep in the state (e.g. uploaded media keys). */
-export type StateRecord = Record<string, unknown>;
-
 export class RunState {
   private readonly delivered = new Map<string, DeliveredEntry>();
-  private readonly records: StateRecord[];
+  private readonly extraEntries: ExtraEntry[];
   /** Journal lines waiting for the next group commit. */
   private queued: string[] = [];
   private file: FileHandle | undefined;
@@ -61,11 +66,11 @@ export class RunState {
   private constructor(
     readonly path: string,
     entries: DeliveredEntry[],
-    records: StateRecord[],
+    extras: ExtraEntry[],
     options: RunStateOptions,
   ) {
     for (const e of entries) this.delivered.set(key(e[0], e[1]), e);
-    this.records = records;
+    this.extraEntries = extras;
     this.now = options.now ?? Date.now;
     this.commitIntervalMs = options.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS;
     this.setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
@@ -80,11 +85,31 @@ export class RunState {
       // Its folder is the caller's (the CLI proves it writable and makes it first).
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
-    const parsed = text === undefined ? { entries: [], records: [], clean: false } : parseState(path, text);
-    const state = new RunState(path, parsed.entries, parsed.records, options);
+    const parsed = text === undefined ? { entries: [], extras: [], clean: false } : parseState(path, text);
+    const keep = options.keepExtra;
+    const extras = keep ? parsed.extras.filter((e) => keep(e)) : parsed.extras;
+    const state = new RunState(path, parsed.entries, extras, options);
+    if (extras.length < parsed.extras.length) parsed.clean = false;
     if (!parsed.clean) await state.compact();
     state.file = await open(path, 'a');
     return state;
+  }
+
+  /**
+   * The state as it is on disk, for reading only (a dry-run): nothing is compacted, created or appended
+   * (what is appended stays in memory). A missing file is an empty state.
+   */
+  static async readOnly(path: string, options: RunStateOptions = {}): Promise<RunState> {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      text = '';
+    }
+    const parsed = text === '' ? { entries: [], extras: [] } : parseState(path, text);
+    const keep = options.keepExtra;
+    return new RunState(path, parsed.entries, keep ? parsed.extras.filter((e) => keep(e)) : parsed.extras, options);
   }
 
   get deliveredCount(): number {
@@ -96,15 +121,15 @@ export class RunState {
     return [...this.delivered.values()];
   }
 
-  /** The object records of the journal, in the order they were recorded. */
-  objectRecords(): readonly StateRecord[] {
-    return this.records;
+  /** The other parts' lines, in the order they were appended (those of earlier runs first). */
+  extras(): readonly ExtraEntry[] {
+    return this.extraEntries;
   }
 
-  /** Appends an object record with the next group commit (like a delivery). */
-  recordObject(record: StateRecord): void {
-    this.records.push(record);
-    this.queued.push(JSON.stringify(record));
+  /** Appends another part's line with the next group commit (see recordSoon). */
+  appendSoon(entry: ExtraEntry): void {
+    this.extraEntries.push(entry);
+    this.queued.push(JSON.stringify(entry));
     this.scheduleCommit();
   }
 
@@ -219,7 +244,7 @@ export class RunState {
     const lines = [
       JSON.stringify({ kind: KIND, version: VERSION }),
       ...this.entries().map((e) => JSON.stringify(e)),
-      ...this.records.map((r) => JSON.stringify(r)),
+      ...this.extraEntries.map((e) => JSON.stringify(e)),
     ];
     await writeFileAtomically(this.path, lines.join('\n') + '\n');
   }
@@ -254,24 +279,24 @@ function notAStateFile(path: string): ConnectorError {
  * Entries of a journal (or of a version 1 file). `clean` is false when the file should be compacted: an
  * older format, or a last line torn by a kill (only the last line can be torn: lines are appended in order).
  */
-function parseState(path: string, text: string): { entries: DeliveredEntry[]; records: StateRecord[]; clean: boolean } {
+function parseState(path: string, text: string): { entries: DeliveredEntry[]; extras: ExtraEntry[]; clean: boolean } {
   const newline = text.indexOf('\n');
   const first = newline < 0 ? text : text.slice(0, newline);
   let header: { kind?: unknown; version?: unknown; delivered?: unknown };
   try {
     header = JSON.parse(newline < 0 ? text : first) as typeof header;
   } catch {
-    if (text.trim() === '') return { entries: [], records: [], clean: false };
+    if (text.trim() === '') return { entries: [], extras: [], clean: false };
     throw new ConnectorError({ code: 'INPUT_INVALID', message: `state file ${path} is not valid JSON: delete it to start over` });
   }
   if (header.kind !== KIND) throw notAStateFile(path);
   if (header.version === LEGACY_VERSION) {
     if (!Array.isArray(header.delivered)) throw notAStateFile(path);
-    return { entries: (header.delivered as unknown[]).filter(isEntry), records: [], clean: false };
+    return { entries: (header.delivered as unknown[]).filter(isEntry), extras: [], clean: false };
   }
   if (header.version !== VERSION) throw notAStateFile(path);
   const entries: DeliveredEntry[] = [];
-  const records: StateRecord[] = [];
+  const extras: ExtraEntry[] = [];
   const lines = text.slice(first.length + 1).split('\n');
   let clean = text.endsWith('\n');
   lines.forEach((line, i) => {
@@ -283,15 +308,15 @@ function parseState(path: string, text: string): { entries: DeliveredEntry[]; re
       entry = undefined;
     }
     if (isEntry(entry)) entries.push(entry);
-    else if (isObjectRecord(entry)) records.push(entry);
+    else if (isExtra(entry)) extras.push(entry);
     else if (i === lines.length - 1) clean = false; // torn by a kill mid-append: dropped, the file compacted
     else throw new ConnectorError({ code: 'INPUT_INVALID', message: `state file ${path} is damaged at line ${i + 2}: delete it to start over` });
   });
-  return { entries, records, clean };
+  return { entries, extras, clean };
 }
 
-function isObjectRecord(v: unknown): v is StateRecord {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+function isExtra(v: unknown): v is ExtraEntry {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as { t?: unknown }).t === 'string';
 }
 
 function isEntry(v: unknown): v is DeliveredEntry {

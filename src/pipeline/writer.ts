@@ -1,7 +1,8 @@
 /**
  * The target writer: runs each input record through the stages, in the order a record travels:
  *
- *   read -> transform -> validate -> identify (uuid) -> resume -> resolve receiver -> send -> report
+ *   read -> lifecycle (classify) -> transform -> validate -> identify (uuid) -> resume -> resolve receiver
+ *   -> send (or, for a keyed event, edit / recall in the key's order) -> report
  *
  * Each stage is its own module in this folder; this one only wires them. Sends start as messages are read
  * and never wait for one another or for the report; the report leaves in input order through a reorder
@@ -29,6 +30,10 @@ import { SendStage } from './send.js';
 import { renderRequest, ValidOutcome } from './render.js';
 import { ReorderBuffer } from './report/order.js';
 import type { MediaStage } from './media/stage.js';
+import { classify, KeyedStage, sharedCard, slotsOf, type Classified, type LifecycleCalls, type LifecyclePolicy, type PutTask, type KeyOrder } from './lifecycle/stage.js';
+import { MemoryKeyMap, DAY_MS, type KeyMap } from './lifecycle/key-map.js';
+import type { LifecycleJournal } from './lifecycle/journal.js';
+import { DEFAULT_MESSAGE_KEY_DAYS } from './lifecycle/config.js';
 
 export type { RecordSource };
 
@@ -66,10 +71,16 @@ export interface WriterOptions {
   uuids?: UuidDeriver;
   /** Called once, with the cause, when an app-level error stops the sending (an engine may stop more than this writer). */
   onAppLevelError?: (err: ConnectorError) => void;
-  /** Clock for durationMs. */
+  /** Clock for durationMs (and the key map's send times). */
   now?: () => number;
   /** Uploads the images and files a message names by source (dry-run: plans them); none = sources fail. */
   media?: MediaStage;
+  /**
+   * Change events and keys (src/pipeline/lifecycle/): what updates and deletes do, the key map (default: in
+   * memory for this run) and the state's record of keyed events (resumed runs). Default: updates and deletes
+   * skipped, no key.
+   */
+  lifecycle?: { policy: LifecyclePolicy; keyMap?: KeyMap; journal?: LifecycleJournal; order?: KeyOrder };
 }
 
 /** A record deliberately not acted on (e.g. a delete event): one skipped outcome. */
@@ -82,6 +93,20 @@ class ToSend {
     readonly uuid: string,
     readonly dryRun = false,
   ) {}
+}
+
+const SKIP_CHANGES: LifecyclePolicy = { updateEvents: 'skip', deleteEvents: 'skip' };
+
+/** What a record's outcome slot in the report holds: one outcome, or those of a delete (one per message recalled). */
+type Settled = MessageOutcome | readonly MessageOutcome[];
+
+/** A keyed insert or update that passed every stage before its put. */
+class KeyedPut {
+  constructor(readonly task: PutTask) {}
+}
+
+function isOutcomeList(s: Settled): s is readonly MessageOutcome[] {
+  return Array.isArray(s);
 }
 
 /** A message whose send is under way: its position in the report, for the grace period's verdict. */
@@ -100,6 +125,8 @@ export class MessageWriter {
   /** A send has started in this run (a state mismatch after that stops the run instead of refusing it). */
   private sentAny = false;
   private readonly onOuterAbort = (): void => this.stop.abort();
+  private readonly policy: LifecyclePolicy;
+  private readonly keyed: KeyedStage;
 
   constructor(private readonly options: WriterOptions) {
     if (!options.dryRun && !options.client) throw new Error('MessageWriter needs a client unless dryRun');
@@ -107,6 +134,16 @@ export class MessageWriter {
     this.identify = new IdentifyStage(options.uuids ?? new UuidDeriver());
     this.resume = new ResumeStage(options.deliveredBefore);
     this.highWater = Math.max(1, options.highWater ?? DEFAULT_HIGH_WATER);
+    this.policy = options.lifecycle?.policy ?? SKIP_CHANGES;
+    const now = options.now ?? Date.now;
+    this.keyed = new KeyedStage({
+      keyMap: options.lifecycle?.keyMap ?? new MemoryKeyMap(DEFAULT_MESSAGE_KEY_DAYS * DAY_MS, now),
+      journal: options.lifecycle?.journal,
+      order: options.lifecycle?.order,
+      policy: this.policy,
+      now,
+      baseUrl: options.baseUrl,
+    });
     setMaxListeners(0, this.stop.signal);
     const outer = options.signal;
     if (outer?.aborted) this.stop.abort();
@@ -127,13 +164,17 @@ export class MessageWriter {
     const summary = emptySummary();
     const onOutcome = this.options.onOutcome;
     /** Counts and hands on one outcome; a promise only when onOutcome returned one (backpressure). */
-    const deliver = (outcome: MessageOutcome): void | Promise<void> => {
+    const deliverOne = (outcome: MessageOutcome): void | Promise<void> => {
       const code = outcome.status === 'failed' ? outcome.error.code : outcome.status === 'not_sent' ? outcome.code : undefined;
       if (code === 'INTERRUPTED') summary.interrupted = true;
       countOutcome(summary, outcome);
       return onOutcome?.(outcome);
     };
-    const order = new ReorderBuffer<MessageOutcome>(deliver, this.highWater);
+    const deliverAll = async (outcomes: readonly MessageOutcome[]): Promise<void> => {
+      for (const o of outcomes) await deliverOne(o);
+    };
+    const deliver = (settled: Settled): void | Promise<void> => (isOutcomeList(settled) ? deliverAll(settled) : deliverOne(settled));
+    const order = new ReorderBuffer<Settled>(deliver, this.highWater);
     const inFlight = new Map<number, InFlight>();
     const lookups = this.lookups;
     const grace = graceTimer(signal, this.options.graceMs ?? DEFAULT_GRACE_MS, () => {
@@ -151,12 +192,44 @@ export class MessageWriter {
             summary.interrupted = true;
             break reading;
           }
-          const validated = this.validated(record);
-          for (let index = 0; index < validated.length; index++) {
-            const line = record.line;
-            const next = this.beforeSend(line, index, validated[index]!);
+          const classified = this.classified(record);
+          const line = record.line;
+          if (classified.kind === 'keyed' && classified.op === 'delete') {
             const position = seq++;
-            if (next instanceof ToSend) {
+            const next = this.beforeRecall(classified.key, line);
+            if (Array.isArray(next) || !('key' in next)) {
+              lookups?.messageDone();
+              order.settle(order.reserve(), next as Settled);
+            } else {
+              const slot = order.reserve();
+              inFlight.set(slot, { line, index: 0 });
+              void this.keyed.inOrder(next.key, () => this.keyed.recall(next.key, line, this.calls(position))).then((result) => {
+                inFlight.delete(slot);
+                lookups?.messageDone();
+                order.settle(slot, result);
+              });
+            }
+            if (order.size >= this.highWater) await order.room();
+            continue;
+          }
+          const validated = this.messagesOf(classified);
+          const slots = classified.kind === 'keyed' ? slotsOf(validated.map((v) => ('ok' in v && v.ok ? v.message : undefined))) : undefined;
+          for (let index = 0; index < validated.length; index++) {
+            const position = seq++;
+            const next =
+              classified.kind === 'keyed'
+                ? this.beforeKeyed(classified, slots![index]!, line, index, validated[index]!)
+                : this.beforeSend(line, index, validated[index]!);
+            if (next instanceof KeyedPut) {
+              const slot = order.reserve();
+              inFlight.set(slot, { line, index });
+              const task = next.task;
+              void this.keyed.inOrder(task.key, () => this.keyed.put(task, this.calls(position))).then((result) => {
+                inFlight.delete(slot);
+                lookups?.messageDone();
+                order.settle(slot, result);
+              });
+            } else if (next instanceof ToSend) {
               const slot = order.reserve();
               inFlight.set(slot, { line, index });
               const settled = next.dryRun ? this.planOne(next, line, index) : this.sendOne(next, line, index, position);
@@ -224,18 +297,62 @@ export class MessageWriter {
     }
   }
 
-  /** transform -> validate: the messages of one record (a skipped or unparsable record is one failure). */
-  private validated(record: InputRecord): ReadonlyArray<Validated | Skipped> {
-    if (record.skipReason !== undefined) return [{ skipped: record.skipReason }];
+  /**
+   * A keyed insert or update after validate: resumed or superseded per the state, rendered (dry-run), or the
+   * put to run in its key's order. Its uuid is derived like any message's (the counts stay those of a rerun).
+   */
+  private beforeKeyed(c: Extract<Classified, { kind: 'keyed' }>, slot: string, line: number, index: number, v: Validated | Skipped): MessageOutcome | KeyedPut {
+    if ('skipped' in v) return { line, index, status: 'skipped', reason: v.skipped };
+    if (!v.ok) return { line, index, status: 'failed', error: toOutcomeError(v.error) };
+    const message = sharedCard(v.message);
+    const uuid = this.identify.uuidOf(message);
+    const task = { key: c.key, slot, op: c.op, message, uuid, line, index };
+    if (this.options.dryRun) return this.keyed.renderPut(task);
+    const before = this.keyed.before(c.key, line, index);
+    if (before) return before;
+    this.sentAny = true;
+    return new KeyedPut(task);
+  }
+
+  /** A keyed delete: its outcomes when known without Lark (dry-run, superseded), or the key to recall. */
+  private beforeRecall(key: string, line: number): Settled | { key: string } {
+    if (this.options.dryRun) return this.keyed.renderRecall(key, line);
+    // A delete an earlier run began is finished by recall() (it reports what was done and recalls the rest).
+    return this.keyed.superseded(key, line, 0) ?? { key };
+  }
+
+  /** What a keyed event's send and changes go through: the receiver resolved, the send stage's stop rules. */
+  private calls(position: number): LifecycleCalls {
+    const sender = this.sender!;
+    return {
+      send: async (message, uuid) => {
+        sender.throwIfStopped();
+        if (!this.lookups) throw new Error('MessageWriter needs a receiver resolver to send');
+        return sender.send(message, await this.lookups.receiverFor(message, position, this.stop.signal), uuid);
+      },
+      change: (request) => sender.change(request),
+    };
+  }
+
+  /** The lifecycle's reading of a record (a skipped or unparsable record is one outcome). */
+  private classified(record: InputRecord): Classified {
+    if (record.skipReason !== undefined) return { kind: 'skipped', reason: record.skipReason };
     if (record.parseError !== undefined) {
-      return [{ ok: false, error: new ValidationError({ code: 'INPUT_INVALID', message: record.parseError }) }];
+      return { kind: 'failed', error: new ValidationError({ code: 'INPUT_INVALID', message: record.parseError }) };
     }
+    return classify(record.value, this.policy);
+  }
+
+  /** transform -> validate: the messages of one record (a skipped or failed record is one outcome). */
+  private messagesOf(c: Classified): ReadonlyArray<Validated | Skipped> {
+    if (c.kind === 'skipped') return [{ skipped: c.reason }];
+    if (c.kind === 'failed') return [{ ok: false, error: c.error }];
     // The default transform passes the value through: parseRecord is transform + validate in one step
     // (the same messages and errors) without a draft object per message, a few % of a million-record dry run.
-    if (this.transform === messageBodyTransform) return parseRecord(record.value);
+    if (this.transform === messageBodyTransform) return parseRecord(c.value);
     let drafts: Draft[];
     try {
-      drafts = this.transform(record.value);
+      drafts = this.transform(c.value);
     } catch (err) {
       // A transform is to return failed drafts, not throw; one that throws fails its record, not the run.
       const message = `record: the transform failed (${errorMessage(err)})`;

@@ -7,6 +7,7 @@ import type { TokenStore } from '../lark/token.js';
 import type { StoreConfig } from './config.js';
 import type { LookupStore } from '../message/receivers.js';
 import type { UploadKeyStore } from '../pipeline/media/upload-keys.js';
+import type { KeyMap } from '../pipeline/lifecycle/key-map.js';
 
 export { storeConfigSchema, parseStoreConfig, redactStoreConfig, REDIS_URL_ENV, DEFAULT_STORE_PREFIX, type StoreConfig } from './config.js';
 export type { LookupStore } from '../message/receivers.js';
@@ -17,6 +18,8 @@ export interface SharedStores {
   lookupStore: LookupStore;
   /** Keys of uploaded images and files (src/pipeline/media/). */
   uploadKeyStore: UploadKeyStore;
+  /** The record lifecycle's key map (key -> message ids), shared by the workers; entries live lifetimeMs. */
+  keyMap(lifetimeMs: number): KeyMap;
   /** Closes the connection (at the end of a run). */
   close(): void;
 }
@@ -38,12 +41,14 @@ export function storeScope(prefix: string, baseUrl: string, appId: string): stri
 /** Connects to Redis and builds the three stores; unreachable -> ConnectorError STORE_UNAVAILABLE. */
 export async function openRedisStores(config: StoreConfig, scope: { baseUrl: string; appId: string }): Promise<SharedStores> {
   // Loaded only when asked for: a run without Redis never loads ioredis.
-  const [{ RedisConnection }, { RedisLimiterStore }, { RedisTokenStore }, { RedisLookupStore }, { RedisUploadKeyStore }] = await Promise.all([
+  const [{ RedisConnection }, { RedisLimiterStore }, { RedisTokenStore }, { RedisLookupStore }, { RedisUploadKeyStore }, { RedisKeyMap }] =
+    await Promise.all([
     import('./redis/connection.js'),
     import('./redis/limiter.js'),
     import('./redis/token.js'),
     import('./redis/lookup.js'),
     import('./redis/upload-keys.js'),
+    import('./redis/key-map.js'),
   ]);
   const conn = await RedisConnection.open({ url: config.redis, ...(config.maxDownMs !== undefined ? { maxDownMs: config.maxDownMs } : {}) });
   const prefix = storeScope(config.prefix, scope.baseUrl, scope.appId);
@@ -52,6 +57,7 @@ export async function openRedisStores(config: StoreConfig, scope: { baseUrl: str
     tokenStore: new RedisTokenStore(conn, { prefix }),
     lookupStore: new RedisLookupStore(conn, { prefix }),
     uploadKeyStore: new RedisUploadKeyStore(conn, { prefix }),
+    keyMap: (lifetimeMs) => new RedisKeyMap(conn, { prefix, lifetimeMs }),
     close: () => void conn.close(),
   };
 }

@@ -41,7 +41,7 @@ describe('airbyte spec', () => {
     expect(connection.properties['appSecret']!['airbyte_secret']).toBe(true);
     expect(connection.properties['appId']!['airbyte_secret']).toBeUndefined();
     expect(connection.required).toEqual(expect.arrayContaining(['appId', 'appSecret']));
-    expect(m.spec.supported_destination_sync_modes).toEqual(['append']);
+    expect(m.spec.supported_destination_sync_modes).toEqual(['append', 'append_dedup']);
     // The optional shared stores: the Redis URL may hold a password.
     const store = spec.properties['store']!;
     expect(Object.keys(store.properties).sort()).toEqual(Object.keys(storeConfigSchema.shape).sort());

@@ -3,7 +3,8 @@ import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { CONNECTION_TEST_ITEMS, CONNECTION_TEST_ITEM_KEYS } from '../../../src/core/types.js';
 import { LANGUAGES, MESSAGES, buildManifest, testItemTitle } from '../../../src/platforms/tapdata/manifest.js';
-import { DOMAINS, UPDATE_EVENTS, connectionConfigSchema, nodeConfigSchema } from '../../../src/config.js';
+import { DOMAINS, connectionConfigSchema, nodeConfigSchema } from '../../../src/config.js';
+import { UPDATE_EVENTS } from '../../../src/pipeline/lifecycle/config.js';
 
 const root = new URL('../../../', import.meta.url);
 const connectorJsonPath = new URL('connector.json', root);

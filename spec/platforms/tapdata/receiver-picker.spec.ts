@@ -48,7 +48,10 @@ describe('GetReceiverOfChatsAndUsers', () => {
     expect(total).toBe(botChats.length + visibleUsers.length);
     expect(seen).toEqual([
       ...botChats.map((c) => ({ label: c.name, value: c.chatId, receiveType: 'chat_id' })),
-      ...visibleUsers.map((u) => ({ label: u.name, value: u.openId, receiveType: 'open_id' })),
+      ...visibleUsers.map((u) => ({
+        label: u.name, value: u.openId, receiveType: 'open_id',
+        ...(u.userId ? { userId: u.userId } : {}), ...(u.unionId ? { unionId: u.unionId } : {}),
+      })),
     ]);
     // The emulator was paged too: users at most 50 a page, chats 100.
     const stats = emulator.stats().byEndpoint;
@@ -65,6 +68,16 @@ describe('GetReceiverOfChatsAndUsers', () => {
     const wantUsers = visibleUsers.filter((u) => u.name.toLowerCase().includes('picker user 3'));
     expect(users.total).toBe(wantUsers.length);
     expect(users.items.map((i) => i.value)).toEqual(wantUsers.slice(5, 10).map((u) => u.openId));
+  });
+
+  it("finds a user by user_id or union_id (Lark's other ids), answering the open_id", async () => {
+    const alice = seed.users.find((u) => u.name.startsWith('Alice'))!;
+    for (const id of [alice.userId!, alice.unionId!.toUpperCase()]) {
+      const res = await pick({ query: id, type: 'user' });
+      expect(res.items).toEqual([{
+        label: alice.name, value: alice.openId, receiveType: 'open_id', userId: alice.userId, unionId: alice.unionId,
+      }]);
+    }
   });
 
   it('refuses bad arguments and unknown commands with one clear error', async () => {

@@ -10,6 +10,9 @@ export const MOBILES_PER_CALL = 50;
 export interface DirectoryEntry {
   id: string;
   name: string;
+  /** The user's other ids, when the app may read them. */
+  userId?: string;
+  unionId?: string;
 }
 export interface DirectoryPage {
   items: DirectoryEntry[];
@@ -54,7 +57,12 @@ export const listUsers: Endpoint<ListUsersRequest, DirectoryPage> = {
     const data = dataOf<ListData>(res) ?? {};
     const items = (Array.isArray(data.items) ? data.items : [])
       .filter(isRecord)
-      .flatMap((u) => (typeof u.open_id === 'string' ? [{ id: u.open_id, name: typeof u.name === 'string' ? u.name : '' }] : []));
+      .flatMap((u): DirectoryEntry[] => (typeof u.open_id === 'string' ? [{
+        id: u.open_id,
+        name: typeof u.name === 'string' ? u.name : '',
+        ...(typeof u.user_id === 'string' && u.user_id !== '' ? { userId: u.user_id } : {}),
+        ...(typeof u.union_id === 'string' && u.union_id !== '' ? { unionId: u.union_id } : {}),
+      }] : []));
     const pageToken = pageTokenOf(data);
     return { items, hasMore: data.has_more === true && pageToken !== undefined, ...(pageToken ? { pageToken } : {}) };
   },

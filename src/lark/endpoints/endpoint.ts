@@ -6,13 +6,13 @@ import { LarkError } from '../errors.js';
 import type { LarkRequest, LarkResponse } from '../http.js';
 
 /** The pacer an endpoint's requests queue on; none: unpaced (connection tests, the receiver picker). */
-export type PacerName = 'send' | 'lookup' | 'list' | 'upload';
+export type PacerName = 'send' | 'lookup' | 'list' | 'edit' | 'update_card' | 'recall' | 'upload';
 
 export interface Endpoint<A, R> {
   /** Named in retry events and malformed-answer errors. */
   op: string;
   pacer?: PacerName;
-  /** The receive_id whose per-receiver window the request spends (send only). */
+  /** The key whose per-receiver window the request spends (send: the receive_id; a change: the message id). */
   receiver?(args: A): string;
   request(args: A): LarkRequest;
   parse(res: LarkResponse, args: A): R;

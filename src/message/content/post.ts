@@ -2,6 +2,8 @@
 import { isRecord } from '../../core/is-record.js';
 import { kindOf } from '../../core/required-string.js';
 import { postImageIssues } from './media.js';
+import { nearestName } from '../../core/nearest-name.js';
+import { POST_TAGS } from '../../core/vocabulary.js';
 import type { ContentCheck, Issue, Path } from '../issue.js';
 
 /** Post locales Lark documents; other `xx_yy` keys are accepted too (Lark adds locales over time). */
@@ -9,6 +11,7 @@ export const POST_LOCALES = ['zh_cn', 'en_us', 'ja_jp'] as const;
 const LOCALE_LIKE = /^[a-z]{2}_[a-z]{2}$/i;
 const POST_EXAMPLE = '{"zh_cn":{"title":"T","content":[[{"tag":"text","text":"hi"}]]}}';
 const ELEMENT_EXAMPLE = '{"tag":"text","text":"hi"}';
+const POST_TAG_SET: ReadonlySet<string> = new Set(POST_TAGS);
 
 export const checkPost: ContentCheck = (obj) => {
   // Lark accepts both {"zh_cn": {...}} and {"post": {"zh_cn": {...}}}.
@@ -65,7 +68,14 @@ function checkElement(el: unknown, ep: Path, issues: Issue[]): void {
   } else if (typeof el.tag !== 'string' || el.tag === '') {
     issues.push({
       path: [...ep, 'tag'],
-      message: 'is required: a string such as text, a, at, img, media, emotion, code_block, hr, md',
+      message: `is required: one of ${POST_TAGS.join(', ')}`,
+    });
+  } else if (!POST_TAG_SET.has(el.tag)) {
+    const near = nearestName(el.tag, POST_TAGS);
+    issues.push({
+      path: [...ep, 'tag'],
+      message: `${JSON.stringify(el.tag)} is not a Lark post tag${near ? ` (did you mean ${near}?)` : ''}; `
+        + `use one of ${POST_TAGS.join(', ')}`,
     });
   } else if (el.tag === 'img') {
     for (const i of postImageIssues(el)) issues.push({ path: [...ep, ...i.path], message: i.message });

@@ -1,9 +1,12 @@
 /**
- * Upload keys kept in the --state journal, so a re-run with the same state uploads nothing again. A record
- * is `{"upload": [appId, id, key]}`; only the current app's keys are used (a key is the app's own).
+ * Upload keys kept in the --state journal, so a re-run with the same state uploads nothing again. A line is
+ * `{"t": "upload", "app": appId, "id": uploadId, "key": key}`; only the current app's keys are used (a key
+ * is the app's own).
  */
 import type { RunState } from '../state.js';
 import type { UploadKeyStore } from './upload-keys.js';
+
+const KIND = 'upload';
 
 export class JournalUploadKeyStore implements UploadKeyStore {
   private readonly keys = new Map<string, string>();
@@ -12,11 +15,8 @@ export class JournalUploadKeyStore implements UploadKeyStore {
     private readonly state: RunState,
     private readonly appId: string,
   ) {
-    for (const r of state.objectRecords()) {
-      const u = r.upload;
-      if (Array.isArray(u) && u.length === 3 && u[0] === appId && typeof u[1] === 'string' && typeof u[2] === 'string') {
-        this.keys.set(u[1], u[2]);
-      }
+    for (const e of state.extras()) {
+      if (e.t === KIND && e.app === appId && typeof e.id === 'string' && typeof e.key === 'string') this.keys.set(e.id, e.key);
     }
   }
 
@@ -27,7 +27,7 @@ export class JournalUploadKeyStore implements UploadKeyStore {
   set(id: string, key: string): Promise<void> {
     if (this.keys.get(id) !== key) {
       this.keys.set(id, key);
-      this.state.recordObject({ upload: [this.appId, id, key] });
+      this.state.appendSoon({ t: KIND, app: this.appId, id, key });
     }
     return Promise.resolve();
   }

@@ -5,7 +5,9 @@ import { ConnectorError, errorMessage } from '../../core/errors.js';
 import type { PlannedUpload } from '../media/stage.js';
 
 /** The exact request a message becomes (what a dry-run shows). */
-export interface RenderedRequest {
+export type RenderedRequest = RenderedSend | RenderedChange;
+
+export interface RenderedSend {
   method: 'POST';
   url: string;
   body: { receive_id: string | null; msg_type: string; content: string; uuid: string };
@@ -13,6 +15,18 @@ export interface RenderedRequest {
   lookup?: { mobile: string };
   /** Dry-run of a message with image / file sources: the uploads a send would make (none is made). */
   uploads?: PlannedUpload[];
+}
+
+/**
+ * An edit (PUT: text, post), a card update (PATCH) or a recall (DELETE) of the message sent for a key. The
+ * url names the message; when the message is one this dry run would only send earlier, `messageOf` says
+ * which (its id is not known before it is sent) and the url holds `:message_id`.
+ */
+export interface RenderedChange {
+  method: 'PUT' | 'PATCH' | 'DELETE';
+  url: string;
+  body?: { msg_type?: string; content: string };
+  messageOf?: { line: number; index: number };
 }
 
 export interface OutcomeError {
@@ -35,7 +49,14 @@ export type MessageOutcome = Position &
   (
     /** resumed: delivered by an earlier run of the same input (per the --state file), not sent again. */
     | { status: 'delivered'; messageId: string; uuid: string; resumed?: true }
-    | { status: 'failed'; error: OutcomeError; uuid?: string }
+    /** The message sent for the record's key now shows this record (PUT or PATCH). */
+    | { status: 'edited'; messageId: string; uuid: string; resumed?: true }
+    /** Lark refused the edit for good (edit count, window, type): a new message took over the key. */
+    | { status: 'replaced'; messageId: string; replacedId: string; uuid: string; resumed?: true }
+    /** A delete: the key's message was recalled (or was already gone). */
+    | { status: 'recalled'; messageId: string; resumed?: true }
+    /** messageId: the key's message an edit or recall was about. */
+    | { status: 'failed'; error: OutcomeError; uuid?: string; messageId?: string }
     /**
      * The run stopped before it got to this message (a stop signal, an app-level failure of another message,
      * the store or the Lark host gone, a start failure): nothing is wrong with it; a resume sends it.
@@ -51,6 +72,9 @@ export type OutcomeStatus = MessageOutcome['status'];
 export interface RunSummary {
   total: number;
   delivered: number;
+  edited: number;
+  replaced: number;
+  recalled: number;
   failed: number;
   /** Not sent because the run stopped first (status not_sent). */
   notSent: number;
@@ -63,7 +87,10 @@ export interface RunSummary {
 }
 
 export function emptySummary(): RunSummary {
-  return { total: 0, delivered: 0, failed: 0, notSent: 0, skipped: 0, valid: 0, durationMs: 0, interrupted: false };
+  return {
+    total: 0, delivered: 0, edited: 0, replaced: 0, recalled: 0, failed: 0, notSent: 0, skipped: 0, valid: 0,
+    durationMs: 0, interrupted: false,
+  };
 }
 
 export function countOutcome(summary: RunSummary, outcome: MessageOutcome): void {

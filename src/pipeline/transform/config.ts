@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { FieldMeta } from '../../core/types.js';
 import { requiredString } from '../../core/required-string.js';
-import { CONTENT_TYPES } from '../../core/vocabulary.js';
+import { CONTENT_TYPES, RECEIVE_TYPE_NAMES, type ReceiveTypeName } from '../../core/vocabulary.js';
 import { templateProblems } from './template.js';
 
 export const SEND_TYPES = ['dynamic_binding', 'message_body', 'fixed'] as const;
@@ -14,11 +14,10 @@ export type SendType = (typeof SEND_TYPES)[number];
 /** TapData's own names for two of the modes. */
 const SEND_TYPE_ALIASES: Record<string, SendType> = { from_js_node: 'message_body', appoint: 'fixed' };
 
-/** Receive types the form offers for a binding row or a fixed receiver (TapData's). */
-const FORM_RECEIVE_TYPES = ['chat_id', 'open_id', 'phone', 'email'] as const;
-/** Receive types a binding row or a fixed receiver names: the form's, plus this connector's chat / user. */
-export const BINDING_RECEIVE_TYPES = [...FORM_RECEIVE_TYPES, 'chat', 'user'] as const;
-export type BindingReceiveType = (typeof BINDING_RECEIVE_TYPES)[number];
+/** Receive types the form offers for a binding row or a fixed receiver: Lark's names, then phone and email. */
+const FORM_RECEIVE_TYPES = [
+  'chat_id', 'open_id', 'user_id', 'union_id', 'phone', 'email',
+] as const satisfies readonly ReceiveTypeName[];
 
 /** Content types a messageConfig row or a template may produce (markdown is converted to post or a card). */
 export const SOURCE_CONTENT_TYPES = [...CONTENT_TYPES, 'markdown'] as const;
@@ -35,7 +34,7 @@ const nonEmpty = (what: string) =>
 
 const receiveTypeSchema = z.preprocess(
   trimLower,
-  z.enum(BINDING_RECEIVE_TYPES, { error: `is not allowed: use chat_id, open_id, phone or email` }),
+  z.enum(RECEIVE_TYPE_NAMES, { error: `is not allowed: use one of ${FORM_RECEIVE_TYPES.join(', ')}` }),
 );
 
 const bindingRow = z.object({
@@ -43,19 +42,26 @@ const bindingRow = z.object({
   receiveId: nonEmpty('the record field holding the receiver, dot paths for nested fields: owner.email'),
 });
 
-/** A fixed receiver: a row, or the picker's bare value (oc_... is a chat, ou_... a user, name@x an email). */
+/**
+ * A fixed receiver: a row, or the picker's bare value (oc_... is a chat, ou_... a user by open_id, on_... by
+ * union_id, name@x an email).
+ */
 const fixedReceiver = z.preprocess(
   (v) => {
     if (typeof v !== 'string') return v;
     const id = v.trim();
     if (id.startsWith('oc_')) return { receiveType: 'chat_id', receiveId: id };
     if (id.startsWith('ou_')) return { receiveType: 'open_id', receiveId: id };
+    if (id.startsWith('on_')) return { receiveType: 'union_id', receiveId: id };
     if (id.includes('@')) return { receiveType: 'email', receiveId: id };
     return v;
   },
   z.object(
-    { receiveType: receiveTypeSchema, receiveId: nonEmpty('the chat_id, open_id, phone number or email of the receiver') },
-    { error: 'must be {receiveType, receiveId} or a chat_id (oc_...) / open_id (ou_...) / email' },
+    {
+      receiveType: receiveTypeSchema,
+      receiveId: nonEmpty('the chat_id, open_id, user_id, union_id, phone number or email of the receiver'),
+    },
+    { error: 'must be {receiveType, receiveId} or a chat_id (oc_...) / open_id (ou_...) / union_id (on_...) / email' },
   ),
 );
 
@@ -304,6 +310,8 @@ export const SEND_MODE_MESSAGES = {
     receive_field: 'Record field',
     receive_type_chat_id: 'Group chat (chat_id)',
     receive_type_open_id: 'User (open_id)',
+    receive_type_user_id: 'User (user_id)',
+    receive_type_union_id: 'User (union_id)',
     receive_type_phone: 'User by phone number',
     receive_type_email: 'User by email',
     receivers: 'Receivers',
@@ -328,6 +336,8 @@ export const SEND_MODE_MESSAGES = {
     receive_field: '记录字段',
     receive_type_chat_id: '群聊（chat_id）',
     receive_type_open_id: '用户（open_id）',
+    receive_type_user_id: '用户（user_id）',
+    receive_type_union_id: '用户（union_id）',
     receive_type_phone: '用户（手机号）',
     receive_type_email: '用户（邮箱）',
     receivers: '接收者',
@@ -352,6 +362,8 @@ export const SEND_MODE_MESSAGES = {
     receive_field: '記錄欄位',
     receive_type_chat_id: '群組（chat_id）',
     receive_type_open_id: '使用者（open_id）',
+    receive_type_user_id: '使用者（user_id）',
+    receive_type_union_id: '使用者（union_id）',
     receive_type_phone: '使用者（手機號碼）',
     receive_type_email: '使用者（電子郵件）',
     receivers: '接收者',

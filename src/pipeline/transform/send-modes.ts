@@ -13,23 +13,13 @@ import { messageBodyTransform, type Draft, type RecordTransform } from './index.
 import { fieldMissing, fieldValue, isBlank } from './fields.js';
 import { convertMarkdown, escapeMarkdownValue, type MarkdownTarget } from './markdown.js';
 import { renderTemplate } from './template.js';
+import { receiveTypeOf } from '../../core/vocabulary.js';
 import {
   resolveSendType,
-  type BindingReceiveType,
   type MessageConfigRow,
   type SendModeOptions,
   type TemplateOptions,
 } from './config.js';
-
-/** This connector's receiveType for each binding receive type. */
-const RECEIVE_TYPE: Record<BindingReceiveType, 'chat' | 'user' | 'phone' | 'email'> = {
-  chat_id: 'chat',
-  chat: 'chat',
-  open_id: 'user',
-  user: 'user',
-  phone: 'phone',
-  email: 'email',
-};
 
 type Content = { contentType: string; content: string } | { error: ValidationError };
 type Receiver = { receiveType: string; receiveId: string } | { error: ValidationError };
@@ -40,7 +30,7 @@ export function sendModeTransform(options: SendModeOptions): RecordTransform {
   if (mode === 'message_body') return markdownBodyTransform;
   const contents = contentBuilder(options);
   if (mode === 'fixed') {
-    const receivers: Receiver[] = (options.receivers ?? []).map((r) => ({ receiveType: RECEIVE_TYPE[r.receiveType], receiveId: r.receiveId }));
+    const receivers: Receiver[] = (options.receivers ?? []).map((r) => ({ receiveType: receiveTypeOf(r.receiveType), receiveId: r.receiveId }));
     return (value) => combine(receivers, contents(value));
   }
   const bindings = options.dynamicBinding ?? [];
@@ -52,7 +42,7 @@ export function sendModeTransform(options: SendModeOptions): RecordTransform {
       if (typeof id !== 'string' && typeof id !== 'number') {
         return { error: new ValidationError({ code: 'FIELD_MISSING', field: row.receiveId, message: `record field "${row.receiveId}" must be a string (the ${role}), got ${Array.isArray(id) ? 'an array' : typeof id}` }) };
       }
-      return { receiveType: RECEIVE_TYPE[row.receiveType], receiveId: String(id).trim() };
+      return { receiveType: receiveTypeOf(row.receiveType), receiveId: String(id).trim() };
     });
     return combine(receivers, contents(value));
   };

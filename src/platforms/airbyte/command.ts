@@ -7,7 +7,7 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { loadConfigFile, type ConnectorConfig } from '../../config.js';
+import { loadConfigFile, type ConnectorConfig, type ParseOptions } from '../../config.js';
 import { LarkImConnector, type ConnectorDeps } from '../../connector.js';
 import { ConnectorError, errorMessage } from '../../core/errors.js';
 import type { ClientEvent } from '../../lark/events.js';
@@ -87,9 +87,9 @@ function traceFor(err: unknown) {
   return errorTrace(errorMessage(err), 'system_error', Date.now());
 }
 
-async function loadConfig(flags: AirbyteFlags): Promise<ConnectorConfig> {
+async function loadConfig(flags: AirbyteFlags, options: ParseOptions = {}): Promise<ConnectorConfig> {
   if (!flags.config) throw new ConnectorError({ code: 'CONFIG_INVALID', message: '--config FILE is required (the connector config Airbyte passes)' });
-  return loadConfigFile(flags.config);
+  return loadConfigFile(flags.config, process.env, options);
 }
 
 export async function loadCatalog(path: string | undefined): Promise<ConfiguredCatalog> {
@@ -162,12 +162,17 @@ async function discover(out: ProtocolOutput, flags: AirbyteFlags): Promise<numbe
 }
 
 async function write(out: ProtocolOutput, flags: AirbyteFlags): Promise<number> {
-  const connector = new LarkImConnector(await loadConfig(flags), connectorDeps(out));
+  // A deduped stream's primary key is its default message key (streamKeys below).
+  const connector = new LarkImConnector(await loadConfig(flags, { platformKeys: true }), connectorDeps(out));
   try {
     const catalog = await loadCatalog(flags.catalog);
+    const messageKeys = new Map<string, string[]>();
     for (const s of catalog.streams) {
-      if (s.destination_sync_mode !== 'append') {
-        await out.log('WARN', `stream ${s.stream.name}: destination sync mode ${s.destination_sync_mode} is treated as append (sent messages cannot be replaced)`);
+      const pk = s.primary_key ?? s.stream.source_defined_primary_key;
+      const descriptor = { name: s.stream.name, ...(s.stream.namespace ? { namespace: s.stream.namespace } : {}) };
+      if (s.destination_sync_mode === 'append_dedup' && pk && pk.length > 0) messageKeys.set(streamKey(descriptor), pk.map((p) => p.join('.')));
+      else if (s.destination_sync_mode !== 'append') {
+        await out.log('WARN', `stream ${s.stream.name}: destination sync mode ${s.destination_sync_mode} without a primary key is treated as append (each record is a new message)`);
       }
     }
     // Could not start: the token is fetched before the first record is read, so bad credentials fail at once.
@@ -182,7 +187,7 @@ async function write(out: ProtocolOutput, flags: AirbyteFlags): Promise<number> 
     process.once('SIGTERM', onSignal).once('SIGINT', onSignal);
     try {
       const streams = new Set(catalog.streams.map((s) => streamKey(s.stream)));
-      const result = await new AirbyteDestination({ connector, out, lines, signal: stop.signal, streams }).run();
+      const result = await new AirbyteDestination({ connector, out, lines, signal: stop.signal, streams, messageKeys }).run();
       return result.exitCode;
     } finally {
       process.off('SIGTERM', onSignal).off('SIGINT', onSignal);

@@ -50,6 +50,8 @@ export interface DestinationOptions {
   /** The configured catalog's streams (streamKey): a RECORD of another stream is skipped. Default: every stream. */
   streams?: ReadonlySet<string>;
   now?: () => number;
+  /** Deduped streams' primary keys (by streamKey): the message key of their records unless the node sets one. */
+  messageKeys?: ReadonlyMap<string, string[]>;
 }
 
 export interface DestinationResult {
@@ -178,7 +180,9 @@ export class AirbyteDestination {
     const buffer = this.bufferOf(descriptor);
     this.result.records += 1;
     buffer.sinceState += 1;
-    buffer.records.push({ line: this.result.records, value: data });
+    // Airbyte's CDC marks a deleted row with _ab_cdc_deleted_at: a delete of that row's key.
+    const deleted = data['_ab_cdc_deleted_at'] !== undefined && data['_ab_cdc_deleted_at'] !== null;
+    buffer.records.push({ line: this.result.records, value: deleted ? { op: 'd', before: data } : data });
     if (buffer.records.length >= this.maxSegmentRecords) await this.sendOversized(buffer);
   }
 
@@ -241,10 +245,12 @@ export class AirbyteDestination {
     buffer.records = [];
     const uuids = new UuidDeriver({ namespace: `airbyte\n${namespace}` });
     const streamName = buffer.descriptor.name;
+    const defaultMessageKey = this.options.messageKeys?.get(streamKey(buffer.descriptor));
     this.pendingRecords += records.length;
     const segment = this.options.connector
       .writeStream(records, {
         uuids,
+        ...(defaultMessageKey ? { defaultMessageKey } : {}),
         signal: this.stop.signal,
         ...(this.options.graceMs !== undefined ? { graceMs: this.options.graceMs } : {}),
         onOutcome: (outcome) => this.onOutcome(outcome, streamName),
@@ -269,6 +275,9 @@ export class AirbyteDestination {
   private onOutcome(outcome: MessageOutcome, stream: string): Promise<void> | undefined {
     switch (outcome.status) {
       case 'delivered':
+      case 'edited':
+      case 'replaced':
+      case 'recalled':
         this.result.delivered += 1;
         return undefined;
       case 'skipped':

@@ -99,7 +99,7 @@ export function specMessage(): AirbyteMessage {
     spec: {
       connectionSpecification: connectionSpecification(),
       supportsIncremental: true,
-      supported_destination_sync_modes: ['append'],
+      supported_destination_sync_modes: ['append', 'append_dedup'],
       protocol_version: '0.2.0',
     },
   };

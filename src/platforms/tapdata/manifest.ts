@@ -9,6 +9,7 @@ import { type FieldMeta } from '../../core/types.js';
 import { SEND_MODE_MESSAGES } from '../../pipeline/transform/config.js';
 import { SOURCE_MESSAGES } from '../../source/options.js';
 import { MEDIA_MESSAGES } from '../../pipeline/media/options.js';
+import { LIFECYCLE_MESSAGES } from '../../pipeline/lifecycle/config.js';
 import { CONNECTION_TEST_ITEMS, type ConnectionTestItem } from '../../core/types.js';
 
 export const LANGUAGES = ['en_US', 'zh_CN', 'zh_TW'] as const;
@@ -28,16 +29,13 @@ const EN_US = {
   timeout_ms_tooltip: 'How long one request to Lark may take before it is retried, 1000 to 120000 ms',
   proxy: 'Proxy',
   proxy_tooltip: 'HTTP(S) proxy for every request to Lark, e.g. http://user:password@proxy.corp:3128 (https goes through a CONNECT tunnel). Empty: HTTPS_PROXY / HTTP_PROXY / NO_PROXY of the environment decide. Stored as a secret (it may hold a password)',
-  update_events: 'Update events',
-  update_events_tooltip: 'What to do with update events: skip them (counted and reported as skipped) or send the new value as a message. Delete events are always skipped and reported',
-  update_events_skip: 'Skip (report as skipped)',
-  update_events_send: 'Send the updated record',
   max_in_flight: 'Max concurrent sends',
   max_in_flight_tooltip: 'Messages sent at the same time, 1 to 50. Lark limits an app to 50 messages/second and 5/second per receiver; the connector paces itself under these limits',
   test_credentials: 'App credentials',
   test_bot: 'Bot capability',
   test_permissions: 'Permissions (scopes)',
   ...SEND_MODE_MESSAGES.en_US,
+  ...LIFECYCLE_MESSAGES.en_US,
   ...SOURCE_MESSAGES.en_US,
   ...MEDIA_MESSAGES.en_US,
 };
@@ -57,16 +55,13 @@ const ZH_CN: Record<MessageKey, string> = {
   timeout_ms_tooltip: '单次请求飞书的最长等待时间，超时后自动重试，范围 1000 到 120000 毫秒',
   proxy: '代理',
   proxy_tooltip: '访问飞书的 HTTP(S) 代理，例如 http://user:password@proxy.corp:3128（https 经 CONNECT 隧道）。留空则由环境变量 HTTPS_PROXY / HTTP_PROXY / NO_PROXY 决定。按密钥保存（可能包含密码）',
-  update_events: '更新事件',
-  update_events_tooltip: '如何处理更新事件：跳过（计入跳过并报告）或把更新后的记录作为消息发送。删除事件总是跳过并报告',
-  update_events_skip: '跳过（报告为已跳过）',
-  update_events_send: '发送更新后的记录',
   max_in_flight: '最大并发发送数',
   max_in_flight_tooltip: '同时发送的消息数，1 到 50。飞书限制每个应用每秒 50 条、同一接收者每秒 5 条，连接器会自动控制在限制以内',
   test_credentials: '应用凭证',
   test_bot: '机器人能力',
   test_permissions: '权限（scope）',
   ...SEND_MODE_MESSAGES.zh_CN,
+  ...LIFECYCLE_MESSAGES.zh_CN,
   ...SOURCE_MESSAGES.zh_CN,
   ...MEDIA_MESSAGES.zh_CN,
 };
@@ -85,16 +80,13 @@ const ZH_TW: Record<MessageKey, string> = {
   timeout_ms_tooltip: '單次請求 Lark 的最長等待時間，逾時後自動重試，範圍 1000 到 120000 毫秒',
   proxy: '代理',
   proxy_tooltip: '存取 Lark 的 HTTP(S) 代理，例如 http://user:password@proxy.corp:3128（https 經 CONNECT 通道）。留空則由環境變數 HTTPS_PROXY / HTTP_PROXY / NO_PROXY 決定。以密鑰方式保存（可能包含密碼）',
-  update_events: '更新事件',
-  update_events_tooltip: '如何處理更新事件：略過（計入略過並回報）或把更新後的記錄作為訊息發送。刪除事件一律略過並回報',
-  update_events_skip: '略過（回報為已略過）',
-  update_events_send: '發送更新後的記錄',
   max_in_flight: '最大並行發送數',
   max_in_flight_tooltip: '同時發送的訊息數，1 到 50。Lark 限制每個應用每秒 50 則、同一接收者每秒 5 則，連接器會自動控制在限制以內',
   test_credentials: '應用憑證',
   test_bot: '機器人能力',
   test_permissions: '權限（scope）',
   ...SEND_MODE_MESSAGES.zh_TW,
+  ...LIFECYCLE_MESSAGES.zh_TW,
   ...SOURCE_MESSAGES.zh_TW,
   ...MEDIA_MESSAGES.zh_TW,
 };

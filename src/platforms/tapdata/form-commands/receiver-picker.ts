@@ -9,6 +9,7 @@
 import { isRecord } from '../../../core/is-record.js';
 import { ConnectorError } from '../../../core/errors.js';
 import type { LarkClient } from '../../../lark/client.js';
+import type { ReceiveTypeName } from '../../../core/vocabulary.js';
 
 export const COMMANDS = ['GetReceiverOfChatsAndUsers', 'GetAppInfo'] as const;
 export type CommandName = (typeof COMMANDS)[number];
@@ -18,7 +19,10 @@ export type ReceiverKind = (typeof RECEIVER_KINDS)[number];
 export interface PickerItem {
   label: string;
   value: string;
-  receiveType: 'chat_id' | 'open_id';
+  receiveType: Extract<ReceiveTypeName, 'chat_id' | 'open_id'>;
+  /** A user's other ids (when the app may read them): a query finds the user by them too. */
+  userId?: string;
+  unionId?: string;
 }
 export interface PickerPage {
   items: PickerItem[];
@@ -95,7 +99,10 @@ export class ReceiverDirectory {
     if (hit && this.now() - hit.at < this.ttlMs) return hit.items;
     const items = kind === 'chat'
       ? readAll((pageToken) => this.client.listChats(pageToken ? { pageToken } : {})).then((cs) => cs.map((c): PickerItem => ({ label: c.name || c.chatId, value: c.chatId, receiveType: 'chat_id' })))
-      : readAll((pageToken) => this.client.listUsers(pageToken ? { pageToken } : {})).then((us) => us.map((u): PickerItem => ({ label: u.name || u.id, value: u.id, receiveType: 'open_id' })));
+      : readAll((pageToken) => this.client.listUsers(pageToken ? { pageToken } : {})).then((us) => us.map((u): PickerItem => ({
+        label: u.name || u.id, value: u.id, receiveType: 'open_id',
+        ...(u.userId ? { userId: u.userId } : {}), ...(u.unionId ? { unionId: u.unionId } : {}),
+      })));
     const entry = { at: this.now(), items };
     this.cache.set(kind, entry);
     items.catch(() => {
@@ -104,12 +111,13 @@ export class ReceiverDirectory {
     return items;
   }
 
-  /** Chats first, then users; a query matches names and ids, case-insensitively. */
+  /** Chats first, then users; a query matches names and ids (a user's user_id and union_id too), case-insensitively. */
   async pick(raw: unknown): Promise<PickerPage> {
     const { kind, query, page, size } = pickerArgs(raw);
     const all = [...(kind !== 'user' ? await this.list('chat') : []), ...(kind !== 'chat' ? await this.list('user') : [])];
     const needle = query.toLowerCase();
-    const matches = needle === '' ? all : all.filter((i) => i.label.toLowerCase().includes(needle) || i.value.toLowerCase().includes(needle));
+    const matches = needle === '' ? all : all.filter((i) => [i.label, i.value, i.userId, i.unionId]
+      .some((s) => s?.toLowerCase().includes(needle)));
     return { items: matches.slice((page - 1) * size, page * size), page, size, total: matches.length };
   }
 }
