@@ -63,7 +63,7 @@ export const MEDIA_NODE_FIELD_META: { [K in keyof typeof MEDIA_NODE_SHAPE]-?: Fi
     i18nKey: 'media',
     apiServerKey: 'media',
     component: 'JsonEditor',
-    index: 8,
+    index: 20,
     formNode: { type: 'object' },
   },
 };
