@@ -4,8 +4,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['spec/image/**/*.image.ts'],
-    // Each `docker run` starts a container: seconds each on a loaded machine.
-    testTimeout: 120_000,
+    // Each `docker run` starts a container: tens of seconds on a loaded machine with vfs storage.
+    testTimeout: 240_000,
     hookTimeout: 30_000,
     pool: 'forks',
     // Builds the image once, or ends the run with one line when no Docker daemon answers.

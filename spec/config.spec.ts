@@ -20,7 +20,7 @@ function configError(fn: () => unknown): ConnectorError {
 const errorOf = (raw: unknown) => configError(() => parseConfig(raw, noEnv));
 
 /** The source's node options when none is given. */
-const SOURCE_DEFAULTS = { chats: 'all', includeThreads: true, mode: 'poll', pollIntervalMs: 10_000 };
+const SOURCE_DEFAULTS = { chats: 'all', includeThreads: true, mode: 'poll', pollIntervalMs: 10_000, editLookbackMs: 3_600_000 };
 /** The record lifecycle's node options when none is given. */
 const LIFECYCLE_DEFAULTS = { deleteEvents: 'skip', messageKeyDays: 14 };
 

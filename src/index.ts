@@ -18,9 +18,12 @@ export { LarkError, classifyLarkCode } from './lark/errors.js';
 export { ERROR_STOPS, isAppLevel, stopsOf, type ErrorStops } from './core/errors.js';
 export type { Transport, WireRequest, WireResponse } from './lark/transport.js';
 export { retryPolicies, type RetryPolicy } from './lark/retry.js';
-export { InMemoryLimiterStore, type LimiterStore, type PacingOptions } from './lark/pacer.js';
-export { InMemoryTokenStore, type TokenStore } from './lark/token.js';
-export { InMemoryLookupStore, ReceiverResolver, type LookupStore } from './message/receivers.js';
+export type { PacingOptions } from './lark/pacer.js';
+export type { LimiterStore, LookupStore, TokenStore } from './core/stores.js';
+export { InMemoryLimiterStore } from './stores/memory/limiter.js';
+export { InMemoryTokenStore } from './stores/memory/token.js';
+export { InMemoryLookupStore } from './stores/memory/lookup.js';
+export { ReceiverResolver } from './message/receivers.js';
 export { MessageWriter, type WriterOptions } from './pipeline/writer.js';
 // Shared stores for several workers of one app (docs/scaling.md); ioredis is loaded only when they are opened.
 export { openRedisStores, storeScope, storeConfigSchema, type SharedStores, type StoreConfig } from './stores/index.js';

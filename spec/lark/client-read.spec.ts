@@ -47,7 +47,13 @@ describe('LarkClient: the source reads', () => {
 describe('LarkClient: list pacing against the emulator (50/s per app)', () => {
   it('120 concurrent list calls: every one answered, no 429', async () => {
     const emu = await LarkEmulator.start();
-    const c = new LarkClient({ appId: 'cli_demo_app', appSecret: 'demo-secret-not-real', baseUrl: emu.baseUrl });
+    // A generous request timeout: on a loaded machine a 10 s timeout retried a slow answer, adding a request.
+    const c = new LarkClient({
+      appId: 'cli_demo_app',
+      appSecret: 'demo-secret-not-real',
+      baseUrl: emu.baseUrl,
+      timeoutMs: 60_000,
+    });
     try {
       const pages = await Promise.all(Array.from({ length: 120 }, () => c.listChatMessages({ containerId: 'oc_0b5a1e7500000000000000000000000a' })));
       expect(pages).toHaveLength(120);

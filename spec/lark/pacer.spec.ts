@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ClientEvent } from '../../src/lark/events.js';
-import { InMemoryLimiterStore, createLookupPacer, createSendPacer, type LimiterStore, type Pacer } from '../../src/lark/pacer.js';
+import { createLookupPacer, createSendPacer, type Pacer } from '../../src/lark/pacer.js';
+import { InMemoryLimiterStore } from '../../src/stores/memory/limiter.js';
+import { type LimiterStore } from '../../src/core/stores.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
 /** Largest number of timestamps inside any half-open window [t, t + windowMs). */

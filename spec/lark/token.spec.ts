@@ -3,7 +3,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientEvent } from '../../src/lark/events.js';
 import { LarkError } from '../../src/lark/errors.js';
 import { LarkHttp } from '../../src/lark/http.js';
-import { InMemoryTokenStore, TokenProvider } from '../../src/lark/token.js';
+import { TokenProvider } from '../../src/lark/token.js';
+import { InMemoryTokenStore } from '../../src/stores/memory/token.js';
 import { LARK_PATHS } from '../../src/core/vocabulary.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 

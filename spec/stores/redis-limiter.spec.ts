@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { RedisConnection } from '../../src/stores/redis/connection.js';
 import { DEFAULT_SPREAD, RedisLimiterStore } from '../../src/stores/redis/limiter.js';
 import { storeScope } from '../../src/stores/index.js';
-import type { WindowKey } from '../../src/lark/pacer.js';
+import type { WindowKey } from '../../src/core/stores.js';
 import { inspector, suiteRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
 const YEAR_2100 = Date.UTC(2100, 0, 1);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisConnection } from '../../src/stores/redis/connection.js';
 import { RedisLimiterStore } from '../../src/stores/redis/limiter.js';
 import { ConnectorError } from '../../src/core/errors.js';
-import type { TryAcquireResult, WindowKey } from '../../src/lark/pacer.js';
+import type { TryAcquireResult, WindowKey } from '../../src/core/stores.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { freePort, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { uniquePrefix } from '../helpers/redis.js';

@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 // Type-only: the emulator is imported by the commands that run it, so that loading the CLI for another
-// command (a million-record `write --dry-run`) does not load it too.
+// command (a `write --dry-run` of a large file) does not load it too.
 import type { DeliveredMessage } from '../emulator/index.js';
 import { LarkImConnector } from '../connector.js';
 import { parseConfig } from '../config.js';

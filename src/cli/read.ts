@@ -12,7 +12,7 @@ import type { EmitBatch, MessageReader } from '../source/reader.js';
 import { startOffset, type SourceRunOptions } from '../source/source.js';
 import { ConnectorError } from '../core/errors.js';
 import { counted } from '../core/counted.js';
-import { loadConfig } from './shared.js';
+import { cliClientEvents, loadConfig } from './shared.js';
 import { fileError } from '../core/errno.js';
 import { CliExit, EXIT_CANNOT_START, EXIT_FAILED, EXIT_OK } from '../core/exit.js';
 import { proveWritable, refuseOutputsThatAreInputs } from './paths.js';
@@ -48,7 +48,7 @@ export async function readCommand(flags: ReadFlags): Promise<number> {
   }) : undefined;
   const warn = (m: string) => process.stderr.write(`lark-im: warning: ${m}\n`);
   const verbose = flags.verbose ? new VerboseLog(process.stderr) : undefined;
-  const connector = new LarkImConnector(config, verbose ? { onEvent: verbose.onEvent } : {});
+  const connector = new LarkImConnector(config, { onEvent: cliClientEvents(process.stderr, verbose?.onEvent) });
   const started = Date.now();
   try {
     // Credentials are checked before the output is touched.

@@ -3,6 +3,8 @@
  * code 2 (never a stack trace, never the secret).
  */
 import { errorLine } from '../core/errors.js';
+import type { ClientEvent } from '../lark/events.js';
+import { describeEvent } from './verbose-log.js';
 import { loadConfigFile, parseConfig, type ConnectorConfig } from '../config.js';
 import { withRedisUrl } from '../stores/config.js';
 import { CliExit, EXIT_CANNOT_START, EXIT_FAILED } from '../core/exit.js';
@@ -47,4 +49,15 @@ export async function runCommand(body: () => Promise<number>): Promise<void> {
     // A closed output pipe comes mid-run, after messages may have been sent: not "could not start".
     process.exitCode = err instanceof CliExit ? err.exitCode : isEpipe(err) ? EXIT_FAILED : EXIT_CANNOT_START;
   }
+}
+
+/**
+ * The client events of a CLI command: when Lark stops answering, one line on stderr at once says so (host,
+ * cause, how long the client keeps trying) instead of a silent wait; the others go to --verbose's log, if any.
+ */
+export function cliClientEvents(stderr: { write(text: string): unknown }, verbose?: (e: ClientEvent) => void): (e: ClientEvent) => void {
+  return (e) => {
+    if (e.type === 'endpoint.silent') stderr.write(`lark-im: ${describeEvent(e)}\n`);
+    else verbose?.(e);
+  };
 }

@@ -59,5 +59,9 @@ export function describeEvent(event: Exclude<ClientEvent, { type: 'pacer.wait' }
       const why = lark(event.larkCode, event.httpStatus);
       return `${event.op}: attempt ${event.attempt} failed with ${event.code}${why ? ` (${why})` : ''}: retrying in ${formatDuration(event.delayMs)}${logId(event.logId)}`;
     }
+    case 'endpoint.silent': {
+      const s = Math.round(event.verdictInMs / 1000);
+      return `no answer from Lark at ${event.host} (${event.failure}): retrying; ENDPOINT_UNREACHABLE if it stays silent for ${s} s`;
+    }
   }
 }

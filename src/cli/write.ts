@@ -16,7 +16,7 @@ import { DAY_MS } from '../pipeline/lifecycle/key-map.js';
 import { toOutcomeError, type MessageOutcome, type RunSummary } from '../pipeline/report/outcome.js';
 import { refuseOutputsThatAreInputs, proveWritable } from './paths.js';
 import { ProgressBar, summaryLine } from './progress.js';
-import { loadConfig } from './shared.js';
+import { cliClientEvents, loadConfig } from './shared.js';
 import { errnoInWords, fileError } from '../core/errno.js';
 import { CliExit, EXIT_CANNOT_START, EXIT_FAILED, EXIT_OK } from '../core/exit.js';
 import { guardStdout } from './stdout.js';
@@ -40,6 +40,7 @@ const FAILURES_SHOWN = 20;
 const PLAIN_PROGRESS_EVERY_MS = 10_000;
 
 export async function writeCommand(flags: WriteFlags): Promise<number> {
+  const startedAt = Date.now();
   const dryRun = Boolean(flags.dryRun);
   if (flags.json && flags.report === '-') {
     throw new CliExit(EXIT_CANNOT_START, '--json prints the summary on stdout, where --report - writes the report: give --report a file, or leave out --json');
@@ -60,7 +61,7 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
   if (statePath) await proveWritable('--state', statePath, { createFolder: true, nothing: 'nothing was sent' });
   if (reportPath && reportPath !== '-') await proveWritable('--report', reportPath, { nothing: 'nothing was sent' });
   const verbose = flags.verbose ? new VerboseLog(process.stderr) : undefined;
-  const connector = new LarkImConnector(config, verbose ? { onEvent: verbose.onEvent } : {});
+  const connector = new LarkImConnector(config, { onEvent: cliClientEvents(process.stderr, verbose?.onEvent) });
   try {
     const input = await openInput(flags.input).catch((err: unknown) => {
       throw fileError('--input', flags.input, err);
@@ -159,6 +160,8 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
     }
     failures.finish();
     if (!summary) throw new Error('the run ended without a summary');
+    // The command's wall time: a wait for a silent Lark before the first message is part of the run.
+    summary = { ...summary, durationMs: Date.now() - startedAt };
     const resumed = progress.counts.resumed;
     if (flags.json && !guardStdout().closed) {
       const { total, delivered, edited, replaced, recalled, failed, notSent, skipped, valid, durationMs, interrupted } = summary;

@@ -32,7 +32,8 @@ export const RECEIVE_TYPE_ALIASES: Readonly<Record<Exclude<ReceiveTypeName, Rece
   open_id: 'user',
   chat_id: 'chat',
 };
-const isAlias = (name: ReceiveTypeName): name is keyof typeof RECEIVE_TYPE_ALIASES => Object.hasOwn(RECEIVE_TYPE_ALIASES, name);
+const isAlias = (name: ReceiveTypeName): name is keyof typeof RECEIVE_TYPE_ALIASES =>
+  Object.hasOwn(RECEIVE_TYPE_ALIASES, name);
 /** The receiveType a name stands for. */
 export function receiveTypeOf(name: ReceiveTypeName): ReceiveType {
   return isAlias(name) ? RECEIVE_TYPE_ALIASES[name] : name;

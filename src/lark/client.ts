@@ -102,6 +102,11 @@ export class LarkClient {
     return this.engine.call(listUsers, args);
   }
 
+  /** After ENDPOINT_UNREACHABLE: the next call tries the host again (see AttemptEngine.probeAgain). */
+  probeAgain(): void {
+    this.engine.probeAgain();
+  }
+
   /** Destroys the keep-alive sockets. */
   close(): void {
     this.engine.close();

@@ -3,7 +3,8 @@
  * is a failure; any answer (even a 5xx) is a sign of life and starts the count over. When failures alone
  * have been seen for spanMs, the endpoint is down: one ENDPOINT_UNREACHABLE error, app-level, naming the host
  * and what was tried, so a run stops in seconds instead of retrying each message for minutes.
- * Down is final for this client: a run stops, a rerun (with --state) continues where it stopped.
+ * Down is final for this health: a run stops, a rerun (with --state) continues where it stopped; a follower
+ * asks the client for a fresh one (AttemptEngine.probeAgain) and tries again.
  */
 import { setMaxListeners } from 'node:events';
 import type { Clock } from '../core/clock.js';
@@ -18,7 +19,12 @@ export interface EndpointHealthOptions {
   clock: Clock;
   /** Failures only, for this long: the endpoint is down. Default 30 s. */
   downAfterMs?: number;
+  /** What the user should do when it is down; default: fix the network, then run again with --state. */
+  advice?: string;
 }
+
+const DEFAULT_DOWN_ADVICE =
+  'check the network / proxy, the domain and that Lark is reachable from this machine, then run again (with --state to continue where it stopped)';
 
 export class EndpointHealth {
   private readonly opts: EndpointHealthOptions;
@@ -77,7 +83,7 @@ export class EndpointHealth {
       .sort((a, b) => b[1] - a[1])
       .map(([failure, n]) => `${describeWireFailure(failure)} x${n}`)
       .join(', ');
-    const advice = 'check the network / proxy, the domain and that Lark is reachable from this machine, then run again (with --state to continue where it stopped)';
+    const advice = this.opts.advice ?? DEFAULT_DOWN_ADVICE;
     return new ConnectorError({
       code: 'ENDPOINT_UNREACHABLE',
       retryable: false,

@@ -16,10 +16,11 @@ import type { Endpoint, PacerName } from './endpoints/endpoint.js';
 import { INVALID_TOKEN_CODES, LarkError } from './errors.js';
 import { safeEmit, type ClientEvent } from './events.js';
 import { proxyFor, type ProxyRoute } from './proxy-url.js';
-import { LarkHttp, WireError, type LarkRequest, type LarkResponse } from './http.js';
-import { createListPacer, createLookupPacer, createMessageChangePacer, createSendPacer, createUploadPacer, type LimiterStore, type Pacer, type PacingOptions } from './pacer.js';
+import { LarkHttp, WireError, describeWireFailure, type LarkRequest, type LarkResponse } from './http.js';
+import { createListPacer, createLookupPacer, createMessageChangePacer, createSendPacer, createUploadPacer, type Pacer, type PacingOptions } from './pacer.js';
 import { retryPolicies, withRetry, type RetryContext, type RetryInfo, type RetryOptions, type RetryPolicy } from './retry.js';
-import { TokenProvider, type TokenEntry, type TokenStore } from './token.js';
+import { TokenProvider, type TokenEntry } from './token.js';
+import type { LimiterStore, TokenStore } from '../core/stores.js';
 import type { Transport } from './transport.js';
 
 export interface LarkClientOptions {
@@ -41,6 +42,8 @@ export interface LarkClientOptions {
   proxy?: string;
   /** No answer from the host for this long: ENDPOINT_UNREACHABLE (default 30 s). */
   endpointDownAfterMs?: number;
+  /** The advice of that ENDPOINT_UNREACHABLE (default: fix the network, run again with --state). */
+  endpointDownAdvice?: string;
   /** Retries, token refreshes, pacer waits. Never contains the secret or a token. */
   onEvent?: (e: ClientEvent) => void;
 }
@@ -66,7 +69,8 @@ export class AttemptEngine {
   private readonly random: () => number;
   private readonly policy: RetryPolicy;
   private readonly pacers: Partial<Record<PacerName, Pacer>> = {};
-  private readonly health: EndpointHealth;
+  /** Replaced (not reset) by probeAgain(): sleeps of the old verdict keep their aborted signal. */
+  private health: EndpointHealth;
   /** The proxy the requests go through, if any. */
   readonly proxy: ProxyRoute | undefined;
 
@@ -83,11 +87,7 @@ export class AttemptEngine {
       ...(this.proxy ? { proxy: this.proxy } : {}),
       now: () => this.clock.now(),
     });
-    this.health = new EndpointHealth({
-      host: this.http.hostName,
-      clock: this.clock,
-      ...(opts.endpointDownAfterMs !== undefined ? { downAfterMs: opts.endpointDownAfterMs } : {}),
-    });
+    this.health = this.newHealth();
     this.tokens = new TokenProvider({
       http: { request: (req) => this.send(req) },
       baseUrl: opts.baseUrl,
@@ -217,11 +217,34 @@ export class AttemptEngine {
         this.health.answered();
         throw err;
       }
+      const silenceStarts = this.health.msUntilVerdict() === undefined && !this.health.down;
       const down = this.health.failed(err);
+      if (silenceStarts && !down) {
+        const verdictInMs = this.health.msUntilVerdict() ?? 0;
+        this.emit({ type: 'endpoint.silent', host: this.http.hostName, failure: describeWireFailure(err.failure), verdictInMs });
+      }
       if (!down) throw err;
       for (const pacer of Object.values(this.pacers)) pacer.failAll(down);
       throw down;
     }
+  }
+
+  /**
+   * Forgets an ENDPOINT_UNREACHABLE verdict: the next call tries the host again (and a new verdict comes after
+   * another downAfterMs without an answer). For a caller that outlives outages (a follower); a run stops instead.
+   */
+  probeAgain(): void {
+    if (this.health.down) this.health = this.newHealth();
+  }
+
+  private newHealth(): EndpointHealth {
+    const { endpointDownAfterMs: downAfterMs, endpointDownAdvice: advice } = this.opts;
+    return new EndpointHealth({
+      host: this.http.hostName,
+      clock: this.clock,
+      ...(downAfterMs !== undefined ? { downAfterMs } : {}),
+      ...(advice !== undefined ? { advice } : {}),
+    });
   }
 
   private throwIfDown(): void {

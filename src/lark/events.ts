@@ -12,7 +12,12 @@ export type ClientEvent =
   /** Attempt `attempt` of `op` failed with a retryable error; the next attempt starts after delayMs. */
   | { type: 'retry'; op: string; attempt: number; code: ErrorCode; larkCode?: number; httpStatus?: number; logId?: string; delayMs: number }
   /** The pacer holds `queued` waiters for waitMs because a rate window (blockedKey) is full. */
-  | { type: 'pacer.wait'; pacer: string; waitMs: number; queued: number; blockedKey?: string };
+  | { type: 'pacer.wait'; pacer: string; waitMs: number; queued: number; blockedKey?: string }
+  /**
+   * The host gave no answer (`failure`: connection refused, timeout...) after answering or at the start: the
+   * client retries, and gives ENDPOINT_UNREACHABLE if nothing answers within verdictInMs. Once per silence.
+   */
+  | { type: 'endpoint.silent'; host: string; failure: string; verdictInMs: number };
 
 export type EventSink = (e: ClientEvent) => void;
 

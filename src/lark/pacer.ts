@@ -9,6 +9,8 @@
 import { systemClock, type Clock } from '../core/clock.js';
 import { safeEmit, type EventSink } from './events.js';
 import { interruptedError } from '../core/errors.js';
+import type { LimiterStore, WindowKey } from '../core/stores.js';
+import { InMemoryLimiterStore } from '../stores/memory/limiter.js';
 
 export interface PacingOptions {
   appPerSecond?: number;
@@ -36,96 +38,6 @@ export const DEFAULT_PACING: Required<PacingOptions> = {
   windowMarginMs: 10,
   adaptiveMargin: true,
 };
-
-/** One sliding window: at most `limit` acquisitions in any `windowMs`. */
-export interface WindowKey {
-  key: string;
-  limit: number;
-  windowMs: number;
-}
-
-export type TryAcquireResult = { ok: true } | { ok: false; retryInMs: number; blockedKey?: string };
-
-/**
- * Shared counter state; an external implementation (e.g. Redis) lets several workers share the limits.
- *
- * A slot counts from its admission for windowMs (Lark counts on arrival; the window already holds the
- * pacer's margin), whether or not the request has been answered.
- */
-export interface LimiterStore {
-  /**
-   * Takes one slot in every window, or none (all or nothing). When refused, retryInMs says when to try again.
-   * A store that cannot answer right now (reconnecting) refuses with a retryInMs; one that gives up throws a
-   * ConnectorError STORE_UNAVAILABLE, and the pacer rejects every waiting acquisition with it.
-   */
-  tryAcquire(keys: WindowKey[], now: number): TryAcquireResult | Promise<TryAcquireResult>;
-  /** Lark answered 429: no admission on `key` for forMs from now, for every user of the store. */
-  pause(key: string, forMs: number, now: number): void | Promise<void>;
-}
-
-/** Sliding-window log in memory. */
-export class InMemoryLimiterStore implements LimiterStore {
-  /** Admission times per key, oldest first. */
-  private readonly log = new Map<string, number[]>();
-  private readonly pausedUntil = new Map<string, number>();
-  private calls = 0;
-
-  tryAcquire(keys: WindowKey[], now: number): TryAcquireResult {
-    let retryInMs = 0;
-    let blockedKey: string | undefined;
-    for (const k of keys) {
-      const wait = Math.max(this.waitFor(k, now), this.pauseLeft(k.key, now));
-      if (wait > retryInMs) {
-        retryInMs = wait;
-        blockedKey = k.key;
-      }
-    }
-    if (blockedKey !== undefined) return { ok: false, retryInMs, blockedKey };
-    for (const k of keys) this.entries(k.key).push(now);
-    if (++this.calls % 1000 === 0) this.sweep(now, keys);
-    return { ok: true };
-  }
-
-  pause(key: string, forMs: number, now: number): void {
-    const until = now + Math.max(0, forMs);
-    if (until > (this.pausedUntil.get(key) ?? 0)) this.pausedUntil.set(key, until);
-  }
-
-  private pauseLeft(key: string, now: number): number {
-    const until = this.pausedUntil.get(key);
-    if (until === undefined) return 0;
-    if (until <= now) {
-      this.pausedUntil.delete(key);
-      return 0;
-    }
-    return until - now;
-  }
-
-  /** 0 if a slot is free now, else ms until the oldest counted entry leaves the window. */
-  private waitFor(k: WindowKey, now: number): number {
-    const entries = this.entries(k.key);
-    // An entry at t counts while now - t < windowMs.
-    while (entries.length > 0 && now - (entries[0] as number) >= k.windowMs) entries.shift();
-    if (entries.length < k.limit) return 0;
-    const frees = entries[entries.length - k.limit] as number;
-    return Math.max(1, frees + k.windowMs - now);
-  }
-
-  private entries(key: string): number[] {
-    let e = this.log.get(key);
-    if (!e) this.log.set(key, (e = []));
-    return e;
-  }
-
-  /** Forget idle keys (e.g. receivers not seen for a while) so memory stays bounded. */
-  private sweep(now: number, keys: WindowKey[]): void {
-    const longest = Math.max(60_000, ...keys.map((k) => k.windowMs));
-    for (const [key, entries] of this.log) {
-      const last = entries[entries.length - 1];
-      if (last === undefined || now - last >= longest) this.log.delete(key);
-    }
-  }
-}
 
 export interface PacerOptions {
   /** Name used in key prefixes and events, e.g. "send". */

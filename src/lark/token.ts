@@ -7,16 +7,8 @@ import { LARK_PATHS } from '../core/vocabulary.js';
 import { LarkError } from './errors.js';
 import { safeEmit, type EventSink } from './events.js';
 import type { LarkHttp } from './http.js';
-
-export interface CachedToken {
-  token: string;
-  /** Epoch ms when Lark stops accepting it. */
-  expiresAt: number;
-  /** Epoch ms from which a new one is fetched (default: refreshBeforeMs before expiresAt). */
-  refreshAt?: number;
-  /** Epoch ms when the fetch that got it started: a token refused although fetched after an earlier refusal means the credentials are bad. */
-  fetchedAt?: number;
-}
+import type { CachedToken, TokenStore } from '../core/stores.js';
+import { InMemoryTokenStore } from '../stores/memory/token.js';
 
 /** A token and when its fetch started (-Infinity when the store does not know). */
 export interface TokenEntry {
@@ -24,35 +16,8 @@ export interface TokenEntry {
   fetchedAt: number;
 }
 
-/** Where tokens live; an external implementation lets several workers share one token. */
-export interface TokenStore {
-  get(key: string): Promise<CachedToken | undefined> | CachedToken | undefined;
-  set(key: string, value: CachedToken): Promise<void> | void;
-  /** Deletes only if `token` is still the stored one (a newer token must survive late failures of the old one). */
-  delete(key: string, token: string): Promise<void> | void;
-  /**
-   * Shared stores: take a short lock before fetching, so one worker fetches while the others wait for the
-   * stored token. false = someone else holds it. The lock must expire by itself after ttlMs.
-   */
-  lock?(key: string, ttlMs: number): Promise<boolean>;
-  unlock?(key: string): Promise<void>;
-}
-
 /** How long a worker may hold the fetch lock (a fetch that outlives it lets another worker fetch too). */
 export const TOKEN_LOCK_MS = 5_000;
-
-export class InMemoryTokenStore implements TokenStore {
-  private readonly tokens = new Map<string, CachedToken>();
-  get(key: string): CachedToken | undefined {
-    return this.tokens.get(key);
-  }
-  set(key: string, value: CachedToken): void {
-    this.tokens.set(key, value);
-  }
-  delete(key: string, token: string): void {
-    if (this.tokens.get(key)?.token === token) this.tokens.delete(key);
-  }
-}
 
 export const REFRESH_BEFORE_MS = 5 * 60_000;
 

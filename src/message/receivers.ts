@@ -9,6 +9,8 @@
 import { ConnectorError, ValidationError } from '../core/errors.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { RECEIVE_TYPE_NAMES, type ReceiveIdType, type ReceiveType } from '../core/vocabulary.js';
+import type { LookupStore } from '../core/stores.js';
+import { InMemoryLookupStore } from '../stores/memory/lookup.js';
 
 /** A record's receiver, as its body gives it. */
 export interface Receiver { receiveType: ReceiveType; receiveId: string }
@@ -66,53 +68,6 @@ export function maskPhone(phone: string): string {
 
 interface Waiter { resolve: (openId: string | undefined) => void; reject: (e: unknown) => void }
 
-/**
- * Where phone lookups are remembered (shared between workers when it is Redis). getMany gives the known
- * answers: an open_id, or null for a known miss; a phone that is absent is unknown (never asked, or expired).
- */
-export interface LookupStore {
-  /** Known answers: open_id, or null for a known miss; absent = unknown. */
-  getMany(phones: readonly string[]): Map<string, string | null> | Promise<Map<string, string | null>>;
-  setMany(entries: ReadonlyArray<{ phone: string; openId: string | null; ttlMs: number }>): void | Promise<void>;
-}
-
-/** The default LookupStore: a Map with a TTL per entry and a size cap (oldest dropped first). */
-export class InMemoryLookupStore implements LookupStore {
-  private readonly entries = new Map<string, { openId: string | null; expiresAt: number }>();
-
-  constructor(private readonly opts: { clock?: Pick<Clock, 'now'>; maxEntries?: number } = {}) {}
-
-  getMany(phones: readonly string[]): Map<string, string | null> {
-    const now = (this.opts.clock ?? systemClock).now();
-    const out = new Map<string, string | null>();
-    for (const phone of phones) {
-      const e = this.entries.get(phone);
-      if (!e) continue;
-      if (e.expiresAt > now) out.set(phone, e.openId);
-      else this.entries.delete(phone);
-    }
-    return out;
-  }
-
-  setMany(entries: ReadonlyArray<{ phone: string; openId: string | null; ttlMs: number }>): void {
-    const now = (this.opts.clock ?? systemClock).now();
-    const max = this.opts.maxEntries ?? 50_000;
-    for (const { phone, openId, ttlMs } of entries) {
-      this.entries.delete(phone); // re-insert at the end: Map order = age order
-      this.entries.set(phone, { openId, expiresAt: now + ttlMs });
-    }
-    while (this.entries.size > max) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest === undefined) break;
-      this.entries.delete(oldest);
-    }
-  }
-
-  clear(): void {
-    this.entries.clear();
-  }
-}
-
 /** The receive_id_type each receiveType is sent with; a phone has none (it is looked up to an open_id). */
 const DIRECT_ID_TYPES: Readonly<Record<ReceiveType, ReceiveIdType | undefined>> = {
   user: 'open_id', email: 'email', chat: 'chat_id', user_id: 'user_id', union_id: 'union_id', phone: undefined,
@@ -120,7 +75,8 @@ const DIRECT_ID_TYPES: Readonly<Record<ReceiveType, ReceiveIdType | undefined>> 
 
 /** The receivers Lark takes as they are (all but phone); undefined for a phone, which needs a lookup. */
 export function directReceiver(message: Receiver): ResolvedReceiver | undefined {
-  const receiveIdType = Object.hasOwn(DIRECT_ID_TYPES, message.receiveType) ? DIRECT_ID_TYPES[message.receiveType] : undefined;
+  const known = Object.hasOwn(DIRECT_ID_TYPES, message.receiveType);
+  const receiveIdType = known ? DIRECT_ID_TYPES[message.receiveType] : undefined;
   return receiveIdType ? { receiveIdType, receiveId: message.receiveId.trim() } : undefined;
 }
 
@@ -158,7 +114,7 @@ export class ReceiverResolver {
     this.store = opts.store ?? new InMemoryLookupStore({ clock: this.clock, ...(opts.maxEntries !== undefined ? { maxEntries: opts.maxEntries } : {}) });
   }
 
-  /** user->open_id, chat->chat_id, email/user_id/union_id as they are, phone->open_id via the (batched, cached) lookup. */
+  /** user->open_id, chat->chat_id, email/user_id/union_id as they are, phone->open_id (batched, cached lookup). */
   async resolve(message: Receiver): Promise<ResolvedReceiver> {
     const direct = directReceiver(message);
     if (direct) return direct;
@@ -171,7 +127,8 @@ export class ReceiverResolver {
     throw new ValidationError({
       code: 'MESSAGE_INVALID',
       field: 'receiveType',
-      message: `receiveType: ${JSON.stringify(message.receiveType)} is not allowed; use one of ${RECEIVE_TYPE_NAMES.join(', ')}`,
+      message:
+        `receiveType: ${JSON.stringify(message.receiveType)} is not allowed; use one of ${RECEIVE_TYPE_NAMES.join(', ')}`,
     });
   }
 

@@ -66,11 +66,14 @@ function readReceiveId(raw: unknown): string | Problem {
   const v = typeof raw === 'number' && Number.isSafeInteger(raw) ? String(raw) : raw;
   if (typeof v !== 'string') {
     return new Problem(isMissing(v)
-      ? 'is required: the open_id (user), email, mobile number (phone), chat_id (chat), user_id or union_id of the receiver'
+      ? 'is required: the open_id (user), email, mobile number (phone), chat_id (chat), user_id or union_id of the ' +
+        'receiver'
       : `must be a string, got ${kindOf(v)}`);
   }
   const id = v.trim();
-  if (id === '') return new Problem('must not be empty: give the open_id, email, mobile number, chat_id, user_id or union_id of the receiver', id);
+  if (id === '') {
+    return new Problem('must not be empty: give the open_id, email, mobile number, chat_id, user_id or union_id of the receiver', id);
+  }
   return id;
 }
 

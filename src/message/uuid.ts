@@ -24,8 +24,8 @@ function sha256Hex(s: string): string {
 
 /**
  * The stable identity of a message, independent of phone formatting. The content is taken as given (the
- * string that is sent): re-serialising it with sorted keys cost a JSON.parse per message (~6% of a
- * million-record dry run), and the same input always gives the same string, which is what re-runs need.
+ * string that is sent): re-serialising it with sorted keys would cost a JSON.parse per message, and the
+ * same input always gives the same string, which is what re-runs need.
  * Plain text rather than JSON.stringify of the fields (which escaped every quote of the content and cost
  * as much as the hash): receiveType and contentType are enum words, receiveId is length-prefixed and the
  * content comes last, so two different messages never give the same text.
@@ -105,12 +105,11 @@ function insert(seg: Segment, lo: number, hi: number): void {
 }
 
 /**
- * Occurrence numbers per fingerprint in 6 bytes per slot (a Map of hex keys took ~110 B per message, so a
- * million-message run held ~105 MB for it). Extendible hashing: a directory indexed by the fingerprint's
+ * Occurrence numbers per fingerprint in 6 bytes per slot (a Map of hex keys holds a string and an entry per
+ * message). Extendible hashing: a directory indexed by the fingerprint's
  * low bits points at fixed-size open-addressing segments, and a full segment splits in two (one new
- * segment; the old one is reused) instead of the whole table doubling. A doubling table left its old
- * arrays in the old generation until a full GC: a single Float64Array table peaked at 24 MB in a
- * million-record dry run, a quarter of its RSS budget; this one holds about 11 MB then, with no garbage.
+ * segment; the old one is reused) instead of the whole table doubling: a doubling table leaves its old
+ * arrays in the old generation until a full GC, and a split leaves no garbage.
  * Counts above 1 go to a Map that only repeats reach.
  *
  * A slot keeps 48 of the 52 fingerprint bits (the low 32, and the high 20 modulo 65535). Two identities

@@ -35,8 +35,6 @@ import { MemoryKeyMap, DAY_MS, type KeyMap } from './lifecycle/key-map.js';
 import type { LifecycleJournal } from './lifecycle/journal.js';
 import { DEFAULT_MESSAGE_KEY_DAYS } from './lifecycle/config.js';
 
-export type { RecordSource };
-
 export const DEFAULT_GRACE_MS = 10_000;
 /** Messages read and not yet reported, at most (the reading pauses there; sends do not). */
 export const DEFAULT_HIGH_WATER = 1024;
@@ -242,7 +240,7 @@ export class MessageWriter {
               lookups?.messageDone();
               if (order.idle) {
                 // Nothing ahead of it and nothing to wait for (dry-run, invalid, skipped, resumed): hand it on
-                // now. A promise and an await per message cost ~8% of a million-record dry run.
+                // at once, without a promise and an await per message.
                 const wait: unknown = deliver(next);
                 if (wait !== undefined) await wait;
               } else {
@@ -348,7 +346,7 @@ export class MessageWriter {
     if (c.kind === 'skipped') return [{ skipped: c.reason }];
     if (c.kind === 'failed') return [{ ok: false, error: c.error }];
     // The default transform passes the value through: parseRecord is transform + validate in one step
-    // (the same messages and errors) without a draft object per message, a few % of a million-record dry run.
+    // (the same messages and errors) without a draft object per message.
     if (this.transform === messageBodyTransform) return parseRecord(c.value);
     let drafts: Draft[];
     try {

@@ -3,8 +3,8 @@
  *
  * - Every connect (the first and each reconnect) is followed by a poll from the offset: events Lark pushed
  *   while no client was connected are not pushed again, the poll reads them.
- * - A reconcile poll runs every reconcileEveryMs while connected: edits have no event the source reads, and
- *   the poll is what moves the offset forward (events only add to its seen set).
+ * - A reconcile poll runs every reconcileEveryMs while connected: the poll is what moves the offset forward
+ *   (events only add to its seen set). Edits have no event: the edit sweep, when due, reads them.
  * - Changes and polls run one at a time (one offset, one writer); an event is acked once applied, or at the
  *   ack deadline when a poll holds the queue (the poll after a restart covers it then).
  * - The endpoint refusing events for the app (no event subscription) ends the follower with `fallback`: the
@@ -12,7 +12,7 @@
  */
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
-import { ConnectorError } from '../core/errors.js';
+import { ConnectorError, isAppLevel } from '../core/errors.js';
 import { LongConnection, type LongConnectionNotice, type LongConnectionOptions } from './long-connection/client.js';
 import { changeFromEvent, type EventChange } from './long-connection/event-item.js';
 
@@ -27,12 +27,18 @@ export interface EventsFollowerOptions {
   poll(reason: 'connected' | 'reconnected' | 'reconcile'): Promise<void>;
   /** Default 5 minutes. */
   reconcileEveryMs?: number;
+  /** The edit sweep (it knows when it is due), asked every sweepCheckEveryMs while connected. */
+  sweep?: () => Promise<void>;
+  sweepCheckEveryMs?: number;
   /** A poll that failed with a retryable error is tried again after this (events wait behind it). Default 10 s. */
   pollRetryMs?: number;
   onNotice?: (notice: LongConnectionNotice) => void;
 }
 
 export type FollowOutcome = { mode: 'stopped' } | { mode: 'fallback'; reason: ConnectorError };
+
+/** isAppLevel without its type guard (a ConnectorError that is not app-level is still one). */
+const appLevel = (err: unknown): boolean => isAppLevel(err);
 
 /** Refusals that mean "this app gets no events this way": poll instead. */
 const FALLBACK_CODES: ReadonlySet<string> = new Set(['EVENTS_UNAVAILABLE']);
@@ -80,6 +86,26 @@ export async function followEvents(opts: EventsFollowerOptions, signal: AbortSig
     }
   };
 
+  /** The edit sweep's loop, from the first connect on. */
+  const sweepLoop = async (sweep: () => Promise<void>): Promise<void> => {
+    const every = opts.sweepCheckEveryMs ?? 10_000;
+    for (;;) {
+      await clock.sleep(every, stop.signal);
+      if (stop.signal.aborted) return;
+      if (connection.state !== 'connected') continue;
+      await serial(async () => {
+        try {
+          await sweep();
+        } catch (err) {
+          // A network blip or Lark busy: the next sweep tries again; anything else stops the follow.
+          if (!(err instanceof ConnectorError) || !err.retryable || appLevel(err) || stop.signal.aborted) throw err;
+          opts.onNotice?.({ type: 'warning', message: `the edit sweep failed (${err.message}); trying again later` });
+        }
+      }).catch(() => undefined);
+    }
+  };
+  let sweeping: Promise<void> | undefined;
+
   const connection = new LongConnection({
     ...opts.connection,
     clock,
@@ -93,6 +119,7 @@ export async function followEvents(opts: EventsFollowerOptions, signal: AbortSig
     onNotice: (notice) => {
       opts.onNotice?.(notice);
       if (notice.type === 'state' && notice.state === 'connected') {
+        if (opts.sweep) sweeping ??= sweepLoop(opts.sweep);
         void serial(() => pollUntilDone(notice.reconnected ? 'reconnected' : 'connected')).catch(() => undefined);
       }
     },
@@ -113,6 +140,7 @@ export async function followEvents(opts: EventsFollowerOptions, signal: AbortSig
     if (err instanceof ConnectorError && FALLBACK_CODES.has(err.code) && failure === undefined) {
       stop.abort();
       await reconcile;
+      await sweeping;
       await queue;
       return { mode: 'fallback', reason: err };
     }
@@ -122,6 +150,7 @@ export async function followEvents(opts: EventsFollowerOptions, signal: AbortSig
   }
   stop.abort();
   await reconcile;
+  await sweeping;
   await queue;
   if (failure !== undefined) throw failure;
   return { mode: 'stopped' };

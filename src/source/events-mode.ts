@@ -3,15 +3,20 @@
  * Pushed messages go through the reader's `ingest` (the same de-duplication and offset as polled ones), the
  * polls are the reader's `pass`. When the app gets no events through the long connection, it warns and polls.
  */
+import { ConnectorError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { WebSocketFactory } from './long-connection/client.js';
 import type { EventChange } from './long-connection/event-item.js';
+import { SWEEP_MIN_EVERY_MS } from './reader.js';
 
 /** What the events mode needs of the source's MessageReader (structural, so specs can hand in a fake). */
 export interface EventsReader<Emit> {
   pass(emit: Emit, signal?: AbortSignal): Promise<void>;
+  sweepIfDue(emit: Emit, signal?: AbortSignal): Promise<void>;
   ingest(items: readonly unknown[], emit: Emit): Promise<void>;
   ingestRecall(recall: { messageId: string; chatId: string; recallTime: number }, emit: Emit): Promise<void>;
+  /** After ENDPOINT_UNREACHABLE: the next request tries the host again. */
+  probeAgain(): void;
 }
 
 export interface EventsModeContext<Emit> {
@@ -48,7 +53,7 @@ export class EventsFollower<Emit> {
     const { reader, emit } = ctx;
     const apply = (change: EventChange): Promise<void> =>
       change.kind === 'message' ? reader.ingest([change.item], emit) : reader.ingestRecall(change, emit);
-    // Loaded when the mode runs: ws and protobufjs cost ~20 MB of RSS that a write or a poll never needs.
+    // Loaded when the mode runs: ws and protobufjs take memory that a write or a poll never needs.
     const { followEvents } = await import('./events-follower.js');
     const outcome = await followEvents(
       {
@@ -64,7 +69,14 @@ export class EventsFollower<Emit> {
         // The reader keeps only the chats it reads.
         chats: 'all',
         apply,
-        poll: () => reader.pass(emit, ctx.signal),
+        poll: () => reader.pass(emit, ctx.signal).catch((err: unknown) => {
+          // A host that stopped answering is one more retry of the poll, not the end of the follower.
+          if (!(err instanceof ConnectorError) || err.code !== 'ENDPOINT_UNREACHABLE') throw err;
+          reader.probeAgain();
+          throw new ConnectorError({ code: err.code, retryable: true, message: err.message });
+        }),
+        sweep: () => reader.sweepIfDue(emit, ctx.signal),
+        sweepCheckEveryMs: Math.min(ctx.pollIntervalMs, SWEEP_MIN_EVERY_MS),
         reconcileEveryMs: this.deps.reconcileEveryMs ?? 300_000,
         onNotice: (n) => {
           if (n.type === 'warning') ctx.warn(n.message);

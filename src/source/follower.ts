@@ -59,29 +59,55 @@ export function followerFor(mode: SourceMode, deps: FollowerDeps, warn: (message
   return new PollFollower();
 }
 
-/**
- * Reads again every interval. A pass that fails with a retryable error that is not app-level (a network
- * blip or Lark busy after the client's own retries) is reported and tried again at the next interval. An
- * app-level error (isAppLevel: credentials, app disabled, Lark unreachable for long) or a non-retryable one
- * ends the run. Nothing is lost either way: the offset only moves with
- * emitted pages.
- */
 /** isAppLevel without its type guard (a ConnectorError that is not app-level is still one). */
 const stopsTheRun = (err: unknown): boolean => isAppLevel(err);
 
+/** The wait before the first probe of a host that stopped answering; doubled per probe up to the cap. */
+export const OUTAGE_FIRST_WAIT_MS = 1000;
+/** The longest wait between two probes of a host that does not answer. */
+export const OUTAGE_MAX_WAIT_MS = 30_000;
+
+/**
+ * Reads again every interval, with the edit sweep when it is due. A pass that fails with a retryable error
+ * that is not app-level (a network blip or Lark busy after the client's own retries) is reported and tried
+ * again at the next interval.
+ * A host that stopped answering (ENDPOINT_UNREACHABLE) does not end a follower: it says so once, probes
+ * again with capped backoff for as long as it runs, and says when Lark is back; the next pass reads on from
+ * the offset, so nothing posted meanwhile is skipped or repeated. Any other app-level error (credentials,
+ * app disabled) or a non-retryable one ends the run.
+ */
 export class PollFollower implements Follower {
   readonly mode = 'poll' as const;
 
   async run(ctx: FollowContext): Promise<void> {
+    let outage: { since: number; waitMs: number } | undefined;
     while (!ctx.signal.aborted) {
+      let waitMs = ctx.pollIntervalMs;
       try {
         await ctx.reader.pass(ctx.emit, ctx.signal);
+        if (outage) {
+          const s = Math.round((ctx.clock.now() - outage.since) / 1000);
+          ctx.warn(`Lark answers again (${s} s after it was found unreachable): reading on from where it was`);
+          outage = undefined;
+        }
+        await ctx.reader.sweepIfDue(ctx.emit, ctx.signal);
       } catch (err) {
-        // isAppLevel (Lark unreachable for long, credentials, app disabled) stops the run, like a send run.
-        if (!(err instanceof ConnectorError) || !err.retryable || stopsTheRun(err) || ctx.signal.aborted) throw err;
-        ctx.warn(`poll failed (${err.code}: ${err.message}); trying again in ${ctx.pollIntervalMs} ms`);
+        if (ctx.signal.aborted || !(err instanceof ConnectorError)) throw err;
+        if (err.code === 'ENDPOINT_UNREACHABLE') {
+          if (outage) outage.waitMs = Math.min(outage.waitMs * 2, OUTAGE_MAX_WAIT_MS);
+          else {
+            outage = { since: ctx.clock.now(), waitMs: OUTAGE_FIRST_WAIT_MS };
+            ctx.warn(`${err.message.split(': check')[0]}; still following: probing again with backoff up to ` +
+              `${OUTAGE_MAX_WAIT_MS / 1000} s for as long as it runs`);
+          }
+          waitMs = outage.waitMs;
+          ctx.reader.probeAgain();
+        } else {
+          if (!err.retryable || stopsTheRun(err)) throw err;
+          ctx.warn(`poll failed (${err.code}: ${err.message}); trying again in ${ctx.pollIntervalMs} ms`);
+        }
       }
-      await ctx.clock.sleep(ctx.pollIntervalMs, ctx.signal);
+      await ctx.clock.sleep(waitMs, ctx.signal);
     }
   }
 }

@@ -118,10 +118,32 @@ export class CursorState {
     return this.seen.has(messageId);
   }
 
-  /** Forgets what the next read cannot return any more (created before its start second). */
-  prune(): void {
+  /**
+   * A message the edit sweep re-read, created before this cursor's reads start: an update or a delete when it
+   * changed since it was delivered, recorded as seen then. Without a seen entry it was delivered unedited and
+   * not recalled (prune keeps the entries of edited and recalled messages the sweep still covers).
+   */
+  revisit(r: LarkMessageRecord): SourceOp | undefined {
+    const last = this.cursor.last;
+    if (r.createTime < this.since || last === undefined || r.createTime > last) return undefined;
+    const prior = this.seen.get(r.messageId) ?? [r.messageId, r.createTime, r.createTime, 0];
+    if (prior[3] === 1) return undefined;
+    const op: SourceOp | undefined = r.deleted ? 'delete' : r.updateTime > prior[2] ? 'update' : undefined;
+    if (op) this.seen.set(r.messageId, [r.messageId, r.createTime, r.updateTime, r.deleted ? 1 : 0]);
+    return op;
+  }
+
+  /**
+   * Forgets what the next read cannot return any more (created before its start second), except edited and
+   * recalled messages created at or after `keepChangedFrom` (the edit sweep compares against those).
+   */
+  prune(keepChangedFrom = Number.POSITIVE_INFINITY): void {
     const floorMs = this.startSeconds() * 1000;
-    for (const [id, e] of this.seen) if (e[1] < floorMs) this.seen.delete(id);
+    for (const [id, e] of this.seen) {
+      if (e[1] >= floorMs) continue;
+      const changed = e[2] > e[1] || e[3] === 1;
+      if (!changed || e[1] < keepChangedFrom) this.seen.delete(id);
+    }
   }
 
   /** The cursor as it goes into the offset. */

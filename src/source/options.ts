@@ -8,6 +8,8 @@ import { SOURCE_MODES } from './follower.js';
 
 export const POLL_INTERVAL_MS_RANGE = { min: 1_000, max: 3_600_000 } as const;
 export const DEFAULT_POLL_INTERVAL_MS = 10_000;
+export const EDIT_LOOKBACK_MS_RANGE = { min: 0, max: 86_400_000 } as const;
+export const DEFAULT_EDIT_LOOKBACK_MS = 3_600_000;
 
 const CHAT_ID = /^oc_[A-Za-z0-9_-]+$/;
 
@@ -63,6 +65,15 @@ export const SOURCE_NODE_SHAPE = {
       .max(POLL_INTERVAL_MS_RANGE.max, { error: `must be at most ${POLL_INTERVAL_MS_RANGE.max} ms` })
       .default(DEFAULT_POLL_INTERVAL_MS),
   ),
+  editLookbackMs: z.preprocess(
+    (v) => (typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v),
+    z
+      .number({ error: 'must be a number' })
+      .int({ error: 'must be a whole number' })
+      .min(EDIT_LOOKBACK_MS_RANGE.min, { error: 'must be 0 (no edit sweep) or more ms' })
+      .max(EDIT_LOOKBACK_MS_RANGE.max, { error: `must be at most ${EDIT_LOOKBACK_MS_RANGE.max} ms (a day)` })
+      .default(DEFAULT_EDIT_LOOKBACK_MS),
+  ),
 };
 
 const sourceNodeSchema = z.object(SOURCE_NODE_SHAPE);
@@ -80,6 +91,13 @@ export const SOURCE_NODE_FIELD_META: { [K in keyof typeof SOURCE_NODE_SHAPE]-?: 
     optionLabels: { poll: 'source_mode_poll', events: 'source_mode_events' },
   },
   pollIntervalMs: { i18nKey: 'source_poll_interval_ms', apiServerKey: 'poll_interval_ms', component: 'InputNumber', index: 15, componentProps: { step: 1000 } },
+  editLookbackMs: {
+    i18nKey: 'source_edit_lookback_ms',
+    apiServerKey: 'edit_lookback_ms',
+    component: 'InputNumber',
+    index: 16,
+    componentProps: { step: 60_000 },
+  },
 };
 
 const EN_US = {
@@ -96,6 +114,8 @@ const EN_US = {
   source_mode_events: 'Events (long connection)',
   source_poll_interval_ms: 'Poll interval (ms, source)',
   source_poll_interval_ms_tooltip: 'Time between two reads in poll mode, 1000 to 3600000 ms. Reading uses the list quota of 50 requests/second and 1000/minute per app',
+  source_edit_lookback_ms: 'Edit lookback (ms, source)',
+  source_edit_lookback_ms_tooltip: 'Lark sends no event for an edit: every minute or so the messages created this long ago are read again, so that their edits and recalls come out as updates and deletes, with at most 10% of the list quota. Default 3600000 (an hour); 0 turns it off',
 };
 export type SourceMessageKey = keyof typeof EN_US;
 
@@ -113,6 +133,8 @@ const ZH_CN: Record<SourceMessageKey, string> = {
   source_mode_events: '事件（长连接）',
   source_poll_interval_ms: '轮询间隔（毫秒，源）',
   source_poll_interval_ms_tooltip: '轮询模式下两次读取的间隔，1000 到 3600000 毫秒。读取占用每个应用每秒 50 次、每分钟 1000 次的列表配额',
+  source_edit_lookback_ms: '编辑回看（毫秒，源）',
+  source_edit_lookback_ms_tooltip: '飞书不推送编辑事件：大约每分钟重新读取这段时间内创建的消息，把其中的编辑和撤回作为更新和删除输出，最多占用列表配额的 10%。默认 3600000（一小时）；0 表示关闭',
 };
 
 const ZH_TW: Record<SourceMessageKey, string> = {
@@ -129,6 +151,8 @@ const ZH_TW: Record<SourceMessageKey, string> = {
   source_mode_events: '事件（長連線）',
   source_poll_interval_ms: '輪詢間隔（毫秒，來源）',
   source_poll_interval_ms_tooltip: '輪詢模式下兩次讀取的間隔，1000 到 3600000 毫秒。讀取佔用每個應用每秒 50 次、每分鐘 1000 次的清單配額',
+  source_edit_lookback_ms: '編輯回看（毫秒，來源）',
+  source_edit_lookback_ms_tooltip: 'Lark 不推送編輯事件：大約每分鐘重新讀取這段時間內建立的訊息，把其中的編輯和收回作為更新和刪除輸出，最多佔用清單配額的 10%。預設 3600000（一小時）；0 表示關閉',
 };
 
 export const SOURCE_MESSAGES = { en_US: EN_US, zh_CN: ZH_CN, zh_TW: ZH_TW };

@@ -4,8 +4,10 @@
  * One `pass()` reads every container up to now; the follow modes call it again (poll) or feed event
  * items through `ingest()` (events).
  */
+import { systemClock, type Clock } from '../core/clock.js';
 import { ConnectorError } from '../core/errors.js';
 import { READ_SCOPES } from '../core/vocabulary.js';
+import { DEFAULT_PACING } from '../lark/pacer.js';
 import type { ChatSummary } from '../lark/endpoints/chats.js';
 import type { ChatMessagesPage, ListChatMessagesRequest } from '../lark/endpoints/messages.js';
 import { CursorState, DEFAULT_OVERLAP_MS, chatKey, threadKey, type SourceOffset } from './offset.js';
@@ -15,6 +17,8 @@ import { toRecord, type LarkMessageRecord, type SourceEvent } from './record.js'
 export interface ReaderClient {
   listChatMessages(req: ListChatMessagesRequest, options?: { signal?: AbortSignal }): Promise<ChatMessagesPage>;
   listAllChats(options?: { signal?: AbortSignal }): Promise<ChatSummary[]>;
+  /** After ENDPOINT_UNREACHABLE: the next request tries the host again (LarkClient.probeAgain). */
+  probeAgain?(): void;
 }
 
 export interface ReaderOptions {
@@ -29,6 +33,9 @@ export interface ReaderOptions {
   untilMs?: number;
   /** Topics followed per topic chat after their first read (the most recently active); default 20. */
   maxThreadsPerChat?: number;
+  /** The edit sweep re-reads messages created this long ago (ms) up to the overlap; 0 = no sweep. Default 0. */
+  editLookbackMs?: number;
+  clock?: Pick<Clock, 'now'>;
   onWarning?: (message: string) => void;
 }
 
@@ -37,6 +44,13 @@ export type EmitBatch = (events: SourceEvent[], offset: SourceOffset) => void | 
 
 /** Lark codes that concern one chat only: that chat is skipped with a warning, the others are read. */
 const CHAT_LEVEL_CODES = new Set([230002, 230001, 232009, 232011]);
+
+/** The edit sweep runs at most this often... */
+export const SWEEP_MIN_EVERY_MS = 60_000;
+/** ...and uses at most this share of the list quota (1000 requests a minute per app). */
+export const SWEEP_QUOTA_SHARE = 0.1;
+/** The wait after a sweep per list request it made, so that sweeps stay within their share. */
+const SWEEP_MS_PER_REQUEST = 60_000 / (DEFAULT_PACING.appPerMinute * SWEEP_QUOTA_SHARE);
 
 export class MessageReader {
   private readonly cursors = new Map<string, CursorState>();
@@ -49,6 +63,9 @@ export class MessageReader {
   /** Chats read at least once, and those skipped (chat id -> why). */
   readonly chatsRead = new Set<string>();
   readonly chatsFailed = new Map<string, string>();
+  private readonly lookbackMs: number;
+  private readonly clock: Pick<Clock, 'now'>;
+  private nextSweepAt: number;
 
   constructor(
     private readonly client: ReaderClient,
@@ -61,6 +78,10 @@ export class MessageReader {
     for (const [key, c] of Object.entries(offset.containers)) {
       this.cursors.set(key, new CursorState({ ...c, seen: c.seen }, this.since, this.overlapMs));
     }
+    this.lookbackMs = Math.max(0, opts.editLookbackMs ?? 0);
+    this.clock = opts.clock ?? systemClock;
+    // A resumed read sweeps at once (edits made while it was stopped); a fresh one has just read it all.
+    this.nextSweepAt = this.cursors.size > 0 ? 0 : this.clock.now() + SWEEP_MIN_EVERY_MS;
   }
 
   /** The offset now: resumes after everything emitted so far. */
@@ -75,6 +96,11 @@ export class MessageReader {
    * request the abort cut short ends the pass quietly too: its page was never emitted, so the offset still
    * matches what was, and a stop (SIGTERM) in the middle of a page is a clean stop, not a failure.
    */
+  /** The client tries the host again after an ENDPOINT_UNREACHABLE verdict (a follower riding an outage). */
+  probeAgain(): void {
+    this.client.probeAgain?.();
+  }
+
   async pass(emit: EmitBatch, signal?: AbortSignal): Promise<void> {
     try {
       await this.passChats(emit, signal);
@@ -99,6 +125,76 @@ export class MessageReader {
         this.chatsFailed.set(chat.chatId, why);
       }
     }
+  }
+
+  /**
+   * The edit sweep, when due: Lark has no edit event and the reads see an edit or a recall only while the
+   * message is inside the overlap, so every container is re-read from `editLookbackMs` ago up to where its
+   * reads start, and what changed since it was delivered comes out as an update or a delete. A sweep is due
+   * SWEEP_MIN_EVERY_MS after the last one, later when it made many requests (its share of the list quota).
+   */
+  async sweepIfDue(emit: EmitBatch, signal?: AbortSignal): Promise<void> {
+    if (this.lookbackMs === 0 || this.clock.now() < this.nextSweepAt) return;
+    const started = this.clock.now();
+    this.nextSweepAt = started + SWEEP_MIN_EVERY_MS;
+    let requests = 0;
+    try {
+      requests = await this.sweep(emit, started, signal);
+    } catch (err) {
+      if (signal?.aborted && err instanceof ConnectorError && err.code === 'INTERRUPTED') return;
+      throw err;
+    }
+    this.nextSweepAt = started + Math.max(SWEEP_MIN_EVERY_MS, requests * SWEEP_MS_PER_REQUEST);
+  }
+
+  /** Returns the list requests made. */
+  private async sweep(emit: EmitBatch, now: number, signal?: AbortSignal): Promise<number> {
+    const from = Math.max(this.since, now - this.lookbackMs);
+    let requests = 0;
+    for (const [key, cursor] of [...this.cursors]) {
+      if (signal?.aborted) break;
+      const to = cursor.startSeconds() * 1000;
+      if (cursor.last === undefined || from >= to || !this.cursors.has(key)) continue;
+      const thread = key.startsWith('thread:');
+      const containerId = key.slice(thread ? 'thread:'.length : 'chat:'.length);
+      let pageToken: string | undefined;
+      try {
+        do {
+          const page = await this.client.listChatMessages(
+            {
+              containerIdType: thread ? 'thread' : 'chat',
+              containerId,
+              startTime: Math.floor(from / 1000),
+              endTime: Math.floor(to / 1000),
+              sortType: 'ByCreateTimeAsc',
+              pageSize: this.pageSize,
+              ...(pageToken ? { pageToken } : {}),
+            },
+            signal ? { signal } : {},
+          );
+          requests++;
+          const events: SourceEvent[] = [];
+          for (const item of page.items) {
+            const r = toRecord(item);
+            if (!r || r.createTime < from || r.createTime >= to) continue;
+            const op = cursor.revisit(r);
+            if (op) events.push({ op, record: r });
+          }
+          cursor.prune(this.keepChangedFrom());
+          if (events.length > 0) await emit(events, this.offset());
+          pageToken = page.hasMore && !signal?.aborted ? page.pageToken : undefined;
+        } while (pageToken);
+      } catch (err) {
+        // A chat the bot left: its pass says so; the sweep goes on with the others.
+        if (!(err instanceof ConnectorError) || err.larkCode === undefined || !CHAT_LEVEL_CODES.has(err.larkCode)) throw err;
+      }
+    }
+    return requests;
+  }
+
+  /** Edited and recalled messages created from here on stay in the seen sets, for the sweep. */
+  private keepChangedFrom(): number {
+    return this.lookbackMs === 0 ? Number.POSITIVE_INFINITY : this.clock.now() - this.lookbackMs;
   }
 
   /**
@@ -256,7 +352,7 @@ export class MessageReader {
         const op = cursor.decide(r);
         if (op) events.push({ op, record: r });
       }
-      cursor.prune();
+      cursor.prune(this.keepChangedFrom());
       const topicsAdded = afterPage ? await afterPage(records) : false;
       if (events.length > 0 || topicsAdded) await emit(events, this.offset());
       if (topicsAdded) await this.readFreshThreads(cursor.chatId, emit, signal);

@@ -20,6 +20,8 @@ export interface SourceRunOptions {
   pollIntervalMs?: number;
   overlapMs?: number;
   maxThreadsPerChat?: number;
+  /** Overrides node.editLookbackMs (0 = no edit sweep). */
+  editLookbackMs?: number;
   /** Stop: the page in hand is emitted with its offset, then the call resolves. */
   signal?: AbortSignal;
   onWarning?: (message: string) => void;
@@ -39,10 +41,19 @@ export function startOffset(offset: unknown, node: SourceNodeOptions, run: Sourc
   return initialOffset(since);
 }
 
-function reader(client: ReaderClient, node: SourceNodeOptions, offset: SourceOffset, run: SourceRunOptions, pageSize?: number): MessageReader {
+function reader(
+  client: ReaderClient,
+  node: SourceNodeOptions,
+  offset: SourceOffset,
+  run: SourceRunOptions,
+  pageSize?: number,
+  follow?: { clock: Clock },
+): MessageReader {
   const r = new MessageReader(
     client,
     {
+      // Only a follow sweeps for edits; a batch read reads each message once, as it is now.
+      ...(follow ? { editLookbackMs: run.editLookbackMs ?? node.editLookbackMs, clock: follow.clock } : {}),
       chats: run.chats ?? node.chats,
       includeThreads: run.includeThreads ?? node.includeThreads,
       overlapMs: run.overlapMs ?? DEFAULT_OVERLAP_MS,
@@ -80,7 +91,7 @@ export async function streamRead(
   deps: Omit<FollowerDeps, 'clock'> & { clock: Clock },
   run: SourceRunOptions = {},
 ): Promise<SourceOffset> {
-  const r = reader(client, node, startOffset(offset, node, run), run);
+  const r = reader(client, node, startOffset(offset, node, run), run, undefined, { clock: deps.clock });
   const warn = run.onWarning ?? (() => undefined);
   const follower = followerFor(run.mode ?? node.mode, deps, warn);
   const signal = run.signal ?? new AbortController().signal;

@@ -2,15 +2,12 @@
  * Where a run keeps its limiter windows, tenant token and phone lookups: in memory (one process, the
  * default) or in Redis (shared by every worker of the app). See docs/scaling.md.
  */
-import type { LimiterStore } from '../lark/pacer.js';
-import type { TokenStore } from '../lark/token.js';
+import type { LimiterStore, LookupStore, TokenStore } from '../core/stores.js';
 import type { StoreConfig } from './config.js';
-import type { LookupStore } from '../message/receivers.js';
 import type { UploadKeyStore } from '../pipeline/media/upload-keys.js';
 import type { KeyMap } from '../pipeline/lifecycle/key-map.js';
 
 export { storeConfigSchema, parseStoreConfig, redactStoreConfig, REDIS_URL_ENV, DEFAULT_STORE_PREFIX, type StoreConfig } from './config.js';
-export type { LookupStore } from '../message/receivers.js';
 
 export interface SharedStores {
   limiterStore: LimiterStore;

@@ -2,10 +2,9 @@
  * The per-message report: JSON Lines, one line per message in input order. Written as a stream with
  * backpressure so a long run never buffers the whole report in memory.
  *
- * Lines are gathered into chunks of about 64 KB: one write call per line cost about a tenth of a
- * million-record dry run (each write is a libuv request, and the main thread idled waiting for them).
- * A chunk that is not full is still written on the next turn of the event loop, so a slow run (real
- * sends at the quota) shows its lines as promptly as before.
+ * Lines are gathered into chunks of about 64 KB: a write call per line is a libuv request per line, and
+ * the main thread idles waiting for them. A chunk that is not full is still written on the next turn of the
+ * event loop, so a slow run (real sends at the quota) shows each line as soon as it is known.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
@@ -16,7 +15,8 @@ import { ValidOutcome } from '../render.js';
 const CHUNK_BYTES = 64 * 1024;
 /**
  * A report file's stream buffers up to this much before write() asks to wait. With the default (16 KB)
- * every 64 KB chunk asked, and the run stopped until that chunk was on disk: compute and I/O never overlapped.
+ * every 64 KB chunk would ask, and the run would stop until that chunk is on disk: compute and I/O would
+ * never overlap.
  */
 const FILE_HIGH_WATER_MARK = 4 * CHUNK_BYTES;
 /** Written chunks kept for reuse (the stream holds at most about FILE_HIGH_WATER_MARK / CHUNK_BYTES + 1). */
@@ -52,8 +52,8 @@ function drained(out: Writable): Promise<void> {
 export class ReportWriter {
   /**
    * Lines are encoded straight into a Buffer, not joined into a string: a 64 KB string being built (or
-   * queued in the stream) survived young-generation GCs, and enough survivors make V8 double the young
-   * generation: 16 MB more RSS in a million-record run. A line string is garbage as soon as it is copied.
+   * queued in the stream) survives young-generation GCs, and enough survivors make V8 double the young
+   * generation (RSS). A line string is garbage as soon as it is copied.
    */
   private chunk: Buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   private used = 0;

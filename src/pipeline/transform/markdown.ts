@@ -19,8 +19,8 @@ type Token = ReturnType<MarkdownIt['parse']>[number];
 export type MarkdownTarget = 'post' | 'card';
 
 /**
- * The parser, made on the first markdown message: markdown-it costs ~10 MB of RSS that a run without markdown
- * (a million-record dry run) should not carry. Its CommonJS build loads synchronously (the transform is sync).
+ * The parser, made on the first markdown message: markdown-it's memory is not carried by a run that has no
+ * markdown. Its CommonJS build loads synchronously (the transform is sync).
  */
 let parser: MarkdownIt | undefined;
 function md(): MarkdownIt {

@@ -30,7 +30,8 @@ export function sendModeTransform(options: SendModeOptions): RecordTransform {
   if (mode === 'message_body') return markdownBodyTransform;
   const contents = contentBuilder(options);
   if (mode === 'fixed') {
-    const receivers: Receiver[] = (options.receivers ?? []).map((r) => ({ receiveType: receiveTypeOf(r.receiveType), receiveId: r.receiveId }));
+    const receivers: Receiver[] = (options.receivers ?? [])
+      .map((r) => ({ receiveType: receiveTypeOf(r.receiveType), receiveId: r.receiveId }));
     return (value) => combine(receivers, contents(value));
   }
   const bindings = options.dynamicBinding ?? [];

@@ -3,7 +3,7 @@
  * checked and recorded by one Lua script per admission, so any number of workers share the app's windows.
  */
 import { randomUUID } from 'node:crypto';
-import type { LimiterStore, TryAcquireResult, WindowKey } from '../../lark/pacer.js';
+import type { LimiterStore, TryAcquireResult, WindowKey } from '../../core/stores.js';
 import type { RedisConnection } from './connection.js';
 
 /**

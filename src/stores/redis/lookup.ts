@@ -2,7 +2,7 @@
  * The phone -> open_id cache on Redis, shared by every worker of an app: hits and misses with their TTLs.
  * Keys hold a hash of the number, not the number (Redis need not hold users' phone numbers).
  */
-import type { LookupStore } from '../../message/receivers.js';
+import type { LookupStore } from '../../core/stores.js';
 import { digest } from './token.js';
 import type { RedisConnection } from './connection.js';
 

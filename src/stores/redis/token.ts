@@ -4,7 +4,8 @@
  * the others wait for the stored token.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { REFRESH_BEFORE_MS, type CachedToken, type TokenStore } from '../../lark/token.js';
+import { REFRESH_BEFORE_MS } from '../../lark/token.js';
+import { type CachedToken, type TokenStore } from '../../core/stores.js';
 import type { RedisConnection } from './connection.js';
 
 /** KEYS: token key. ARGV: token. Deletes only if the stored token is still that one. */

@@ -99,10 +99,11 @@ export class ReceiverDirectory {
     if (hit && this.now() - hit.at < this.ttlMs) return hit.items;
     const items = kind === 'chat'
       ? readAll((pageToken) => this.client.listChats(pageToken ? { pageToken } : {})).then((cs) => cs.map((c): PickerItem => ({ label: c.name || c.chatId, value: c.chatId, receiveType: 'chat_id' })))
-      : readAll((pageToken) => this.client.listUsers(pageToken ? { pageToken } : {})).then((us) => us.map((u): PickerItem => ({
-        label: u.name || u.id, value: u.id, receiveType: 'open_id',
-        ...(u.userId ? { userId: u.userId } : {}), ...(u.unionId ? { unionId: u.unionId } : {}),
-      })));
+      : readAll((pageToken) => this.client.listUsers(pageToken ? { pageToken } : {})).then((us) =>
+        us.map((u): PickerItem => ({
+          label: u.name || u.id, value: u.id, receiveType: 'open_id',
+          ...(u.userId ? { userId: u.userId } : {}), ...(u.unionId ? { unionId: u.unionId } : {}),
+        })));
     const entry = { at: this.now(), items };
     this.cache.set(kind, entry);
     items.catch(() => {
