@@ -20,6 +20,9 @@ import { DEFAULT_HIGH_WATER, MessageWriter } from './pipeline/writer.js';
 import type { RecordSource } from './pipeline/read.js';
 import type { RecordTransform } from './pipeline/transform/index.js';
 import { sendModeTransform } from './pipeline/transform/send-modes.js';
+import { MediaFetcher } from './pipeline/media/fetch.js';
+import { MediaStage } from './pipeline/media/stage.js';
+import { InMemoryUploadKeyStore, LayeredUploadKeyStore, type UploadKeyStore } from './pipeline/media/upload-keys.js';
 import { appInfo, ReceiverDirectory, unknownCommand, type AppInfo, type PickerPage } from './platforms/tapdata/form-commands/receiver-picker.js';
 import { openRedisStores, type SharedStores } from './stores/index.js';
 import type { MessageOutcome, OutcomeError, RunSummary } from './pipeline/report/outcome.js';
@@ -36,6 +39,16 @@ import type { TableSchema, TestItem, TestItemKey, TestStatus } from './core/type
 
 const SEND_SCOPE = SCOPES.send;
 const LOOKUP_SCOPE = SCOPES.lookup;
+const UPLOAD_SCOPE = SCOPES.upload;
+const MEDIA_CONTENT_TYPES: ReadonlySet<string> = new Set(['image', 'file', 'audio', 'media']);
+
+/** Whether the node sends images or files: sources are allowed, or a content row / the template is of a media type. */
+function usesMedia(node: ConnectorConfig['node']): boolean {
+  const m = node.media;
+  if (m && (m.allowHosts.length > 0 || m.root !== undefined)) return true;
+  if (node.template && MEDIA_CONTENT_TYPES.has(node.template.contentType)) return true;
+  return (node.messageConfig ?? []).some((r) => MEDIA_CONTENT_TYPES.has(r.messageType));
+}
 
 export interface WriteEvent {
   op: 'i' | 'u' | 'd';
@@ -81,6 +94,10 @@ export interface WriteStreamOptions {
   transform?: RecordTransform;
   /** Called once, with the cause, when an app-level error stops the sending. */
   onAppLevelError?: (err: ConnectorError) => void;
+  /** Keys of uploaded images and files kept beyond this run (the --state journal's). */
+  uploadKeys?: UploadKeyStore;
+  /** Dry-run: attach a data: URI thumbnail to planned images up to this many bytes (console previews). */
+  thumbnailMaxBytes?: number;
   /**
    * The `--state` journal: keyed events are recorded in it (a rerun does not apply them again) and, unless
    * the config has a Redis store, so is the key map. In a dry-run it is only read (keys look up their message).
@@ -100,6 +117,8 @@ export class LarkImConnector {
   private stores: SharedStores | undefined;
   /** Occurrence counts of the messages sent through writeRecord so far (one run per connector instance). */
   private runUuids: UuidDeriver | undefined;
+  /** Keys of the images and files this connector uploaded (its app's). */
+  private readonly uploadKeys = new InMemoryUploadKeyStore();
   /** Record key -> message(s), for the runs of this instance without a state or a Redis store. */
   private keyMap: KeyMap | undefined;
   /** One key's events in input order across the writers of this instance (batches, Airbyte segments). */
@@ -174,6 +193,7 @@ export class LarkImConnector {
     items.push(await this.testBot(client));
     items.push(await this.testScopes(client));
     items.push(await this.testReadScopes(client));
+    if (usesMedia(this.config.node)) items.push(await this.testMediaScope(client));
     return items;
   }
 
@@ -227,6 +247,25 @@ export class LarkImConnector {
       return item('read', r.status, r.detail);
     } catch (err) {
       return item('read', 'warn', `could not list the app's scopes: ${errorMessage(err)}`);
+    }
+  }
+
+  /** The upload scope, asked only when the node uses images or files (a warn: other messages still go). */
+  private async testMediaScope(client: LarkClient): Promise<TestItem> {
+    try {
+      const scopes = await client.listScopes({ probe: true });
+      const granted = new Set(scopes.filter((s) => s.granted).map((s) => s.scopeName));
+      if (granted.has(UPLOAD_SCOPE) || granted.has('im:message')) {
+        return item('media', 'ok', `${UPLOAD_SCOPE} is granted: images and files can be uploaded`);
+      }
+      return item(
+        'media',
+        'warn',
+        `scope ${UPLOAD_SCOPE} is not granted: messages with images or files will fail (other messages work). ` +
+          'Apply for it under Permissions & Scopes and publish a new app version',
+      );
+    } catch (err) {
+      return item('media', 'warn', `could not list the app's scopes: ${errorMessage(err)}`);
     }
   }
 
@@ -285,6 +324,7 @@ export class LarkImConnector {
     options: WriteStreamOptions = {},
   ): Promise<RunSummary> {
     const client = options.dryRun ? undefined : await this.larkClient();
+    const media = this.mediaStage(client, options);
     const node = this.config.node;
     const lifetimeMs = node.messageKeyDays * DAY_MS;
     const now = this.deps.clock ? () => this.deps.clock!.now() : Date.now;
@@ -297,6 +337,7 @@ export class LarkImConnector {
         ? new JournalKeyMap(state, lifetimeMs, now)
         : (this.keyMap ??= new MemoryKeyMap(lifetimeMs, now));
     const writer = new MessageWriter({
+      media,
       baseUrl: this.baseUrl,
       dryRun: options.dryRun ?? false,
       ...(client ? { client, resolver: this.receiverResolver(client) } : {}),
@@ -321,6 +362,25 @@ export class LarkImConnector {
       },
     });
     return writer.run(records);
+  }
+
+  /** The upload stage: sources from node option media; keys in memory, the caller's store, Redis. */
+  private mediaStage(client: LarkClient | undefined, options: WriteStreamOptions): MediaStage {
+    const m = this.config.node.media;
+    const fetcher = new MediaFetcher({
+      allowHosts: m?.allowHosts ?? [],
+      ...(m?.root !== undefined ? { root: m.root } : {}),
+      ...(m?.timeoutMs !== undefined ? { timeoutMs: m.timeoutMs } : {}),
+    });
+    const layers: UploadKeyStore[] = [this.uploadKeys];
+    if (options.uploadKeys) layers.push(options.uploadKeys);
+    if (this.stores) layers.push(this.stores.uploadKeyStore);
+    return new MediaStage({
+      fetcher,
+      ...(client ? { uploader: client } : {}),
+      keys: new LayeredUploadKeyStore(layers),
+      ...(options.thumbnailMaxBytes !== undefined ? { thumbnailMaxBytes: options.thumbnailMaxBytes } : {}),
+    });
   }
 
   /**

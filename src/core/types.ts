@@ -6,6 +6,8 @@ export const CONNECTION_TEST_ITEMS = {
   bot: 'test_bot',
   permissions: 'test_permissions',
   read: 'test_read',
+  /** Only when the node uses images or files: the upload scope. */
+  media: 'test_media',
 } as const;
 export type ConnectionTestItem = keyof typeof CONNECTION_TEST_ITEMS;
 export const CONNECTION_TEST_ITEM_KEYS = Object.keys(CONNECTION_TEST_ITEMS) as ConnectionTestItem[];

@@ -17,6 +17,8 @@ import {
 } from './endpoints/messages.js';
 import { MESSAGE_CHANGES, type MessageChangeRequest } from './endpoints/message-changes.js';
 
+import { uploadFile, uploadImage, type FileUpload, type ImageUpload } from './endpoints/media.js';
+
 type Signal = { signal?: AbortSignal };
 
 export class LarkClient {
@@ -39,6 +41,16 @@ export class LarkClient {
   /** Paced (app + per receive_id), retried with the same uuid; throws LarkError. */
   sendMessage(req: SendMessageRequest, options: Signal = {}): Promise<SendMessageResult> {
     return this.engine.call(sendMessage, req, options);
+  }
+
+  /** POST im/v1/images: the image_key. Paced on the upload windows (50/s + 1000/min), retried. */
+  uploadImage(req: ImageUpload, options: Signal = {}): Promise<string> {
+    return this.engine.call(uploadImage, req, options);
+  }
+
+  /** POST im/v1/files: the file_key. Paced on the upload windows, retried. */
+  uploadFile(req: FileUpload, options: Signal = {}): Promise<string> {
+    return this.engine.call(uploadFile, req, options);
   }
 
   /** Edits (PUT), updates (PATCH, a card) or recalls (DELETE) a message this app sent; see endpoints/message-changes.ts. */

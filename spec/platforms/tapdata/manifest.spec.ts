@@ -130,7 +130,7 @@ describe('messages', () => {
   });
 
   it('names the connection test items in every language', () => {
-    expect(CONNECTION_TEST_ITEM_KEYS).toEqual(['credentials', 'bot', 'permissions', 'read']);
+    expect(CONNECTION_TEST_ITEM_KEYS).toEqual(['credentials', 'bot', 'permissions', 'read', 'media']);
     for (const lang of LANGUAGES) {
       for (const item of CONNECTION_TEST_ITEM_KEYS) {
         expect(MESSAGES[lang][CONNECTION_TEST_ITEMS[item]]).toBeTruthy();

@@ -8,6 +8,7 @@ import { CONNECTION_FIELD_META, NODE_FIELD_META, connectionConfigSchema, nodeCon
 import { type FieldMeta } from '../../core/types.js';
 import { SEND_MODE_MESSAGES } from '../../pipeline/transform/config.js';
 import { SOURCE_MESSAGES } from '../../source/options.js';
+import { MEDIA_MESSAGES } from '../../pipeline/media/options.js';
 import { LIFECYCLE_MESSAGES } from '../../pipeline/lifecycle/config.js';
 import { CONNECTION_TEST_ITEMS, type ConnectionTestItem } from '../../core/types.js';
 
@@ -36,6 +37,7 @@ const EN_US = {
   ...SEND_MODE_MESSAGES.en_US,
   ...LIFECYCLE_MESSAGES.en_US,
   ...SOURCE_MESSAGES.en_US,
+  ...MEDIA_MESSAGES.en_US,
 };
 type MessageKey = keyof typeof EN_US;
 
@@ -61,6 +63,7 @@ const ZH_CN: Record<MessageKey, string> = {
   ...SEND_MODE_MESSAGES.zh_CN,
   ...LIFECYCLE_MESSAGES.zh_CN,
   ...SOURCE_MESSAGES.zh_CN,
+  ...MEDIA_MESSAGES.zh_CN,
 };
 
 const ZH_TW: Record<MessageKey, string> = {
@@ -85,6 +88,7 @@ const ZH_TW: Record<MessageKey, string> = {
   ...SEND_MODE_MESSAGES.zh_TW,
   ...LIFECYCLE_MESSAGES.zh_TW,
   ...SOURCE_MESSAGES.zh_TW,
+  ...MEDIA_MESSAGES.zh_TW,
 };
 
 export const MESSAGES: Record<Language, Record<MessageKey, string>> = { en_US: EN_US, zh_CN: ZH_CN, zh_TW: ZH_TW };
