@@ -2,7 +2,7 @@
 import { api, followRun } from './api.js';
 import { clear, h } from './dom.js';
 import { renderForm } from './form.js';
-import { LANGS, t } from './i18n.js';
+import { fill, LANGS, t } from './i18n.js';
 import { dryRunCard, sendRow } from './preview.js';
 import { renderSendModes } from './send-modes.js';
 import { initSource } from './source.js';
@@ -95,6 +95,12 @@ function testItemTitle(item) {
   return item.title || item.item;
 }
 
+/** The detail in the page's language: the manifest's message for its detailKey, filled with its detailVars. */
+function testItemDetail(item) {
+  const template = item.detailKey ? state.manifest?.messages?.[state.lang]?.[item.detailKey] : undefined;
+  return template ? fill(template, item.detailVars ?? {}) : item.detail;
+}
+
 function renderTest() {
   const list = clear($('test-results'));
   if (!state.test) return;
@@ -106,7 +112,7 @@ function renderTest() {
     list.append(h('li', { class: `test-item test-${item.status}`, 'data-item': item.item, 'data-status': item.status },
       h('span', { class: `badge badge-${item.status}` }, t(state.lang, `status_${item.status}`)), ' ',
       h('strong', { class: 'test-title' }, testItemTitle(item)),
-      h('p', { class: 'test-detail' }, item.detail)));
+      h('p', { class: 'test-detail' }, testItemDetail(item))));
   }
 }
 

@@ -244,11 +244,15 @@ const STRINGS = {
   },
 };
 
+/** A template's {name} placeholders filled from vars (a name without a value stays as it is). */
+export function fill(template, vars = {}) {
+  return template.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
+}
+
 /** Chrome string in lang (English when missing), with {name} placeholders filled from vars. */
 export function t(lang, key, vars = {}) {
   const table = STRINGS[lang] ?? STRINGS.en_US;
-  const template = table[key] ?? STRINGS.en_US[key] ?? key;
-  return template.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
+  return fill(table[key] ?? STRINGS.en_US[key] ?? key, vars);
 }
 
 /**

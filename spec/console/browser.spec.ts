@@ -156,14 +156,22 @@ describe('console in a browser (emulator)', () => {
     expect(await page.locator('label[for=connection-domain] .label-text').textContent()).toBe('域名');
     expect(await page.locator('#test-btn').textContent()).toBe('测试连接');
     expect(await page.locator('#test-results li[data-item=credentials] .test-title').textContent()).toBe('应用凭证');
+    // The details too (the manifest's messages), not only the titles; values such as the URL stay as they are.
+    const detail = (item: string) => page.locator(`#test-results li[data-item=${item}] .test-detail`).textContent();
+    expect(await detail('credentials')).toMatch(/^应用 cli_demo_app 已从 http:\/\/127\.0\.0\.1:\d+\/? 获取 tenant_access_token（未使用代理）$/);
+    expect(await detail('permissions')).toBe('已授予 im:message:send_as_bot 和 contact:user.id:readonly');
+    expect(await detail('bot')).toMatch(/^机器人“.+”已启用$/);
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('zh-Hans');
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: SHOTS + 'zh-CN.png' });
     await page.selectOption('#lang', 'zh_TW');
     expect(await page.locator('label[for=connection-domain] .label-text').textContent()).toBe('網域');
     expect(await page.locator('#connection-appSecret').getAttribute('placeholder')).toBe('（已儲存）');
+    expect(await detail('credentials')).toMatch(/^應用 cli_demo_app 已從 .+ 取得 tenant_access_token（未使用代理）$/);
+    expect(await detail('read')).toMatch(/：來源會讀取機器人所在會話的全部訊息$/);
     await page.selectOption('#lang', 'en_US');
     expect(await page.locator('#test-btn').textContent()).toBe('Test connection');
+    expect(await detail('credentials')).toMatch(/^App cli_demo_app obtained a tenant_access_token from .+ \(no proxy\)$/);
     await page.screenshot({ path: SHOTS + 'overview.png', fullPage: true });
   });
 
