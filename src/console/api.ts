@@ -20,6 +20,8 @@ export interface AppOptions {
   token: string;
   /** The only folder config files are loaded from and saved to. */
   root: string;
+  /** Where each send keeps its records and state until it got to its end (src/console/send-files.ts). */
+  sendDir: string;
 }
 
 export interface ApiCall {

@@ -5,9 +5,10 @@ export type { TestItem, TestStatus } from '../core/types.js';
 export type { MessageOutcome, OutcomeError, RenderedRequest, RunSummary } from '../pipeline/report/outcome.js';
 export type { InputRecord } from '../input.js';
 import type { TestItem } from '../core/types.js';
-import type { MessageOutcome, RunSummary } from '../pipeline/report/outcome.js';
+import type { RunSummary } from '../pipeline/report/outcome.js';
 import type { InputRecord } from '../input.js';
 import type { LarkMessageRecord } from '../source/record.js';
+import type { WriteStreamOptions } from '../connector.js';
 
 /** The raw form values, keyed by the manifest's property names. */
 export interface RawConfig {
@@ -21,7 +22,7 @@ export interface ConnectorLike {
   connectionTest(): Promise<TestItem[]>;
   writeStream(
     records: Iterable<InputRecord> | AsyncIterable<InputRecord>,
-    opts: { dryRun?: boolean; onOutcome?: (o: MessageOutcome) => void; signal?: AbortSignal },
+    opts: Pick<WriteStreamOptions, 'dryRun' | 'onOutcome' | 'signal' | 'deliveredBefore' | 'onDelivered' | 'state'>,
   ): Promise<RunSummary>;
   close(): void;
   /** The form's commands (GetReceiverOfChatsAndUsers for the fixed-receiver picker). */

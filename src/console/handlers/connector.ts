@@ -19,7 +19,7 @@ export const dryRun: ApiHandler = async (ctx, { res, body }) => {
   const records = await parseRecordsText(requireText(await body()));
   const outcomes: MessageOutcome[] = [];
   const summary = await ctx.withConnector(
-    (c) => c.writeStream(records, { dryRun: true, onOutcome: (o) => outcomes.push(ctx.withAdvice(o)) }),
+    (c) => c.writeStream(records, { dryRun: true, onOutcome: (o) => void outcomes.push(ctx.withAdvice(o)) }),
     { dryRun: true },
   );
   ctx.reply(res, 200, { records: records.length, outcomes, summary });
