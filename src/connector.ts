@@ -30,6 +30,8 @@ import { LARK_MESSAGES_TABLE, readPermissionsItem } from './source/schema.js';
 import { batchRead, streamRead, timestampToStreamOffset, type SourceRunOptions } from './source/source.js';
 import type { EmitBatch } from './source/reader.js';
 import type { SourceOffset } from './source/offset.js';
+import { latestMessages } from './source/preview.js';
+import type { LarkMessageRecord } from './source/record.js';
 import { systemClock } from './core/clock.js';
 import type { RunState } from './pipeline/state.js';
 import { DAY_MS, MemoryKeyMap, type KeyMap } from './pipeline/lifecycle/key-map.js';
@@ -283,6 +285,16 @@ export class LarkImConnector {
   /** The group chats the bot is in (what `chats: all` reads). */
   async sourceChats(): Promise<Array<{ chatId: string; name: string; chatMode: string }>> {
     return (await this.larkClient()).listAllChats();
+  }
+
+  /** The newest messages of one chat, newest first (the console's source preview; not a source read). */
+  async latestMessages(chatId: string, limit: number): Promise<LarkMessageRecord[]> {
+    return latestMessages(await this.larkClient(), chatId, limit);
+  }
+
+  /** A user's name by open_id (contact:user.base:readonly; outside the contact range: OUTSIDE_VISIBLE_RANGE). */
+  async userName(openId: string): Promise<string> {
+    return (await (await this.larkClient()).getUser(openId)).name;
   }
 
   /** An offset that starts reading at `ms` (epoch milliseconds). */

@@ -18,7 +18,8 @@ const state = {
   sendModes: null,  // the send-mode editor (send-modes.js)
   test: null,       // { items } | { error }
   dryRun: null,     // { outcomes, summary } | { error }
-  run: null,        // { id, total, outcomes, summary?, error? }
+  run: null,        // { id, total, outcomes, progress?, stopping?, summary?, resume?, error? }
+  source: null,     // the source tab (source.js): { render }
   status: {},       // element id -> [key, vars] so messages re-translate
 };
 
@@ -54,6 +55,7 @@ function applyLang(lang) {
   renderTest();
   renderDryRun();
   renderRun();
+  state.source?.render();
 }
 
 // ---- config -----------------------------------------------------------------------------------
@@ -379,7 +381,7 @@ async function main() {
     }
   });
 
-  initSource({ $, setStatus, errorText, pushConfig });
+  state.source = initSource({ $, t: (key, vars) => t(state.lang, key, vars), setStatus, errorText, pushConfig });
 
   applyLang(state.lang);
   document.body.dataset.ready = 'true';

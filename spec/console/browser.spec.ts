@@ -138,7 +138,7 @@ describe('console in a browser (emulator)', () => {
     await page.locator('#send-section').screenshot({ path: SHOTS + 'send.png' });
   });
 
-  it('source tab: lists the bot\'s chats and previews the first messages of one (read, not sent)', async () => {
+  it('source tab: lists the bot\'s chats and previews the newest messages of one, with sender names (read, not sent)', async () => {
     const sentBefore = await page.locator('#send-results li').count();
     await page.locator('#source-chats-btn').click();
     await page.waitForSelector('#source-chat option', { state: 'attached' });
@@ -146,7 +146,22 @@ describe('console in a browser (emulator)', () => {
     await page.locator('#source-preview-btn').click();
     await page.waitForSelector('#source-results li');
     expect(await page.locator('#source-results li').count()).toBe(20);
-    expect(await page.locator('#source-status').textContent()).toContain('20 messages');
+    expect(await page.locator('#source-status').textContent()).toBe('20 messages (newest first)');
+    // Newest first: the times in the cards go down.
+    const times = await page.$$eval('#source-results li .meta', (ps) => ps.map((p) => Date.parse(p.textContent!.split(' · ')[0]!)));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    expect(times[0]).toBeGreaterThan(times.at(-1)!);
+    // The seeded senders by name (the emulator's demo app may read its contact range), their ids as tooltips;
+    // the bot's own message (sent above) by its app id.
+    const senders = await page.$$eval('#source-results li .sender', (els) => els.map((e) => [e.textContent, e.getAttribute('title')]));
+    expect(senders).toHaveLength(20);
+    const users = senders.filter(([name]) => name !== 'cli_demo_app');
+    expect(users.length).toBeGreaterThanOrEqual(18);
+    for (const [name, id] of users) {
+      expect(name).toMatch(/^(Alice Wang|Bob Li|Carol Zhang|Dave Chen|Frank Zhao)$/);
+      expect(id).toMatch(/^ou_/);
+    }
+    expect(await page.locator('#source-names').textContent()).toBe('');
     expect(await page.locator('#send-results li').count()).toBe(sentBefore);
     await page.locator('#source-section').screenshot({ path: SHOTS + 'source-preview.png' });
   });

@@ -44,6 +44,9 @@ export const preview: ApiHandler = async (ctx, { res, body }) => {
     throw new HttpError(400, 'BAD_REQUEST', 'chatId must be a chat_id (oc_...)');
   }
   const limit = typeof b.limit === 'number' ? b.limit : 20;
-  const messages = await ctx.withConnector((c) => previewChat(c, chatId, limit));
-  ctx.reply(res, 200, { messages });
+  const connection = ctx.config.full().connection;
+  // Names are the app's to read: cached per app id and domain.
+  const app = JSON.stringify([connection['appId'] ?? connection['app_id'], connection['domain']]);
+  const preview = await ctx.withConnector((c) => previewChat(c, chatId, limit, { names: ctx.senderNames, app }));
+  ctx.reply(res, 200, preview);
 };
