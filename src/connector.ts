@@ -186,7 +186,11 @@ export class LarkImConnector {
       await client.getTenantToken({ probe: true });
       const vars = { appId: this.config.connection.appId, baseUrl: this.baseUrl };
       const proxy = client.proxy;
-      items.push(proxy ? item('credentials', 'ok', 'test_detail_credentials_ok_proxy', { ...vars, proxy }) : item('credentials', 'ok', 'test_detail_credentials_ok', vars));
+      items.push(
+        proxy
+          ? item('credentials', 'ok', 'test_detail_credentials_ok_proxy', { ...vars, proxy })
+          : item('credentials', 'ok', 'test_detail_credentials_ok', vars),
+      );
     } catch (err) {
       items.push(item('credentials', 'fail', 'test_detail_credentials_failed', { error: errorMessage(err) }));
       for (const key of ['bot', 'permissions', 'read'] as const) items.push(item(key, 'warn', 'test_detail_not_checked'));
@@ -219,8 +223,12 @@ export class LarkImConnector {
       return item('permissions', 'warn', 'test_detail_scopes_unlisted', { error: errorMessage(err) });
     }
     const granted = new Set(scopes.filter((s) => s.granted).map((s) => s.scopeName));
-    if (!granted.has(SEND_SCOPE)) return item('permissions', 'fail', 'test_detail_send_scope_missing', { scope: SEND_SCOPE });
-    if (!granted.has(LOOKUP_SCOPE)) return item('permissions', 'warn', 'test_detail_lookup_scope_missing', { scope: LOOKUP_SCOPE });
+    if (!granted.has(SEND_SCOPE)) {
+      return item('permissions', 'fail', 'test_detail_send_scope_missing', { scope: SEND_SCOPE });
+    }
+    if (!granted.has(LOOKUP_SCOPE)) {
+      return item('permissions', 'warn', 'test_detail_lookup_scope_missing', { scope: LOOKUP_SCOPE });
+    }
     return item('permissions', 'ok', 'test_detail_send_scopes_ok', { send: SEND_SCOPE, lookup: LOOKUP_SCOPE });
   }
 
@@ -240,7 +248,9 @@ export class LarkImConnector {
     try {
       const scopes = await client.listScopes({ probe: true });
       const granted = new Set(scopes.filter((s) => s.granted).map((s) => s.scopeName));
-      if (granted.has(UPLOAD_SCOPE) || granted.has('im:message')) return item('media', 'ok', 'test_detail_media_ok', { scope: UPLOAD_SCOPE });
+      if (granted.has(UPLOAD_SCOPE) || granted.has('im:message')) {
+        return item('media', 'ok', 'test_detail_media_ok', { scope: UPLOAD_SCOPE });
+      }
       return item('media', 'warn', 'test_detail_media_scope_missing', { scope: UPLOAD_SCOPE });
     } catch (err) {
       return item('media', 'warn', 'test_detail_scopes_unlisted', { error: errorMessage(err) });
@@ -456,6 +466,12 @@ function summarizeEvents(events: WriteEvent[], outcomes: MessageOutcome[]): Writ
 }
 
 /** The detail in English, and its message key and values, so a page can word it in another language. */
-function item(key: TestItemKey, status: TestStatus, detailKey: TestDetailKey, detailVars: Record<string, string> = {}): TestItem {
-  return { item: key, title: testItemTitle(key), status, detail: testDetail(detailKey, detailVars), detailKey, detailVars };
+function item(
+  key: TestItemKey,
+  status: TestStatus,
+  detailKey: TestDetailKey,
+  detailVars: Record<string, string> = {},
+): TestItem {
+  const detail = testDetail(detailKey, detailVars);
+  return { item: key, title: testItemTitle(key), status, detail, detailKey, detailVars };
 }

@@ -191,7 +191,8 @@ function renderRun() {
 function duration(ms) {
   const total = Math.max(1, Math.ceil(ms / 1000));
   const m = Math.floor(total / 60);
-  return m > 0 ? t(state.lang, 'durationMinutes', { m, s: total - m * 60 }) : t(state.lang, 'durationSeconds', { s: total });
+  if (m === 0) return t(state.lang, 'durationSeconds', { s: total });
+  return t(state.lang, 'durationMinutes', { m, s: total - m * 60 });
 }
 
 const ETA_KEYS = { receiver: 'etaReceiver', app: 'etaApp', pace: 'etaPace' };
@@ -200,7 +201,8 @@ const ETA_KEYS = { receiver: 'etaReceiver', app: 'etaApp', pace: 'etaPace' };
 function renderEta() {
   const p = state.run?.progress;
   const el = $('send-eta');
-  if (!p || p.etaMs === undefined || state.run.summary || state.run.error || state.run.stopping) { el.textContent = ''; return; }
+  const over = state.run?.summary || state.run?.error || state.run?.stopping;
+  if (!p || p.etaMs === undefined || over) { el.textContent = ''; return; }
   el.textContent = t(state.lang, ETA_KEYS[p.etaBound] ?? 'etaPace', { eta: duration(p.etaMs), ...p.quota });
 }
 

@@ -11,7 +11,8 @@ export function initSource(ctx) {
   /** The sender's name with its id as the tooltip, or the id alone (the name is not the app's to read). */
   const sender = (m) => {
     if (m.senderName) return h('span', { class: 'sender', title: m.senderId ?? '' }, m.senderName);
-    return h('code', { class: 'sender sender-id' }, m.senderId ?? t(m.senderType === 'app' ? 'sourceApp' : 'sourceUnknown'));
+    const unknown = t(m.senderType === 'app' ? 'sourceApp' : 'sourceUnknown');
+    return h('code', { class: 'sender sender-id' }, m.senderId ?? unknown);
   };
 
   const render = () => {
@@ -20,7 +21,8 @@ export function initSource(ctx) {
       const flags = [m.updated ? t('sourceEdited') : null, m.deleted ? t('sourceRecalled') : null].filter(Boolean);
       list.append(
         h('li', { class: 'card', 'data-message': m.messageId },
-          h('p', { class: 'meta' }, `${new Date(m.createTime).toISOString()} · `, sender(m), flags.length ? ` · ${flags.join(' · ')}` : ''),
+          h('p', { class: 'meta' },
+            `${new Date(m.createTime).toISOString()} · `, sender(m), flags.length ? ` · ${flags.join(' · ')}` : ''),
           h('p', { class: 'body' }, m.text ?? `[${m.msgType}]`)),
       );
     }

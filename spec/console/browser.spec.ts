@@ -2,20 +2,10 @@
 // Takes the screenshots the docs use (saved under docs/screenshots/ with UPDATE_SCREENSHOTS=1).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdir } from 'node:fs/promises';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startConsole, type ConsoleHandle } from '../../src/console/server.js';
-import { launchBrowser } from './browser.js';
+import { launchBrowser, SHOTS } from './browser.js';
 import { DEMO_SECRET, mixedRecords } from './http.js';
-
-// The docs' screenshots are refreshed only on request (UPDATE_SCREENSHOTS=1 npx vitest run spec/console), so a
-// test run leaves the work tree clean; otherwise they go to a temporary folder (the calls still run).
-const SHOTS = process.env.UPDATE_SCREENSHOTS
-  ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
-  : join(mkdtempSync(join(tmpdir(), 'lark-im-shots-')), '/');
 
 describe('console in a browser (emulator)', () => {
   let con: ConsoleHandle;

@@ -145,7 +145,13 @@ export class ConsoleApp implements ConsoleContext {
     }
   }
 
-  private sendTokenPage(req: IncomingMessage, res: ServerResponse, status: number, problem: TokenProblem, headOnly: boolean): void {
+  private sendTokenPage(
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: number,
+    problem: TokenProblem,
+    headOnly: boolean,
+  ): void {
     // The host was checked (a loopback name with this port), so it is the address the user typed.
     const html = tokenPage(this.options.lang, problem, `http://${req.headers.host ?? `127.0.0.1:${this.port}`}`);
     res.writeHead(status, {

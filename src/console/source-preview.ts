@@ -18,11 +18,15 @@ const LOOKUPS_AT_ONCE = 4;
 /** Names kept per console before the cache starts over. */
 const CACHE_MAX = 10_000;
 
-/** open_id -> name (null: the app may not read it), per app: names change rarely, and a preview is read again often. */
+/** open_id -> name (null: the app may not read it), per app: names change rarely, previews come often. */
 export class SenderNames {
   private readonly cache = new Map<string, string | null>();
 
-  async lookUp(connector: ConnectorLike, app: string, ids: readonly string[]): Promise<{ names: Map<string, string>; note: SenderNamesNote }> {
+  async lookUp(
+    connector: ConnectorLike,
+    app: string,
+    ids: readonly string[],
+  ): Promise<{ names: Map<string, string>; note: SenderNamesNote }> {
     const names = new Map<string, string>();
     const note: SenderNamesNote = {};
     const todo: string[] = [];

@@ -6,7 +6,11 @@ import { toRecord, type LarkMessageRecord } from './record.js';
 export const PREVIEW_MAX = 50;
 
 /** The newest `limit` (1..50) messages of a chat, newest first: one page of the list, descending. */
-export async function latestMessages(client: ReaderClient, chatId: string, limit: number): Promise<LarkMessageRecord[]> {
+export async function latestMessages(
+  client: ReaderClient,
+  chatId: string,
+  limit: number,
+): Promise<LarkMessageRecord[]> {
   const pageSize = Math.min(PREVIEW_MAX, Math.max(1, Math.floor(limit)));
   const page = await client.listChatMessages({ containerId: chatId, sortType: 'ByCreateTimeDesc', pageSize });
   return page.items.flatMap((item) => {

@@ -51,6 +51,6 @@ export function getUser(ctx: EmulatorContext, req: EmulatorRequest, app: App): R
   if (idType !== 'open_id') return fieldError(logId, 'user_id_type', 'the emulator looks users up by open_id');
   const user = ctx.dir.userBy('open_id', req.params['user_id'] ?? '');
   if (!user || user.visible === false) return larkError(400, 41050, 'no user authority error', logId);
-  const body = { user: { open_id: user.openId, name: user.name, en_name: user.name, ...(user.email ? { email: user.email } : {}) } };
-  return { status: 200, body: { code: 0, msg: 'success', data: body } };
+  const found = { open_id: user.openId, name: user.name, en_name: user.name, ...(user.email ? { email: user.email } : {}) };
+  return { status: 200, body: { code: 0, msg: 'success', data: { user: found } } };
 }
