@@ -11,7 +11,7 @@ import type { Clock } from './core/clock.js';
 import type { RetryPolicy } from './lark/retry.js';
 import type { PacingOptions } from './lark/pacer.js';
 import { baseUrlFor, type ConnectorConfig } from './config.js';
-import { testItemTitle } from './platforms/tapdata/manifest.js';
+import { testDetail, testItemTitle, type TestDetailKey } from './platforms/tapdata/manifest.js';
 import { ReceiverResolver } from './message/receivers.js';
 import { UuidDeriver } from './message/uuid.js';
 import { CONTENT_TYPES, RECEIVE_TYPE_NAMES, SCOPES } from './core/vocabulary.js';
@@ -30,6 +30,8 @@ import { LARK_MESSAGES_TABLE, readPermissionsItem } from './source/schema.js';
 import { batchRead, streamRead, timestampToStreamOffset, type SourceRunOptions } from './source/source.js';
 import type { EmitBatch } from './source/reader.js';
 import type { SourceOffset } from './source/offset.js';
+import { latestMessages } from './source/preview.js';
+import type { LarkMessageRecord } from './source/record.js';
 import { systemClock } from './core/clock.js';
 import type { RunState } from './pipeline/state.js';
 import { DAY_MS, MemoryKeyMap, type KeyMap } from './pipeline/lifecycle/key-map.js';
@@ -182,12 +184,16 @@ export class LarkImConnector {
     const items: TestItem[] = [];
     try {
       await client.getTenantToken({ probe: true });
-      const via = client.proxy ? ` through the proxy at ${client.proxy}` : ' (no proxy)';
-      items.push(item('credentials', 'ok', `App ${this.config.connection.appId} obtained a tenant_access_token from ${this.baseUrl}${via}`));
+      const vars = { appId: this.config.connection.appId, baseUrl: this.baseUrl };
+      const proxy = client.proxy;
+      items.push(
+        proxy
+          ? item('credentials', 'ok', 'test_detail_credentials_ok_proxy', { ...vars, proxy })
+          : item('credentials', 'ok', 'test_detail_credentials_ok', vars),
+      );
     } catch (err) {
-      items.push(item('credentials', 'fail', errorMessage(err)));
-      const why = 'not checked: the credentials check failed';
-      items.push(item('bot', 'warn', why), item('permissions', 'warn', why), item('read', 'warn', why));
+      items.push(item('credentials', 'fail', 'test_detail_credentials_failed', { error: errorMessage(err) }));
+      for (const key of ['bot', 'permissions', 'read'] as const) items.push(item(key, 'warn', 'test_detail_not_checked'));
       return items;
     }
     items.push(await this.testBot(client));
@@ -201,16 +207,11 @@ export class LarkImConnector {
     try {
       const bot = await client.getBotInfo({ probe: true });
       if (bot.activateStatus === 2) {
-        return item('bot', 'ok', `bot "${bot.appName ?? this.config.connection.appId}" is enabled`);
+        return item('bot', 'ok', 'test_detail_bot_ok', { name: bot.appName ?? this.config.connection.appId });
       }
-      return item(
-        'bot',
-        'fail',
-        `the app's bot is not enabled (activate_status ${bot.activateStatus}): sends will fail with 230006. ` +
-          `Enable the Bot capability under Features in the developer console and publish a new app version`,
-      );
+      return item('bot', 'fail', 'test_detail_bot_disabled', { status: String(bot.activateStatus) });
     } catch (err) {
-      return item('bot', 'fail', errorMessage(err));
+      return item('bot', 'fail', 'test_detail_bot_failed', { error: errorMessage(err) });
     }
   }
 
@@ -219,24 +220,16 @@ export class LarkImConnector {
     try {
       scopes = await client.listScopes({ probe: true });
     } catch (err) {
-      return item('permissions', 'warn', `could not list the app's scopes: ${errorMessage(err)}`);
+      return item('permissions', 'warn', 'test_detail_scopes_unlisted', { error: errorMessage(err) });
     }
     const granted = new Set(scopes.filter((s) => s.granted).map((s) => s.scopeName));
     if (!granted.has(SEND_SCOPE)) {
-      return item(
-        'permissions',
-        'fail',
-        `scope ${SEND_SCOPE} is not granted: no message can be sent. Apply for it under Permissions & Scopes and publish a new app version`,
-      );
+      return item('permissions', 'fail', 'test_detail_send_scope_missing', { scope: SEND_SCOPE });
     }
     if (!granted.has(LOOKUP_SCOPE)) {
-      return item(
-        'permissions',
-        'warn',
-        `scope ${LOOKUP_SCOPE} is not granted: phone receivers will not resolve (other receivers work). Apply for it to send by phone number`,
-      );
+      return item('permissions', 'warn', 'test_detail_lookup_scope_missing', { scope: LOOKUP_SCOPE });
     }
-    return item('permissions', 'ok', `${SEND_SCOPE} and ${LOOKUP_SCOPE} are granted`);
+    return item('permissions', 'ok', 'test_detail_send_scopes_ok', { send: SEND_SCOPE, lookup: LOOKUP_SCOPE });
   }
 
   /** The source's scopes: whether the bot can read, and which messages it will see. */
@@ -244,9 +237,9 @@ export class LarkImConnector {
     try {
       const scopes = await client.listScopes();
       const r = readPermissionsItem(new Set(scopes.filter((s) => s.granted).map((s) => s.scopeName)));
-      return item('read', r.status, r.detail);
+      return item('read', r.status, r.detailKey, r.detailVars);
     } catch (err) {
-      return item('read', 'warn', `could not list the app's scopes: ${errorMessage(err)}`);
+      return item('read', 'warn', 'test_detail_scopes_unlisted', { error: errorMessage(err) });
     }
   }
 
@@ -256,16 +249,11 @@ export class LarkImConnector {
       const scopes = await client.listScopes({ probe: true });
       const granted = new Set(scopes.filter((s) => s.granted).map((s) => s.scopeName));
       if (granted.has(UPLOAD_SCOPE) || granted.has('im:message')) {
-        return item('media', 'ok', `${UPLOAD_SCOPE} is granted: images and files can be uploaded`);
+        return item('media', 'ok', 'test_detail_media_ok', { scope: UPLOAD_SCOPE });
       }
-      return item(
-        'media',
-        'warn',
-        `scope ${UPLOAD_SCOPE} is not granted: messages with images or files will fail (other messages work). ` +
-          'Apply for it under Permissions & Scopes and publish a new app version',
-      );
+      return item('media', 'warn', 'test_detail_media_scope_missing', { scope: UPLOAD_SCOPE });
     } catch (err) {
-      return item('media', 'warn', `could not list the app's scopes: ${errorMessage(err)}`);
+      return item('media', 'warn', 'test_detail_scopes_unlisted', { error: errorMessage(err) });
     }
   }
 
@@ -307,6 +295,16 @@ export class LarkImConnector {
   /** The group chats the bot is in (what `chats: all` reads). */
   async sourceChats(): Promise<Array<{ chatId: string; name: string; chatMode: string }>> {
     return (await this.larkClient()).listAllChats();
+  }
+
+  /** The newest messages of one chat, newest first (the console's source preview; not a source read). */
+  async latestMessages(chatId: string, limit: number): Promise<LarkMessageRecord[]> {
+    return latestMessages(await this.larkClient(), chatId, limit);
+  }
+
+  /** A user's name by open_id (contact:user.base:readonly; outside the contact range: OUTSIDE_VISIBLE_RANGE). */
+  async userName(openId: string): Promise<string> {
+    return (await (await this.larkClient()).getUser(openId)).name;
   }
 
   /** An offset that starts reading at `ms` (epoch milliseconds). */
@@ -467,6 +465,13 @@ function summarizeEvents(events: WriteEvent[], outcomes: MessageOutcome[]): Writ
   return result;
 }
 
-function item(key: TestItemKey, status: TestStatus, detail: string): TestItem {
-  return { item: key, title: testItemTitle(key), status, detail };
+/** The detail in English, and its message key and values, so a page can word it in another language. */
+function item(
+  key: TestItemKey,
+  status: TestStatus,
+  detailKey: TestDetailKey,
+  detailVars: Record<string, string> = {},
+): TestItem {
+  const detail = testDetail(detailKey, detailVars);
+  return { item: key, title: testItemTitle(key), status, detail, detailKey, detailVars };
 }

@@ -18,7 +18,12 @@ export interface TestItem {
   item: TestItemKey;
   title: string;
   status: TestStatus;
+  /** In English. */
   detail: string;
+  /** The manifest message that words the detail (`{name}` placeholders), for a page in another language. */
+  detailKey: string;
+  /** The placeholders' values (an error's own text stays as the error said it). */
+  detailVars: Record<string, string>;
 }
 export type TestItemKey = ConnectionTestItem;
 
