@@ -93,8 +93,10 @@ describe('console: Stop and Resume of a send, with the quota ETA', () => {
   }, 30_000);
 
   it('Resume sends only what was not delivered: every message once in all', async () => {
-    const resumed = await call(`api/runs/${stoppedId}/resume`, {});
+    // Two clicks at once: one resume, the other refused (two runs on one state would send twice).
+    const [resumed, twice] = await Promise.all([call(`api/runs/${stoppedId}/resume`, {}), call(`api/runs/${stoppedId}/resume`, {})]);
     expect(resumed.status).toBe(202);
+    expect([twice.status, twice.json.error.code]).toEqual([409, 'RUN_RESUMED']);
     expect(resumed.json.resumes).toBe(stoppedId);
     const end = await waitForRun(baseOf(con), resumed.json.runId, auth(con), 30_000);
     expect(end.state).toBe('done');
