@@ -30,6 +30,8 @@ import { LARK_MESSAGES_TABLE, readPermissionsItem } from './source/schema.js';
 import { batchRead, streamRead, timestampToStreamOffset, type SourceRunOptions } from './source/source.js';
 import type { EmitBatch } from './source/reader.js';
 import type { SourceOffset } from './source/offset.js';
+import { latestMessages } from './source/preview.js';
+import type { LarkMessageRecord } from './source/record.js';
 import { systemClock } from './core/clock.js';
 import type { RunState } from './pipeline/state.js';
 import { DAY_MS, MemoryKeyMap, type KeyMap } from './pipeline/lifecycle/key-map.js';
@@ -184,7 +186,11 @@ export class LarkImConnector {
       await client.getTenantToken({ probe: true });
       const vars = { appId: this.config.connection.appId, baseUrl: this.baseUrl };
       const proxy = client.proxy;
-      items.push(proxy ? item('credentials', 'ok', 'test_detail_credentials_ok_proxy', { ...vars, proxy }) : item('credentials', 'ok', 'test_detail_credentials_ok', vars));
+      items.push(
+        proxy
+          ? item('credentials', 'ok', 'test_detail_credentials_ok_proxy', { ...vars, proxy })
+          : item('credentials', 'ok', 'test_detail_credentials_ok', vars),
+      );
     } catch (err) {
       items.push(item('credentials', 'fail', 'test_detail_credentials_failed', { error: errorMessage(err) }));
       for (const key of ['bot', 'permissions', 'read'] as const) items.push(item(key, 'warn', 'test_detail_not_checked'));
@@ -217,8 +223,12 @@ export class LarkImConnector {
       return item('permissions', 'warn', 'test_detail_scopes_unlisted', { error: errorMessage(err) });
     }
     const granted = new Set(scopes.filter((s) => s.granted).map((s) => s.scopeName));
-    if (!granted.has(SEND_SCOPE)) return item('permissions', 'fail', 'test_detail_send_scope_missing', { scope: SEND_SCOPE });
-    if (!granted.has(LOOKUP_SCOPE)) return item('permissions', 'warn', 'test_detail_lookup_scope_missing', { scope: LOOKUP_SCOPE });
+    if (!granted.has(SEND_SCOPE)) {
+      return item('permissions', 'fail', 'test_detail_send_scope_missing', { scope: SEND_SCOPE });
+    }
+    if (!granted.has(LOOKUP_SCOPE)) {
+      return item('permissions', 'warn', 'test_detail_lookup_scope_missing', { scope: LOOKUP_SCOPE });
+    }
     return item('permissions', 'ok', 'test_detail_send_scopes_ok', { send: SEND_SCOPE, lookup: LOOKUP_SCOPE });
   }
 
@@ -238,7 +248,9 @@ export class LarkImConnector {
     try {
       const scopes = await client.listScopes({ probe: true });
       const granted = new Set(scopes.filter((s) => s.granted).map((s) => s.scopeName));
-      if (granted.has(UPLOAD_SCOPE) || granted.has('im:message')) return item('media', 'ok', 'test_detail_media_ok', { scope: UPLOAD_SCOPE });
+      if (granted.has(UPLOAD_SCOPE) || granted.has('im:message')) {
+        return item('media', 'ok', 'test_detail_media_ok', { scope: UPLOAD_SCOPE });
+      }
       return item('media', 'warn', 'test_detail_media_scope_missing', { scope: UPLOAD_SCOPE });
     } catch (err) {
       return item('media', 'warn', 'test_detail_scopes_unlisted', { error: errorMessage(err) });
@@ -285,6 +297,16 @@ export class LarkImConnector {
     return (await this.larkClient()).listAllChats();
   }
 
+  /** The newest messages of one chat, newest first (the console's source preview; not a source read). */
+  async latestMessages(chatId: string, limit: number): Promise<LarkMessageRecord[]> {
+    return latestMessages(await this.larkClient(), chatId, limit);
+  }
+
+  /** A user's name by open_id (contact:user.base:readonly; outside the contact range: OUTSIDE_VISIBLE_RANGE). */
+  async userName(openId: string): Promise<string> {
+    return (await (await this.larkClient()).getUser(openId)).name;
+  }
+
   /** An offset that starts reading at `ms` (epoch milliseconds). */
   timestampToStreamOffset(ms: number): SourceOffset {
     return timestampToStreamOffset(ms);
@@ -321,7 +343,7 @@ export class LarkImConnector {
       highWater: Math.max(DEFAULT_HIGH_WATER, this.config.node.maxInFlight * 64),
       lookAhead: this.config.node.maxInFlight * 2,
       // The send mode of the node config, unless the caller brings its own transform.
-      transform: options.transform ?? sendModeTransform(this.config.node),
+      transform: options.transform ?? sendModeTransform(this.config.node, { uploadImages: this.config.node.media !== undefined }),
       ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
@@ -444,6 +466,12 @@ function summarizeEvents(events: WriteEvent[], outcomes: MessageOutcome[]): Writ
 }
 
 /** The detail in English, and its message key and values, so a page can word it in another language. */
-function item(key: TestItemKey, status: TestStatus, detailKey: TestDetailKey, detailVars: Record<string, string> = {}): TestItem {
-  return { item: key, title: testItemTitle(key), status, detail: testDetail(detailKey, detailVars), detailKey, detailVars };
+function item(
+  key: TestItemKey,
+  status: TestStatus,
+  detailKey: TestDetailKey,
+  detailVars: Record<string, string> = {},
+): TestItem {
+  const detail = testDetail(detailKey, detailVars);
+  return { item: key, title: testItemTitle(key), status, detail, detailKey, detailVars };
 }

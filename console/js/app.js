@@ -18,7 +18,8 @@ const state = {
   sendModes: null,  // the send-mode editor (send-modes.js)
   test: null,       // { items } | { error }
   dryRun: null,     // { outcomes, summary } | { error }
-  run: null,        // { id, total, outcomes, summary?, error? }
+  run: null,        // { id, total, outcomes, progress?, stopping?, summary?, resume?, error? }
+  source: null,     // the source tab (source.js): { render }
   status: {},       // element id -> [key, vars] so messages re-translate
 };
 
@@ -54,6 +55,7 @@ function applyLang(lang) {
   renderTest();
   renderDryRun();
   renderRun();
+  state.source?.render();
 }
 
 // ---- config -----------------------------------------------------------------------------------
@@ -169,6 +171,11 @@ async function runDryRun() {
 
 // ---- send -------------------------------------------------------------------------------------
 
+/** Messages that came to an end (not those a stop left unsent): what the progress bar shows. */
+function settled(run) {
+  return run.outcomes.filter((o) => o.status !== 'not_sent').length;
+}
+
 function renderRun() {
   const list = clear($('send-results'));
   const run = state.run;
@@ -178,7 +185,7 @@ function renderRun() {
   renderEta();
   if (!run) { progress.max = 1; progress.value = 0; link.hidden = true; return; }
   progress.max = Math.max(run.total, 1);
-  progress.value = Math.min(run.outcomes.length, progress.max);
+  progress.value = Math.min(settled(run), progress.max);
   for (const o of run.outcomes) list.append(sendRow(state.lang, o));
   link.href = `/api/runs/${encodeURIComponent(run.id)}/report`;
   link.setAttribute('download', `lark-im-report-${run.id}.jsonl`);
@@ -189,7 +196,8 @@ function renderRun() {
 function duration(ms) {
   const total = Math.max(1, Math.ceil(ms / 1000));
   const m = Math.floor(total / 60);
-  return m > 0 ? t(state.lang, 'durationMinutes', { m, s: total - m * 60 }) : t(state.lang, 'durationSeconds', { s: total });
+  if (m === 0) return t(state.lang, 'durationSeconds', { s: total });
+  return t(state.lang, 'durationMinutes', { m, s: total - m * 60 });
 }
 
 const ETA_KEYS = { receiver: 'etaReceiver', app: 'etaApp', pace: 'etaPace' };
@@ -198,7 +206,8 @@ const ETA_KEYS = { receiver: 'etaReceiver', app: 'etaApp', pace: 'etaPace' };
 function renderEta() {
   const p = state.run?.progress;
   const el = $('send-eta');
-  if (!p || p.etaMs === undefined || state.run.summary || state.run.error || state.run.stopping) { el.textContent = ''; return; }
+  const over = state.run?.summary || state.run?.error || state.run?.stopping;
+  if (!p || p.etaMs === undefined || over) { el.textContent = ''; return; }
   el.textContent = t(state.lang, ETA_KEYS[p.etaBound] ?? 'etaPace', { eta: duration(p.etaMs), ...p.quota });
 }
 
@@ -234,7 +243,7 @@ async function followSend(runId, total) {
         onOutcome(o) {
           state.run.outcomes.push(o);
           $('send-results').append(sendRow(state.lang, o));
-          $('send-progress').value = Math.min(state.run.outcomes.length, $('send-progress').max);
+          $('send-progress').value = Math.min(settled(state.run), $('send-progress').max);
         },
         onProgress(progress) {
           if (!progress) return;
@@ -379,7 +388,7 @@ async function main() {
     }
   });
 
-  initSource({ $, setStatus, errorText, pushConfig });
+  state.source = initSource({ $, t: (key, vars) => t(state.lang, key, vars), setStatus, errorText, pushConfig });
 
   applyLang(state.lang);
   document.body.dataset.ready = 'true';

@@ -2,20 +2,11 @@
 // Takes the screenshots the docs use (saved under docs/screenshots/ with UPDATE_SCREENSHOTS=1).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdir } from 'node:fs/promises';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startConsole, type ConsoleHandle } from '../../src/console/server.js';
-import { launchBrowser } from './browser.js';
+import { launchBrowser, SHOTS } from './browser.js';
 import { DEMO_SECRET, mixedRecords } from './http.js';
-
-// The docs' screenshots are refreshed only on request (UPDATE_SCREENSHOTS=1 npx vitest run spec/console), so a
-// test run leaves the work tree clean; otherwise they go to a temporary folder (the calls still run).
-const SHOTS = process.env.UPDATE_SCREENSHOTS
-  ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
-  : join(mkdtempSync(join(tmpdir(), 'lark-im-shots-')), '/');
+import { dataUri, png } from '../pipeline/media/helpers.js';
 
 describe('console in a browser (emulator)', () => {
   let con: ConsoleHandle;
@@ -121,7 +112,31 @@ describe('console in a browser (emulator)', () => {
     await page.locator('#records-section').screenshot({ path: SHOTS + 'dry-run.png' });
   });
 
+  it('dry-run of image sources: the uploads a send would make, each image as a thumbnail of the checked bytes', async () => {
+    const image2x2 = png(2, 2, [255, 0, 0]);
+    const uri = dataUri('image/png', image2x2);
+    const records = [
+      { receiveType: 'user', receiveId: 'ou_a11ce000000000000000000000000001', contentType: 'image', content: { image: uri } },
+      { receiveType: 'user', receiveId: 'ou_a11ce000000000000000000000000001', contentType: 'post', content: { zh_cn: { title: 'Chart', content: [[{ tag: 'img', image: uri }]] } } },
+    ];
+    await page.fill('#records', records.map((r) => JSON.stringify(r)).join('\n'));
+    await page.click('#dry-run-btn');
+    // The previous test's results (2 valid as well) stay until these replace them.
+    await page.waitForSelector('#dry-run-results .uploads');
+    expect(await page.locator('#dry-run-results li[data-status=valid]').count()).toBe(2);
+    const image = page.locator('#dry-run-results > li').nth(0);
+    expect(await image.locator('.uploads .upload').count()).toBe(1);
+    expect(await image.locator('.uploads').textContent()).toMatch(new RegExp(`image · png.*${image2x2.length} B`));
+    // The thumbnail is the checked image itself (decoded by the browser: 2x2), in the upload list and the preview.
+    const sizes = await image.locator('img.thumbnail').evaluateAll((els) => els.map((e) => `${(e as HTMLImageElement).naturalWidth}x${(e as HTMLImageElement).naturalHeight}`));
+    expect(sizes).toEqual(['2x2', '2x2']);
+    const post = page.locator('#dry-run-results > li').nth(1);
+    expect(await post.locator('.bubble-post img.thumbnail').count()).toBe(1);
+    expect(await post.locator('pre.content').textContent()).toContain('img_dryrun_');
+  });
+
   it('sends with live progress, per-message outcomes and a report download', async () => {
+    await page.fill('#records', mixedRecords());
     await page.click('#send-btn');
     await page.waitForSelector('#report-link:not([hidden])', { timeout: 15_000 });
     expect(await page.locator('#send-results li[data-status=delivered]').count()).toBe(2);
@@ -138,7 +153,7 @@ describe('console in a browser (emulator)', () => {
     await page.locator('#send-section').screenshot({ path: SHOTS + 'send.png' });
   });
 
-  it('source tab: lists the bot\'s chats and previews the first messages of one (read, not sent)', async () => {
+  it('source tab: lists the bot\'s chats and previews the newest messages of one, with sender names (read, not sent)', async () => {
     const sentBefore = await page.locator('#send-results li').count();
     await page.locator('#source-chats-btn').click();
     await page.waitForSelector('#source-chat option', { state: 'attached' });
@@ -146,7 +161,22 @@ describe('console in a browser (emulator)', () => {
     await page.locator('#source-preview-btn').click();
     await page.waitForSelector('#source-results li');
     expect(await page.locator('#source-results li').count()).toBe(20);
-    expect(await page.locator('#source-status').textContent()).toContain('20 messages');
+    expect(await page.locator('#source-status').textContent()).toBe('20 messages (newest first)');
+    // Newest first: the times in the cards go down.
+    const times = await page.$$eval('#source-results li .meta', (ps) => ps.map((p) => Date.parse(p.textContent!.split(' · ')[0]!)));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    expect(times[0]).toBeGreaterThan(times.at(-1)!);
+    // The seeded senders by name (the emulator's demo app may read its contact range), their ids as tooltips;
+    // the bot's own message (sent above) by its app id.
+    const senders = await page.$$eval('#source-results li .sender', (els) => els.map((e) => [e.textContent, e.getAttribute('title')]));
+    expect(senders).toHaveLength(20);
+    const users = senders.filter(([name]) => name !== 'cli_demo_app');
+    expect(users.length).toBeGreaterThanOrEqual(18);
+    for (const [name, id] of users) {
+      expect(name).toMatch(/^(Alice Wang|Bob Li|Carol Zhang|Dave Chen|Frank Zhao)$/);
+      expect(id).toMatch(/^ou_/);
+    }
+    expect(await page.locator('#source-names').textContent()).toBe('');
     expect(await page.locator('#send-results li').count()).toBe(sentBefore);
     await page.locator('#source-section').screenshot({ path: SHOTS + 'source-preview.png' });
   });

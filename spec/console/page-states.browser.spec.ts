@@ -2,19 +2,10 @@
 // state while the script builds the forms, and a page that says how to open the console instead of a red
 // banner over an empty form.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { startConsole, type ConsoleHandle } from '../../src/console/server.js';
-import { launchBrowser } from './browser.js';
+import { launchBrowser, SHOTS } from './browser.js';
 import { baseOf } from './http.js';
-
-// As in browser.spec.ts: docs/screenshots/ only with UPDATE_SCREENSHOTS=1, else a temporary folder.
-const SHOTS = process.env.UPDATE_SCREENSHOTS
-  ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
-  : join(mkdtempSync(join(tmpdir(), 'lark-im-shots-')), '/');
 
 describe('console page states (browser)', () => {
   let con: ConsoleHandle;

@@ -2,21 +2,14 @@
 // shows sent / total with the quota's ETA, Stop stops cleanly (the rest not sent, the state saved) and says how
 // to resume, and Resume sends only the rest. The emulator's uuid de-duplication is OFF.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startConsole, type ConsoleHandle } from '../../src/console/server.js';
 import { LarkEmulator, defaultSeed } from '../../src/emulator/index.js';
-import { launchBrowser } from './browser.js';
+import { launchBrowser, SHOTS } from './browser.js';
 import { auth, baseOf, request } from './http.js';
-
-// As in browser.spec.ts: docs/screenshots/ only with UPDATE_SCREENSHOTS=1, else a temporary folder.
-const SHOTS = process.env.UPDATE_SCREENSHOTS
-  ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
-  : path.join(mkdtempSync(path.join(os.tmpdir(), 'lark-im-shots-')), '/');
 
 const USER = 'ou_a11ce000000000000000000000000001';
 const COUNT = 40;
@@ -92,6 +85,8 @@ describe('console send: progress with the ETA, Stop and Resume (browser)', () =>
     const folder = path.join(root, '.lark-im-console');
     expect(await text('#resume-cli')).toMatch(new RegExp(`^lark-im write --config lark-im\\.json --input ${folder}/run-[\\w-]+\\.jsonl --state ${folder}/run-[\\w-]+\\.state$`));
     expect(await page.locator('#send-results li[data-status=not_sent]').count()).toBe(notSent);
+    // The bar shows what was sent, not the messages the stop left unsent.
+    expect(await page.locator('#send-progress').evaluate((p) => (p as HTMLProgressElement).value)).toBe(delivered);
     await shot('send-stopped.png');
   }, 40_000);
 

@@ -15,6 +15,7 @@ import { HttpError, readJsonBody, sendError, setSecurityHeaders } from './http-u
 import { API_ROUTES } from './routes.js';
 import { RunStore } from './runs.js';
 import { checkRequest } from './security.js';
+import { SenderNames } from './source-preview.js';
 import { serveStatic } from './static.js';
 import { tokenPage, type TokenProblem } from './token-page.js';
 
@@ -26,6 +27,7 @@ export class ConsoleApp implements ConsoleContext {
   port = 0;
   readonly config: ConfigStore;
   readonly runs = new RunStore();
+  readonly senderNames = new SenderNames();
   emulator: EmulatorHandle | undefined;
   private readonly routes = new RouteTable<ApiRoute>(API_ROUTES);
   private readonly aborts = new Set<AbortController>();
@@ -143,7 +145,13 @@ export class ConsoleApp implements ConsoleContext {
     }
   }
 
-  private sendTokenPage(req: IncomingMessage, res: ServerResponse, status: number, problem: TokenProblem, headOnly: boolean): void {
+  private sendTokenPage(
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: number,
+    problem: TokenProblem,
+    headOnly: boolean,
+  ): void {
     // The host was checked (a loopback name with this port), so it is the address the user typed.
     const html = tokenPage(this.options.lang, problem, `http://${req.headers.host ?? `127.0.0.1:${this.port}`}`);
     res.writeHead(status, {

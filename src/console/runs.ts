@@ -31,7 +31,7 @@ export interface RunProgress {
 
 /** A send that stopped before its end: what is left, and how to send only that. */
 export interface ResumeInfo {
-  /** Messages the run did not get to (reported not sent, or never read); a resume sends them (and tries failed ones again). */
+  /** Messages the run did not get to (not sent, or never read): a resume sends them (and tries failed ones again). */
   notSent: number;
   /** The records and the state journal of the send (the CLI's --input and --state). */
   input: string;
@@ -148,7 +148,8 @@ export class Run {
   } {
     const resume = this.resumeInfo();
     return {
-      id: this.id, state: this.state, total: this.total, outcomes: this.outcomes.slice(since), progress: this.progress(),
+      id: this.id, state: this.state, total: this.total,
+      outcomes: this.outcomes.slice(since), progress: this.progress(),
       ...(this.summary ? { summary: this.summary } : {}),
       ...(this.errorMessage ? { error: this.errorMessage } : {}),
       ...(resume ? { resume } : {}),

@@ -22,17 +22,20 @@ export interface ConnectorLike {
   connectionTest(): Promise<TestItem[]>;
   writeStream(
     records: Iterable<InputRecord> | AsyncIterable<InputRecord>,
-    opts: Pick<WriteStreamOptions, 'dryRun' | 'onOutcome' | 'signal' | 'deliveredBefore' | 'onDelivered' | 'state'>,
+    opts: Pick<WriteStreamOptions, 'dryRun' | 'thumbnailMaxBytes' | 'onOutcome' | 'signal' | 'deliveredBefore' | 'onDelivered' | 'state'>,
   ): Promise<RunSummary>;
   close(): void;
   /** The form's commands (GetReceiverOfChatsAndUsers for the fixed-receiver picker). */
   commandCallback?(command: string, args: Record<string, unknown>): Promise<unknown>;
   /** The source (optional, so a fake backend can leave it out). */
   sourceChats?(): Promise<Array<{ chatId: string; name: string; chatMode: string }>>;
-  batchRead?(offset: null, batchSize: number, emit: (events: Array<{ op: string; record: LarkMessageRecord }>) => void, options: { chats: string[]; includeThreads: boolean; signal: AbortSignal }): Promise<unknown>;
+  /** The source preview: a chat's newest messages, newest first, and a sender's name by open_id. */
+  latestMessages?(chatId: string, limit: number): Promise<LarkMessageRecord[]>;
+  userName?(openId: string): Promise<string>;
 }
 
-export type SourcePreviewMessage = { op: string } & LarkMessageRecord;
+/** A previewed message, with its sender's name when the app may read it. */
+export type SourcePreviewMessage = LarkMessageRecord & { senderName?: string };
 
 export interface EmulatorHandle {
   baseUrl: string;

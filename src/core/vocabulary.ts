@@ -93,6 +93,8 @@ export const LARK_PATHS = {
   usersByDepartment: '/open-apis/contact/v3/users/find_by_department',
   /** The older users list; answers as usersByDepartment does. */
   users: '/open-apis/contact/v3/users',
+  /** One user (GET, by open_id here): the source preview's sender names. */
+  user: '/open-apis/contact/v3/users/:user_id',
   /** Uploads: their keys go in image, file, audio and media messages. */
   images: '/open-apis/im/v1/images',
   files: '/open-apis/im/v1/files',

@@ -13,7 +13,7 @@ import { listScopes } from './endpoints/scopes.js';
 import { sendMessage } from './endpoints/send.js';
 import { editMessage, recallMessage, updateCard } from './endpoints/message-changes.js';
 import { issueToken } from './endpoints/token.js';
-import { listUsers } from './endpoints/users.js';
+import { getUser, listUsers } from './endpoints/users.js';
 import { wsEndpoint } from './endpoints/ws-endpoint.js';
 import { uploadFile, uploadImage } from './endpoints/uploads.js';
 import { MAX_UPLOAD_BODY_BYTES } from './uploads.js';
@@ -45,6 +45,7 @@ export const ROUTES: readonly Route[] = [
   // The receiver picker's users list; its chats come from im/v1/chats.
   { method: 'GET', path: LARK_PATHS.usersByDepartment, handler: tenant(listUsers) },
   { method: 'GET', path: LARK_PATHS.users, handler: tenant(listUsers) },
+  { method: 'GET', path: LARK_PATHS.user, handler: tenant(getUser) },
   { method: 'POST', path: LARK_PATHS.wsEndpoint, handler: wsEndpoint },
   // Admin calls (not Lark's: no token), for an emulator started by hand.
   { method: 'POST', path: '/_emulator/messages', handler: adminPost },

@@ -6,7 +6,15 @@
 import { AttemptEngine, type CallOptions, type LarkClientOptions } from './engine.js';
 import { botInfo, listScopes, type BotInfo, type ScopeGrant } from './endpoints/app.js';
 import { listChats, type ChatsPage, type ChatSummary, type ListChatsRequest } from './endpoints/chats.js';
-import { batchGetIdByMobiles, listUsers, MOBILES_PER_CALL, type DirectoryPage, type ListUsersRequest } from './endpoints/contact.js';
+import {
+  batchGetIdByMobiles,
+  getUser,
+  listUsers,
+  MOBILES_PER_CALL,
+  type DirectoryEntry,
+  type DirectoryPage,
+  type ListUsersRequest,
+} from './endpoints/contact.js';
 import {
   listChatMessages,
   sendMessage,
@@ -100,6 +108,11 @@ export class LarkClient {
   /** One page of the users in the app's contact range (root department: the whole range for a tenant token). */
   listUsers(args: ListUsersRequest = {}): Promise<DirectoryPage> {
     return this.engine.call(listUsers, args);
+  }
+
+  /** One user's name by open_id; outside the app's contact range: OUTSIDE_VISIBLE_RANGE. */
+  getUser(openId: string): Promise<DirectoryEntry> {
+    return this.engine.call(getUser, openId);
   }
 
   /** After ENDPOINT_UNREACHABLE: the next call tries the host again (see AttemptEngine.probeAgain). */

@@ -46,6 +46,8 @@ export function readPermissionsItem(granted: ReadonlySet<string>): {
     };
   }
   const group = GROUP_MSG_SCOPE;
-  if (!granted.has(group)) return { status: 'warn', detailKey: 'test_detail_group_scope_missing', detailVars: { read, group } };
+  if (!granted.has(group)) {
+    return { status: 'warn', detailKey: 'test_detail_group_scope_missing', detailVars: { read, group } };
+  }
   return { status: 'ok', detailKey: 'test_detail_read_ok', detailVars: { read, group } };
 }

@@ -43,13 +43,22 @@ export const resume: ApiHandler = async (ctx, { res, params }) => {
   const from = runOf(ctx, params);
   if (!from.finished) throw new HttpError(409, 'RUN_NOT_FINISHED', `${from.id} is still sending: stop it first`);
   if (from.resumedBy) throw new HttpError(409, 'RUN_RESUMED', `${from.id} was resumed already, as ${from.resumedBy}`);
-  if (!from.resumeInfo()) throw new HttpError(409, 'NOTHING_TO_RESUME', `${from.id} got to its end: nothing is left to send`);
-  const text = await readFile(from.files.input, 'utf8').catch((err: unknown) => {
-    throw fileHttpError(from.files.input, err);
-  });
-  const run = await startRun(ctx, ctx.runs.nextId(ctx.options.now()), await parseRecordsText(text), from.files);
-  from.resumedBy = run.id;
-  ctx.reply(res, 202, { runId: run.id, total: run.total, resumes: from.id });
+  if (!from.resumeInfo()) {
+    throw new HttpError(409, 'NOTHING_TO_RESUME', `${from.id} got to its end: nothing is left to send`);
+  }
+  // Taken before the first await: a second click must not start a second run on the same state.
+  const id = ctx.runs.nextId(ctx.options.now());
+  from.resumedBy = id;
+  try {
+    const text = await readFile(from.files.input, 'utf8').catch((err: unknown) => {
+      throw fileHttpError(from.files.input, err);
+    });
+    const run = await startRun(ctx, id, await parseRecordsText(text), from.files);
+    ctx.reply(res, 202, { runId: run.id, total: run.total, resumes: from.id });
+  } catch (err) {
+    delete from.resumedBy;
+    throw err;
+  }
 };
 
 export const snapshot: ApiHandler = (ctx, { res, url, params }) =>
@@ -92,7 +101,8 @@ async function startRun(ctx: ConsoleContext, id: string, records: InputRecord[],
     const s = await connector.writeStream(records, {
       dryRun: true,
       onOutcome: (o) => {
-        if (o.status === 'valid' && o.request.method === 'POST') receivers.push(o.request.body.receive_id ?? o.request.lookup?.mobile ?? '');
+        if (o.status !== 'valid' || o.request.method !== 'POST') return;
+        receivers.push(o.request.body.receive_id ?? o.request.lookup?.mobile ?? '');
       },
     });
     total = s.total;

@@ -147,7 +147,11 @@ export function testItemTitle(item: ConnectionTestItem, lang: Language = 'en_US'
 export type TestDetailKey = Extract<MessageKey, `test_detail_${string}`>;
 
 /** A test item's detail in a language (English for the CLI, Airbyte and TapData; the console picks). */
-export function testDetail(key: TestDetailKey, vars: Readonly<Record<string, string>>, lang: Language = 'en_US'): string {
+export function testDetail(
+  key: TestDetailKey,
+  vars: Readonly<Record<string, string>>,
+  lang: Language = 'en_US',
+): string {
   return MESSAGES[lang][key].replace(/\{(\w+)\}/g, (m, name: string) => vars[name] ?? m);
 }
 
