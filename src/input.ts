@@ -193,13 +193,34 @@ export async function* readRecordBatches(source: AsyncIterable<Buffer | string> 
 }
 
 /**
+ * Where a character-by-character scan of JSON text stands with respect to strings, for the splitters below:
+ * their structure (brackets, commas) counts only outside strings.
+ */
+class StringTracker {
+  private inString = false;
+  private escaped = false;
+
+  /** Takes the next character; true when it belongs to a string (its quotes included), not to the structure. */
+  take(ch: string): boolean {
+    if (this.inString) {
+      if (this.escaped) this.escaped = false;
+      else if (ch === '\\') this.escaped = true;
+      else if (ch === '"') this.inString = false;
+      return true;
+    }
+    if (ch !== '"') return false;
+    this.inString = true;
+    return true;
+  }
+}
+
+/**
  * Cuts the top-level elements out of a JSON array text fed in pieces, tracking only nesting depth and
  * strings (so it stays fast), and hands each element to JSON.parse.
  */
 class ArraySplitter {
   private depth = 0;
-  private inString = false;
-  private escaped = false;
+  private readonly strings = new StringTracker();
   private element = '';
   private elementNo = 0;
   private closed = false;
@@ -213,14 +234,8 @@ class ArraySplitter {
         if (ch !== undefined && !/\s/.test(ch)) this.trailing += ch;
         continue;
       }
-      if (this.inString) {
-        if (this.escaped) this.escaped = false;
-        else if (ch === '\\') this.escaped = true;
-        else if (ch === '"') this.inString = false;
-        continue;
-      }
-      if (ch === '"') this.inString = true;
-      else if (ch === '[' || ch === '{') {
+      if (this.strings.take(ch!)) continue;
+      if (ch === '[' || ch === '{') {
         this.depth += 1;
         if (this.depth === 1) start = i + 1; // just inside the outer array
       } else if (ch === ']' || ch === '}') {
@@ -271,8 +286,7 @@ class ArraySplitter {
  */
 class ObjectSplitter {
   private depth = 0;
-  private inString = false;
-  private escaped = false;
+  private readonly strings = new StringTracker();
   private text = '';
   private startLine = 0;
 
@@ -292,14 +306,8 @@ class ObjectSplitter {
         }
         continue;
       }
-      if (this.inString) {
-        if (this.escaped) this.escaped = false;
-        else if (ch === '\\') this.escaped = true;
-        else if (ch === '"') this.inString = false;
-        continue;
-      }
-      if (ch === '"') this.inString = true;
-      else if (ch === '{' || ch === '[') this.depth += 1;
+      if (this.strings.take(ch)) continue;
+      if (ch === '{' || ch === '[') this.depth += 1;
       else if (ch === '}' || ch === ']') {
         this.depth -= 1;
         if (this.depth === 0) {

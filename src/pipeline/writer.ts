@@ -22,6 +22,7 @@ import type { InputRecord } from '../input.js';
 import { countOutcome, emptySummary, notSentOutcome, toOutcomeError, type MessageOutcome, type RunSummary } from './report/outcome.js';
 import { asBatch, type RecordSource } from './read.js';
 import { messageBodyTransform, type Draft, type RecordTransform } from './transform/index.js';
+import { holdsMarkdownBody, markdownBodyTransform } from './transform/send-modes.js';
 import { validateDrafts, type Validated } from './validate.js';
 import { IdentifyStage, UuidDeriver } from './identify.js';
 import { ResumeStage, type DeliveredBefore } from './resume.js';
@@ -271,7 +272,10 @@ export class MessageWriter {
     if ('skipped' in v) return { line, index, status: 'skipped', reason: v.skipped };
     if (!v.ok) return { line, index, status: 'failed', error: toOutcomeError(v.error) };
     const uuid = this.identify.uuidOf(v.message);
-    if (this.options.dryRun) return new ValidOutcome(line, index, renderRequest(this.options.baseUrl, v.message, uuid));
+    if (this.options.dryRun) {
+      const derived = v.message.uuid === undefined ? uuid : undefined;
+      return new ValidOutcome(line, index, renderRequest(this.options.baseUrl, v.message, uuid), derived);
+    }
     const answer = this.resume.check(line, index, uuid);
     switch (answer.kind) {
       case 'done':
@@ -337,9 +341,10 @@ export class MessageWriter {
   private messagesOf(c: Classified): ReadonlyArray<Validated | Skipped> {
     if (c.kind === 'skipped') return [{ skipped: c.reason }];
     if (c.kind === 'failed') return [{ ok: false, error: c.error }];
-    // The default transform passes the value through: parseRecord is transform + validate in one step
+    // The default transforms pass the value through: parseRecord is transform + validate in one step
     // (the same messages and errors) without a draft object per message.
     if (this.transform === messageBodyTransform) return parseRecord(c.value);
+    if (this.transform === markdownBodyTransform && !holdsMarkdownBody(c.value)) return parseRecord(c.value);
     let drafts: Draft[];
     try {
       drafts = this.transform(c.value);

@@ -122,9 +122,26 @@ function markdownSource(content: unknown): string | undefined {
  */
 export const markdownBodyTransform: RecordTransform = (value) => messageBodyTransform(value).map(convertMarkdownBody);
 
+/**
+ * Whether markdownBodyTransform changes anything in a record: when it does not, its drafts are
+ * messageBodyTransform's (the writer then validates the record without making drafts).
+ */
+export function holdsMarkdownBody(value: unknown): boolean {
+  if (!Array.isArray(value)) return isMarkdownBody(value);
+  for (const body of value) if (isMarkdownBody(body)) return true;
+  return false;
+}
+
+function isMarkdownBody(body: unknown): body is Record<string, unknown> {
+  if (!isRecord(body)) return false;
+  const type = body.contentType;
+  return typeof type === 'string' && type !== 'text' && type !== 'post' && type !== 'interactive' &&
+    type.trim().toLowerCase() === 'markdown';
+}
+
 function convertMarkdownBody(draft: Draft): Draft {
   const body = draft.body;
-  if (!isRecord(body) || typeof body.contentType !== 'string' || body.contentType.trim().toLowerCase() !== 'markdown') return draft;
+  if (!isMarkdownBody(body)) return draft;
   let source: string | undefined;
   if (typeof body.content === 'string') {
     const s = body.content.trim();
