@@ -11,6 +11,7 @@ import { isProxyUrl, maskProxyUrl } from './lark/proxy-url.js';
 import { SEND_MODE_FIELD_META, SEND_MODE_SHAPE, sendModeProblems } from './pipeline/transform/config.js';
 import { parseStoreConfig, redactStoreConfig, storeConfigSchema, type StoreConfig } from './stores/config.js';
 import { SOURCE_NODE_FIELD_META, SOURCE_NODE_SHAPE } from './source/options.js';
+import { MEDIA_NODE_FIELD_META, MEDIA_NODE_SHAPE } from './pipeline/media/options.js';
 import { LIFECYCLE_FIELD_META, LIFECYCLE_SHAPE, lifecycleProblems } from './pipeline/lifecycle/config.js';
 import { nearestName } from './core/nearest-name.js';
 import { requiredString } from './core/required-string.js';
@@ -84,6 +85,8 @@ export const nodeConfigSchema = z.object({
   .extend(SOURCE_NODE_SHAPE)
   // Send modes (dynamic binding, fixed receivers, templates): src/pipeline/transform/config.ts
   .extend(SEND_MODE_SHAPE)
+  // Image and file sources (allowed hosts, local root): src/pipeline/media/options.ts
+  .extend(MEDIA_NODE_SHAPE)
   // A record's life in Lark (messageKey, updateEvents, deleteEvents): src/pipeline/lifecycle/config.ts
   .extend(LIFECYCLE_SHAPE);
 
@@ -122,6 +125,7 @@ export const NODE_FIELD_META: { [K in keyof NodeConfig]-?: FieldMeta } = {
   maxInFlight: { i18nKey: 'max_in_flight', apiServerKey: 'max_in_flight', component: 'InputNumber', index: 2 },
   ...SOURCE_NODE_FIELD_META,
   ...SEND_MODE_FIELD_META,
+  ...MEDIA_NODE_FIELD_META,
   ...LIFECYCLE_FIELD_META,
 };
 

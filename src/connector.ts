@@ -11,7 +11,7 @@ import type { Clock } from './core/clock.js';
 import type { RetryPolicy } from './lark/retry.js';
 import type { PacingOptions } from './lark/pacer.js';
 import { baseUrlFor, type ConnectorConfig } from './config.js';
-import { testItemTitle } from './platforms/tapdata/manifest.js';
+import { testDetail, testItemTitle, type TestDetailKey } from './platforms/tapdata/manifest.js';
 import { ReceiverResolver } from './message/receivers.js';
 import { UuidDeriver } from './message/uuid.js';
 import { CONTENT_TYPES, RECEIVE_TYPE_NAMES, SCOPES } from './core/vocabulary.js';
@@ -20,6 +20,9 @@ import { DEFAULT_HIGH_WATER, MessageWriter } from './pipeline/writer.js';
 import type { RecordSource } from './pipeline/read.js';
 import type { RecordTransform } from './pipeline/transform/index.js';
 import { sendModeTransform } from './pipeline/transform/send-modes.js';
+import { MediaFetcher } from './pipeline/media/fetch.js';
+import { MediaStage } from './pipeline/media/stage.js';
+import { InMemoryUploadKeyStore, LayeredUploadKeyStore, type UploadKeyStore } from './pipeline/media/upload-keys.js';
 import { appInfo, ReceiverDirectory, unknownCommand, type AppInfo, type PickerPage } from './platforms/tapdata/form-commands/receiver-picker.js';
 import { openRedisStores, type SharedStores } from './stores/index.js';
 import type { MessageOutcome, OutcomeError, RunSummary } from './pipeline/report/outcome.js';
@@ -27,6 +30,8 @@ import { LARK_MESSAGES_TABLE, readPermissionsItem } from './source/schema.js';
 import { batchRead, streamRead, timestampToStreamOffset, type SourceRunOptions } from './source/source.js';
 import type { EmitBatch } from './source/reader.js';
 import type { SourceOffset } from './source/offset.js';
+import { latestMessages } from './source/preview.js';
+import type { LarkMessageRecord } from './source/record.js';
 import { systemClock } from './core/clock.js';
 import type { RunState } from './pipeline/state.js';
 import { DAY_MS, MemoryKeyMap, type KeyMap } from './pipeline/lifecycle/key-map.js';
@@ -36,6 +41,16 @@ import type { TableSchema, TestItem, TestItemKey, TestStatus } from './core/type
 
 const SEND_SCOPE = SCOPES.send;
 const LOOKUP_SCOPE = SCOPES.lookup;
+const UPLOAD_SCOPE = SCOPES.upload;
+const MEDIA_CONTENT_TYPES: ReadonlySet<string> = new Set(['image', 'file', 'audio', 'media']);
+
+/** Whether the node sends images or files: sources are allowed, or a content row / the template is of a media type. */
+function usesMedia(node: ConnectorConfig['node']): boolean {
+  const m = node.media;
+  if (m && (m.allowHosts.length > 0 || m.root !== undefined)) return true;
+  if (node.template && MEDIA_CONTENT_TYPES.has(node.template.contentType)) return true;
+  return (node.messageConfig ?? []).some((r) => MEDIA_CONTENT_TYPES.has(r.messageType));
+}
 
 export interface WriteEvent {
   op: 'i' | 'u' | 'd';
@@ -81,6 +96,10 @@ export interface WriteStreamOptions {
   transform?: RecordTransform;
   /** Called once, with the cause, when an app-level error stops the sending. */
   onAppLevelError?: (err: ConnectorError) => void;
+  /** Keys of uploaded images and files kept beyond this run (the --state journal's). */
+  uploadKeys?: UploadKeyStore;
+  /** Dry-run: attach a data: URI thumbnail to planned images up to this many bytes (console previews). */
+  thumbnailMaxBytes?: number;
   /**
    * The `--state` journal: keyed events are recorded in it (a rerun does not apply them again) and, unless
    * the config has a Redis store, so is the key map. In a dry-run it is only read (keys look up their message).
@@ -100,6 +119,8 @@ export class LarkImConnector {
   private stores: SharedStores | undefined;
   /** Occurrence counts of the messages sent through writeRecord so far (one run per connector instance). */
   private runUuids: UuidDeriver | undefined;
+  /** Keys of the images and files this connector uploaded (its app's). */
+  private readonly uploadKeys = new InMemoryUploadKeyStore();
   /** Record key -> message(s), for the runs of this instance without a state or a Redis store. */
   private keyMap: KeyMap | undefined;
   /** One key's events in input order across the writers of this instance (batches, Airbyte segments). */
@@ -163,17 +184,22 @@ export class LarkImConnector {
     const items: TestItem[] = [];
     try {
       await client.getTenantToken({ probe: true });
-      const via = client.proxy ? ` through the proxy at ${client.proxy}` : ' (no proxy)';
-      items.push(item('credentials', 'ok', `App ${this.config.connection.appId} obtained a tenant_access_token from ${this.baseUrl}${via}`));
+      const vars = { appId: this.config.connection.appId, baseUrl: this.baseUrl };
+      const proxy = client.proxy;
+      items.push(
+        proxy
+          ? item('credentials', 'ok', 'test_detail_credentials_ok_proxy', { ...vars, proxy })
+          : item('credentials', 'ok', 'test_detail_credentials_ok', vars),
+      );
     } catch (err) {
-      items.push(item('credentials', 'fail', errorMessage(err)));
-      const why = 'not checked: the credentials check failed';
-      items.push(item('bot', 'warn', why), item('permissions', 'warn', why), item('read', 'warn', why));
+      items.push(item('credentials', 'fail', 'test_detail_credentials_failed', { error: errorMessage(err) }));
+      for (const key of ['bot', 'permissions', 'read'] as const) items.push(item(key, 'warn', 'test_detail_not_checked'));
       return items;
     }
     items.push(await this.testBot(client));
     items.push(await this.testScopes(client));
     items.push(await this.testReadScopes(client));
+    if (usesMedia(this.config.node)) items.push(await this.testMediaScope(client));
     return items;
   }
 
@@ -181,16 +207,11 @@ export class LarkImConnector {
     try {
       const bot = await client.getBotInfo({ probe: true });
       if (bot.activateStatus === 2) {
-        return item('bot', 'ok', `bot "${bot.appName ?? this.config.connection.appId}" is enabled`);
+        return item('bot', 'ok', 'test_detail_bot_ok', { name: bot.appName ?? this.config.connection.appId });
       }
-      return item(
-        'bot',
-        'fail',
-        `the app's bot is not enabled (activate_status ${bot.activateStatus}): sends will fail with 230006. ` +
-          `Enable the Bot capability under Features in the developer console and publish a new app version`,
-      );
+      return item('bot', 'fail', 'test_detail_bot_disabled', { status: String(bot.activateStatus) });
     } catch (err) {
-      return item('bot', 'fail', errorMessage(err));
+      return item('bot', 'fail', 'test_detail_bot_failed', { error: errorMessage(err) });
     }
   }
 
@@ -199,24 +220,16 @@ export class LarkImConnector {
     try {
       scopes = await client.listScopes({ probe: true });
     } catch (err) {
-      return item('permissions', 'warn', `could not list the app's scopes: ${errorMessage(err)}`);
+      return item('permissions', 'warn', 'test_detail_scopes_unlisted', { error: errorMessage(err) });
     }
     const granted = new Set(scopes.filter((s) => s.granted).map((s) => s.scopeName));
     if (!granted.has(SEND_SCOPE)) {
-      return item(
-        'permissions',
-        'fail',
-        `scope ${SEND_SCOPE} is not granted: no message can be sent. Apply for it under Permissions & Scopes and publish a new app version`,
-      );
+      return item('permissions', 'fail', 'test_detail_send_scope_missing', { scope: SEND_SCOPE });
     }
     if (!granted.has(LOOKUP_SCOPE)) {
-      return item(
-        'permissions',
-        'warn',
-        `scope ${LOOKUP_SCOPE} is not granted: phone receivers will not resolve (other receivers work). Apply for it to send by phone number`,
-      );
+      return item('permissions', 'warn', 'test_detail_lookup_scope_missing', { scope: LOOKUP_SCOPE });
     }
-    return item('permissions', 'ok', `${SEND_SCOPE} and ${LOOKUP_SCOPE} are granted`);
+    return item('permissions', 'ok', 'test_detail_send_scopes_ok', { send: SEND_SCOPE, lookup: LOOKUP_SCOPE });
   }
 
   /** The source's scopes: whether the bot can read, and which messages it will see. */
@@ -224,9 +237,23 @@ export class LarkImConnector {
     try {
       const scopes = await client.listScopes();
       const r = readPermissionsItem(new Set(scopes.filter((s) => s.granted).map((s) => s.scopeName)));
-      return item('read', r.status, r.detail);
+      return item('read', r.status, r.detailKey, r.detailVars);
     } catch (err) {
-      return item('read', 'warn', `could not list the app's scopes: ${errorMessage(err)}`);
+      return item('read', 'warn', 'test_detail_scopes_unlisted', { error: errorMessage(err) });
+    }
+  }
+
+  /** The upload scope, asked only when the node uses images or files (a warn: other messages still go). */
+  private async testMediaScope(client: LarkClient): Promise<TestItem> {
+    try {
+      const scopes = await client.listScopes({ probe: true });
+      const granted = new Set(scopes.filter((s) => s.granted).map((s) => s.scopeName));
+      if (granted.has(UPLOAD_SCOPE) || granted.has('im:message')) {
+        return item('media', 'ok', 'test_detail_media_ok', { scope: UPLOAD_SCOPE });
+      }
+      return item('media', 'warn', 'test_detail_media_scope_missing', { scope: UPLOAD_SCOPE });
+    } catch (err) {
+      return item('media', 'warn', 'test_detail_scopes_unlisted', { error: errorMessage(err) });
     }
   }
 
@@ -270,6 +297,16 @@ export class LarkImConnector {
     return (await this.larkClient()).listAllChats();
   }
 
+  /** The newest messages of one chat, newest first (the console's source preview; not a source read). */
+  async latestMessages(chatId: string, limit: number): Promise<LarkMessageRecord[]> {
+    return latestMessages(await this.larkClient(), chatId, limit);
+  }
+
+  /** A user's name by open_id (contact:user.base:readonly; outside the contact range: OUTSIDE_VISIBLE_RANGE). */
+  async userName(openId: string): Promise<string> {
+    return (await (await this.larkClient()).getUser(openId)).name;
+  }
+
   /** An offset that starts reading at `ms` (epoch milliseconds). */
   timestampToStreamOffset(ms: number): SourceOffset {
     return timestampToStreamOffset(ms);
@@ -285,6 +322,7 @@ export class LarkImConnector {
     options: WriteStreamOptions = {},
   ): Promise<RunSummary> {
     const client = options.dryRun ? undefined : await this.larkClient();
+    const media = this.mediaStage(client, options);
     const node = this.config.node;
     const lifetimeMs = node.messageKeyDays * DAY_MS;
     const now = this.deps.clock ? () => this.deps.clock!.now() : Date.now;
@@ -297,6 +335,7 @@ export class LarkImConnector {
         ? new JournalKeyMap(state, lifetimeMs, now)
         : (this.keyMap ??= new MemoryKeyMap(lifetimeMs, now));
     const writer = new MessageWriter({
+      media,
       baseUrl: this.baseUrl,
       dryRun: options.dryRun ?? false,
       ...(client ? { client, resolver: this.receiverResolver(client) } : {}),
@@ -321,6 +360,25 @@ export class LarkImConnector {
       },
     });
     return writer.run(records);
+  }
+
+  /** The upload stage: sources from node option media; keys in memory, the caller's store, Redis. */
+  private mediaStage(client: LarkClient | undefined, options: WriteStreamOptions): MediaStage {
+    const m = this.config.node.media;
+    const fetcher = new MediaFetcher({
+      allowHosts: m?.allowHosts ?? [],
+      ...(m?.root !== undefined ? { root: m.root } : {}),
+      ...(m?.timeoutMs !== undefined ? { timeoutMs: m.timeoutMs } : {}),
+    });
+    const layers: UploadKeyStore[] = [this.uploadKeys];
+    if (options.uploadKeys) layers.push(options.uploadKeys);
+    if (this.stores) layers.push(this.stores.uploadKeyStore);
+    return new MediaStage({
+      fetcher,
+      ...(client ? { uploader: client } : {}),
+      keys: new LayeredUploadKeyStore(layers),
+      ...(options.thumbnailMaxBytes !== undefined ? { thumbnailMaxBytes: options.thumbnailMaxBytes } : {}),
+    });
   }
 
   /**
@@ -407,6 +465,13 @@ function summarizeEvents(events: WriteEvent[], outcomes: MessageOutcome[]): Writ
   return result;
 }
 
-function item(key: TestItemKey, status: TestStatus, detail: string): TestItem {
-  return { item: key, title: testItemTitle(key), status, detail };
+/** The detail in English, and its message key and values, so a page can word it in another language. */
+function item(
+  key: TestItemKey,
+  status: TestStatus,
+  detailKey: TestDetailKey,
+  detailVars: Record<string, string> = {},
+): TestItem {
+  const detail = testDetail(detailKey, detailVars);
+  return { item: key, title: testItemTitle(key), status, detail, detailKey, detailVars };
 }

@@ -2,7 +2,7 @@
 import { api, followRun } from './api.js';
 import { clear, h } from './dom.js';
 import { renderForm } from './form.js';
-import { LANGS, t } from './i18n.js';
+import { fill, LANGS, t } from './i18n.js';
 import { dryRunCard, sendRow } from './preview.js';
 import { renderSendModes } from './send-modes.js';
 import { initSource } from './source.js';
@@ -18,7 +18,8 @@ const state = {
   sendModes: null,  // the send-mode editor (send-modes.js)
   test: null,       // { items } | { error }
   dryRun: null,     // { outcomes, summary } | { error }
-  run: null,        // { id, total, outcomes, summary?, error? }
+  run: null,        // { id, total, outcomes, progress?, stopping?, summary?, resume?, error? }
+  source: null,     // the source tab (source.js): { render }
   status: {},       // element id -> [key, vars] so messages re-translate
 };
 
@@ -54,6 +55,7 @@ function applyLang(lang) {
   renderTest();
   renderDryRun();
   renderRun();
+  state.source?.render();
 }
 
 // ---- config -----------------------------------------------------------------------------------
@@ -95,6 +97,12 @@ function testItemTitle(item) {
   return item.title || item.item;
 }
 
+/** The detail in the page's language: the manifest's message for its detailKey, filled with its detailVars. */
+function testItemDetail(item) {
+  const template = item.detailKey ? state.manifest?.messages?.[state.lang]?.[item.detailKey] : undefined;
+  return template ? fill(template, item.detailVars ?? {}) : item.detail;
+}
+
 function renderTest() {
   const list = clear($('test-results'));
   if (!state.test) return;
@@ -106,7 +114,7 @@ function renderTest() {
     list.append(h('li', { class: `test-item test-${item.status}`, 'data-item': item.item, 'data-status': item.status },
       h('span', { class: `badge badge-${item.status}` }, t(state.lang, `status_${item.status}`)), ' ',
       h('strong', { class: 'test-title' }, testItemTitle(item)),
-      h('p', { class: 'test-detail' }, item.detail)));
+      h('p', { class: 'test-detail' }, testItemDetail(item))));
   }
 }
 
@@ -168,6 +176,8 @@ function renderRun() {
   const run = state.run;
   const progress = $('send-progress');
   const link = $('report-link');
+  renderResume();
+  renderEta();
   if (!run) { progress.max = 1; progress.value = 0; link.hidden = true; return; }
   progress.max = Math.max(run.total, 1);
   progress.value = Math.min(run.outcomes.length, progress.max);
@@ -177,45 +187,129 @@ function renderRun() {
   link.hidden = !(run.summary || run.error);
 }
 
-async function runSend() {
-  const text = recordsText();
-  if (text.trim() === '') { setStatus('send-status', 'noRecords', {}, 'error'); return; }
-  const buttons = [$('send-btn'), $('dry-run-btn')];
-  for (const b of buttons) b.disabled = true;
+/** "1 min 5 s" / "1 分 5 秒": the time left, rounded up to the second. */
+function duration(ms) {
+  const total = Math.max(1, Math.ceil(ms / 1000));
+  const m = Math.floor(total / 60);
+  if (m === 0) return t(state.lang, 'durationSeconds', { s: total });
+  return t(state.lang, 'durationMinutes', { m, s: total - m * 60 });
+}
+
+const ETA_KEYS = { receiver: 'etaReceiver', app: 'etaApp', pace: 'etaPace' };
+
+/** The time left by Lark's quota (the server's estimate, the CLI's), and which limit binds it. */
+function renderEta() {
+  const p = state.run?.progress;
+  const el = $('send-eta');
+  const over = state.run?.summary || state.run?.error || state.run?.stopping;
+  if (!p || p.etaMs === undefined || over) { el.textContent = ''; return; }
+  el.textContent = t(state.lang, ETA_KEYS[p.etaBound] ?? 'etaPace', { eta: duration(p.etaMs), ...p.quota });
+}
+
+/** A send that stopped before its end: how many are left, Resume, and the same from a shell. */
+function renderResume() {
+  const r = state.run?.resume;
+  $('resume-area').hidden = !r;
+  if (!r) return;
+  $('resume-help').textContent = t(state.lang, 'resumeHelp', { n: r.notSent });
+  $('resume-btn').textContent = t(state.lang, 'resume', { n: r.notSent });
+  $('resume-cli-help').textContent = t(state.lang, 'resumeCliHelp');
+  const config = $('config-path').value.trim() || 'lark-im.json';
+  $('resume-cli').textContent = `lark-im write --config ${config} --input ${r.input} --state ${r.state}`;
+}
+
+function sendingStatus() {
+  const run = state.run;
+  const p = run.progress ?? { done: run.outcomes.length, total: run.total };
+  setStatus('send-status', run.stopping ? 'stopping' : 'sending', { done: p.done, total: p.total });
+}
+
+/** Follows a started run (a send or a resume) until it ends; Stop is offered meanwhile. */
+async function followSend(runId, total) {
+  state.run = { id: runId, total, outcomes: [] };
+  renderRun();
+  sendingStatus();
+  $('send-results').setAttribute('aria-busy', 'true');
+  $('stop-btn').hidden = false;
+  $('stop-btn').disabled = false;
   try {
-    await pushConfig();
-    const { runId, total } = await api.send(text);
-    state.run = { id: runId, total, outcomes: [] };
-    renderRun();
-    setStatus('send-status', 'sending', { done: 0, total });
-    $('send-results').setAttribute('aria-busy', 'true');
     await new Promise((resolve) => {
       followRun(runId, {
         onOutcome(o) {
           state.run.outcomes.push(o);
           $('send-results').append(sendRow(state.lang, o));
           $('send-progress').value = Math.min(state.run.outcomes.length, $('send-progress').max);
-          setStatus('send-status', 'sending', { done: state.run.outcomes.length, total: state.run.total });
         },
-        onDone(summary) {
+        onProgress(progress) {
+          if (!progress) return;
+          state.run.progress = progress;
+          if (!state.run.summary && !state.run.error) sendingStatus();
+          renderEta();
+        },
+        onStopping() {
+          state.run.stopping = true;
+          $('stop-btn').disabled = true;
+          sendingStatus();
+          renderEta();
+        },
+        onDone(summary, resume) {
           state.run.summary = summary;
-          setStatus('send-status', 'sendDone', summary, summary.failed || summary.notSent ? 'warn' : 'ok');
+          state.run.resume = resume;
+          const counts = { ...summary, notSent: resume?.notSent ?? summary.notSent };
+          const key = state.run.stopping ? 'sendStopped' : 'sendDone';
+          setStatus('send-status', key, counts, summary.failed || counts.notSent ? 'warn' : 'ok');
           resolve();
         },
-        onError(message) {
+        onError(message, resume) {
           state.run.error = message;
+          state.run.resume = resume;
           setStatus('send-status', 'sendError', { message }, 'error');
           resolve();
         },
       });
     });
+  } finally {
+    $('stop-btn').hidden = true;
+    $('send-results').removeAttribute('aria-busy');
+  }
+}
+
+/** Sends (or resumes) with the send and dry-run buttons off until the run ends. */
+async function withSendButtons(start) {
+  const buttons = [$('send-btn'), $('dry-run-btn'), $('resume-btn')];
+  for (const b of buttons) b.disabled = true;
+  try {
+    await pushConfig();
+    const { runId, total } = await start();
+    await followSend(runId, total);
   } catch (err) {
     setStatus('send-status', 'error', { message: errorText(err) }, 'error');
   } finally {
-    $('send-results').removeAttribute('aria-busy');
     for (const b of buttons) b.disabled = false;
     renderRun();
   }
+}
+
+async function runSend() {
+  const text = recordsText();
+  if (text.trim() === '') { setStatus('send-status', 'noRecords', {}, 'error'); return; }
+  await withSendButtons(() => api.send(text));
+}
+
+async function stopSend() {
+  if (!state.run) return;
+  $('stop-btn').disabled = true;
+  try {
+    await api.stopRun(state.run.id);
+  } catch (err) {
+    $('stop-btn').disabled = false;
+    setStatus('send-status', 'error', { message: errorText(err) }, 'error');
+  }
+}
+
+async function resumeSend() {
+  const from = state.run?.id;
+  if (from) await withSendButtons(() => api.resumeRun(from));
 }
 
 // ---- start ------------------------------------------------------------------------------------
@@ -256,6 +350,8 @@ async function main() {
   $('test-btn').addEventListener('click', runTest);
   $('dry-run-btn').addEventListener('click', runDryRun);
   $('send-btn').addEventListener('click', runSend);
+  $('stop-btn').addEventListener('click', stopSend);
+  $('resume-btn').addEventListener('click', resumeSend);
   $('sample-btn').addEventListener('click', async () => {
     const { text } = await api.sample();
     $('records').value = text;
@@ -287,12 +383,13 @@ async function main() {
     }
   });
 
-  initSource({ $, setStatus, errorText, pushConfig });
+  state.source = initSource({ $, t: (key, vars) => t(state.lang, key, vars), setStatus, errorText, pushConfig });
 
   applyLang(state.lang);
   document.body.dataset.ready = 'true';
 }
 
 main().catch((err) => {
+  $('loading')?.remove();
   document.body.prepend(h('p', { class: 'fatal', role: 'alert' }, `The console could not start: ${err.message}`));
 });

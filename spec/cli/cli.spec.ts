@@ -198,6 +198,11 @@ describe('lark-im demo', () => {
     expect(r.stdout).toMatch(/\[ok {2}\] App credentials/);
     expect(r.stdout).toMatch(/16 delivered, 0 failed, 0 skipped of 16 messages/);
     expect(r.stdout).toMatch(/2 delivered, 15 failed, 0 skipped of 17 messages/);
+    expect(r.stdout).toMatch(/3 delivered, 0 failed, 0 skipped of 3 messages/);
+    // Uploads run concurrently: either may be listed first, and each just once.
+    const uploaded = /^uploaded (.*)$/m.exec(r.stdout)?.[1]?.split(', ').sort();
+    expect(uploaded).toEqual([expect.stringMatching(/^file weekly-report\.pdf \(436 bytes\) -> file_\w+$/), expect.stringMatching(/^image chart\.png \(174 bytes\) -> img_\w+$/)]);
+    expect(r.stdout).toMatch(/\[ok {2}\] Images and files \(im:resource\)/);
     expect(r.stdout).toMatch(/read 8 messages \(6 sent by the bot, 2 by a user\)/);
     expect(r.stdout).toMatch(/delete .* user This message was recalled/);
     for (const type of ['text', 'post', 'image', 'interactive', 'share_chat', 'share_user', 'audio', 'media', 'file', 'sticker']) {

@@ -1,6 +1,7 @@
 /** The progress line and the summary: plain lines off a terminal, an ETA from Lark's quota, resumed counts. */
 import { describe, expect, it } from 'vitest';
-import { ProgressBar, quotaTimeMs, summaryLine } from '../../src/cli/progress.js';
+import { ProgressBar, summaryLine } from '../../src/cli/progress.js';
+import { quotaTimeMs } from '../../src/pipeline/report/eta.js';
 import { VerboseLog } from '../../src/cli/verbose-log.js';
 import { stdinHint } from '../../src/cli/write.js';
 import type { MessageOutcome } from '../../src/pipeline/report/outcome.js';

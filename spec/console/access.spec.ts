@@ -58,6 +58,40 @@ describe('the per-start token', () => {
     const wrong = await request(`${base}?token=guess`);
     expect(wrong.status).toBe(403);
     expect(wrong.headers['set-cookie']).toBeUndefined();
+    expect(wrong.headers['content-type']).toMatch(/^text\/html/);
+    expect(wrong.text).toContain('not the one of the console running now');
+  });
+
+  it('the page without the token is a page saying how to open the console (not the form), without any token', async () => {
+    for (const p of ['', 'index.html']) {
+      const r = await request(base + p);
+      expect(r.status, p).toBe(401);
+      expect(r.headers['content-type']).toMatch(/^text\/html/);
+      expect(r.text).toContain('Open the console with its link');
+      expect(r.text).toContain(`${base}?token=…`);
+      expect(r.text).toContain('lark-im console');
+      expect(r.text).not.toContain('connection-form');
+      expect(r.text).not.toContain(con.token);
+    }
+    // A stale cookie (the console was started again) gets the same page; the right one gets the form.
+    expect((await request(base, { headers: { cookie: 'lark_im_console=old' } })).status).toBe(401);
+    const page = await request(base, { headers: auth(con) });
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('connection-form');
+    // The page's own files need no token (the token page uses the stylesheet).
+    expect((await request(base + 'styles.css')).status).toBe(200);
+  });
+
+  it('says it in the console\'s language', async () => {
+    const zh = await startConsole({ port: 0, host: '127.0.0.1', root, lang: 'zh_TW' });
+    try {
+      const r = await request(baseOf(zh));
+      expect(r.status).toBe(401);
+      expect(r.text).toContain('<html lang="zh-Hant">');
+      expect(r.text).toContain('請用控制台的連結開啟');
+    } finally {
+      await zh.close();
+    }
   });
 });
 

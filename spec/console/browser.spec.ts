@@ -2,20 +2,10 @@
 // Takes the screenshots the docs use (saved under docs/screenshots/ with UPDATE_SCREENSHOTS=1).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdir } from 'node:fs/promises';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startConsole, type ConsoleHandle } from '../../src/console/server.js';
-import { launchBrowser } from './browser.js';
+import { launchBrowser, SHOTS } from './browser.js';
 import { DEMO_SECRET, mixedRecords } from './http.js';
-
-// The docs' screenshots are refreshed only on request (UPDATE_SCREENSHOTS=1 npx vitest run spec/console), so a
-// test run leaves the work tree clean; otherwise they go to a temporary folder (the calls still run).
-const SHOTS = process.env.UPDATE_SCREENSHOTS
-  ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
-  : join(mkdtempSync(join(tmpdir(), 'lark-im-shots-')), '/');
 
 describe('console in a browser (emulator)', () => {
   let con: ConsoleHandle;
@@ -138,7 +128,7 @@ describe('console in a browser (emulator)', () => {
     await page.locator('#send-section').screenshot({ path: SHOTS + 'send.png' });
   });
 
-  it('source tab: lists the bot\'s chats and previews the first messages of one (read, not sent)', async () => {
+  it('source tab: lists the bot\'s chats and previews the newest messages of one, with sender names (read, not sent)', async () => {
     const sentBefore = await page.locator('#send-results li').count();
     await page.locator('#source-chats-btn').click();
     await page.waitForSelector('#source-chat option', { state: 'attached' });
@@ -146,7 +136,22 @@ describe('console in a browser (emulator)', () => {
     await page.locator('#source-preview-btn').click();
     await page.waitForSelector('#source-results li');
     expect(await page.locator('#source-results li').count()).toBe(20);
-    expect(await page.locator('#source-status').textContent()).toContain('20 messages');
+    expect(await page.locator('#source-status').textContent()).toBe('20 messages (newest first)');
+    // Newest first: the times in the cards go down.
+    const times = await page.$$eval('#source-results li .meta', (ps) => ps.map((p) => Date.parse(p.textContent!.split(' · ')[0]!)));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    expect(times[0]).toBeGreaterThan(times.at(-1)!);
+    // The seeded senders by name (the emulator's demo app may read its contact range), their ids as tooltips;
+    // the bot's own message (sent above) by its app id.
+    const senders = await page.$$eval('#source-results li .sender', (els) => els.map((e) => [e.textContent, e.getAttribute('title')]));
+    expect(senders).toHaveLength(20);
+    const users = senders.filter(([name]) => name !== 'cli_demo_app');
+    expect(users.length).toBeGreaterThanOrEqual(18);
+    for (const [name, id] of users) {
+      expect(name).toMatch(/^(Alice Wang|Bob Li|Carol Zhang|Dave Chen|Frank Zhao)$/);
+      expect(id).toMatch(/^ou_/);
+    }
+    expect(await page.locator('#source-names').textContent()).toBe('');
     expect(await page.locator('#send-results li').count()).toBe(sentBefore);
     await page.locator('#source-section').screenshot({ path: SHOTS + 'source-preview.png' });
   });
@@ -156,14 +161,22 @@ describe('console in a browser (emulator)', () => {
     expect(await page.locator('label[for=connection-domain] .label-text').textContent()).toBe('域名');
     expect(await page.locator('#test-btn').textContent()).toBe('测试连接');
     expect(await page.locator('#test-results li[data-item=credentials] .test-title').textContent()).toBe('应用凭证');
+    // The details too (the manifest's messages), not only the titles; values such as the URL stay as they are.
+    const detail = (item: string) => page.locator(`#test-results li[data-item=${item}] .test-detail`).textContent();
+    expect(await detail('credentials')).toMatch(/^应用 cli_demo_app 已从 http:\/\/127\.0\.0\.1:\d+\/? 获取 tenant_access_token（未使用代理）$/);
+    expect(await detail('permissions')).toBe('已授予 im:message:send_as_bot 和 contact:user.id:readonly');
+    expect(await detail('bot')).toMatch(/^机器人“.+”已启用$/);
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('zh-Hans');
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: SHOTS + 'zh-CN.png' });
     await page.selectOption('#lang', 'zh_TW');
     expect(await page.locator('label[for=connection-domain] .label-text').textContent()).toBe('網域');
     expect(await page.locator('#connection-appSecret').getAttribute('placeholder')).toBe('（已儲存）');
+    expect(await detail('credentials')).toMatch(/^應用 cli_demo_app 已從 .+ 取得 tenant_access_token（未使用代理）$/);
+    expect(await detail('read')).toMatch(/：來源會讀取機器人所在會話的全部訊息$/);
     await page.selectOption('#lang', 'en_US');
     expect(await page.locator('#test-btn').textContent()).toBe('Test connection');
+    expect(await detail('credentials')).toMatch(/^App cli_demo_app obtained a tenant_access_token from .+ \(no proxy\)$/);
     await page.screenshot({ path: SHOTS + 'overview.png', fullPage: true });
   });
 

@@ -1,11 +1,21 @@
 // Launches the system chromium (Debian package) through playwright-core: no browser download.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/**
+ * Where the browser specs put their screenshots (a path prefix): the docs' docs/screenshots/ only on request
+ * (UPDATE_SCREENSHOTS=1 npx vitest run spec/console), so a test run leaves the work tree clean; otherwise a
+ * temporary folder (the calls still run).
+ */
+export const SHOTS = process.env.UPDATE_SCREENSHOTS
+  ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
+  : path.join(mkdtempSync(path.join(os.tmpdir(), 'lark-im-shots-')), '/');
 
 const ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',

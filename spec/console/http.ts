@@ -47,12 +47,12 @@ export function baseOf(con: { url: string }): string {
   return new URL('/', con.url).toString();
 }
 
-/** Polls a run until it is no longer running. */
+/** Polls a run until it has ended (neither running nor stopping). */
 export async function waitForRun(base: string, runId: string, headers: Record<string, string>, timeoutMs = 15_000): Promise<any> {
   const start = Date.now();
   for (;;) {
     const r = await request(`${base}api/runs/${runId}`, { headers });
-    if (r.json?.state !== 'running') return r.json;
+    if (r.json?.state !== 'running' && r.json?.state !== 'stopping') return r.json;
     if (Date.now() - start > timeoutMs) throw new Error(`run ${runId} still running after ${timeoutMs} ms`);
     await new Promise((res) => setTimeout(res, 50));
   }

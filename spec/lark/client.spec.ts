@@ -220,9 +220,9 @@ describe('LarkClient.sendMessage', () => {
     let refused = false;
     const wire = {
       close: () => undefined,
-      send: async (req: { path: string; body?: string }) => {
+      send: async (req: { path: string; body?: string | Buffer }) => {
         if (req.path.startsWith(LARK_PATHS.token)) return { status: 200, headers: {}, body: JSON.stringify({ code: 0, msg: 'ok', tenant_access_token: 't-1', expire: 7200 }) };
-        const uuid = (JSON.parse(req.body ?? '{}') as { uuid: string }).uuid;
+        const uuid = (JSON.parse(String(req.body ?? '{}')) as { uuid: string }).uuid;
         if (uuid === 'u0' && !refused) {
           refused = true;
           return { status: 400, headers: {}, body: JSON.stringify({ code: 230020, msg: 'This operation triggers the frequency limit.' }) };

@@ -68,7 +68,7 @@ const INVALID: Record<ContentType, Array<[unknown, string]>> = {
   share_chat: [[{ user_id: 'ou_1' }, 'content.chat_id']],
   share_user: [[{ chat_id: 'oc_1' }, 'content.user_id']],
   audio: [[{ image_key: 'i' }, 'content.file_key']],
-  media: [[{ image_key: 'i' }, 'content.file_key'], [{ file_key: 'f', image_key: 3 }, 'content.image_key']],
+  media: [[{ image_key: 'i' }, 'content.file_key'], [{ file_key: 'file_1', image_key: 3 }, 'content.image_key']],
   file: [[{ file_key: '' }, 'content.file_key']],
   sticker: [[{}, 'content.file_key']],
 };
@@ -277,13 +277,13 @@ describe('size limits (on the request body, as Lark measures)', () => {
   });
 
   it('has no local limit for other types', () => {
-    expect(parseMessageBody(body('image', { image_key: 'i', pad: 'x'.repeat(200_000) })).ok).toBe(true);
+    expect(parseMessageBody(body('image', { image_key: 'img_1', pad: 'x'.repeat(200_000) })).ok).toBe(true);
   });
 });
 
 describe('parseRecord', () => {
   it('returns one entry per body of an array, in order', () => {
-    const out = parseRecord([body('text', { text: 'a' }), body('text', {}), body('image', { image_key: 'i' })]);
+    const out = parseRecord([body('text', { text: 'a' }), body('text', {}), body('image', { image_key: 'img_1' })]);
     expect(out.map((r) => r.ok)).toEqual([true, false, true]);
     expect(!out[1]!.ok && out[1]!.error.field).toBe('content.text');
   });

@@ -26,7 +26,14 @@ export async function demoCommand(): Promise<number> {
   const app = seed.apps[0]!;
   const emulator = await LarkEmulator.start({ seed });
   const connector = new LarkImConnector(
-    parseConfig({ connection: { appId: app.appId, appSecret: app.appSecret, domain: emulator.baseUrl } }, {}),
+    parseConfig(
+      {
+        connection: { appId: app.appId, appSecret: app.appSecret, domain: emulator.baseUrl },
+        // The demo's images and files are local paths inside fixtures/media/.
+        node: { media: { root: fixture('media') } },
+      },
+      {},
+    ),
   );
   try {
     out(`Lark emulator listening on ${emulator.baseUrl} (app ${app.appId}; no real Lark is contacted)\n`);
@@ -45,12 +52,14 @@ export async function demoCommand(): Promise<number> {
     };
     const good = await writeAndShow('demo-messages.jsonl');
     const bad = await writeAndShow('bad-messages.jsonl', '   (every mistake fails alone, the rest is delivered)');
+    const media = await writeAndShow('demo-media.jsonl', '   (an image and a file from fixtures/media/, each uploaded once)');
+    out(`uploaded ${emulator.uploads().map((u) => `${u.kind} ${u.fileName ?? ''} (${u.bytes} bytes) -> ${u.key}`).join(', ')}\n`);
     const groupChat = seed.chats.find((c) => c.botMember)!.chatId;
     const readBack = await demoReadBack(emulator, connector, groupChat, seed.users[0]!.openId, out);
 
     const stats = emulator.stats();
     out(`emulator saw ${stats.tokenRequests} token request(s), ${stats.sendRequests} send request(s), ${stats.batchGetIdRequests} phone lookup(s); ${emulator.messages().length} messages delivered`);
-    const ok = items.every((i) => i.status !== 'fail') && good.failed === 0 && bad.delivered === 2 && readBack;
+    const ok = items.every((i) => i.status !== 'fail') && good.failed === 0 && bad.delivered === 2 && media.failed === 0 && readBack;
     return ok ? EXIT_OK : EXIT_FAILED;
   } finally {
     connector.close();

@@ -1,14 +1,11 @@
 /**
  * Progress while a write runs: on a terminal a line redrawn a few times a second; elsewhere (CI, a
- * platform's log, nohup) one plain line every ~10 s, so a long run is never silent. The ETA comes from
- * Lark's quota (1000/min and 50/s per app, 5/s per receiver), which binds long before the burst rate of
- * the first seconds says.
+ * platform's log, nohup) one plain line every ~10 s, so a long run is never silent. The ETA is
+ * src/pipeline/report/eta.ts's, from Lark's quota (the console's progress shows the same one).
  */
 import type { MessageOutcome, RunSummary } from '../pipeline/report/outcome.js';
+import { SendEta } from '../pipeline/report/eta.js';
 import { counted } from '../core/counted.js';
-
-/** Lark's send limits the ETA is computed from (src/lark/pacer.ts paces by the same). */
-export const SEND_QUOTA = { perSecond: 50, perMinute: 1000, perReceiverPerSecond: 5 } as const;
 
 export interface ProgressStream {
   isTTY?: boolean;
@@ -44,29 +41,20 @@ export class ProgressBar {
   readonly counts: ProgressCounts = { records: 0, messages: 0, delivered: 0, resumed: 0, failed: 0, notSent: 0 };
   private lastDraw = 0;
   private lastPlain: number;
-  private readonly started: number;
   private readonly now: () => number;
   private readonly tty: boolean;
-  /** Requests Lark answered, per second of the last minute (what its minute window holds). */
-  private readonly sentPerSecond = new Map<number, number>();
-  /** Messages per receiver among the records read, for the per-receiver limit. */
-  private readonly receivers = new Map<string, number>();
-  private receiversSeen = 0;
-  private topReceiver = 0;
+  private readonly eta: SendEta;
 
   constructor(private readonly options: ProgressOptions) {
     this.now = options.now ?? Date.now;
-    this.started = this.now();
-    this.lastPlain = this.started;
+    this.eta = new SendEta(this.now, options.dryRun ?? false);
+    this.lastPlain = this.now();
     this.tty = Boolean(options.stream.isTTY);
   }
 
   /** A receiver about to be sent to (the CLI peeks at records as they are read). */
   noteReceiver(receiveId: string): void {
-    const n = (this.receivers.get(receiveId) ?? 0) + 1;
-    this.receivers.set(receiveId, n);
-    this.receiversSeen += 1;
-    if (n > this.topReceiver) this.topReceiver = n;
+    this.eta.noteReceiver(receiveId);
   }
 
   update(outcome: MessageOutcome): void {
@@ -79,23 +67,16 @@ export class ProgressBar {
       c.delivered += 1;
       if (outcome.resumed) c.resumed += 1;
     }
-    const changed = outcome.status === 'edited' || outcome.status === 'replaced' || outcome.status === 'recalled';
-    const reachedLark =
-      ((outcome.status === 'delivered' || changed) && !outcome.resumed) || (outcome.status === 'failed' && outcome.error.logId !== undefined);
+    this.eta.noteOutcome(outcome);
     // tick() reads the clock itself: a dry-run off a terminal asks it once per message, not twice.
-    if (!reachedLark && !this.tty) {
+    if (!this.tty) {
       this.tick();
       return;
     }
     const now = this.now();
-    if (reachedLark) this.countSent(now);
-    if (this.tty) {
-      if (now - this.lastDraw < (this.options.intervalMs ?? 200)) return;
-      this.lastDraw = now;
-      this.options.stream.write(`\r${this.line(now, true)}\x1b[K`);
-    } else {
-      this.tick();
-    }
+    if (now - this.lastDraw < (this.options.intervalMs ?? 200)) return;
+    this.lastDraw = now;
+    this.options.stream.write(`\r${this.line(now, true)}\x1b[K`);
   }
 
   /** Not a terminal: prints a plain line when one is due (also called by a timer, so a stalled run shows). */
@@ -112,19 +93,9 @@ export class ProgressBar {
     if (this.tty && this.lastDraw > 0) this.options.stream.write('\r\x1b[K');
   }
 
-  private countSent(now: number): void {
-    const second = Math.floor(now / 1000);
-    this.sentPerSecond.set(second, (this.sentPerSecond.get(second) ?? 0) + 1);
-    if (this.sentPerSecond.size > 70) {
-      for (const s of this.sentPerSecond.keys()) if (s <= second - 60) this.sentPerSecond.delete(s);
-    }
-  }
-
   private line(now: number, bar: boolean): string {
     const c = this.counts;
     const total = this.options.total;
-    const elapsedMs = now - this.started;
-    const rate = c.messages / Math.max(elapsedMs / 1000, 0.001);
     const parts = [total !== undefined ? `${c.records}/${total} records` : `${c.records} records`];
     let prefix = '';
     if (bar && total !== undefined && total > 0) {
@@ -136,49 +107,19 @@ export class ProgressBar {
     parts.push(c.resumed > 0 ? `${c.delivered} ${label} (${c.resumed} resumed)` : `${this.options.dryRun ? c.messages - c.failed : c.delivered} ${label}`);
     parts.push(`${c.failed} failed`);
     if (c.notSent > 0) parts.push(`${c.notSent} not sent`);
-    parts.push(`${rate.toFixed(1)} msg/s`);
-    const eta = this.etaMs(now, rate);
+    parts.push(`${this.eta.rate(now).toFixed(1)} msg/s`);
+    const eta = this.etaMs(now);
     if (eta !== undefined) parts.push(`ETA ${formatDuration(eta)}`);
     return prefix + parts.join(', ');
   }
 
-  /** Time left: the slowest of Lark's quota for what is left and (after the first minute) the pace so far. */
-  private etaMs(now: number, rate: number): number | undefined {
+  /** The input counts records: the messages left are the records left at the run's messages per record. */
+  private etaMs(now: number): number | undefined {
     const { total } = this.options;
     const c = this.counts;
     if (total === undefined || c.records === 0 || c.records >= total) return undefined;
-    const remaining = Math.ceil((total - c.records) * (c.messages / c.records));
-    const byRate = rate > 0 ? (remaining / rate) * 1000 : Infinity;
-    if (this.options.dryRun) return Number.isFinite(byRate) ? byRate : undefined;
-    const topShare = this.receiversSeen > 0 ? this.topReceiver / this.receiversSeen : 0;
-    const byReceiver = ((remaining * topShare) / SEND_QUOTA.perReceiverPerSecond) * 1000;
-    const byQuota = quotaTimeMs(remaining, this.sentPerSecond, Math.floor(now / 1000));
-    const eta = Math.max(byQuota, byReceiver, now - this.started >= 60_000 ? byRate : 0);
-    return Number.isFinite(eta) ? eta : undefined;
+    return this.eta.estimate(Math.ceil((total - c.records) * (c.messages / c.records)), now)?.ms;
   }
-}
-
-/**
- * How long `remaining` sends take under 50/s and a sliding 1000/min window, given the sends of the last
- * minute (per second): the window's free room goes at 50/s, then each second frees what was sent 60 s
- * before it. After two simulated minutes the pace is exactly 1000/min, so the rest is closed-form.
- */
-export function quotaTimeMs(remaining: number, sentPerSecond: ReadonlyMap<number, number>, nowSecond: number): number {
-  const { perSecond, perMinute } = SEND_QUOTA;
-  const window: number[] = [];
-  for (let s = nowSecond - 59; s <= nowSecond; s++) window.push(sentPerSecond.get(s) ?? 0);
-  let inWindow = window.reduce((a, b) => a + b, 0);
-  let left = remaining;
-  let seconds = 0;
-  while (left > 0 && seconds < 120) {
-    seconds += 1;
-    inWindow -= window.shift() ?? 0;
-    const send = Math.min(left, perSecond, Math.max(0, perMinute - inWindow));
-    window.push(send);
-    inWindow += send;
-    left -= send;
-  }
-  return (seconds + (left * 60) / perMinute) * 1000;
 }
 
 export function formatDuration(ms: number): string {

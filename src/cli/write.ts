@@ -10,6 +10,7 @@ import { isRecord } from '../core/is-record.js';
 import { ConnectorError, errorLine } from '../core/errors.js';
 import { ReportWriter } from '../pipeline/report/report-writer.js';
 import { RunState } from '../pipeline/state.js';
+import { JournalUploadKeyStore } from '../pipeline/media/journal-keys.js';
 import { keepLifecycleEntry } from '../pipeline/lifecycle/journal.js';
 import { DAY_MS } from '../pipeline/lifecycle/key-map.js';
 import { toOutcomeError, type MessageOutcome, type RunSummary } from '../pipeline/report/outcome.js';
@@ -126,6 +127,7 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
               ? {
                   deliveredBefore: (line: number, index: number, uuid: string) => state.deliveredBefore(line, index, uuid),
                   onDelivered: (outcome: MessageOutcome) => state.recordSoon(outcome),
+                  uploadKeys: new JournalUploadKeyStore(state, connector.config.connection.appId),
                   state,
                 }
               : {}),

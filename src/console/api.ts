@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ConfigStore } from './config-store.js';
 import { HttpError } from './http-util.js';
 import type { RunStore } from './runs.js';
+import type { SenderNames } from './source-preview.js';
 import type { ConnectorLike, ConsoleBackend, EmulatorHandle, Manifest, MessageOutcome, RawConfig } from './types.js';
 
 export type ConsoleLang = 'en_US' | 'zh_CN' | 'zh_TW';
@@ -20,6 +21,8 @@ export interface AppOptions {
   token: string;
   /** The only folder config files are loaded from and saved to. */
   root: string;
+  /** Where each send keeps its records and state until it got to its end (src/console/send-files.ts). */
+  sendDir: string;
 }
 
 export interface ApiCall {
@@ -45,6 +48,8 @@ export interface ConsoleContext {
   readonly config: ConfigStore;
   readonly runs: RunStore;
   readonly emulator: EmulatorHandle | undefined;
+  /** The source preview's sender names, cached per app. */
+  readonly senderNames: SenderNames;
   /** Sends a JSON answer, scrubbed of every secret value. */
   reply(res: ServerResponse, status: number, body: unknown): void;
   /** Last line of defence: no secret value ever leaves in a response, whatever produced the text. */

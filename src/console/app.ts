@@ -15,13 +15,19 @@ import { HttpError, readJsonBody, sendError, setSecurityHeaders } from './http-u
 import { API_ROUTES } from './routes.js';
 import { RunStore } from './runs.js';
 import { checkRequest } from './security.js';
+import { SenderNames } from './source-preview.js';
 import { serveStatic } from './static.js';
+import { tokenPage, type TokenProblem } from './token-page.js';
+
+/** The paths that serve the page (its script needs the token). */
+const PAGE_PATHS = new Set(['/', '/index.html']);
 import type { ConnectorLike, EmulatorHandle, MessageOutcome, RawConfig } from './types.js';
 
 export class ConsoleApp implements ConsoleContext {
   port = 0;
   readonly config: ConfigStore;
   readonly runs = new RunStore();
+  readonly senderNames = new SenderNames();
   emulator: EmulatorHandle | undefined;
   private readonly routes = new RouteTable<ApiRoute>(API_ROUTES);
   private readonly aborts = new Set<AbortController>();
@@ -113,7 +119,7 @@ export class ConsoleApp implements ConsoleContext {
     try {
       // Opened from the printed URL: the token becomes a cookie, and the address bar loses it.
       if (url.searchParams.has('token') && (method === 'GET' || method === 'HEAD')) {
-        if (!urlHasToken(url, this.options.token)) throw new HttpError(403, 'TOKEN_WRONG', 'this is not the URL the console printed at start: open that one');
+        if (!urlHasToken(url, this.options.token)) return this.sendTokenPage(req, res, 403, 'wrong', method === 'HEAD');
         res.writeHead(303, { 'set-cookie': tokenCookie(this.options.token), location: url.pathname, 'cache-control': 'no-store' });
         return void res.end();
       }
@@ -124,6 +130,10 @@ export class ConsoleApp implements ConsoleContext {
         return await this.api(method, url, req, res);
       }
       if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'method not allowed');
+      // The page itself needs the token (its script calls the API): without it, say how to open the console.
+      if (PAGE_PATHS.has(url.pathname) && !hasToken(req, this.options.token)) {
+        return this.sendTokenPage(req, res, 401, 'missing', method === 'HEAD');
+      }
       if (await serveStatic(this.options.staticDir, url.pathname, res, method === 'HEAD')) return;
       throw new HttpError(404, 'NOT_FOUND', 'not found');
     } catch (err) {
@@ -133,6 +143,23 @@ export class ConsoleApp implements ConsoleContext {
       }
       throw err;
     }
+  }
+
+  private sendTokenPage(
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: number,
+    problem: TokenProblem,
+    headOnly: boolean,
+  ): void {
+    // The host was checked (a loopback name with this port), so it is the address the user typed.
+    const html = tokenPage(this.options.lang, problem, `http://${req.headers.host ?? `127.0.0.1:${this.port}`}`);
+    res.writeHead(status, {
+      'content-type': 'text/html; charset=utf-8',
+      'content-length': Buffer.byteLength(html),
+      'cache-control': 'no-store',
+    });
+    res.end(headOnly ? undefined : html);
   }
 
   private async api(method: string, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -9,7 +9,7 @@ import type { InputRecord } from './types.js';
 export async function parseRecordsText(text: string): Promise<InputRecord[]> {
   const out: InputRecord[] = [];
   async function* one(): AsyncGenerator<string> {
-    yield text.replace(/^\uFEFF/, '');
+    yield withoutBom(text);
   }
   for await (const r of readRecords(one())) out.push(r);
   return out;
@@ -19,4 +19,9 @@ export async function parseRecordsText(text: string): Promise<InputRecord[]> {
 export function requireText(b: Record<string, unknown>): string {
   if (typeof b.text !== 'string') throw new HttpError(400, 'BAD_REQUEST', 'text (JSON Lines or a JSON array) is required');
   return b.text;
+}
+
+/** Pasted or uploaded text as the CLI would read it from a file (an editor's byte-order mark dropped). */
+export function withoutBom(text: string): string {
+  return text.replace(/^\uFEFF/, '');
 }

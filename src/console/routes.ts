@@ -22,6 +22,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'POST', path: '/api/source/preview', handler: connector.preview },
   { method: 'POST', path: '/api/send', handler: runs.send },
   { method: 'GET', path: '/api/runs/:id', handler: runs.snapshot },
+  { method: 'POST', path: '/api/runs/:id/stop', handler: runs.stop },
+  { method: 'POST', path: '/api/runs/:id/resume', handler: runs.resume },
   { method: 'GET', path: '/api/runs/:id/events', handler: runs.events },
   { method: 'GET', path: '/api/runs/:id/report', handler: runs.report },
 ];

@@ -6,6 +6,7 @@ import { newToken } from './access.js';
 import type { ConsoleLang } from './api.js';
 import { ConsoleApp } from './app.js';
 import { HttpError, sendError, MAX_BODY_BYTES } from './http-util.js';
+import { SEND_FOLDER } from './send-files.js';
 import { DEFAULT_STATIC_DIR } from './static.js';
 import type { ConsoleBackend, EmulatorHandle } from './types.js';
 
@@ -31,6 +32,8 @@ export interface ConsoleOptions {
   token?: string;
   /** The only folder config files are loaded from and saved to (default: the folder of configPath, else the working folder). */
   root?: string;
+  /** Where sends keep their records and state until they got to their end (default: root/.lark-im-console). */
+  sendDir?: string;
 }
 
 export interface ConsoleHandle {
@@ -54,6 +57,7 @@ export function normalizeLang(lang: string | undefined): ConsoleLang {
 export async function startConsole(opts: ConsoleOptions = {}): Promise<ConsoleHandle> {
   const backend = opts.backend ?? (await import('./real-backend.js')).createRealBackend();
   const manifest = await backend.manifest();
+  const root = path.resolve(opts.root ?? (opts.configPath ? path.dirname(opts.configPath) : process.cwd()));
   const app = new ConsoleApp({
     backend, manifest,
     staticDir: opts.staticDir ?? DEFAULT_STATIC_DIR,
@@ -61,7 +65,8 @@ export async function startConsole(opts: ConsoleOptions = {}): Promise<ConsoleHa
     lang: normalizeLang(opts.lang),
     now: opts.now ?? Date.now,
     token: opts.token ?? newToken(),
-    root: path.resolve(opts.root ?? (opts.configPath ? path.dirname(opts.configPath) : process.cwd())),
+    root,
+    sendDir: path.resolve(opts.sendDir ?? path.join(root, SEND_FOLDER)),
   });
 
   let emulator: EmulatorHandle | undefined;
@@ -104,7 +109,9 @@ export async function startConsole(opts: ConsoleOptions = {}): Promise<ConsoleHa
     port,
     ...(emulator ? { emulatorUrl: emulator.baseUrl } : {}),
     async close() {
+      // Running sends stop as on Stop: those on the wire settle and their state is written before the end.
       app.abortAll();
+      await Promise.allSettled(app.runs.active().map((r) => r.settled));
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const s of sockets) s.destroy();

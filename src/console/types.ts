@@ -5,9 +5,10 @@ export type { TestItem, TestStatus } from '../core/types.js';
 export type { MessageOutcome, OutcomeError, RenderedRequest, RunSummary } from '../pipeline/report/outcome.js';
 export type { InputRecord } from '../input.js';
 import type { TestItem } from '../core/types.js';
-import type { MessageOutcome, RunSummary } from '../pipeline/report/outcome.js';
+import type { RunSummary } from '../pipeline/report/outcome.js';
 import type { InputRecord } from '../input.js';
 import type { LarkMessageRecord } from '../source/record.js';
+import type { WriteStreamOptions } from '../connector.js';
 
 /** The raw form values, keyed by the manifest's property names. */
 export interface RawConfig {
@@ -21,17 +22,20 @@ export interface ConnectorLike {
   connectionTest(): Promise<TestItem[]>;
   writeStream(
     records: Iterable<InputRecord> | AsyncIterable<InputRecord>,
-    opts: { dryRun?: boolean; onOutcome?: (o: MessageOutcome) => void; signal?: AbortSignal },
+    opts: Pick<WriteStreamOptions, 'dryRun' | 'onOutcome' | 'signal' | 'deliveredBefore' | 'onDelivered' | 'state'>,
   ): Promise<RunSummary>;
   close(): void;
   /** The form's commands (GetReceiverOfChatsAndUsers for the fixed-receiver picker). */
   commandCallback?(command: string, args: Record<string, unknown>): Promise<unknown>;
   /** The source (optional, so a fake backend can leave it out). */
   sourceChats?(): Promise<Array<{ chatId: string; name: string; chatMode: string }>>;
-  batchRead?(offset: null, batchSize: number, emit: (events: Array<{ op: string; record: LarkMessageRecord }>) => void, options: { chats: string[]; includeThreads: boolean; signal: AbortSignal }): Promise<unknown>;
+  /** The source preview: a chat's newest messages, newest first, and a sender's name by open_id. */
+  latestMessages?(chatId: string, limit: number): Promise<LarkMessageRecord[]>;
+  userName?(openId: string): Promise<string>;
 }
 
-export type SourcePreviewMessage = { op: string } & LarkMessageRecord;
+/** A previewed message, with its sender's name when the app may read it. */
+export type SourcePreviewMessage = LarkMessageRecord & { senderName?: string };
 
 export interface EmulatorHandle {
   baseUrl: string;

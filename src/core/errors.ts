@@ -21,6 +21,8 @@ export type ErrorCode =
   | 'MESSAGE_INVALID'
   | 'INPUT_INVALID'
   | 'FIELD_MISSING'
+  /** An image or file source that cannot be used: refused (host, root), unreachable, too large, wrong kind. */
+  | 'MEDIA_INVALID'
   | 'NETWORK'
   | 'TIMEOUT'
   | 'SERVER_ERROR'
@@ -144,6 +146,7 @@ export const ERROR_STOPS: Readonly<Record<ErrorCode, ErrorStops>> = Object.freez
   INPUT_INVALID: 'message',
   // A send mode's record field is missing: that message only (its record's other messages still go).
   FIELD_MISSING: 'message',
+  MEDIA_INVALID: 'message',
   NETWORK: 'request',
   TIMEOUT: 'request',
   SERVER_ERROR: 'request',

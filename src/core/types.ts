@@ -6,6 +6,8 @@ export const CONNECTION_TEST_ITEMS = {
   bot: 'test_bot',
   permissions: 'test_permissions',
   read: 'test_read',
+  /** Only when the node uses images or files: the upload scope. */
+  media: 'test_media',
 } as const;
 export type ConnectionTestItem = keyof typeof CONNECTION_TEST_ITEMS;
 export const CONNECTION_TEST_ITEM_KEYS = Object.keys(CONNECTION_TEST_ITEMS) as ConnectionTestItem[];
@@ -16,7 +18,12 @@ export interface TestItem {
   item: TestItemKey;
   title: string;
   status: TestStatus;
+  /** In English. */
   detail: string;
+  /** The manifest message that words the detail (`{name}` placeholders), for a page in another language. */
+  detailKey: string;
+  /** The placeholders' values (an error's own text stays as the error said it). */
+  detailVars: Record<string, string>;
 }
 export type TestItemKey = ConnectionTestItem;
 

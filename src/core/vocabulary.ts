@@ -62,6 +62,8 @@ export const SCOPES = {
   listContactsAsApp: 'contact:contact:readonly_as_app',
   /** The chats the bot is in. */
   listChats: 'im:chat:readonly',
+  /** Upload images and files (im:message is accepted too). */
+  upload: 'im:resource',
   /** Edit a sent message or update a card (PUT / PATCH messages/:message_id). */
   edit: 'im:message:update',
   /** Recall a sent message (DELETE messages/:message_id). */
@@ -91,6 +93,11 @@ export const LARK_PATHS = {
   usersByDepartment: '/open-apis/contact/v3/users/find_by_department',
   /** The older users list; answers as usersByDepartment does. */
   users: '/open-apis/contact/v3/users',
+  /** One user (GET, by open_id here): the source preview's sender names. */
+  user: '/open-apis/contact/v3/users/:user_id',
+  /** Uploads: their keys go in image, file, audio and media messages. */
+  images: '/open-apis/im/v1/images',
+  files: '/open-apis/im/v1/files',
   /** The long connection's endpoint (not under /open-apis). */
   wsEndpoint: '/callback/ws/endpoint',
 } as const;

@@ -13,6 +13,7 @@ import { defaultSeed, loadSeedFile, parseSeed } from './seed.js';
 import { EmulatorHttp, listen } from './server.js';
 import { emptyStats, resetStats } from './stats.js';
 import { MessageStore } from './store.js';
+import { UploadStore, type StoredUpload } from './uploads.js';
 import { TokenIssuer } from './tokens.js';
 import { MessageChanges } from './message-changes.js';
 import { DEFAULT_CHANGE_SETTINGS, DEFAULT_LIMITS, type DeliveredMessage, type EmulatorOptions, type EmulatorSeed, type EmulatorStats } from './types.js';
@@ -58,6 +59,7 @@ export class LarkEmulator implements AdminOps {
       clock,
       dir,
       tokens,
+      uploads: new UploadStore(),
       store,
       history,
       changes: new MessageChanges({ history, store, limits, now: () => clock.now(), settings }),
@@ -86,6 +88,11 @@ export class LarkEmulator implements AdminOps {
   /** Delivered messages (uuid repeats excluded), in delivery order. Copies. */
   messages(): DeliveredMessage[] {
     return this.ctx.store.all();
+  }
+
+  /** Uploaded images and files (im/v1/images, im/v1/files), oldest first. Copies. */
+  uploads(): StoredUpload[] {
+    return structuredClone(this.ctx.uploads.all());
   }
 
   stats(): EmulatorStats {
@@ -128,6 +135,7 @@ export class LarkEmulator implements AdminOps {
   reset(opts: { tokens?: boolean } = {}): void {
     this.ctx.store.clear();
     this.ctx.history.clear();
+    this.ctx.uploads.clear();
     this.ctx.dir.clearP2p();
     resetStats(this.ctx.stats);
     this.faults.clear();

@@ -12,6 +12,7 @@ import type { RateLimits } from './rate-limits.js';
 import { fieldError, type Reply } from './reply.js';
 import type { MessageChanges } from './message-changes.js';
 import type { MessageStore } from './store.js';
+import type { UploadStore } from './uploads.js';
 import type { TokenIssuer } from './tokens.js';
 import type { EmulatorClock, EmulatorStats } from './types.js';
 
@@ -45,6 +46,8 @@ export interface EmulatorContext {
   readonly store: MessageStore;
   /** Every chat's messages (user posts and bot sends): what the list endpoints read. */
   readonly history: ChatHistory;
+  /** Uploaded images and files by key (im/v1/images, im/v1/files). */
+  readonly uploads: UploadStore;
   /** Edits, card updates and recalls of the bots' messages (edit counts, windows). */
   readonly changes: MessageChanges;
   readonly faults: FaultController;

@@ -13,6 +13,7 @@ const FAMILIES = {
   lookup: (l: EmulatorLimits) => [l.batchGetIdPerSecond, l.batchGetIdPerMinute],
   listMessages: (l: EmulatorLimits) => [l.listPerSecond, l.listPerMinute],
   listChats: (l: EmulatorLimits) => [l.listPerSecond, l.listPerMinute],
+  upload: (l: EmulatorLimits) => [l.uploadPerSecond, l.uploadPerMinute],
   // Edits, card updates and recalls: each API its own 50/s + 1000/min (the send limits' values).
   edit: (l: EmulatorLimits) => [l.sendPerSecond, l.sendPerMinute],
   update_card: (l: EmulatorLimits) => [l.sendPerSecond, l.sendPerMinute],

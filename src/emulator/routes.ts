@@ -13,8 +13,10 @@ import { listScopes } from './endpoints/scopes.js';
 import { sendMessage } from './endpoints/send.js';
 import { editMessage, recallMessage, updateCard } from './endpoints/message-changes.js';
 import { issueToken } from './endpoints/token.js';
-import { listUsers } from './endpoints/users.js';
+import { getUser, listUsers } from './endpoints/users.js';
 import { wsEndpoint } from './endpoints/ws-endpoint.js';
+import { uploadFile, uploadImage } from './endpoints/uploads.js';
+import { MAX_UPLOAD_BODY_BYTES } from './uploads.js';
 import { LARK_PATHS } from '../core/vocabulary.js';
 
 export const ROUTES: readonly Route[] = [
@@ -36,11 +38,14 @@ export const ROUTES: readonly Route[] = [
     handler: tenant(batchGetId),
     counter: 'batchGetIdRequests',
   },
+  { method: 'POST', path: LARK_PATHS.images, handler: tenant(uploadImage), maxBodyBytes: MAX_UPLOAD_BODY_BYTES },
+  { method: 'POST', path: LARK_PATHS.files, handler: tenant(uploadFile), maxBodyBytes: MAX_UPLOAD_BODY_BYTES },
   { method: 'GET', path: LARK_PATHS.botInfo, handler: tenant(botInfo), counter: 'botInfoRequests' },
   { method: 'GET', path: LARK_PATHS.scopes, handler: tenant(listScopes), counter: 'scopeRequests' },
   // The receiver picker's users list; its chats come from im/v1/chats.
   { method: 'GET', path: LARK_PATHS.usersByDepartment, handler: tenant(listUsers) },
   { method: 'GET', path: LARK_PATHS.users, handler: tenant(listUsers) },
+  { method: 'GET', path: LARK_PATHS.user, handler: tenant(getUser) },
   { method: 'POST', path: LARK_PATHS.wsEndpoint, handler: wsEndpoint },
   // Admin calls (not Lark's: no token), for an emulator started by hand.
   { method: 'POST', path: '/_emulator/messages', handler: adminPost },

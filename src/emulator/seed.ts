@@ -3,7 +3,7 @@ import type { EmulatorSeed, SeedApp, SeedChat, SeedUser } from './types.js';
 import { SCOPES } from '../core/vocabulary.js';
 
 export const DEFAULT_SCOPES = [
-  SCOPES.send, SCOPES.lookup, SCOPES.groupMessages, SCOPES.readMessages, SCOPES.listUsers, SCOPES.listChats,
+  SCOPES.send, SCOPES.lookup, SCOPES.groupMessages, SCOPES.readMessages, SCOPES.listUsers, SCOPES.listChats, SCOPES.upload,
 ];
 
 const DEFAULT_SEED: EmulatorSeed = {

@@ -19,6 +19,7 @@ export function emptyStats(): EmulatorStats {
     listChatsRequests: 0,
     botInfoRequests: 0,
     scopeRequests: 0,
+    uploads: 0,
     changeRequests: 0,
     errorsByCode: {},
     byEndpoint: {},

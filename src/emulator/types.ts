@@ -56,6 +56,9 @@ export interface EmulatorLimits {
   /** GET im/v1/messages and GET im/v1/chats, each (Lark: 50/s, 1000/min per app). */
   listPerSecond: number;
   listPerMinute: number;
+  /** POST im/v1/images and im/v1/files together (Lark: 50/s, 1000/min per app). */
+  uploadPerSecond: number;
+  uploadPerMinute: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<EmulatorLimits> = Object.freeze({
@@ -66,6 +69,8 @@ export const DEFAULT_LIMITS: Readonly<EmulatorLimits> = Object.freeze({
   batchGetIdPerMinute: 1000,
   listPerSecond: 50,
   listPerMinute: 1000,
+  uploadPerSecond: 50,
+  uploadPerMinute: 1000,
 });
 
 export interface EmulatorOptions {
@@ -182,6 +187,8 @@ export interface EmulatorStats {
   listChatsRequests: number;
   botInfoRequests: number;
   scopeRequests: number;
+  /** Upload requests that reached the checks of im/v1/images and im/v1/files (accepted or refused). */
+  uploads: number;
   /** PUT, PATCH and DELETE of im/v1/messages/:message_id. */
   changeRequests: number;
   /** Count of every non-zero Lark code answered, keyed by code. */

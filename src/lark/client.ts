@@ -6,7 +6,15 @@
 import { AttemptEngine, type CallOptions, type LarkClientOptions } from './engine.js';
 import { botInfo, listScopes, type BotInfo, type ScopeGrant } from './endpoints/app.js';
 import { listChats, type ChatsPage, type ChatSummary, type ListChatsRequest } from './endpoints/chats.js';
-import { batchGetIdByMobiles, listUsers, MOBILES_PER_CALL, type DirectoryPage, type ListUsersRequest } from './endpoints/contact.js';
+import {
+  batchGetIdByMobiles,
+  getUser,
+  listUsers,
+  MOBILES_PER_CALL,
+  type DirectoryEntry,
+  type DirectoryPage,
+  type ListUsersRequest,
+} from './endpoints/contact.js';
 import {
   listChatMessages,
   sendMessage,
@@ -16,6 +24,8 @@ import {
   type SendMessageResult,
 } from './endpoints/messages.js';
 import { MESSAGE_CHANGES, type MessageChangeRequest } from './endpoints/message-changes.js';
+
+import { uploadFile, uploadImage, type FileUpload, type ImageUpload } from './endpoints/media.js';
 
 type Signal = { signal?: AbortSignal };
 
@@ -39,6 +49,16 @@ export class LarkClient {
   /** Paced (app + per receive_id), retried with the same uuid; throws LarkError. */
   sendMessage(req: SendMessageRequest, options: Signal = {}): Promise<SendMessageResult> {
     return this.engine.call(sendMessage, req, options);
+  }
+
+  /** POST im/v1/images: the image_key. Paced on the upload windows (50/s + 1000/min), retried. */
+  uploadImage(req: ImageUpload, options: Signal = {}): Promise<string> {
+    return this.engine.call(uploadImage, req, options);
+  }
+
+  /** POST im/v1/files: the file_key. Paced on the upload windows, retried. */
+  uploadFile(req: FileUpload, options: Signal = {}): Promise<string> {
+    return this.engine.call(uploadFile, req, options);
   }
 
   /** Edits (PUT), updates (PATCH, a card) or recalls (DELETE) a message this app sent; see endpoints/message-changes.ts. */
@@ -88,6 +108,11 @@ export class LarkClient {
   /** One page of the users in the app's contact range (root department: the whole range for a tenant token). */
   listUsers(args: ListUsersRequest = {}): Promise<DirectoryPage> {
     return this.engine.call(listUsers, args);
+  }
+
+  /** One user's name by open_id; outside the app's contact range: OUTSIDE_VISIBLE_RANGE. */
+  getUser(openId: string): Promise<DirectoryEntry> {
+    return this.engine.call(getUser, openId);
   }
 
   /** After ENDPOINT_UNREACHABLE: the next call tries the host again (see AttemptEngine.probeAgain). */

@@ -17,7 +17,7 @@ import { INVALID_TOKEN_CODES, LarkError } from './errors.js';
 import { safeEmit, type ClientEvent } from './events.js';
 import { proxyFor, type ProxyRoute } from './proxy-url.js';
 import { LarkHttp, WireError, describeWireFailure, type LarkRequest, type LarkResponse } from './http.js';
-import { createListPacer, createLookupPacer, createMessageChangePacer, createSendPacer, type Pacer, type PacingOptions } from './pacer.js';
+import { createListPacer, createLookupPacer, createMessageChangePacer, createSendPacer, createUploadPacer, type Pacer, type PacingOptions } from './pacer.js';
 import { retryPolicies, withRetry, type RetryContext, type RetryInfo, type RetryOptions, type RetryPolicy } from './retry.js';
 import { TokenProvider, type TokenEntry } from './token.js';
 import type { LimiterStore, TokenStore } from '../core/stores.js';
@@ -102,6 +102,7 @@ export class AttemptEngine {
       this.pacers.send = createSendPacer(opts.pacing ?? {}, deps);
       this.pacers.lookup = createLookupPacer(opts.pacing ?? {}, deps);
       this.pacers.list = createListPacer(opts.pacing ?? {}, deps);
+      this.pacers.upload = createUploadPacer(opts.pacing ?? {}, deps);
       for (const kind of ['edit', 'update_card', 'recall'] as const) this.pacers[kind] = createMessageChangePacer(kind, opts.pacing ?? {}, deps);
     }
   }

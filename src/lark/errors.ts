@@ -58,6 +58,11 @@ export const LARK_CODE_TABLE: Readonly<Record<number, LarkCodeClass>> = Object.f
   230002: { code: 'BOT_NOT_IN_CHAT', retryable: false, advice: 'add the bot to the group (group settings > Bots), or check the chat_id' },
   // Message
   230001: { code: 'MESSAGE_INVALID', retryable: false, advice: 'Lark rejected a request parameter: check that receiveId matches receiveType and that content is valid JSON of the shape contentType needs' },
+  // Uploads (im/v1/images, im/v1/files): the connector checks these before uploading; Lark is the last judge.
+  234006: { code: 'MEDIA_INVALID', retryable: false, advice: 'the image or file is over Lark\'s limit (images 10 MB, files 30 MB): use a smaller one' },
+  234010: { code: 'MEDIA_INVALID', retryable: false, advice: 'the image or file is empty: check the source' },
+  234011: { code: 'MEDIA_INVALID', retryable: false, advice: 'Lark does not take this image format: use JPEG, PNG, WEBP, GIF, TIFF, BMP or ICO' },
+  234039: { code: 'MEDIA_INVALID', retryable: false, advice: 'the image resolution is over Lark\'s limit (GIF 2000x2000, others 12000x12000): scale it down' },
   230025: { code: 'CONTENT_TOO_LARGE', retryable: false, advice: 'the message is too large (text <= 150 KB, post and interactive <= 30 KB): shorten the content' },
   230028: { code: 'LARK_API_ERROR', retryable: false, advice: "the message was blocked by the tenant's data loss prevention (DLP) policy: change the content or ask the tenant admin" },
   230035: { code: 'LARK_API_ERROR', retryable: false, advice: 'Lark refused to deliver this message: see Lark\'s message above; retrying will not help' },

@@ -3,6 +3,7 @@
  * Every outcome other than `code: 0` becomes a clean LarkError (no request body, token or secret inside).
  */
 import { isRecord } from '../core/is-record.js';
+import { multipartBody, type MultipartField } from './multipart.js';
 import { LarkError, headerString, larkErrorFromResponse, type LarkCodeClass } from './errors.js';
 import { type ErrorStops } from '../core/errors.js';
 import { proxyAgent } from './proxy.js';
@@ -29,6 +30,8 @@ export interface LarkRequest {
   path: string;
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
+  /** A multipart/form-data body instead of JSON (uploads). */
+  multipart?: readonly MultipartField[];
   /** Tenant token; sent as Authorization: Bearer. */
   token?: string;
   /** Scope the API needs, named in permission errors. */
@@ -94,8 +97,13 @@ export class LarkHttp {
   }
 
   async request<T = Record<string, unknown>>(req: LarkRequest): Promise<LarkResponse<T>> {
-    const headers: Record<string, string> = req.token ? { Authorization: `Bearer ${req.token}` } : NO_HEADERS;
-    const body = req.body === undefined ? undefined : JSON.stringify(req.body);
+    let headers: Record<string, string> = req.token ? { Authorization: `Bearer ${req.token}` } : NO_HEADERS;
+    let body: string | Buffer | undefined = req.body === undefined ? undefined : JSON.stringify(req.body);
+    if (req.multipart) {
+      const form = multipartBody(req.multipart);
+      body = form.body;
+      headers = { ...headers, 'Content-Type': form.contentType };
+    }
     let res: WireResponse;
     try {
       res = await this.transport.send({ method: req.method, path: pathWithQuery(req.path, req.query), headers, ...(body !== undefined ? { body } : {}), timeoutMs: req.timeoutMs ?? this.timeoutMs });

@@ -337,6 +337,11 @@ export function createListPacer(opts: PacingOptions, deps: PacerDeps = {}): Pace
   return fiftyPerSecondPacer('list', opts, deps);
 }
 
+/** POST im/v1/images and im/v1/files (uploads): app windows of 50/s and 1000/min of their own. */
+export function createUploadPacer(opts: PacingOptions, deps: PacerDeps = {}): Pacer {
+  return fiftyPerSecondPacer('upload', opts, deps);
+}
+
 /**
  * PUT (edit), PATCH (card update) and DELETE (recall) of im/v1/messages/:message_id: each API its own app
  * windows of 50/s and 1000/min, and 5/s per message (the receiver key is the message id).

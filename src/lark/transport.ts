@@ -17,7 +17,8 @@ export interface WireRequest {
   path: string;
   /** Per-request headers (Authorization); the body, when there is one, is JSON text. */
   headers: Record<string, string>;
-  body?: string;
+  /** JSON text, or a multipart body's bytes. */
+  body?: string | Buffer;
   /** Fails with ETIMEDOUT when the socket stays silent this long. */
   timeoutMs: number;
 }

@@ -6,9 +6,10 @@ import type { MessageBody } from '../message/schema.js';
 import { directReceiver, normalizePhone } from '../message/receivers.js';
 import type { RenderedRequest, RenderedSend } from './report/outcome.js';
 import { larkMsgType } from './msg-type.js';
+import type { PlannedUpload } from './media/stage.js';
 import { LARK_PATHS, RECEIVE_ID_TYPES, type ReceiveIdType } from '../core/vocabulary.js';
 
-export function renderRequest(baseUrl: string, message: MessageBody, uuid: string): RenderedSend {
+export function renderRequest(baseUrl: string, message: MessageBody, uuid: string, uploads?: PlannedUpload[]): RenderedSend {
   const direct = directReceiver(message);
   const receiveIdType = direct?.receiveIdType ?? 'open_id';
   const request: RenderedSend = {
@@ -22,6 +23,8 @@ export function renderRequest(baseUrl: string, message: MessageBody, uuid: strin
     },
   };
   if (!direct) request.lookup = { mobile: normalizePhone(message.receiveId) };
+  // Media sources: the uploads a send would make first (the content shows placeholder keys).
+  if (uploads && uploads.length > 0) request.uploads = uploads;
   return request;
 }
 
@@ -84,7 +87,7 @@ export class ValidOutcome {
     const { line, index, request } = this;
     if (request.method !== 'POST') return undefined;
     const body = request.body;
-    if (request.lookup !== undefined || !Number.isSafeInteger(line) || !Number.isSafeInteger(index)) return undefined;
+    if (request.lookup !== undefined || request.uploads !== undefined || !Number.isSafeInteger(line) || !Number.isSafeInteger(index)) return undefined;
     const { receive_id: receiveId, msg_type: msgType, content, uuid } = body;
     if (typeof receiveId !== 'string' || typeof msgType !== 'string' || typeof content !== 'string' || typeof uuid !== 'string') {
       return undefined;

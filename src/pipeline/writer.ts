@@ -30,6 +30,7 @@ import { ResolveStage } from './resolve.js';
 import { SendStage } from './send.js';
 import { renderRequest, ValidOutcome } from './render.js';
 import { ReorderBuffer } from './report/order.js';
+import type { MediaStage } from './media/stage.js';
 import { classify, KeyedStage, sharedCard, slotsOf, type Classified, type LifecycleCalls, type LifecyclePolicy, type PutTask, type KeyOrder } from './lifecycle/stage.js';
 import { MemoryKeyMap, DAY_MS, type KeyMap } from './lifecycle/key-map.js';
 import type { LifecycleJournal } from './lifecycle/journal.js';
@@ -71,6 +72,8 @@ export interface WriterOptions {
   onAppLevelError?: (err: ConnectorError) => void;
   /** Clock for durationMs (and the key map's send times). */
   now?: () => number;
+  /** Uploads the images and files a message names by source (dry-run: plans them); none = sources fail. */
+  media?: MediaStage;
   /**
    * Change events and keys (src/pipeline/lifecycle/): what updates and deletes do, the key map (default: in
    * memory for this run) and the state's record of keyed events (resumed runs). Default: updates and deletes
@@ -82,11 +85,12 @@ export interface WriterOptions {
 /** A record deliberately not acted on (e.g. a delete event): one skipped outcome. */
 interface Skipped { skipped: string }
 
-/** A message that passed every stage before send. */
+/** A message that passed every stage before send (dry-run: one whose media sources are still to be planned). */
 class ToSend {
   constructor(
     readonly message: MessageBody,
     readonly uuid: string,
+    readonly dryRun = false,
   ) {}
 }
 
@@ -227,7 +231,8 @@ export class MessageWriter {
             } else if (next instanceof ToSend) {
               const slot = order.reserve();
               inFlight.set(slot, { line, index });
-              void this.sendOne(next, line, index, position).then((result) => {
+              const settled = next.dryRun ? this.planOne(next, line, index) : this.sendOne(next, line, index, position);
+              void settled.then((result) => {
                 inFlight.delete(slot);
                 lookups?.messageDone();
                 order.settle(slot, result);
@@ -273,6 +278,7 @@ export class MessageWriter {
     if (!v.ok) return { line, index, status: 'failed', error: toOutcomeError(v.error) };
     const uuid = this.identify.uuidOf(v.message);
     if (this.options.dryRun) {
+      if (this.options.media?.applies(v.message)) return new ToSend(v.message, uuid, true);
       const derived = v.message.uuid === undefined ? uuid : undefined;
       return new ValidOutcome(line, index, renderRequest(this.options.baseUrl, v.message, uuid), derived);
     }
@@ -362,13 +368,28 @@ export class MessageWriter {
     try {
       sender.throwIfStopped();
       if (!this.lookups) throw new Error('MessageWriter needs a receiver resolver to send');
-      const receiver = await this.lookups.receiverFor(message, seq, this.stop.signal);
-      const messageId = await sender.send(message, receiver, uuid);
+      const media = this.options.media;
+      const [receiver, ready] = await Promise.all([
+        this.lookups.receiverFor(message, seq, this.stop.signal),
+        media?.applies(message) ? media.prepare(message, this.stop.signal) : message,
+      ]);
+      sender.throwIfStopped();
+      const messageId = await sender.send(ready, receiver, uuid);
       const delivered = { line, index, status: 'delivered' as const, messageId, uuid };
       this.options.onDelivered?.(delivered);
       return delivered;
     } catch (err) {
       if (isRunStop(err)) return notSentOutcome(line, index, err, uuid);
+      return { line, index, status: 'failed', error: toOutcomeError(err), uuid };
+    }
+  }
+
+  /** Dry-run of a message with media sources: fetched and checked, the uploads shown, nothing uploaded. */
+  private async planOne({ message, uuid }: ToSend, line: number, index: number): Promise<MessageOutcome> {
+    try {
+      const { content, uploads } = await this.options.media!.plan(message, this.stop.signal);
+      return new ValidOutcome(line, index, renderRequest(this.options.baseUrl, { ...message, content }, uuid, uploads));
+    } catch (err) {
       return { line, index, status: 'failed', error: toOutcomeError(err), uuid };
     }
   }

@@ -102,6 +102,11 @@ export const SOURCE_NODE_FIELD_META: { [K in keyof typeof SOURCE_NODE_SHAPE]-?: 
 
 const EN_US = {
   test_read: 'Read permissions (source)',
+  test_detail_read_scope_missing:
+    'no read scope granted (one of {scopes}): the source cannot read messages (sending is not affected). Apply for {apply} to read chats',
+  test_detail_group_scope_missing:
+    "{read} is granted but {group} is not: the source sees p2p messages and, in groups, only the messages that @-mention the bot. Apply for {group} (it may need an admin's approval) to read every group message",
+  test_detail_read_ok: '{read} and {group} are granted: the source reads every message of the chats the bot is in',
   source_chats: 'Chats to read (source)',
   source_chats_tooltip: 'all: every group chat the bot is in; or a comma-separated list of chat_ids (oc_...). The bot must be a member of each chat',
   source_since: 'Read from (source)',
@@ -121,6 +126,10 @@ export type SourceMessageKey = keyof typeof EN_US;
 
 const ZH_CN: Record<SourceMessageKey, string> = {
   test_read: '读取权限（源）',
+  test_detail_read_scope_missing: '未授予读取权限（{scopes} 之一）：源无法读取消息（发送不受影响）。如需读取会话，请申请 {apply}',
+  test_detail_group_scope_missing:
+    '已授予 {read}，但未授予 {group}：源能看到单聊消息，而在群里只能看到 @ 机器人的消息。如需读取群里的全部消息，请申请 {group}（可能需要管理员审批）',
+  test_detail_read_ok: '已授予 {read} 和 {group}：源会读取机器人所在会话的全部消息',
   source_chats: '读取的会话（源）',
   source_chats_tooltip: 'all：机器人所在的全部群；或以逗号分隔的 chat_id 列表（oc_ 开头）。机器人必须是每个群的成员',
   source_since: '起始时间（源）',
@@ -139,6 +148,10 @@ const ZH_CN: Record<SourceMessageKey, string> = {
 
 const ZH_TW: Record<SourceMessageKey, string> = {
   test_read: '讀取權限（來源）',
+  test_detail_read_scope_missing: '未授予讀取權限（{scopes} 之一）：來源無法讀取訊息（傳送不受影響）。如需讀取會話，請申請 {apply}',
+  test_detail_group_scope_missing:
+    '已授予 {read}，但未授予 {group}：來源能看到一對一訊息，而在群組中只能看到 @ 機器人的訊息。如需讀取群組中的全部訊息，請申請 {group}（可能需要管理員審核）',
+  test_detail_read_ok: '已授予 {read} 和 {group}：來源會讀取機器人所在會話的全部訊息',
   source_chats: '讀取的會話（來源）',
   source_chats_tooltip: 'all：機器人所在的全部群組；或以逗號分隔的 chat_id 清單（oc_ 開頭）。機器人必須是每個群組的成員',
   source_since: '起始時間（來源）',

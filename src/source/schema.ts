@@ -1,6 +1,7 @@
 /** The source's table (lark_messages) and what its scopes mean for the connection test. */
 import type { TableSchema } from '../core/types.js';
 import { READ_SCOPES, SCOPES } from '../core/vocabulary.js';
+import type { SourceMessageKey } from './options.js';
 
 export const LARK_MESSAGES_TABLE: TableSchema = {
   name: 'lark_messages',
@@ -27,22 +28,26 @@ export const LARK_MESSAGES_TABLE: TableSchema = {
 
 const GROUP_MSG_SCOPE = SCOPES.groupMessages;
 
-/** ok: reads everything; warn: cannot read, or sees only part of the groups' messages. */
-export function readPermissionsItem(granted: ReadonlySet<string>): { status: 'ok' | 'warn'; detail: string } {
+/**
+ * ok: reads everything; warn: cannot read, or sees only part of the groups' messages. The detail is a message
+ * key of the source's strings (SOURCE_MESSAGES) and its placeholders' values.
+ */
+export function readPermissionsItem(granted: ReadonlySet<string>): {
+  status: 'ok' | 'warn';
+  detailKey: Extract<SourceMessageKey, `test_detail_${string}`>;
+  detailVars: Record<string, string>;
+} {
   const read = READ_SCOPES.find((s) => granted.has(s));
   if (!read) {
     return {
       status: 'warn',
-      detail: `no read scope granted (one of ${READ_SCOPES.join(', ')}): the source cannot read messages (sending is not affected). Apply for im:message:readonly to read chats`,
+      detailKey: 'test_detail_read_scope_missing',
+      detailVars: { scopes: READ_SCOPES.join(', '), apply: SCOPES.readMessages },
     };
   }
-  if (!granted.has(GROUP_MSG_SCOPE)) {
-    return {
-      status: 'warn',
-      detail:
-        `${read} is granted but ${GROUP_MSG_SCOPE} is not: the source sees p2p messages and, in groups, only the messages that @-mention the bot. ` +
-        `Apply for ${GROUP_MSG_SCOPE} (it may need an admin's approval) to read every group message`,
-    };
+  const group = GROUP_MSG_SCOPE;
+  if (!granted.has(group)) {
+    return { status: 'warn', detailKey: 'test_detail_group_scope_missing', detailVars: { read, group } };
   }
-  return { status: 'ok', detail: `${read} and ${GROUP_MSG_SCOPE} are granted: the source reads every message of the chats the bot is in` };
+  return { status: 'ok', detailKey: 'test_detail_read_ok', detailVars: { read, group } };
 }

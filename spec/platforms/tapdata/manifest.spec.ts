@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { CONNECTION_TEST_ITEMS, CONNECTION_TEST_ITEM_KEYS } from '../../../src/core/types.js';
-import { LANGUAGES, MESSAGES, buildManifest, testItemTitle } from '../../../src/platforms/tapdata/manifest.js';
+import { LANGUAGES, MESSAGES, buildManifest, testDetail, testItemTitle, type TestDetailKey } from '../../../src/platforms/tapdata/manifest.js';
 import { DOMAINS, connectionConfigSchema, nodeConfigSchema } from '../../../src/config.js';
 import { UPDATE_EVENTS } from '../../../src/pipeline/lifecycle/config.js';
 
@@ -130,7 +130,7 @@ describe('messages', () => {
   });
 
   it('names the connection test items in every language', () => {
-    expect(CONNECTION_TEST_ITEM_KEYS).toEqual(['credentials', 'bot', 'permissions', 'read']);
+    expect(CONNECTION_TEST_ITEM_KEYS).toEqual(['credentials', 'bot', 'permissions', 'read', 'media']);
     for (const lang of LANGUAGES) {
       for (const item of CONNECTION_TEST_ITEM_KEYS) {
         expect(MESSAGES[lang][CONNECTION_TEST_ITEMS[item]]).toBeTruthy();
@@ -138,6 +138,22 @@ describe('messages', () => {
       }
     }
     expect(testItemTitle('credentials')).toBe('App credentials');
+  });
+
+  it('words every connection test detail in every language, with the same {placeholders}', () => {
+    const keys = Object.keys(MESSAGES.en_US).filter((k) => k.startsWith('test_detail_')) as TestDetailKey[];
+    expect(keys.length).toBeGreaterThanOrEqual(15);
+    const names = (text: string) => [...new Set([...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]))].sort();
+    for (const key of keys) {
+      for (const lang of ['zh_CN', 'zh_TW'] as const) {
+        expect(MESSAGES[lang][key], `${lang} ${key}`).toMatch(/[\u4e00-\u9fff]/);
+        expect(names(MESSAGES[lang][key]), `${lang} ${key}`).toEqual(names(MESSAGES.en_US[key]));
+      }
+    }
+    const vars = { appId: 'cli_x', baseUrl: 'https://open.feishu.cn' };
+    expect(testDetail('test_detail_credentials_ok', vars)).toBe('App cli_x obtained a tenant_access_token from https://open.feishu.cn (no proxy)');
+    expect(testDetail('test_detail_credentials_ok', vars, 'zh_CN')).toBe('应用 cli_x 已从 https://open.feishu.cn 获取 tenant_access_token（未使用代理）');
+    expect(testDetail('test_detail_credentials_ok', vars, 'zh_TW')).toBe('應用 cli_x 已從 https://open.feishu.cn 取得 tenant_access_token（未使用代理）');
   });
 });
 

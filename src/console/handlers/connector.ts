@@ -19,7 +19,7 @@ export const dryRun: ApiHandler = async (ctx, { res, body }) => {
   const records = await parseRecordsText(requireText(await body()));
   const outcomes: MessageOutcome[] = [];
   const summary = await ctx.withConnector(
-    (c) => c.writeStream(records, { dryRun: true, onOutcome: (o) => outcomes.push(ctx.withAdvice(o)) }),
+    (c) => c.writeStream(records, { dryRun: true, onOutcome: (o) => void outcomes.push(ctx.withAdvice(o)) }),
     { dryRun: true },
   );
   ctx.reply(res, 200, { records: records.length, outcomes, summary });
@@ -44,6 +44,9 @@ export const preview: ApiHandler = async (ctx, { res, body }) => {
     throw new HttpError(400, 'BAD_REQUEST', 'chatId must be a chat_id (oc_...)');
   }
   const limit = typeof b.limit === 'number' ? b.limit : 20;
-  const messages = await ctx.withConnector((c) => previewChat(c, chatId, limit));
-  ctx.reply(res, 200, { messages });
+  const connection = ctx.config.full().connection;
+  // Names are the app's to read: cached per app id and domain.
+  const app = JSON.stringify([connection['appId'] ?? connection['app_id'], connection['domain']]);
+  const preview = await ctx.withConnector((c) => previewChat(c, chatId, limit, { names: ctx.senderNames, app }));
+  ctx.reply(res, 200, preview);
 };

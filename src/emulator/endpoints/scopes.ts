@@ -5,7 +5,7 @@ import type { Reply } from '../reply.js';
 import { SCOPES } from '../../core/vocabulary.js';
 
 /** Scopes the answer reports (granted or not), besides whatever the seed grants. */
-const KNOWN_SCOPES = [SCOPES.message, SCOPES.send, SCOPES.groupMessages, SCOPES.readMessages, SCOPES.lookup];
+const KNOWN_SCOPES = [SCOPES.message, SCOPES.send, SCOPES.groupMessages, SCOPES.readMessages, SCOPES.lookup, SCOPES.upload];
 
 export function listScopes(_ctx: EmulatorContext, _req: EmulatorRequest, app: App): Reply {
   const names = [...new Set([...KNOWN_SCOPES, ...app.scopes])];

@@ -8,6 +8,7 @@ import type { App } from '../directory.js';
 import type { EmulatorContext, EmulatorRequest } from '../endpoint.js';
 import { jsonBody } from '../endpoint.js';
 import { fieldError, invalidParam, isReply, larkError, missingScope, rateLimited, type Reply } from '../reply.js';
+import { contentKeys, keyRefusal } from '../uploads.js';
 import type { DeliveredMessage } from '../types.js';
 import { LARK_MSG_TYPES, RECEIVE_ID_TYPES, SEND_SCOPES, type ReceiveIdType } from '../../core/vocabulary.js';
 
@@ -50,6 +51,10 @@ function deliver(ctx: EmulatorContext, req: EmulatorRequest, app: App): Reply {
   }
   const problem = contentProblem(msgType, content);
   if (problem) return invalidParam(logId, `invalid content: ${problem}`);
+  for (const { kind, key } of contentKeys(msgType, content)) {
+    const refused = keyRefusal(ctx.uploads, app.appId, key, kind);
+    if (refused) return invalidParam(logId, `invalid content: ${refused}`);
+  }
   if (app.botActivateStatus !== 2) return larkError(400, 230006, 'Bot ability is not activated.', logId);
 
   if (typeof uuid === 'string' && uuid !== '') {

@@ -6,11 +6,14 @@
  * token, the users of the app's contact range) and the older `GET /open-apis/contact/v3/users`, which answers
  * the same. Scope: any of contact:user.base:readonly, contact:contact.base:readonly,
  * contact:contact:readonly_as_app.
+ *
+ * `GET /open-apis/contact/v3/users/:user_id?user_id_type=open_id`: one user (the source preview's sender
+ * names), with the same scopes; a user outside the visible range (or none) is code 41050, as Lark answers.
  */
 import type { App } from '../directory.js';
 import type { EmulatorContext, EmulatorRequest } from '../endpoint.js';
 import { decodeToken, encodeToken, pageSizeOf } from '../paging.js';
-import { fieldError, missingScope, type Reply } from '../reply.js';
+import { fieldError, larkError, missingScope, type Reply } from '../reply.js';
 import { USER_LIST_SCOPES } from '../../core/vocabulary.js';
 
 
@@ -39,4 +42,15 @@ export function listUsers(ctx: EmulatorContext, req: EmulatorRequest, app: App):
   const data: Record<string, unknown> = { has_more: next < visible.length, items };
   if (next < visible.length) data['page_token'] = encodeToken(next);
   return { status: 200, body: { code: 0, msg: 'success', data } };
+}
+
+export function getUser(ctx: EmulatorContext, req: EmulatorRequest, app: App): Reply {
+  const { logId } = req;
+  if (!USER_LIST_SCOPES.some((s) => app.scopes.has(s))) return missingScope(logId, USER_LIST_SCOPES);
+  const idType = req.url.searchParams.get('user_id_type') ?? 'open_id';
+  if (idType !== 'open_id') return fieldError(logId, 'user_id_type', 'the emulator looks users up by open_id');
+  const user = ctx.dir.userBy('open_id', req.params['user_id'] ?? '');
+  if (!user || user.visible === false) return larkError(400, 41050, 'no user authority error', logId);
+  const found = { open_id: user.openId, name: user.name, en_name: user.name, ...(user.email ? { email: user.email } : {}) };
+  return { status: 200, body: { code: 0, msg: 'success', data: { user: found } } };
 }

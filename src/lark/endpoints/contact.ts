@@ -1,6 +1,7 @@
-/** contact/v3: phone numbers -> open_id (batch_get_id), and the users in the app's contact range. */
+/** contact/v3: phone numbers -> open_id (batch_get_id), the users in the app's contact range, one user's name. */
 import { isRecord } from '../../core/is-record.js';
-import { dataOf, pageTokenOf, type Endpoint, type ListData } from './endpoint.js';
+import type { LarkCodeClass } from '../errors.js';
+import { dataOf, malformed, pageTokenOf, type Endpoint, type ListData } from './endpoint.js';
 import { LARK_PATHS, SCOPES } from '../../core/vocabulary.js';
 
 /** Lark's bound on mobiles per batch_get_id call. */
@@ -65,6 +66,32 @@ export const listUsers: Endpoint<ListUsersRequest, DirectoryPage> = {
       }] : []));
     const pageToken = pageTokenOf(data);
     return { items, hasMore: data.has_more === true && pageToken !== undefined, ...(pageToken ? { pageToken } : {}) };
+  },
+};
+
+/** Lark's answer for a user the app may not read (outside its contact range), on this endpoint. */
+const USER_CODES: Readonly<Record<number, LarkCodeClass>> = {
+  41050: {
+    code: 'OUTSIDE_VISIBLE_RANGE',
+    retryable: false,
+    advice: "the user is outside the app's contact range: add them to it (app availability) to read their name",
+  },
+};
+
+/** One user by open_id: the name (needs contact:user.base:readonly and the user in the app's contact range). */
+export const getUser: Endpoint<string, DirectoryEntry> = {
+  op: 'get_user',
+  request: (openId) => ({
+    method: 'GET',
+    path: LARK_PATHS.user.replace(':user_id', encodeURIComponent(openId)),
+    query: { user_id_type: 'open_id' },
+    scope: SCOPES.listUsers,
+    codes: USER_CODES,
+  }),
+  parse: (res, openId) => {
+    const user = dataOf<{ user?: unknown }>(res)?.user;
+    if (!isRecord(user)) throw malformed('get_user', res.logId);
+    return { id: openId, name: typeof user.name === 'string' ? user.name : '' };
   },
 };
 

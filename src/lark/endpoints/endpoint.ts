@@ -6,7 +6,7 @@ import { LarkError } from '../errors.js';
 import type { LarkRequest, LarkResponse } from '../http.js';
 
 /** The pacer an endpoint's requests queue on; none: unpaced (connection tests, the receiver picker). */
-export type PacerName = 'send' | 'lookup' | 'list' | 'edit' | 'update_card' | 'recall';
+export type PacerName = 'send' | 'lookup' | 'list' | 'edit' | 'update_card' | 'recall' | 'upload';
 
 export interface Endpoint<A, R> {
   /** Named in retry events and malformed-answer errors. */

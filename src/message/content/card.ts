@@ -2,6 +2,7 @@
 import { isRecord } from '../../core/is-record.js';
 import { kindOf } from '../../core/required-string.js';
 import { show } from '../error-text.js';
+import { cardImageIssues } from './media.js';
 import type { ContentCheck, Issue } from '../issue.js';
 
 /** Keys that make a JSON object a message card (1.0 and 2.0 cards). */
@@ -39,7 +40,7 @@ export const checkCard: ContentCheck = (obj) => {
   if (obj.schema !== undefined && typeof obj.schema !== 'string') {
     issues.push({ path: ['schema'], message: `must be a string such as "2.0", got ${kindOf(obj.schema)}` });
   }
-  return issues;
+  return issues.length > 0 ? issues : cardImageIssues(obj);
 };
 
 function checkReference(obj: Record<string, unknown>, type: keyof typeof REFERENCES): Issue[] {

@@ -4,6 +4,7 @@
  */
 import { requiredStringProblem } from '../../core/required-string.js';
 import type { ContentCheck, Issue } from '../issue.js';
+import { checkFileContent, checkImageContent, checkMediaContent } from './media.js';
 
 export const NO_ISSUES: readonly Issue[] = Object.freeze([]);
 
@@ -16,22 +17,14 @@ function requiredKey(key: string, what: string): ContentCheck {
   };
 }
 
-const fileKey = (type: string): ContentCheck =>
-  requiredKey('file_key', `${type} messages need {"file_key":"..."} from the file upload API`);
-
-const mediaFileKey = requiredKey('file_key', 'media messages need {"file_key":"...","image_key":"(optional cover)"}');
-
 export const KEY_CHECKS = {
   text: requiredKey('text', 'text messages need {"text":"hello"}'),
-  image: requiredKey('image_key', 'image messages need {"image_key":"img_..."} from the image upload API'),
-  audio: fileKey('audio'),
-  file: fileKey('file'),
-  sticker: fileKey('sticker'),
-  media: (obj) => {
-    const issues = mediaFileKey(obj);
-    if (obj.image_key === undefined || typeof obj.image_key === 'string') return issues;
-    return [...issues, { path: ['image_key'], message: 'must be a string when given (the optional cover image_key)' }];
-  },
+  // Uploaded keys: key-shaped, or a source in their place (media.ts).
+  image: checkImageContent,
+  audio: (obj) => checkFileContent('audio', obj),
+  file: (obj) => checkFileContent('file', obj),
+  sticker: (obj) => checkFileContent('sticker', obj),
+  media: checkMediaContent,
   share_chat: requiredKey('chat_id', 'share_chat messages need {"chat_id":"oc_..."}'),
   share_user: requiredKey('user_id', 'share_user messages need {"user_id":"ou_..."}'),
 } satisfies Record<string, ContentCheck>;

@@ -1,6 +1,7 @@
 /** The content of a post (rich text): locales, each with an optional title and paragraphs of elements. */
 import { isRecord } from '../../core/is-record.js';
 import { kindOf } from '../../core/required-string.js';
+import { postImageIssues } from './media.js';
 import { nearestName } from '../../core/nearest-name.js';
 import { POST_TAGS } from '../../core/vocabulary.js';
 import type { ContentCheck, Issue, Path } from '../issue.js';
@@ -76,5 +77,7 @@ function checkElement(el: unknown, ep: Path, issues: Issue[]): void {
       message: `${JSON.stringify(el.tag)} is not a Lark post tag${near ? ` (did you mean ${near}?)` : ''}; `
         + `use one of ${POST_TAGS.join(', ')}`,
     });
+  } else if (el.tag === 'img') {
+    for (const i of postImageIssues(el)) issues.push({ path: [...ep, ...i.path], message: i.message });
   }
 }

@@ -2,6 +2,7 @@
  * What happened to each message: the shapes the writer emits, the report prints and the summary counts.
  */
 import { ConnectorError, errorMessage } from '../../core/errors.js';
+import type { PlannedUpload } from '../media/stage.js';
 
 /** The exact request a message becomes (what a dry-run shows). */
 export type RenderedRequest = RenderedSend | RenderedChange;
@@ -12,6 +13,8 @@ export interface RenderedSend {
   body: { receive_id: string | null; msg_type: string; content: string; uuid: string };
   /** Phone receivers: the number that is looked up (batch_get_id) at send time to get the open_id. */
   lookup?: { mobile: string };
+  /** Dry-run of a message with image / file sources: the uploads a send would make (none is made). */
+  uploads?: PlannedUpload[];
 }
 
 /**

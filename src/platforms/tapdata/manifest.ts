@@ -8,6 +8,7 @@ import { CONNECTION_FIELD_META, NODE_FIELD_META, connectionConfigSchema, nodeCon
 import { type FieldMeta } from '../../core/types.js';
 import { SEND_MODE_MESSAGES } from '../../pipeline/transform/config.js';
 import { SOURCE_MESSAGES } from '../../source/options.js';
+import { MEDIA_MESSAGES } from '../../pipeline/media/options.js';
 import { LIFECYCLE_MESSAGES } from '../../pipeline/lifecycle/config.js';
 import { CONNECTION_TEST_ITEMS, type ConnectionTestItem } from '../../core/types.js';
 
@@ -33,9 +34,27 @@ const EN_US = {
   test_credentials: 'App credentials',
   test_bot: 'Bot capability',
   test_permissions: 'Permissions (scopes)',
+  test_detail_credentials_ok: 'App {appId} obtained a tenant_access_token from {baseUrl} (no proxy)',
+  test_detail_credentials_ok_proxy: 'App {appId} obtained a tenant_access_token from {baseUrl} through the proxy at {proxy}',
+  test_detail_credentials_failed: '{error}',
+  test_detail_not_checked: 'not checked: the credentials check failed',
+  test_detail_bot_ok: 'bot "{name}" is enabled',
+  test_detail_bot_disabled:
+    "the app's bot is not enabled (activate_status {status}): sends will fail with 230006. Enable the Bot capability under Features in the developer console and publish a new app version",
+  test_detail_bot_failed: '{error}',
+  test_detail_scopes_unlisted: "could not list the app's scopes: {error}",
+  test_detail_send_scope_missing:
+    'scope {scope} is not granted: no message can be sent. Apply for it under Permissions & Scopes and publish a new app version',
+  test_detail_lookup_scope_missing:
+    'scope {scope} is not granted: phone receivers will not resolve (other receivers work). Apply for it to send by phone number',
+  test_detail_send_scopes_ok: '{send} and {lookup} are granted',
+  test_detail_media_ok: '{scope} is granted: images and files can be uploaded',
+  test_detail_media_scope_missing:
+    'scope {scope} is not granted: messages with images or files will fail (other messages work). Apply for it under Permissions & Scopes and publish a new app version',
   ...SEND_MODE_MESSAGES.en_US,
   ...LIFECYCLE_MESSAGES.en_US,
   ...SOURCE_MESSAGES.en_US,
+  ...MEDIA_MESSAGES.en_US,
 };
 type MessageKey = keyof typeof EN_US;
 
@@ -58,9 +77,24 @@ const ZH_CN: Record<MessageKey, string> = {
   test_credentials: '应用凭证',
   test_bot: '机器人能力',
   test_permissions: '权限（scope）',
+  test_detail_credentials_ok: '应用 {appId} 已从 {baseUrl} 获取 tenant_access_token（未使用代理）',
+  test_detail_credentials_ok_proxy: '应用 {appId} 已通过代理 {proxy} 从 {baseUrl} 获取 tenant_access_token',
+  test_detail_credentials_failed: '无法获取 tenant_access_token：{error}',
+  test_detail_not_checked: '未检查：应用凭证检查未通过',
+  test_detail_bot_ok: '机器人“{name}”已启用',
+  test_detail_bot_disabled:
+    '应用的机器人能力未启用（activate_status {status}）：发送会失败并返回 230006。请在开发者后台的“应用能力”中启用机器人，并发布新版本',
+  test_detail_bot_failed: '无法读取机器人信息：{error}',
+  test_detail_scopes_unlisted: '无法列出应用的权限：{error}',
+  test_detail_send_scope_missing: '未授予权限 {scope}：无法发送任何消息。请在“权限管理”中申请该权限并发布新版本',
+  test_detail_lookup_scope_missing: '未授予权限 {scope}：手机号接收者无法解析（其他接收者不受影响）。如需按手机号发送，请申请该权限',
+  test_detail_send_scopes_ok: '已授予 {send} 和 {lookup}',
+  test_detail_media_ok: '已授予 {scope}：可以上传图片和文件',
+  test_detail_media_scope_missing: '未授予权限 {scope}：含图片或文件的消息会失败（其他消息不受影响）。请在“权限管理”中申请该权限并发布新版本',
   ...SEND_MODE_MESSAGES.zh_CN,
   ...LIFECYCLE_MESSAGES.zh_CN,
   ...SOURCE_MESSAGES.zh_CN,
+  ...MEDIA_MESSAGES.zh_CN,
 };
 
 const ZH_TW: Record<MessageKey, string> = {
@@ -82,9 +116,24 @@ const ZH_TW: Record<MessageKey, string> = {
   test_credentials: '應用憑證',
   test_bot: '機器人能力',
   test_permissions: '權限（scope）',
+  test_detail_credentials_ok: '應用 {appId} 已從 {baseUrl} 取得 tenant_access_token（未使用代理）',
+  test_detail_credentials_ok_proxy: '應用 {appId} 已透過代理 {proxy} 從 {baseUrl} 取得 tenant_access_token',
+  test_detail_credentials_failed: '無法取得 tenant_access_token：{error}',
+  test_detail_not_checked: '未檢查：應用憑證檢查未通過',
+  test_detail_bot_ok: '機器人「{name}」已啟用',
+  test_detail_bot_disabled:
+    '應用的機器人能力未啟用（activate_status {status}）：傳送會失敗並回傳 230006。請在開發者後台的「應用能力」中啟用機器人，並發布新版本',
+  test_detail_bot_failed: '無法讀取機器人資訊：{error}',
+  test_detail_scopes_unlisted: '無法列出應用的權限：{error}',
+  test_detail_send_scope_missing: '未授予權限 {scope}：無法傳送任何訊息。請在「權限管理」中申請該權限並發布新版本',
+  test_detail_lookup_scope_missing: '未授予權限 {scope}：手機號碼接收者無法解析（其他接收者不受影響）。如需依手機號碼傳送，請申請該權限',
+  test_detail_send_scopes_ok: '已授予 {send} 和 {lookup}',
+  test_detail_media_ok: '已授予 {scope}：可以上傳圖片和檔案',
+  test_detail_media_scope_missing: '未授予權限 {scope}：含圖片或檔案的訊息會失敗（其他訊息不受影響）。請在「權限管理」中申請該權限並發布新版本',
   ...SEND_MODE_MESSAGES.zh_TW,
   ...LIFECYCLE_MESSAGES.zh_TW,
   ...SOURCE_MESSAGES.zh_TW,
+  ...MEDIA_MESSAGES.zh_TW,
 };
 
 export const MESSAGES: Record<Language, Record<MessageKey, string>> = { en_US: EN_US, zh_CN: ZH_CN, zh_TW: ZH_TW };
@@ -92,6 +141,18 @@ export const MESSAGES: Record<Language, Record<MessageKey, string>> = { en_US: E
 /** Title of a connection test item in a language (for the connection test report). */
 export function testItemTitle(item: ConnectionTestItem, lang: Language = 'en_US'): string {
   return MESSAGES[lang][CONNECTION_TEST_ITEMS[item]];
+}
+
+/** The messages that word a connection test item's detail: `{name}` placeholders, filled from its detailVars. */
+export type TestDetailKey = Extract<MessageKey, `test_detail_${string}`>;
+
+/** A test item's detail in a language (English for the CLI, Airbyte and TapData; the console picks). */
+export function testDetail(
+  key: TestDetailKey,
+  vars: Readonly<Record<string, string>>,
+  lang: Language = 'en_US',
+): string {
+  return MESSAGES[lang][key].replace(/\{(\w+)\}/g, (m, name: string) => vars[name] ?? m);
 }
 
 // ---------------------------------------------------------------------------------------------
