@@ -85,6 +85,8 @@ describe('console send: progress with the ETA, Stop and Resume (browser)', () =>
     const folder = path.join(root, '.lark-im-console');
     expect(await text('#resume-cli')).toMatch(new RegExp(`^lark-im write --config lark-im\\.json --input ${folder}/run-[\\w-]+\\.jsonl --state ${folder}/run-[\\w-]+\\.state$`));
     expect(await page.locator('#send-results li[data-status=not_sent]').count()).toBe(notSent);
+    // The bar shows what was sent, not the messages the stop left unsent.
+    expect(await page.locator('#send-progress').evaluate((p) => (p as HTMLProgressElement).value)).toBe(delivered);
     await shot('send-stopped.png');
   }, 40_000);
 
