@@ -22,7 +22,7 @@ import type { InputRecord } from '../input.js';
 import { countOutcome, emptySummary, notSentOutcome, toOutcomeError, type MessageOutcome, type RunSummary } from './report/outcome.js';
 import { asBatch, type RecordSource } from './read.js';
 import { messageBodyTransform, type Draft, type RecordTransform } from './transform/index.js';
-import { holdsMarkdownBody, markdownBodyTransform } from './transform/send-modes.js';
+import { holdsMarkdownBody, isMarkdownBodyTransform } from './transform/send-modes.js';
 import { validateDrafts, type Validated } from './validate.js';
 import { IdentifyStage, UuidDeriver } from './identify.js';
 import { ResumeStage, type DeliveredBefore } from './resume.js';
@@ -113,6 +113,8 @@ interface InFlight { line: number; index: number }
 
 export class MessageWriter {
   private readonly transform: RecordTransform;
+  /** The transform changes markdown bodies only (the CLI's message-body mode). */
+  private readonly passesMarkdownOnly: boolean;
   private readonly identify: IdentifyStage;
   private readonly resume: ResumeStage;
   private readonly highWater: number;
@@ -130,6 +132,7 @@ export class MessageWriter {
   constructor(private readonly options: WriterOptions) {
     if (!options.dryRun && !options.client) throw new Error('MessageWriter needs a client unless dryRun');
     this.transform = options.transform ?? messageBodyTransform;
+    this.passesMarkdownOnly = isMarkdownBodyTransform(this.transform);
     this.identify = new IdentifyStage(options.uuids ?? new UuidDeriver());
     this.resume = new ResumeStage(options.deliveredBefore);
     this.highWater = Math.max(1, options.highWater ?? DEFAULT_HIGH_WATER);
@@ -350,7 +353,7 @@ export class MessageWriter {
     // The default transforms pass the value through: parseRecord is transform + validate in one step
     // (the same messages and errors) without a draft object per message.
     if (this.transform === messageBodyTransform) return parseRecord(c.value);
-    if (this.transform === markdownBodyTransform && !holdsMarkdownBody(c.value)) return parseRecord(c.value);
+    if (this.passesMarkdownOnly && !holdsMarkdownBody(c.value)) return parseRecord(c.value);
     let drafts: Draft[];
     try {
       drafts = this.transform(c.value);
