@@ -1,6 +1,9 @@
 // The console in a real browser (Debian chromium via playwright-core), against the embedded emulator.
 // Takes the screenshots the docs use (saved under docs/screenshots/ with UPDATE_SCREENSHOTS=1).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startConsole, type ConsoleHandle } from '../../src/console/server.js';
@@ -17,7 +20,8 @@ describe('console in a browser (emulator)', () => {
 
   beforeAll(async () => {
     await mkdir(SHOTS, { recursive: true });
-    con = await startConsole({ port: 0, host: '127.0.0.1', emulator: true });
+    // Its own folder: a send keeps its files there (.lark-im-console/), never in the work tree.
+    con = await startConsole({ port: 0, host: '127.0.0.1', emulator: true, root: mkdtempSync(join(tmpdir(), 'console-root-')) });
     session = await launchBrowser();
     context = session.context;
     page = context.pages()[0] ?? (await context.newPage());
