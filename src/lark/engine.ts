@@ -129,7 +129,8 @@ export class AttemptEngine {
     const timeout = options.probe ? { timeoutMs: this.probeTimeoutMs() } : {};
     return withRetry(async (_attempt, ctx) => {
       this.throwIfDown();
-      const pass = await this.circuitPass(options.signal, ctx);
+      const open = this.circuit.pass(options.signal);
+      const pass = open instanceof Promise ? await this.waitForCircuit(open, ctx) : open;
       try {
         return await this.tokens.getToken(timeout);
       } finally {
@@ -198,7 +199,8 @@ export class AttemptEngine {
     for (let refusals = 0; ; ) {
       if (signal?.aborted) throw interruptedError();
       this.throwIfDown();
-      const pass = await this.circuitPass(signal, ctx);
+      const open = this.circuit.pass(signal);
+      const pass = open instanceof Promise ? await this.waitForCircuit(open, ctx) : open;
       let release: Release | undefined;
       let entry: TokenEntry | undefined;
       let unsent = false;
@@ -230,13 +232,11 @@ export class AttemptEngine {
     }
   }
 
-  /** Leave from the host's circuit to send; a wait for it is queue time, not retry time. */
-  private async circuitPass(signal: AbortSignal | undefined, ctx: RetryContext): Promise<CircuitPass> {
-    const now = this.circuit.pass(signal);
-    if (!(now instanceof Promise)) return now;
+  /** The wait for the host's circuit (it is open): queue time, not retry time. */
+  private async waitForCircuit(pass: Promise<CircuitPass>, ctx: RetryContext): Promise<CircuitPass> {
     const queuedAt = this.clock.now();
     try {
-      return await now;
+      return await pass;
     } finally {
       ctx.exclude(this.clock.now() - queuedAt);
     }
