@@ -48,10 +48,16 @@ export interface AxiosTransportOptions {
 }
 
 export const DEFAULT_MAX_SOCKETS = 64;
+/**
+ * TCP keep-alive probe delay of every pooled socket: axios sets 60 s on each request's socket and the agent sets
+ * its keepAliveMsecs back when the socket is freed; with the same value on both, Node makes no setsockopt call.
+ */
+export const TCP_KEEPALIVE_MS = 60_000;
 
 /** A keep-alive agent for the scheme of `baseUrl`. */
 export function keepAliveAgent(baseUrl: string, maxSockets = DEFAULT_MAX_SOCKETS): http.Agent {
-  return new URL(baseUrl).protocol === 'https:' ? new https.Agent({ keepAlive: true, maxSockets }) : new http.Agent({ keepAlive: true, maxSockets });
+  const opts = { keepAlive: true, keepAliveMsecs: TCP_KEEPALIVE_MS, maxSockets };
+  return new URL(baseUrl).protocol === 'https:' ? new https.Agent(opts) : new http.Agent(opts);
 }
 
 const passThrough = (data: unknown): unknown => data;
