@@ -343,7 +343,7 @@ export class LarkImConnector {
       highWater: Math.max(DEFAULT_HIGH_WATER, this.config.node.maxInFlight * 64),
       lookAhead: this.config.node.maxInFlight * 2,
       // The send mode of the node config, unless the caller brings its own transform.
-      transform: options.transform ?? sendModeTransform(this.config.node),
+      transform: options.transform ?? sendModeTransform(this.config.node, { uploadImages: this.config.node.media !== undefined }),
       ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),

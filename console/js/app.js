@@ -171,6 +171,11 @@ async function runDryRun() {
 
 // ---- send -------------------------------------------------------------------------------------
 
+/** Messages that came to an end (not those a stop left unsent): what the progress bar shows. */
+function settled(run) {
+  return run.outcomes.filter((o) => o.status !== 'not_sent').length;
+}
+
 function renderRun() {
   const list = clear($('send-results'));
   const run = state.run;
@@ -180,7 +185,7 @@ function renderRun() {
   renderEta();
   if (!run) { progress.max = 1; progress.value = 0; link.hidden = true; return; }
   progress.max = Math.max(run.total, 1);
-  progress.value = Math.min(run.outcomes.length, progress.max);
+  progress.value = Math.min(settled(run), progress.max);
   for (const o of run.outcomes) list.append(sendRow(state.lang, o));
   link.href = `/api/runs/${encodeURIComponent(run.id)}/report`;
   link.setAttribute('download', `lark-im-report-${run.id}.jsonl`);
@@ -238,7 +243,7 @@ async function followSend(runId, total) {
         onOutcome(o) {
           state.run.outcomes.push(o);
           $('send-results').append(sendRow(state.lang, o));
-          $('send-progress').value = Math.min(state.run.outcomes.length, $('send-progress').max);
+          $('send-progress').value = Math.min(settled(state.run), $('send-progress').max);
         },
         onProgress(progress) {
           if (!progress) return;

@@ -40,7 +40,16 @@ function pickPost(content, lang) {
   return undefined;
 }
 
-function renderPostElement(el) {
+// Thumbnails come from the server's dry-run as data: URIs of the bytes it checked; only image ones are shown.
+const IMAGE_DATA_URI = /^data:image\/(png|jpeg|gif|webp|bmp|tiff|x-icon|ico);base64,[A-Za-z0-9+/=]+$/;
+
+function thumbnail(upload, alt) {
+  return typeof upload?.thumbnail === 'string' && IMAGE_DATA_URI.test(upload.thumbnail)
+    ? h('img', { class: 'thumbnail', src: upload.thumbnail, alt: String(alt ?? ''), title: upload.source ?? '' })
+    : null;
+}
+
+function renderPostElement(el, uploads) {
   switch (el?.tag) {
     case 'text': {
       const style = Array.isArray(el.style) ? el.style : [];
@@ -59,7 +68,7 @@ function renderPostElement(el) {
     case 'at':
       return h('span', { class: 'mention', title: String(el.user_id ?? '') }, `@${el.user_name ?? (el.user_id === 'all' ? 'all' : el.user_id ?? '')}`);
     case 'img':
-      return h('span', { class: 'placeholder' }, '[image]');
+      return thumbnail(uploads.find((u) => u.key === el.image_key), 'image') ?? h('span', { class: 'placeholder' }, '[image]');
     case 'media':
       return h('span', { class: 'placeholder' }, '[video]');
     case 'emotion':
@@ -75,8 +84,8 @@ function renderPostElement(el) {
   }
 }
 
-/** How a text or post message will look, or null for other types. */
-export function renderMessagePreview(msgType, contentJson, lang) {
+/** How a text, post or image message will look (planned uploads shown by their thumbnails), or null. */
+export function renderMessagePreview(msgType, contentJson, lang, uploads = []) {
   let content;
   try {
     content = JSON.parse(contentJson);
@@ -90,8 +99,12 @@ export function renderMessagePreview(msgType, contentJson, lang) {
     const post = pickPost(content, lang);
     if (!post) return null;
     const paragraphs = (Array.isArray(post.content) ? post.content : []).map((para) =>
-      h('p', {}, (Array.isArray(para) ? para : []).map(renderPostElement)));
+      h('p', {}, (Array.isArray(para) ? para : []).map((el) => renderPostElement(el, uploads))));
     return h('div', { class: 'bubble bubble-post' }, post.title ? h('p', { class: 'post-title' }, String(post.title)) : null, paragraphs);
+  }
+  if (msgType === 'image') {
+    const image = thumbnail(uploads.find((u) => u.key === content?.image_key), 'image');
+    return image ? h('div', { class: 'bubble bubble-image' }, image) : null;
   }
   return null;
 }
@@ -136,12 +149,31 @@ export function errorBlock(lang, o) {
     ]));
 }
 
+function kib(bytes) {
+  return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+/** The uploads a send would make for this message (none is made in a dry-run). */
+function uploadList(lang, uploads) {
+  if (!Array.isArray(uploads) || uploads.length === 0) return null;
+  return h('div', { class: 'uploads' },
+    h('h5', {}, t(lang, 'uploads')),
+    h('ul', {}, uploads.map((u) => h('li', { class: 'upload' },
+      thumbnail(u, u.source),
+      dl([
+        [t(lang, 'uploadSource'), h('code', {}, String(u.source ?? ''))],
+        [t(lang, 'uploadAs'), `${u.upload}${u.format ? ` · ${u.format}` : ''}${u.fileType ? ` · ${u.fileType}` : ''}${u.fileName ? ` · ${u.fileName}` : ''}`],
+        [t(lang, 'uploadBytes'), kib(Number(u.bytes))],
+        ['sha256', h('code', { title: String(u.sha256 ?? '') }, String(u.sha256 ?? '').slice(0, 16))],
+      ])))));
+}
+
 /** One dry-run outcome: the exact request (and preview) or the validation error. */
 export function dryRunCard(lang, o) {
   const head = h('h3', { class: 'card-head' }, statusBadge(lang, o.status), ' ', position(lang, o));
   if (o.status === 'valid') {
     const r = o.request;
-    const preview = renderMessagePreview(r.body.msg_type, r.body.content, lang);
+    const preview = renderMessagePreview(r.body.msg_type, r.body.content, lang, r.uploads ?? []);
     return h('li', { class: 'card card-valid', 'data-status': 'valid' }, head,
       h('div', { class: 'card-body' },
         h('div', { class: 'request' },
@@ -154,7 +186,8 @@ export function dryRunCard(lang, o) {
             [t(lang, 'uuid'), h('code', {}, r.body.uuid)],
           ]),
           h('h5', {}, t(lang, 'content')),
-          h('pre', { class: 'content', tabindex: '0' }, prettyContent(r.body.content))),
+          h('pre', { class: 'content', tabindex: '0' }, prettyContent(r.body.content)),
+          uploadList(lang, r.uploads)),
         preview ? h('div', { class: 'preview' }, h('h4', {}, t(lang, 'preview')), preview) : null));
   }
   if (o.status === 'failed') return h('li', { class: 'card card-failed', 'data-status': 'failed' }, head, errorBlock(lang, o));

@@ -1,11 +1,15 @@
 // The console in a real browser (Debian chromium via playwright-core), against the embedded emulator.
 // Takes the screenshots the docs use (saved under docs/screenshots/ with UPDATE_SCREENSHOTS=1).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startConsole, type ConsoleHandle } from '../../src/console/server.js';
 import { launchBrowser, SHOTS } from './browser.js';
 import { DEMO_SECRET, mixedRecords } from './http.js';
+import { dataUri, png } from '../pipeline/media/helpers.js';
 
 describe('console in a browser (emulator)', () => {
   let con: ConsoleHandle;
@@ -16,7 +20,8 @@ describe('console in a browser (emulator)', () => {
 
   beforeAll(async () => {
     await mkdir(SHOTS, { recursive: true });
-    con = await startConsole({ port: 0, host: '127.0.0.1', emulator: true });
+    // Its own folder: a send keeps its files there (.lark-im-console/), never in the work tree.
+    con = await startConsole({ port: 0, host: '127.0.0.1', emulator: true, root: mkdtempSync(join(tmpdir(), 'console-root-')) });
     session = await launchBrowser();
     context = session.context;
     page = context.pages()[0] ?? (await context.newPage());
@@ -111,7 +116,31 @@ describe('console in a browser (emulator)', () => {
     await page.locator('#records-section').screenshot({ path: SHOTS + 'dry-run.png' });
   });
 
+  it('dry-run of image sources: the uploads a send would make, each image as a thumbnail of the checked bytes', async () => {
+    const image2x2 = png(2, 2, [255, 0, 0]);
+    const uri = dataUri('image/png', image2x2);
+    const records = [
+      { receiveType: 'user', receiveId: 'ou_a11ce000000000000000000000000001', contentType: 'image', content: { image: uri } },
+      { receiveType: 'user', receiveId: 'ou_a11ce000000000000000000000000001', contentType: 'post', content: { zh_cn: { title: 'Chart', content: [[{ tag: 'img', image: uri }]] } } },
+    ];
+    await page.fill('#records', records.map((r) => JSON.stringify(r)).join('\n'));
+    await page.click('#dry-run-btn');
+    // The previous test's results (2 valid as well) stay until these replace them.
+    await page.waitForSelector('#dry-run-results .uploads');
+    expect(await page.locator('#dry-run-results li[data-status=valid]').count()).toBe(2);
+    const image = page.locator('#dry-run-results > li').nth(0);
+    expect(await image.locator('.uploads .upload').count()).toBe(1);
+    expect(await image.locator('.uploads').textContent()).toMatch(new RegExp(`image · png.*${image2x2.length} B`));
+    // The thumbnail is the checked image itself (decoded by the browser: 2x2), in the upload list and the preview.
+    const sizes = await image.locator('img.thumbnail').evaluateAll((els) => els.map((e) => `${(e as HTMLImageElement).naturalWidth}x${(e as HTMLImageElement).naturalHeight}`));
+    expect(sizes).toEqual(['2x2', '2x2']);
+    const post = page.locator('#dry-run-results > li').nth(1);
+    expect(await post.locator('.bubble-post img.thumbnail').count()).toBe(1);
+    expect(await post.locator('pre.content').textContent()).toContain('img_dryrun_');
+  });
+
   it('sends with live progress, per-message outcomes and a report download', async () => {
+    await page.fill('#records', mixedRecords());
     await page.click('#send-btn');
     await page.waitForSelector('#report-link:not([hidden])', { timeout: 15_000 });
     expect(await page.locator('#send-results li[data-status=delivered]').count()).toBe(2);

@@ -1,6 +1,9 @@
 // The console's send-mode editor in a real browser against the emulator: mode switch, binding table with field
 // suggestions from the pasted records, a template with its live preview, the fixed-receiver picker, and a send.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { startConsole, type ConsoleHandle } from '../../src/console/server.js';
 import { launchBrowser } from './browser.js';
@@ -18,7 +21,8 @@ describe('console send modes (browser, emulator)', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    con = await startConsole({ port: 0, host: '127.0.0.1', emulator: true });
+    // Its own folder: a send keeps its files there (.lark-im-console/), never in the work tree.
+    con = await startConsole({ port: 0, host: '127.0.0.1', emulator: true, root: mkdtempSync(join(tmpdir(), 'console-root-')) });
     session = await launchBrowser();
     page = session.context.pages()[0] ?? (await session.context.newPage());
     page.on('pageerror', (e) => pageErrors.push(String(e)));

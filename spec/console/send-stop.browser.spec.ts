@@ -60,6 +60,10 @@ describe('console send: progress with the ETA, Stop and Resume (browser)', () =>
     await page.click('#send-btn');
     await page.waitForSelector('#stop-btn:visible');
     await expect.poll(async () => Number(/Sending: (\d+) of 40/.exec((await text('#send-status')) ?? '')?.[1] ?? 0), { timeout: 15_000 }).toBeGreaterThanOrEqual(10);
+    await page.selectOption('#lang', 'zh_TW');
+    expect(await text('#send-eta')).toMatch(/^預計還需 \d+ 秒：Lark 對同一接收者每秒最多接收 5 則訊息。$/);
+    expect(await text('#stop-btn')).toBe('停止');
+    await page.selectOption('#lang', 'en_US');
     const eta = (await text('#send-eta')) ?? '';
     const m = /^About (\d+) s left: Lark takes at most 5 messages a second to one receiver\.$/.exec(eta);
     expect(m, eta).not.toBeNull();
@@ -85,7 +89,15 @@ describe('console send: progress with the ETA, Stop and Resume (browser)', () =>
     const folder = path.join(root, '.lark-im-console');
     expect(await text('#resume-cli')).toMatch(new RegExp(`^lark-im write --config lark-im\\.json --input ${folder}/run-[\\w-]+\\.jsonl --state ${folder}/run-[\\w-]+\\.state$`));
     expect(await page.locator('#send-results li[data-status=not_sent]').count()).toBe(notSent);
+    // The bar shows what was sent, not the messages the stop left unsent.
+    expect(await page.locator('#send-progress').evaluate((p) => (p as HTMLProgressElement).value)).toBe(delivered);
     await shot('send-stopped.png');
+    // The same in Chinese: the status, the resume box and its button.
+    await page.selectOption('#lang', 'zh_CN');
+    expect(await text('#send-status')).toBe(`已停止：${delivered} 条已送达，0 条失败，${notSent} 条未发送，0 条跳过。`);
+    expect(await text('#resume-btn')).toBe(`继续：发送未发送的 ${notSent} 条`);
+    expect(await text('#resume-help')).toContain(`${notSent} 条未发送`);
+    await page.selectOption('#lang', 'en_US');
   }, 40_000);
 
   it('Resume sends only the rest: every message once', async () => {

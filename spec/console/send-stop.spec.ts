@@ -9,6 +9,7 @@ import path from 'node:path';
 import { startConsole, type ConsoleHandle } from '../../src/console/server.js';
 import { LarkEmulator, defaultSeed } from '../../src/emulator/index.js';
 import { SEND_QUOTA } from '../../src/pipeline/report/eta.js';
+import { runCli } from '../cli/cli-helpers.js';
 import { auth, baseOf, request, waitForRun } from './http.js';
 
 const USER = 'ou_a11ce000000000000000000000000001';
@@ -92,8 +93,10 @@ describe('console: Stop and Resume of a send, with the quota ETA', () => {
   }, 30_000);
 
   it('Resume sends only what was not delivered: every message once in all', async () => {
-    const resumed = await call(`api/runs/${stoppedId}/resume`, {});
+    // Two clicks at once: one resume, the other refused (two runs on one state would send twice).
+    const [resumed, twice] = await Promise.all([call(`api/runs/${stoppedId}/resume`, {}), call(`api/runs/${stoppedId}/resume`, {})]);
     expect(resumed.status).toBe(202);
+    expect([twice.status, twice.json.error.code]).toEqual([409, 'RUN_RESUMED']);
     expect(resumed.json.resumes).toBe(stoppedId);
     const end = await waitForRun(baseOf(con), resumed.json.runId, auth(con), 30_000);
     expect(end.state).toBe('done');
@@ -111,9 +114,31 @@ describe('console: Stop and Resume of a send, with the quota ETA', () => {
     expect([again.status, again.json.error.code]).toEqual([409, 'RUN_RESUMED']);
   }, 40_000);
 
+  it('the command the page prints resumes a stopped send from a shell, with the CLI: only the rest, once', async () => {
+    const text = records.replaceAll('message ', 'from the shell ');
+    const sent = await call('api/send', { text });
+    const id = sent.json.runId as string;
+    for (let i = 0; i < 100 && (await call(`api/runs/${id}`)).json.progress.delivered < 5; i++) await new Promise((r) => setTimeout(r, 50));
+    await call(`api/runs/${id}/stop`, {});
+    const end = await waitForRun(baseOf(con), id, auth(con));
+    const delivered = end.summary.delivered as number;
+    expect(end.resume.notSent).toBe(COUNT - delivered);
+    // The config file the command names: saved from the console (Config file > Save to file).
+    expect((await call('api/config/save', { path: 'lark-im.json' })).status).toBe(200);
+    const config = path.join(root, 'lark-im.json');
+    const cli = await runCli(['write', '--config', config, '--input', end.resume.input, '--state', end.resume.state], { timeoutMs: 30_000 });
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stderr).toContain(`${COUNT} delivered (${delivered} resumed from the state file, ${COUNT - delivered} sent now)`);
+    const got = emu.messages().filter((m) => m.content.includes('from the shell'));
+    expect(got).toHaveLength(COUNT);
+    expect(new Set(got.map((m) => m.content)).size).toBe(COUNT);
+  }, 40_000);
+
   it('closing the console (Ctrl+C) stops a send as Stop does: its close waits, and the state holds every delivery', async () => {
     const other = await startConsole({ port: 0, host: '127.0.0.1', root });
     const before = toUser().length;
+    const folder = path.join(root, '.lark-im-console');
+    const statesBefore = new Set(await readdir(folder));
     try {
       const app = defaultSeed().apps[0]!;
       const headers = auth(other);
@@ -126,9 +151,9 @@ describe('console: Stop and Resume of a send, with the quota ETA', () => {
     const delivered = toUser().length - before;
     expect(delivered).toBeGreaterThanOrEqual(5);
     expect(delivered).toBeLessThan(COUNT);
-    const states = (await readdir(path.join(root, '.lark-im-console'))).filter((f) => f.endsWith('.state'));
+    const states = (await readdir(folder)).filter((f) => f.endsWith('.state') && !statesBefore.has(f));
     expect(states).toHaveLength(1);
-    const lines = (await readFile(path.join(root, '.lark-im-console', states[0]!), 'utf8')).trim().split('\n');
+    const lines = (await readFile(path.join(folder, states[0]!), 'utf8')).trim().split('\n');
     expect(lines).toHaveLength(1 + delivered);
     await new Promise((r) => setTimeout(r, 300));
     expect(toUser().length - before).toBe(delivered);

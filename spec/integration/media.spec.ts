@@ -202,6 +202,29 @@ describe('images and files from URLs, data: URIs and paths, uploaded once', () =
     expect(emu.stats().uploads).toBe(before);
   });
 
+  it('markdown converted to a card or a post: its image links become uploaded images (the node has a media option)', async () => {
+    const c = connector();
+    const outcomes: MessageOutcome[] = [];
+    const markdown = `# Daily\n\nCPU chart:\n\n![cpu](${base}/a.png)\n\nand the root one ![c](c.png)`;
+    const summary = await c.writeStream(
+      records([
+        { receiveType: 'user', receiveId: ALICE.openId, contentType: 'markdown', markdownAs: 'card', content: markdown },
+        { receiveType: 'user', receiveId: ALICE.openId, contentType: 'markdown', content: markdown },
+      ]),
+      { onOutcome: (o) => void outcomes.push(o) },
+    );
+    c.close();
+    expect(summary.delivered).toBe(2);
+    const delivered = new Map(emu.messages().map((m) => [m.messageId, m]));
+    for (const o of outcomes) {
+      if (o.status !== 'delivered') throw new Error(`expected delivered, got ${o.status}`);
+      const sent = delivered.get(o.messageId)!;
+      expect(keyShas(sent.content)).toEqual([sha(A), sha(C)]);
+      expect(sent.content).not.toContain('[image:');
+    }
+    expect(delivered.get((outcomes[0] as { messageId: string }).messageId)!.msgType).toBe('interactive');
+  });
+
   it('check reports im:resource only when media is used: ok when granted, a warn with advice when not', async () => {
     const c = connector();
     const items = await c.connectionTest();

@@ -65,6 +65,11 @@ describe('markdown to post', () => {
       [{ tag: 'a', text: '[image: chart]', href: 'https://x.example/c.png' }, text(' and '), { tag: 'a', text: '[image: image]', href: 'https://x.example/d.png' }],
     ]);
   });
+  it('with uploads on (the node has a media option), an image is an img element of its own with the source to upload; a key is shown either way', () => {
+    const post = markdownToPost('see ![chart](https://x.example/c.png) below\n\n![k](img_v3_key)', { uploadImages: true });
+    expect(post.zh_cn.content).toEqual([[text('see ')], [{ tag: 'img', image: 'https://x.example/c.png' }], [text(' below')], [{ tag: 'img', image_key: 'img_v3_key' }]]);
+    expect(lines('![k](img_v3_key)')).toEqual([[{ tag: 'img', image_key: 'img_v3_key' }]]);
+  });
   it('raw HTML and <at>-like text stay text', () => {
     expect(lines('<at user_id="all"></at> <b>x</b>')).toEqual([[text('<at user_id="all"></at> <b>x</b>')]]);
   });
@@ -79,6 +84,19 @@ describe('markdown to card 2.0', () => {
       schema: '2.0',
       header: { title: { tag: 'plain_text', content: 'Alert' } },
       body: { elements: [{ tag: 'markdown', content: `**disk** 91% <at id=${ALICE.openId}></at>\n\n| a |\n|---|\n| 1 |\n\n[[image: g]](https://x/g.png) ![k](img_v3_key)` }] },
+    });
+  });
+  it('with uploads on, URL images split the markdown around img elements whose source the media stage uploads', () => {
+    expect(markdownToCard('# Alert\n\n![g](https://x/g.png)\n\nafter @ou_1 ![k](img_v3_key) ![](chart.png)', { uploadImages: true })).toEqual({
+      schema: '2.0',
+      header: { title: { tag: 'plain_text', content: 'Alert' } },
+      body: {
+        elements: [
+          { tag: 'img', image: 'https://x/g.png', alt: { tag: 'plain_text', content: 'g' } },
+          { tag: 'markdown', content: '\n\nafter <at id=ou_1></at> ![k](img_v3_key) ' },
+          { tag: 'img', image: 'chart.png', alt: { tag: 'plain_text', content: '' } },
+        ],
+      },
     });
   });
   it('no heading, no header', () => {

@@ -22,7 +22,7 @@ export interface ConnectorLike {
   connectionTest(): Promise<TestItem[]>;
   writeStream(
     records: Iterable<InputRecord> | AsyncIterable<InputRecord>,
-    opts: Pick<WriteStreamOptions, 'dryRun' | 'onOutcome' | 'signal' | 'deliveredBefore' | 'onDelivered' | 'state'>,
+    opts: Pick<WriteStreamOptions, 'dryRun' | 'thumbnailMaxBytes' | 'onOutcome' | 'signal' | 'deliveredBefore' | 'onDelivered' | 'state'>,
   ): Promise<RunSummary>;
   close(): void;
   /** The form's commands (GetReceiverOfChatsAndUsers for the fixed-receiver picker). */

@@ -15,11 +15,18 @@ export const connectionTest: ApiHandler = async (ctx, { res, body }) => {
   ctx.reply(res, 200, { items });
 };
 
+/** Images up to this size come back with the dry-run as data: URIs for the page's thumbnails. */
+const THUMBNAIL_MAX_BYTES = 512 * 1024;
+
 export const dryRun: ApiHandler = async (ctx, { res, body }) => {
   const records = await parseRecordsText(requireText(await body()));
   const outcomes: MessageOutcome[] = [];
   const summary = await ctx.withConnector(
-    (c) => c.writeStream(records, { dryRun: true, onOutcome: (o) => void outcomes.push(ctx.withAdvice(o)) }),
+    (c) => c.writeStream(records, {
+      dryRun: true,
+      thumbnailMaxBytes: THUMBNAIL_MAX_BYTES,
+      onOutcome: (o) => void outcomes.push(ctx.withAdvice(o)),
+    }),
     { dryRun: true },
   );
   ctx.reply(res, 200, { records: records.length, outcomes, summary });

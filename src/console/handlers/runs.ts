@@ -46,12 +46,19 @@ export const resume: ApiHandler = async (ctx, { res, params }) => {
   if (!from.resumeInfo()) {
     throw new HttpError(409, 'NOTHING_TO_RESUME', `${from.id} got to its end: nothing is left to send`);
   }
-  const text = await readFile(from.files.input, 'utf8').catch((err: unknown) => {
-    throw fileHttpError(from.files.input, err);
-  });
-  const run = await startRun(ctx, ctx.runs.nextId(ctx.options.now()), await parseRecordsText(text), from.files);
-  from.resumedBy = run.id;
-  ctx.reply(res, 202, { runId: run.id, total: run.total, resumes: from.id });
+  // Taken before the first await: a second click must not start a second run on the same state.
+  const id = ctx.runs.nextId(ctx.options.now());
+  from.resumedBy = id;
+  try {
+    const text = await readFile(from.files.input, 'utf8').catch((err: unknown) => {
+      throw fileHttpError(from.files.input, err);
+    });
+    const run = await startRun(ctx, id, await parseRecordsText(text), from.files);
+    ctx.reply(res, 202, { runId: run.id, total: run.total, resumes: from.id });
+  } catch (err) {
+    delete from.resumedBy;
+    throw err;
+  }
 };
 
 export const snapshot: ApiHandler = (ctx, { res, url, params }) =>

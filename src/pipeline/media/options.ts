@@ -4,6 +4,7 @@
  * the field and its strings. Safe by default: no host and no folder.
  */
 import { z } from 'zod';
+import { objectFromJsonText } from '../../core/json-text.js';
 import type { FieldMeta } from '../../core/types.js';
 import { parseHostRule } from './allow.js';
 import { DEFAULT_MEDIA_TIMEOUT_MS } from './fetch.js';
@@ -47,16 +48,8 @@ export type MediaOptions = z.infer<typeof mediaOptionsSchema>;
 /** Absent: no URL is fetched and no local path read (data: URIs still work). */
 export const MEDIA_NODE_SHAPE = {
   // A form's JSON editor may store its value as a string.
-  media: z.preprocess((v) => (typeof v === 'string' && v.trim().startsWith('{') ? safeJson(v) : v), mediaOptionsSchema.optional()),
+  media: z.preprocess(objectFromJsonText, mediaOptionsSchema.optional()),
 };
-
-function safeJson(s: string): unknown {
-  try {
-    return JSON.parse(s) as unknown;
-  } catch {
-    return s;
-  }
-}
 
 export const MEDIA_NODE_FIELD_META: { [K in keyof typeof MEDIA_NODE_SHAPE]-?: FieldMeta } = {
   media: {

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { FieldMeta } from '../../core/types.js';
+import { objectFromJsonText, parseJsonText } from '../../core/json-text.js';
 import { requiredString } from '../../core/required-string.js';
 import { CONTENT_TYPES, RECEIVE_TYPE_NAMES, type ReceiveTypeName } from '../../core/vocabulary.js';
 import { templateProblems } from './template.js';
@@ -77,23 +78,14 @@ const messageConfigRow = z.object({
 
 /** Forms store a JSON editor's value as a string: accept both. */
 const jsonObjectOrString = z.preprocess(
-  (v) => {
-    if (typeof v !== 'string') return v;
-    const s = v.trim();
-    if (!s.startsWith('{')) return v;
-    try {
-      return JSON.parse(s) as unknown;
-    } catch {
-      return v;
-    }
-  },
+  objectFromJsonText,
   z.union([z.record(z.string(), z.unknown()), z.string()], {
     error: 'must be a Lark content object (with {{field}} placeholders in its strings), or markdown text',
   }),
 );
 
 const templateSchema = z.preprocess(
-  (v) => (typeof v === 'string' && v.trim().startsWith('{') ? safeJson(v) : v),
+  objectFromJsonText,
   z.object({
     contentType: contentTypeSchema.default('text'),
     content: jsonObjectOrString,
@@ -101,20 +93,12 @@ const templateSchema = z.preprocess(
   }),
 );
 
-function safeJson(s: string): unknown {
-  try {
-    return JSON.parse(s) as unknown;
-  } catch {
-    return s;
-  }
-}
-
 /** A list of rows: an array, a JSON array string, or (TapData's `receiver`) ids joined by commas. */
 const rows = <T extends z.ZodType>(row: T) =>
   z.preprocess((v) => {
     if (typeof v !== 'string') return v;
     const s = v.trim();
-    if (s.startsWith('[')) return safeJson(s);
+    if (s.startsWith('[')) return parseJsonText(s);
     return s === '' ? [] : s.split(',').map((x) => x.trim()).filter((x) => x !== '');
   }, z.array(row, { error: 'must be a list of rows' }));
 

@@ -5,18 +5,25 @@
  * - to `post` (rich text): paragraphs as lines; bold / italic / strikethrough as text styles; links; `@ou_...`
  *   as mentions; fenced and indented code as code blocks; list items flattened to lines ("• ", "1. ", two
  *   spaces per nesting level); a leading heading as the title, later headings as bold lines; quotes as "> "
- *   lines. Tables and images cannot live in a post: a table becomes one "a | b" line per row and an image a
- *   link labelled "[image: alt]", so nothing is dropped silently.
- * - to a card 2.0 (`markdownAs: "card"`): one markdown element (Lark's renderer handles tables and styles), a
- *   leading heading as the header, `@ou_...` as `<at id=...></at>`, and images that are URLs (a card needs an
- *   uploaded img_ key) as links.
+ *   lines. Tables cannot live in a post: a table becomes one "a | b" line per row, so nothing is dropped silently.
+ * - to a card 2.0 (`markdownAs: "card"`): markdown elements (Lark's renderer handles tables and styles), a
+ *   leading heading as the header, `@ou_...` as `<at id=...></at>`.
+ * Images: an img_ key is shown as the image. A URL, data: URI or path is an `img` element with an `image` source,
+ * which the media stage uploads, when the node uploads images (it has a `media` option); otherwise it stays a
+ * link labelled "[image: alt]", as a message cannot show a URL.
  */
 import { createRequire } from 'node:module';
 import type MarkdownItClass from 'markdown-it';
+import { IMAGE_KEY_SHAPE } from '../../message/content/media.js';
 type MarkdownIt = InstanceType<typeof MarkdownItClass>;
 type Token = ReturnType<MarkdownIt['parse']>[number];
 
 export type MarkdownTarget = 'post' | 'card';
+
+export interface MarkdownOptions {
+  /** Images that are not keys become img elements with a source to upload (else labelled links). */
+  uploadImages?: boolean;
+}
 
 /**
  * The parser, made on the first markdown message: markdown-it's memory is not carried by a run that has no
@@ -44,7 +51,7 @@ type PostElement = Record<string, unknown>;
 type Style = 'bold' | 'italic' | 'lineThrough';
 
 /** Lark post content {"zh_cn": {title?, content: [[elements]]}} for a markdown text. */
-export function markdownToPost(source: string): { zh_cn: { title?: string; content: PostElement[][] } } {
+export function markdownToPost(source: string, options: MarkdownOptions = {}): { zh_cn: { title?: string; content: PostElement[][] } } {
   const tokens = md().parse(source, {});
   const lines: PostElement[][] = [];
   let title: string | undefined;
@@ -100,7 +107,7 @@ export function markdownToPost(source: string): { zh_cn: { title?: string; conte
         break;
       }
       case 'inline':
-        appendInline(t.children ?? [], startLine, heading ? ['bold'] : []);
+        appendInline(t.children ?? [], startLine, heading ? ['bold'] : [], options);
         break;
       case 'fence':
       case 'code_block': {
@@ -127,7 +134,7 @@ export function markdownToPost(source: string): { zh_cn: { title?: string; conte
 }
 
 /** The inline tokens of one block as post elements; a soft or hard break starts a new line. */
-function appendInline(children: Token[], startLine: () => PostElement[], baseStyle: Style[]): void {
+function appendInline(children: Token[], startLine: () => PostElement[], baseStyle: Style[], options: MarkdownOptions): void {
   let line = startLine();
   const styles: Style[] = [...baseStyle];
   let link: string | undefined;
@@ -176,10 +183,16 @@ function appendInline(children: Token[], startLine: () => PostElement[], baseSty
         link = undefined;
         break;
       case 'image': {
-        // A post image needs an uploaded image_key; a URL cannot be shown inline: keep it as a visible link.
         const src = String(c.attrGet('src') ?? '');
-        const alt = c.content || 'image';
-        line.push({ tag: 'a', text: `[image: ${alt}]`, href: src });
+        const image = imageElement(src, 'image_key', options);
+        if (image === undefined) {
+          line.push({ tag: 'a', text: `[image: ${c.content || 'image'}]`, href: src });
+          break;
+        }
+        // Lark shows a post image as its own paragraph.
+        if (line.length > 0) line = startLine();
+        line.push(image);
+        line = startLine();
         break;
       }
       case 'softbreak':
@@ -231,8 +244,16 @@ function splitMentions(text: string): Array<{ text: string; mention?: undefined 
   return out;
 }
 
-/** A card 2.0 with one markdown element (Lark renders it), the leading heading as its header. */
-export function markdownToCard(source: string): Record<string, unknown> {
+/** The img element for an image source: its key, or the source to upload; undefined when it stays a link. */
+function imageElement(src: string, keyField: 'image_key' | 'img_key', options: MarkdownOptions): PostElement | undefined {
+  if (IMAGE_KEY_SHAPE.test(src)) return { tag: 'img', [keyField]: src };
+  return options.uploadImages && src !== '' ? { tag: 'img', image: src } : undefined;
+}
+
+const CARD_IMAGE = /!\[([^\]]*)\]\(\s*([^)\s]+)(\s+"[^"]*")?\s*\)/g;
+
+/** A card 2.0: the markdown as markdown elements (Lark renders them) split at uploaded images, the leading heading as its header. */
+export function markdownToCard(source: string, options: MarkdownOptions = {}): Record<string, unknown> {
   let body = source;
   let title: string | undefined;
   const tokens = md().parse(source, {});
@@ -240,25 +261,46 @@ export function markdownToCard(source: string): Record<string, unknown> {
     title = inlineText(tokens[1]);
     body = source.split('\n').slice(tokens[0].map[1]).join('\n').replace(/^\s*\n/, '');
   }
-  body = body
-    .replace(/!\[([^\]]*)\]\(\s*([^)\s]+)(\s+"[^"]*")?\s*\)/g, (whole, alt: string, src: string) =>
-      src.startsWith('img_') ? whole : `[[image: ${alt || 'image'}]](${src})`,
-    )
-    .replace(MENTION, (_m, id: string) => `<at id=${id}></at>`)
-    .replace(INERT_AT_ALL, '&#64;');
+  const elements: PostElement[] = [];
+  const pushMarkdown = (text: string) => {
+    const content = text.replace(MENTION, (_m, id: string) => `<at id=${id}></at>`).replace(INERT_AT_ALL, '&#64;');
+    if (content.trim() !== '' || elements.length === 0) elements.push({ tag: 'markdown', content });
+  };
+  let text = '';
+  let last = 0;
+  for (const m of body.matchAll(CARD_IMAGE)) {
+    const [whole, alt = '', src = ''] = m;
+    text += body.slice(last, m.index);
+    last = m.index + whole.length;
+    if (IMAGE_KEY_SHAPE.test(src)) {
+      text += whole; // Lark's card markdown shows ![alt](img_...) itself
+    } else if (options.uploadImages) {
+      pushMarkdown(text);
+      text = '';
+      elements.push({ tag: 'img', image: src, alt: { tag: 'plain_text', content: alt } });
+    } else {
+      text += `[[image: ${alt || 'image'}]](${src})`;
+    }
+  }
+  pushMarkdown(text + body.slice(last));
+  if (elements.length > 1 && elements[0]?.tag === 'markdown' && String(elements[0].content).trim() === '') elements.shift();
   if (title !== undefined) title = title.replace(INERT_AT_ALL, '@');
   return {
     schema: '2.0',
     ...(title !== undefined ? { header: { title: { tag: 'plain_text', content: title } } } : {}),
-    body: { elements: [{ tag: 'markdown', content: body }] },
+    body: { elements },
   };
 }
 
 /** A Lark contentType and content object for markdown text. */
-export function convertMarkdown(source: string, target: MarkdownTarget = 'post'): { contentType: 'post' | 'interactive'; content: Record<string, unknown> } {
+export function convertMarkdown(
+  source: string,
+  target: MarkdownTarget = 'post',
+  options: MarkdownOptions = {},
+): { contentType: 'post' | 'interactive'; content: Record<string, unknown> } {
   return target === 'card'
-    ? { contentType: 'interactive', content: markdownToCard(source) }
-    : { contentType: 'post', content: markdownToPost(source) };
+    ? { contentType: 'interactive', content: markdownToCard(source, options) }
+    : { contentType: 'post', content: markdownToPost(source, options) };
 }
 
 /**

@@ -9,9 +9,10 @@
  */
 import { isRecord } from '../../core/is-record.js';
 import { ValidationError } from '../../core/errors.js';
+import { parseJsonText } from '../../core/json-text.js';
 import { messageBodyTransform, type Draft, type RecordTransform } from './index.js';
 import { fieldMissing, fieldValue, isBlank } from './fields.js';
-import { convertMarkdown, escapeMarkdownValue, type MarkdownTarget } from './markdown.js';
+import { convertMarkdown, escapeMarkdownValue, type MarkdownOptions, type MarkdownTarget } from './markdown.js';
 import { renderTemplate } from './template.js';
 import { receiveTypeOf } from '../../core/vocabulary.js';
 import {
@@ -24,11 +25,14 @@ import {
 type Content = { contentType: string; content: string } | { error: ValidationError };
 type Receiver = { receiveType: string; receiveId: string } | { error: ValidationError };
 
-/** The transform for a node's send options (a record it cannot read throws: the writer fails that record). */
-export function sendModeTransform(options: SendModeOptions): RecordTransform {
+/**
+ * The transform for a node's send options (a record it cannot read throws: the writer fails that record).
+ * `markdown` says how converted markdown shows its images.
+ */
+export function sendModeTransform(options: SendModeOptions, markdown: MarkdownOptions = {}): RecordTransform {
   const mode = resolveSendType(options);
-  if (mode === 'message_body') return markdownBodyTransform;
-  const contents = contentBuilder(options);
+  if (mode === 'message_body') return markdownBodyTransform(markdown);
+  const contents = contentBuilder(options, markdown);
   if (mode === 'fixed') {
     const receivers: Receiver[] = (options.receivers ?? [])
       .map((r) => ({ receiveType: receiveTypeOf(r.receiveType), receiveId: r.receiveId }));
@@ -63,19 +67,19 @@ function combine(receivers: Receiver[], contents: Content[]): Draft[] {
 }
 
 /** Record value -> its message contents, from the template or the messageConfig rows. */
-function contentBuilder(options: SendModeOptions): (value: unknown) => Content[] {
+function contentBuilder(options: SendModeOptions, markdown: MarkdownOptions): (value: unknown) => Content[] {
   const template = options.template;
-  if (template) return (value) => [fromTemplate(template, value)];
+  if (template) return (value) => [fromTemplate(template, value, markdown)];
   const rows = options.messageConfig ?? [];
-  return (value) => rows.map((row) => fromRow(row, value));
+  return (value) => rows.map((row) => fromRow(row, value, markdown));
 }
 
-function fromRow(row: MessageConfigRow, value: unknown): Content {
+function fromRow(row: MessageConfigRow, value: unknown, markdown: MarkdownOptions): Content {
   const v = fieldValue(value, row.messageField);
   if (isBlank(v)) return { error: fieldMissing(row.messageField, `content of the ${row.messageType} message (messageConfig)`) };
   if (row.messageType === 'markdown') {
     if (typeof v !== 'string') return { error: notText(row.messageField) };
-    return fromMarkdown(v, 'post');
+    return fromMarkdown(v, 'post', markdown);
   }
   if (row.messageType === 'text' && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) {
     return { contentType: 'text', content: JSON.stringify({ text: String(v) }) };
@@ -88,14 +92,14 @@ function notText(field: string): ValidationError {
   return new ValidationError({ code: 'MESSAGE_INVALID', field, message: `record field "${field}" must be markdown text (a string)` });
 }
 
-function fromTemplate(template: TemplateOptions, value: unknown): Content {
+function fromTemplate(template: TemplateOptions, value: unknown, markdown: MarkdownOptions): Content {
   if (template.contentType === 'markdown') {
     const source = typeof template.content === 'string' ? template.content : markdownSource(template.content);
     if (source === undefined) {
       return { error: new ValidationError({ code: 'CONFIG_INVALID', field: 'template.content', message: 'node.template.content must be markdown text for contentType markdown' }) };
     }
     const rendered = renderTemplate(source, value, escapeMarkdownValue);
-    return rendered.ok ? fromMarkdown(rendered.value, template.markdownAs ?? 'post') : { error: rendered.error };
+    return rendered.ok ? fromMarkdown(rendered.value, template.markdownAs ?? 'post', markdown) : { error: rendered.error };
   }
   const rendered = renderTemplate(template.content, value);
   if (!rendered.ok) return { error: rendered.error };
@@ -103,8 +107,8 @@ function fromTemplate(template: TemplateOptions, value: unknown): Content {
   return { contentType: template.contentType, content: typeof content === 'string' ? content : JSON.stringify(content) };
 }
 
-function fromMarkdown(source: string, target: MarkdownTarget): Content {
-  const { contentType, content } = convertMarkdown(source, target);
+function fromMarkdown(source: string, target: MarkdownTarget, markdown: MarkdownOptions): Content {
+  const { contentType, content } = convertMarkdown(source, target, markdown);
   return { contentType, content: JSON.stringify(content) };
 }
 
@@ -120,15 +124,17 @@ function markdownSource(content: unknown): string | undefined {
  * {"text"|"markdown": ...} as an object or JSON string; `markdownAs: "card"` for a card). Every other body
  * passes through untouched, so the validate stage sees exactly what it saw before send modes existed.
  */
-export const markdownBodyTransform: RecordTransform = (value) => messageBodyTransform(value).map(convertMarkdownBody);
+export function markdownBodyTransform(markdown: MarkdownOptions): RecordTransform {
+  return (value) => messageBodyTransform(value).map((draft) => convertMarkdownBody(draft, markdown));
+}
 
-function convertMarkdownBody(draft: Draft): Draft {
+function convertMarkdownBody(draft: Draft, markdown: MarkdownOptions): Draft {
   const body = draft.body;
   if (!isRecord(body) || typeof body.contentType !== 'string' || body.contentType.trim().toLowerCase() !== 'markdown') return draft;
   let source: string | undefined;
   if (typeof body.content === 'string') {
     const s = body.content.trim();
-    source = s.startsWith('{') ? (markdownSource(tryJson(s)) ?? body.content) : body.content;
+    source = s.startsWith('{') ? (markdownSource(parseJsonText(s)) ?? body.content) : body.content;
   } else {
     source = markdownSource(body.content);
   }
@@ -140,14 +146,6 @@ function convertMarkdownBody(draft: Draft): Draft {
     return { error: new ValidationError({ code: 'MESSAGE_INVALID', field: 'markdownAs', message: `markdownAs: ${JSON.stringify(as)} is not allowed; use post or card` }) };
   }
   const { markdownAs: _ignored, ...rest } = body;
-  const converted = convertMarkdown(source, as);
+  const converted = convertMarkdown(source, as, markdown);
   return { body: { ...rest, contentType: converted.contentType, content: JSON.stringify(converted.content) } };
-}
-
-function tryJson(s: string): unknown {
-  try {
-    return JSON.parse(s) as unknown;
-  } catch {
-    return undefined;
-  }
 }
