@@ -35,7 +35,12 @@ function runCase(name: CaseName, o: BenchOptions): Promise<CaseResult> {
     case 'faults':
       return runFaultsCase({ messages: o.sizes.faults, receivers: o.receivers, concurrency: o.concurrency }, log);
     case 'streaming':
-      return runStreamingCase({ records: o.sizes.streaming, ...(o.profileDir ? { profileDir: o.profileDir } : {}) }, log);
+      return runStreamingCase({
+        records: o.sizes.streaming,
+        rounds: Math.min(o.rounds, 3),
+        ...(process.env['BENCH_CLI'] ? { otherCli: process.env['BENCH_CLI'] } : {}),
+        ...(o.profileDir ? { profileDir: o.profileDir } : {}),
+      }, log);
     case 'workers':
       return runWorkersCase({ workers: 4, messagesPerWorker: o.sizes.workers, sharedReceivers: 20, admissions: 5000 }, log);
     case 'read':

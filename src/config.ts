@@ -15,6 +15,7 @@ import { MEDIA_NODE_FIELD_META, MEDIA_NODE_SHAPE } from './pipeline/media/option
 import { LIFECYCLE_FIELD_META, LIFECYCLE_SHAPE, lifecycleProblems } from './pipeline/lifecycle/config.js';
 import { nearestName } from './core/nearest-name.js';
 import { requiredString } from './core/required-string.js';
+import { numericText, wholeNumber } from './core/whole-number.js';
 import type { FieldMeta } from './core/types.js';
 
 export const DOMAINS = ['feishu', 'lark'] as const;
@@ -37,8 +38,6 @@ function isHttpUrl(s: string): boolean {
 // The value is not quoted: a secret pasted into the wrong field must not show up in an error.
 const DOMAIN_RULE = 'is not allowed: use feishu, lark or an http(s):// base URL';
 const trimmed = (v: unknown): unknown => (typeof v === 'string' ? v.trim() : v);
-/** Forms and env give numbers as strings. */
-const numeric = (v: unknown): unknown => (typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v);
 
 export const connectionConfigSchema = z.object({
   appId: z.preprocess(trimmed, requiredString('the App ID, cli_..., from the Lark developer console, or the LARK_APP_ID environment variable')),
@@ -52,15 +51,7 @@ export const connectionConfigSchema = z.object({
       ], { error: DOMAIN_RULE })
       .default('feishu'),
   ),
-  timeoutMs: z.preprocess(
-    numeric,
-    z
-      .number({ error: 'must be a number of milliseconds' })
-      .int({ error: 'must be a whole number of milliseconds' })
-      .min(TIMEOUT_MS_RANGE.min, { error: `must be at least ${TIMEOUT_MS_RANGE.min} ms` })
-      .max(TIMEOUT_MS_RANGE.max, { error: `must be at most ${TIMEOUT_MS_RANGE.max} ms` })
-      .optional(),
-  ),
+  timeoutMs: z.preprocess(numericText, wholeNumber({ ...TIMEOUT_MS_RANGE, unit: 'ms' }).optional()),
   // Empty = none: HTTPS_PROXY / HTTP_PROXY / NO_PROXY decide (src/lark/proxy.ts). Never quoted: it may hold a password.
   proxy: z.preprocess(
     (v) => (typeof v === 'string' ? v.trim() || undefined : v),
@@ -72,15 +63,7 @@ export const connectionConfigSchema = z.object({
 });
 
 export const nodeConfigSchema = z.object({
-  maxInFlight: z.preprocess(
-    numeric,
-    z
-      .number({ error: 'must be a number' })
-      .int({ error: 'must be a whole number' })
-      .min(MAX_IN_FLIGHT_RANGE.min, { error: `must be at least ${MAX_IN_FLIGHT_RANGE.min}` })
-      .max(MAX_IN_FLIGHT_RANGE.max, { error: `must be at most ${MAX_IN_FLIGHT_RANGE.max}` })
-      .default(DEFAULT_MAX_IN_FLIGHT),
-  ),
+  maxInFlight: z.preprocess(numericText, wholeNumber(MAX_IN_FLIGHT_RANGE).default(DEFAULT_MAX_IN_FLIGHT)),
 })
   .extend(SOURCE_NODE_SHAPE)
   // Send modes (dynamic binding, fixed receivers, templates): src/pipeline/transform/config.ts

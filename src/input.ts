@@ -7,8 +7,7 @@
  * one failed record, never the end of the run.
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { errorMessage } from './core/errors.js';
 
 export interface InputRecord {
@@ -24,21 +23,50 @@ export interface InputRecord {
  * Bytes per read of an input file. Node's default (64 KB) meant a thread-pool round trip every ~400
  * records, with the main thread idle while it waited.
  */
-const INPUT_HIGH_WATER_MARK = 128 * 1024;
+const INPUT_READ_BYTES = 128 * 1024;
 
-/** Opens a file, or standard input for '-'. Fails early (before anything is sent) when it cannot be read. */
-export async function openInput(path: string): Promise<Readable> {
+/**
+ * Opens a file, or standard input for '-', as the pieces readRecords takes. Fails early (before anything is
+ * sent) when it cannot be read. A file's pieces are only valid until the next one is asked for (see FileChunks).
+ */
+export async function openInput(path: string): Promise<AsyncIterable<Buffer | string>> {
   if (path === '-') return process.stdin;
   // A folder opens fine and fails on the first read, far from here and without its path.
   if ((await stat(path)).isDirectory()) {
     throw Object.assign(new Error(`EISDIR: illegal operation on a directory, open '${path}'`), { code: 'EISDIR', syscall: 'open', path });
   }
-  const stream = createReadStream(path, { highWaterMark: INPUT_HIGH_WATER_MARK });
-  await new Promise<void>((resolve, reject) => {
-    stream.once('open', () => resolve());
-    stream.once('error', reject);
-  });
-  return stream;
+  return new FileChunks(await open(path, 'r'));
+}
+
+/**
+ * A file read into two buffers that take turns: while one piece is being split into records, the next is
+ * being read into the other. A read stream allocates a new buffer per read instead, and the read ones wait
+ * for a garbage collection to be freed: megabytes of RSS over a long run. So a piece is valid only until the
+ * next is asked for; readRecordBatches copies what it keeps (the start of a line a piece ends inside). The
+ * file is closed at its end, or when the reader stops early.
+ */
+class FileChunks implements AsyncIterable<Buffer> {
+  constructor(private readonly file: FileHandle) {}
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
+    const buffers = [Buffer.allocUnsafeSlow(INPUT_READ_BYTES), Buffer.allocUnsafeSlow(INPUT_READ_BYTES)] as const;
+    let turn = 0;
+    let reading = this.file.read(buffers[0], 0, INPUT_READ_BYTES, null);
+    try {
+      for (;;) {
+        const { bytesRead } = await reading;
+        if (bytesRead === 0) return;
+        const piece = buffers[turn]!.subarray(0, bytesRead);
+        turn ^= 1;
+        reading = this.file.read(buffers[turn]!, 0, INPUT_READ_BYTES, null);
+        yield piece;
+      }
+    } finally {
+      // A reader that stopped early leaves a read under way: it must end before the file closes.
+      await reading.catch(() => undefined);
+      await this.file.close();
+    }
+  }
 }
 
 /** Parses one text chunk of a record; a failure names the problem instead of throwing. */
@@ -193,13 +221,34 @@ export async function* readRecordBatches(source: AsyncIterable<Buffer | string> 
 }
 
 /**
+ * Where a character-by-character scan of JSON text stands with respect to strings, for the splitters below:
+ * their structure (brackets, commas) counts only outside strings.
+ */
+class StringTracker {
+  private inString = false;
+  private escaped = false;
+
+  /** Takes the next character; true when it belongs to a string (its quotes included), not to the structure. */
+  take(ch: string): boolean {
+    if (this.inString) {
+      if (this.escaped) this.escaped = false;
+      else if (ch === '\\') this.escaped = true;
+      else if (ch === '"') this.inString = false;
+      return true;
+    }
+    if (ch !== '"') return false;
+    this.inString = true;
+    return true;
+  }
+}
+
+/**
  * Cuts the top-level elements out of a JSON array text fed in pieces, tracking only nesting depth and
  * strings (so it stays fast), and hands each element to JSON.parse.
  */
 class ArraySplitter {
   private depth = 0;
-  private inString = false;
-  private escaped = false;
+  private readonly strings = new StringTracker();
   private element = '';
   private elementNo = 0;
   private closed = false;
@@ -213,14 +262,8 @@ class ArraySplitter {
         if (ch !== undefined && !/\s/.test(ch)) this.trailing += ch;
         continue;
       }
-      if (this.inString) {
-        if (this.escaped) this.escaped = false;
-        else if (ch === '\\') this.escaped = true;
-        else if (ch === '"') this.inString = false;
-        continue;
-      }
-      if (ch === '"') this.inString = true;
-      else if (ch === '[' || ch === '{') {
+      if (this.strings.take(ch!)) continue;
+      if (ch === '[' || ch === '{') {
         this.depth += 1;
         if (this.depth === 1) start = i + 1; // just inside the outer array
       } else if (ch === ']' || ch === '}') {
@@ -271,8 +314,7 @@ class ArraySplitter {
  */
 class ObjectSplitter {
   private depth = 0;
-  private inString = false;
-  private escaped = false;
+  private readonly strings = new StringTracker();
   private text = '';
   private startLine = 0;
 
@@ -292,14 +334,8 @@ class ObjectSplitter {
         }
         continue;
       }
-      if (this.inString) {
-        if (this.escaped) this.escaped = false;
-        else if (ch === '\\') this.escaped = true;
-        else if (ch === '"') this.inString = false;
-        continue;
-      }
-      if (ch === '"') this.inString = true;
-      else if (ch === '{' || ch === '[') this.depth += 1;
+      if (this.strings.take(ch)) continue;
+      if (ch === '{' || ch === '[') this.depth += 1;
       else if (ch === '}' || ch === ']') {
         this.depth -= 1;
         if (this.depth === 0) {

@@ -68,14 +68,15 @@ export class ProgressBar {
       if (outcome.resumed) c.resumed += 1;
     }
     this.eta.noteOutcome(outcome);
-    const now = this.now();
-    if (this.tty) {
-      if (now - this.lastDraw < (this.options.intervalMs ?? 200)) return;
-      this.lastDraw = now;
-      this.options.stream.write(`\r${this.line(now, true)}\x1b[K`);
-    } else {
+    // tick() reads the clock itself: a dry-run off a terminal asks it once per message, not twice.
+    if (!this.tty) {
       this.tick();
+      return;
     }
+    const now = this.now();
+    if (now - this.lastDraw < (this.options.intervalMs ?? 200)) return;
+    this.lastDraw = now;
+    this.options.stream.write(`\r${this.line(now, true)}\x1b[K`);
   }
 
   /** Not a terminal: prints a plain line when one is due (also called by a timer, so a stalled run shows). */

@@ -7,14 +7,14 @@ import { directReceiver, normalizePhone } from '../message/receivers.js';
 import type { RenderedRequest, RenderedSend } from './report/outcome.js';
 import { larkMsgType } from './msg-type.js';
 import type { PlannedUpload } from './media/stage.js';
-import { LARK_PATHS } from '../core/vocabulary.js';
+import { LARK_PATHS, RECEIVE_ID_TYPES, type ReceiveIdType } from '../core/vocabulary.js';
 
 export function renderRequest(baseUrl: string, message: MessageBody, uuid: string, uploads?: PlannedUpload[]): RenderedSend {
   const direct = directReceiver(message);
   const receiveIdType = direct?.receiveIdType ?? 'open_id';
   const request: RenderedSend = {
     method: 'POST',
-    url: `${baseUrl}${LARK_PATHS.messages}?receive_id_type=${receiveIdType}`,
+    url: cached(sendUrls, baseUrl, urlsOf)[receiveIdType],
     body: {
       receive_id: direct?.receiveId ?? null,
       msg_type: larkMsgType(message.contentType),
@@ -28,6 +28,37 @@ export function renderRequest(baseUrl: string, message: MessageBody, uuid: strin
   return request;
 }
 
+/** Entries a cache of this module keeps at most: a long-lived process (the console) sees many hosts. */
+const SMALL_CACHE = 64;
+
+/** A value made once per key: a run has a handful of keys, and each would cost a new string per message. */
+function cached<T>(cache: Map<string, T>, key: string, make: (key: string) => T): T {
+  let value = cache.get(key);
+  if (value === undefined) {
+    if (cache.size >= SMALL_CACHE) cache.clear();
+    value = make(key);
+    cache.set(key, value);
+  }
+  return value;
+}
+
+/**
+ * The send url of each receive_id_type, per base url: one string each for a whole run, not one per message,
+ * so that reportLine finds the url's quoted form by the string itself.
+ */
+const sendUrls = new Map<string, Readonly<Record<ReceiveIdType, string>>>();
+const urlsOf = (baseUrl: string): Readonly<Record<ReceiveIdType, string>> =>
+  Object.fromEntries(RECEIVE_ID_TYPES.map((t) => [t, `${baseUrl}${LARK_PATHS.messages}?receive_id_type=${t}`])) as Record<ReceiveIdType, string>;
+
+/** The text between a POST line's index and its receive_id, by url: the url's JSON escaping is its cost. */
+const postHeads = new Map<string, string>();
+const postHeadOf = (url: string): string =>
+  `,"status":"valid","request":{"method":"POST","url":${JSON.stringify(url)},"body":{"receive_id":`;
+
+/** msg_type words as JSON strings (no escaping needed, but JSON.stringify would be a call per message). */
+const quotedTypes = new Map<string, string>();
+const quote = (s: string): string => JSON.stringify(s);
+
 /**
  * A dry-run outcome: the same fields in the same order as a plain object literal (JSON, the report and the
  * console see no difference), and a class so that the report can tell that it has exactly this shape and
@@ -38,11 +69,14 @@ export class ValidOutcome {
   readonly index: number;
   readonly status = 'valid' as const;
   readonly request: RenderedRequest;
+  /** The body's uuid when it is a derived one (hex digits: its JSON is the digits in quotes). */
+  readonly #hexUuid: string | undefined;
 
-  constructor(line: number, index: number, request: RenderedRequest) {
+  constructor(line: number, index: number, request: RenderedRequest, hexUuid?: string) {
     this.line = line;
     this.index = index;
     this.request = request;
+    this.#hexUuid = hexUuid;
   }
 
   /**
@@ -63,6 +97,9 @@ export class ValidOutcome {
     // entries (one per distinct line number) survive young-generation GCs, and enough survivors make V8
     // double the young generation (peak RSS). JSON.stringify writes the digits without caching them.
     const q = JSON.stringify;
-    return `{"line":${q(line)},"index":${q(index)},"status":"valid","request":{"method":"POST","url":${q(request.url)},"body":{"receive_id":${q(receiveId)},"msg_type":${q(msgType)},"content":${q(content)},"uuid":${q(uuid)}}}}\n`;
+    const head = cached(postHeads, request.url, postHeadOf);
+    const type = cached(quotedTypes, msgType, quote);
+    const quotedUuid = uuid === this.#hexUuid ? `"${uuid}"` : q(uuid);
+    return `{"line":${q(line)},"index":${index === 0 ? '0' : q(index)}${head}${q(receiveId)},"msg_type":${type},"content":${q(content)},"uuid":${quotedUuid}}}}\n`;
   }
 }

@@ -22,6 +22,7 @@ import type { InputRecord } from '../input.js';
 import { countOutcome, emptySummary, notSentOutcome, toOutcomeError, type MessageOutcome, type RunSummary } from './report/outcome.js';
 import { asBatch, type RecordSource } from './read.js';
 import { messageBodyTransform, type Draft, type RecordTransform } from './transform/index.js';
+import { holdsMarkdownBody, isMarkdownBodyTransform } from './transform/send-modes.js';
 import { validateDrafts, type Validated } from './validate.js';
 import { IdentifyStage, UuidDeriver } from './identify.js';
 import { ResumeStage, type DeliveredBefore } from './resume.js';
@@ -112,6 +113,8 @@ interface InFlight { line: number; index: number }
 
 export class MessageWriter {
   private readonly transform: RecordTransform;
+  /** The transform changes markdown bodies only (the CLI's message-body mode). */
+  private readonly passesMarkdownOnly: boolean;
   private readonly identify: IdentifyStage;
   private readonly resume: ResumeStage;
   private readonly highWater: number;
@@ -129,6 +132,7 @@ export class MessageWriter {
   constructor(private readonly options: WriterOptions) {
     if (!options.dryRun && !options.client) throw new Error('MessageWriter needs a client unless dryRun');
     this.transform = options.transform ?? messageBodyTransform;
+    this.passesMarkdownOnly = isMarkdownBodyTransform(this.transform);
     this.identify = new IdentifyStage(options.uuids ?? new UuidDeriver());
     this.resume = new ResumeStage(options.deliveredBefore);
     this.highWater = Math.max(1, options.highWater ?? DEFAULT_HIGH_WATER);
@@ -278,7 +282,8 @@ export class MessageWriter {
     const uuid = this.identify.uuidOf(v.message);
     if (this.options.dryRun) {
       if (this.options.media?.applies(v.message)) return new ToSend(v.message, uuid, true);
-      return new ValidOutcome(line, index, renderRequest(this.options.baseUrl, v.message, uuid));
+      const derived = v.message.uuid === undefined ? uuid : undefined;
+      return new ValidOutcome(line, index, renderRequest(this.options.baseUrl, v.message, uuid), derived);
     }
     const answer = this.resume.check(line, index, uuid);
     switch (answer.kind) {
@@ -345,9 +350,10 @@ export class MessageWriter {
   private messagesOf(c: Classified): ReadonlyArray<Validated | Skipped> {
     if (c.kind === 'skipped') return [{ skipped: c.reason }];
     if (c.kind === 'failed') return [{ ok: false, error: c.error }];
-    // The default transform passes the value through: parseRecord is transform + validate in one step
+    // The default transforms pass the value through: parseRecord is transform + validate in one step
     // (the same messages and errors) without a draft object per message.
     if (this.transform === messageBodyTransform) return parseRecord(c.value);
+    if (this.passesMarkdownOnly && !holdsMarkdownBody(c.value)) return parseRecord(c.value);
     let drafts: Draft[];
     try {
       drafts = this.transform(c.value);

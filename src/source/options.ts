@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { FieldMeta } from '../core/types.js';
+import { numericText, wholeNumber } from '../core/whole-number.js';
 import { SOURCE_MODES } from './follower.js';
 
 export const POLL_INTERVAL_MS_RANGE = { min: 1_000, max: 3_600_000 } as const;
@@ -56,22 +57,10 @@ export const SOURCE_NODE_SHAPE = {
     (v) => (typeof v === 'string' ? v.trim().toLowerCase() : v),
     z.enum(SOURCE_MODES, { error: 'is not allowed: use poll (read again every interval) or events (Lark long connection)' }).default('poll'),
   ),
-  pollIntervalMs: z.preprocess(
-    (v) => (typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v),
-    z
-      .number({ error: 'must be a number' })
-      .int({ error: 'must be a whole number' })
-      .min(POLL_INTERVAL_MS_RANGE.min, { error: `must be at least ${POLL_INTERVAL_MS_RANGE.min} ms` })
-      .max(POLL_INTERVAL_MS_RANGE.max, { error: `must be at most ${POLL_INTERVAL_MS_RANGE.max} ms` })
-      .default(DEFAULT_POLL_INTERVAL_MS),
-  ),
+  pollIntervalMs: z.preprocess(numericText, wholeNumber({ ...POLL_INTERVAL_MS_RANGE, unit: 'ms' }).default(DEFAULT_POLL_INTERVAL_MS)),
   editLookbackMs: z.preprocess(
-    (v) => (typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v),
-    z
-      .number({ error: 'must be a number' })
-      .int({ error: 'must be a whole number' })
-      .min(EDIT_LOOKBACK_MS_RANGE.min, { error: 'must be 0 (no edit sweep) or more ms' })
-      .max(EDIT_LOOKBACK_MS_RANGE.max, { error: `must be at most ${EDIT_LOOKBACK_MS_RANGE.max} ms (a day)` })
+    numericText,
+    wholeNumber({ ...EDIT_LOOKBACK_MS_RANGE, unit: 'ms', minError: 'must be 0 (no edit sweep) or more ms', maxNote: '(a day)' })
       .default(DEFAULT_EDIT_LOOKBACK_MS),
   ),
 };

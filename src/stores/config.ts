@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ConnectorError } from '../core/errors.js';
+import { wholeNumber } from '../core/whole-number.js';
 
 export const REDIS_URL_ENV = 'LARK_IM_REDIS_URL';
 export const DEFAULT_STORE_PREFIX = 'lark-im';
@@ -30,12 +31,7 @@ export const storeConfigSchema = z.object({
     .regex(/^[\w.:-]{1,64}$/, { error: 'must be 1-64 letters, digits, or . _ : -' })
     .default(DEFAULT_STORE_PREFIX),
   /** How long Redis may stay lost mid-run before the run stops (STORE_UNAVAILABLE). */
-  maxDownMs: z
-    .number({ error: 'must be a number of milliseconds' })
-    .int({ error: 'must be a whole number of milliseconds' })
-    .min(1_000, { error: 'must be at least 1000 ms' })
-    .max(600_000, { error: 'must be at most 600000 ms' })
-    .optional(),
+  maxDownMs: wholeNumber({ min: 1_000, max: 600_000, unit: 'ms' }).optional(),
 });
 
 export type StoreConfig = z.infer<typeof storeConfigSchema>;

@@ -114,9 +114,13 @@ export function spawnAirbyte(
   return new AirbyteProcess(child, options.onMessage);
 }
 
-/** Runs a command to its end with the given stdin. */
-export async function runAirbyte(args: string[], stdin = '', env?: NodeJS.ProcessEnv): Promise<AirbyteProcess & { code: number | null }> {
-  const p = spawnAirbyte(args, env ? { env } : {});
+/** Runs a command to its end with the given stdin; its stdout must be protocol messages only. */
+export async function runAirbyte(
+  args: string[],
+  stdin = '',
+  options: { env?: NodeJS.ProcessEnv; onMessage?: (m: AirbyteMessage) => void } = {},
+): Promise<AirbyteProcess & { code: number | null }> {
+  const p = spawnAirbyte(args, options);
   p.child.stdin!.end(stdin);
   const { code } = await p.exited;
   p.assertProtocolOnly();

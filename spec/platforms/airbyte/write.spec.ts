@@ -8,7 +8,7 @@ import type { LarkEmulator } from '../../../src/emulator/index.js';
 import { defaultSeed } from '../../../src/emulator/index.js';
 import type { AirbyteMessage } from '../../../src/platforms/airbyte/protocol.js';
 import { ALICE, APP, BOB, CHAT_WITH_BOT, startEmulator, text } from '../../integration/helpers.js';
-import { FAST_PACING, Workdir, destinationCatalog, recordLine, spawnAirbyte, stateLine, type AirbyteProcess } from './platform.js';
+import { FAST_PACING, Workdir, destinationCatalog, recordLine, runAirbyte, spawnAirbyte, stateLine, type AirbyteProcess } from './platform.js';
 
 const STREAM = 'alerts';
 const RECEIVERS: Array<[string, string]> = [
@@ -96,12 +96,9 @@ describe('airbyte write', () => {
     const lines = plan(3000, 25, { twinsEvery: 97 });
     const { expectedBefore, total: seen } = countsBefore(lines);
     const { violations, onMessage } = echoChecker(expectedBefore);
-    const p = spawnAirbyte(args, { env: { LARK_IM_PACING: FAST_PACING }, onMessage });
-    p.child.stdin!.end(toStdin(lines));
-    const { code } = await p.exited;
-    p.assertProtocolOnly();
+    const p = await runAirbyte(args, toStdin(lines), { env: { LARK_IM_PACING: FAST_PACING }, onMessage });
     expect(p.stderr).toBe('');
-    expect(code).toBe(0);
+    expect(p.code).toBe(0);
     expect(violations).toEqual([]);
 
     const states = statesOf(p);
@@ -124,11 +121,8 @@ describe('airbyte write', () => {
       recordLine(STREAM, { receiveType: 'user', receiveId: ALICE.openId }),
       stateLine(STREAM, 3),
     ].join('\n') + '\n';
-    const p = spawnAirbyte(args);
-    p.child.stdin!.end(stdin);
-    const { code } = await p.exited;
-    p.assertProtocolOnly();
-    expect(code).toBe(0);
+    const p = await runAirbyte(args, stdin);
+    expect(p.code).toBe(0);
     expect(deliveredTexts(emulator!)).toEqual(['fine']);
     const warnings = p.logs('WARN');
     expect(warnings).toHaveLength(2);
@@ -152,11 +146,8 @@ describe('airbyte write', () => {
       recordLine(STREAM, text('user', ALICE.openId, 'in catalog too')),
       stateLine(STREAM, 2),
     ].join('\n') + '\n';
-    const p = spawnAirbyte(args);
-    p.child.stdin!.end(stdin);
-    const { code } = await p.exited;
-    p.assertProtocolOnly();
-    expect(code).toBe(0);
+    const p = await runAirbyte(args, stdin);
+    expect(p.code).toBe(0);
     expect(deliveredTexts(emulator!)).toEqual(['in catalog', 'in catalog too']);
     expect(p.logs('WARN')).toEqual([
       'stream stray is not in the configured catalog: its records are skipped (not sent); add the stream to the connection to send them',
@@ -170,11 +161,8 @@ describe('airbyte write', () => {
     const seed = defaultSeed();
     seed.apps[0]!.scopes = ['contact:user.id:readonly'];
     const args = await setup({ seed });
-    const p = spawnAirbyte(args);
-    p.child.stdin!.end(toStdin(plan(40, 10)));
-    const { code } = await p.exited;
-    p.assertProtocolOnly();
-    expect(code).toBe(1);
+    const p = await runAirbyte(args, toStdin(plan(40, 10)));
+    expect(p.code).toBe(1);
     const errors = p.ofType('TRACE').filter((t) => t.trace.type === 'ERROR');
     expect(errors).toHaveLength(1);
     expect(errors[0]!.trace.error).toMatchObject({ failure_type: 'config_error', message: expect.stringMatching(/scope/) });
@@ -187,11 +175,8 @@ describe('airbyte write', () => {
     const wrong = 'not-the-secret-at-all-987';
     const config = await work!.json('bad.json', { connection: { appId: APP.appId, appSecret: wrong, domain: emulator!.baseUrl } });
     args[2] = config;
-    const p = spawnAirbyte(args);
-    p.child.stdin!.end(toStdin(plan(5, 5)));
-    const { code } = await p.exited;
-    p.assertProtocolOnly();
-    expect(code).toBe(1);
+    const p = await runAirbyte(args, toStdin(plan(5, 5)));
+    expect(p.code).toBe(1);
     expect(p.ofType('TRACE')[0]!.trace.error).toMatchObject({ failure_type: 'config_error', internal_message: 'APP_SECRET_WRONG' });
     expect(JSON.stringify(p.messages) + p.stderr).not.toContain(wrong);
   });
@@ -284,11 +269,8 @@ describe('airbyte write', () => {
       recordLine('a', text('user', ALICE.openId, 'a3')),
       global,
     ].join('\n') + '\n';
-    const p = spawnAirbyte(args);
-    p.child.stdin!.end(stdin);
-    const { code } = await p.exited;
-    p.assertProtocolOnly();
-    expect(code).toBe(0);
+    const p = await runAirbyte(args, stdin);
+    expect(p.code).toBe(0);
     const echoed = p.ofType('STATE').map((m) => ({ type: m.state.type, count: m.state.destinationStats?.recordCount }));
     expect(echoed).toEqual([
       { type: 'STREAM', count: 2 },
@@ -310,11 +292,8 @@ describe('airbyte write', () => {
       recordLine(STREAM, { id: 8 }),
       stateLine(STREAM, 2),
     ].join('\n') + '\n';
-    const p = spawnAirbyte(args);
-    p.child.stdin!.end(stdin);
-    const { code } = await p.exited;
-    p.assertProtocolOnly();
-    expect(code).toBe(0);
+    const p = await runAirbyte(args, stdin);
+    expect(p.code).toBe(0);
     // One record, two receivers: two messages; the record missing a placeholder's field fails both, with the reason.
     expect(emulator!.messages().map((m) => [m.receiveId, JSON.parse(m.content).text])).toEqual(
       expect.arrayContaining([

@@ -6,7 +6,7 @@ import { requiredStringProblem } from '../../core/required-string.js';
 import type { ContentCheck, Issue } from '../issue.js';
 import { checkFileContent, checkImageContent, checkMediaContent } from './media.js';
 
-const NO_ISSUES: readonly Issue[] = Object.freeze([]);
+export const NO_ISSUES: readonly Issue[] = Object.freeze([]);
 
 /** A check that `key` is a non-empty string, `what` saying what the msg_type needs. */
 function requiredKey(key: string, what: string): ContentCheck {

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { FieldMeta } from '../../core/types.js';
+import { numericText, wholeNumber } from '../../core/whole-number.js';
 
 export const UPDATE_EVENTS = ['skip', 'send', 'edit'] as const;
 export type UpdateEvents = (typeof UPDATE_EVENTS)[number];
@@ -59,15 +60,7 @@ export const LIFECYCLE_SHAPE = {
     trimLower,
     z.enum(DELETE_EVENTS, { error: 'is not allowed: use skip (count delete events as skipped) or recall (recall the message sent for its key)' }).default('skip'),
   ),
-  messageKeyDays: z.preprocess(
-    (v) => (typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v),
-    z
-      .number({ error: 'must be a number of days' })
-      .int({ error: 'must be a whole number of days' })
-      .min(MESSAGE_KEY_DAYS_RANGE.min, { error: `must be at least ${MESSAGE_KEY_DAYS_RANGE.min} day` })
-      .max(MESSAGE_KEY_DAYS_RANGE.max, { error: `must be at most ${MESSAGE_KEY_DAYS_RANGE.max} days` })
-      .default(DEFAULT_MESSAGE_KEY_DAYS),
-  ),
+  messageKeyDays: z.preprocess(numericText, wholeNumber({ ...MESSAGE_KEY_DAYS_RANGE, unit: 'days' }).default(DEFAULT_MESSAGE_KEY_DAYS)),
 };
 
 const lifecycleObject = z.object(LIFECYCLE_SHAPE);

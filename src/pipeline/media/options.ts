@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { objectFromJsonText } from '../../core/json-text.js';
+import { numericText, wholeNumber } from '../../core/whole-number.js';
 import type { FieldMeta } from '../../core/types.js';
 import { parseHostRule } from './allow.js';
 import { DEFAULT_MEDIA_TIMEOUT_MS } from './fetch.js';
@@ -31,15 +32,7 @@ export const mediaOptionsSchema = z
       (v) => (typeof v === 'string' ? v.trim() || undefined : v),
       z.string({ error: 'must be a folder path' }).optional(),
     ),
-    timeoutMs: z.preprocess(
-      (v) => (typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v),
-      z
-        .number({ error: 'must be a number of milliseconds' })
-        .int({ error: 'must be a whole number of milliseconds' })
-        .min(MEDIA_TIMEOUT_MS_RANGE.min, { error: `must be at least ${MEDIA_TIMEOUT_MS_RANGE.min} ms` })
-        .max(MEDIA_TIMEOUT_MS_RANGE.max, { error: `must be at most ${MEDIA_TIMEOUT_MS_RANGE.max} ms` })
-        .default(DEFAULT_MEDIA_TIMEOUT_MS),
-    ),
+    timeoutMs: z.preprocess(numericText, wholeNumber({ ...MEDIA_TIMEOUT_MS_RANGE, unit: 'ms' }).default(DEFAULT_MEDIA_TIMEOUT_MS)),
   }, { error: 'must be an object {allowHosts, root, timeoutMs}' })
   .strict();
 

@@ -125,12 +125,41 @@ function markdownSource(content: unknown): string | undefined {
  * passes through untouched, so the validate stage sees exactly what it saw before send modes existed.
  */
 export function markdownBodyTransform(markdown: MarkdownOptions): RecordTransform {
-  return (value) => messageBodyTransform(value).map((draft) => convertMarkdownBody(draft, markdown));
+  const transform: RecordTransform = (value) =>
+    messageBodyTransform(value).map((draft) => convertMarkdownBody(draft, markdown));
+  markdownTransforms.add(transform);
+  return transform;
+}
+
+/** The transforms markdownBodyTransform made: they change markdown bodies only. */
+const markdownTransforms = new WeakSet<RecordTransform>();
+
+/** A transform made by markdownBodyTransform (one that passes every record without markdown through). */
+export function isMarkdownBodyTransform(transform: RecordTransform): boolean {
+  return markdownTransforms.has(transform);
+}
+
+/**
+ * Whether markdownBodyTransform changes anything in a record: when it does not, its drafts are
+ * messageBodyTransform's (the writer then validates the record without making drafts; see
+ * isMarkdownBodyTransform).
+ */
+export function holdsMarkdownBody(value: unknown): boolean {
+  if (!Array.isArray(value)) return isMarkdownBody(value);
+  for (const body of value) if (isMarkdownBody(body)) return true;
+  return false;
+}
+
+function isMarkdownBody(body: unknown): body is Record<string, unknown> {
+  if (!isRecord(body)) return false;
+  const type = body.contentType;
+  return typeof type === 'string' && type !== 'text' && type !== 'post' && type !== 'interactive' &&
+    type.trim().toLowerCase() === 'markdown';
 }
 
 function convertMarkdownBody(draft: Draft, markdown: MarkdownOptions): Draft {
   const body = draft.body;
-  if (!isRecord(body) || typeof body.contentType !== 'string' || body.contentType.trim().toLowerCase() !== 'markdown') return draft;
+  if (!isMarkdownBody(body)) return draft;
   let source: string | undefined;
   if (typeof body.content === 'string') {
     const s = body.content.trim();
