@@ -159,6 +159,31 @@ describe('lark-im behind an HTTP(S) proxy', () => {
     expect(r.stdout + r.stderr).not.toContain(PASSWORD);
   });
 
+  it('check through a proxy to a Lark host that is gone: within seconds, the proxy named and what it answered', async () => {
+    const f = await startProxy(true);
+    const gone = http.createServer();
+    await new Promise<void>((r) => gone.listen(0, '127.0.0.1', r));
+    const { port } = gone.address() as AddressInfo;
+    await new Promise<void>((r) => gone.close(() => r()));
+    try {
+      const r = await runCli(['check', '--json'], {
+        env: env({ LARK_DOMAIN: `https://127.0.0.1:${port}`, HTTPS_PROXY: `http://${USER}:${PASSWORD}@127.0.0.1:${f.port}` }),
+        timeoutMs: 30_000,
+      });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.elapsedMs).toBeLessThan(5000);
+      // The proxy was asked (it refused nobody): the tunnel to the dead host is what failed.
+      expect(f.tunnels).toContain(`127.0.0.1:${port}`);
+      const items = JSON.parse(r.stdout) as Array<{ item: string; status: string; detail: string }>;
+      expect(items[0]).toMatchObject({ item: 'credentials', status: 'fail' });
+      expect(items[0]!.detail).toContain(`to 127.0.0.1:${port} through the proxy at 127.0.0.1:${f.port}: the proxy answered HTTP 500 itself`);
+      expect(items[0]!.detail).toContain('could not reach Lark');
+      expect(r.stdout + r.stderr).not.toContain(PASSWORD);
+    } finally {
+      f.proxy.close();
+    }
+  });
+
   it('a report of a run through the proxy holds no password either', async () => {
     const f = await startProxy(true);
     const report = join(dir, 'report.jsonl');

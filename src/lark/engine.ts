@@ -314,9 +314,13 @@ export class AttemptEngine {
   }
 }
 
-/** No connection was made, so nothing reached Lark (a reset or a timeout may come after Lark read the request). */
+/**
+ * No connection to Lark was made (or the proxy said it could not make one), so nothing reached it; a reset or a
+ * timeout may come after Lark read the request.
+ */
 function neverReachedLark(err: WireError): boolean {
-  return err.failure === 'refused' || err.failure === 'DNS' || err.failure === 'TLS' || err.failure === 'unreachable';
+  const f = err.failure;
+  return f === 'refused' || f === 'DNS' || f === 'TLS' || f === 'unreachable' || f === 'proxy';
 }
 
 function isInvalidToken(err: unknown): err is LarkError & { larkCode: number } {

@@ -58,7 +58,7 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 /** How a request failed without an HTTP answer, in words a user can act on. */
-export type WireFailure = 'refused' | 'DNS' | 'TLS' | 'timeout' | 'reset' | 'unreachable' | 'network';
+export type WireFailure = 'refused' | 'DNS' | 'TLS' | 'timeout' | 'reset' | 'unreachable' | 'proxy' | 'network';
 
 /** A request that got no HTTP answer. Only the method, path, host and Node error code survive. */
 export class WireError extends LarkError {
@@ -114,6 +114,11 @@ export class LarkHttp {
     if (res.status === 407 && this.proxy) throw proxyRefused(req, this.proxy);
     const parsed = parseJson(res.body);
     const larkCode = codeOf(parsed);
+    // An error with neither a Lark body nor a Lark log id, through a proxy: the proxy's own answer that it could
+    // not reach Lark (a CONNECT refused, a 502 / 503 / 504). No answer from Lark: the circuit and the verdict.
+    if (this.proxy && res.status >= 400 && larkCode === undefined && headerString(res.headers, 'x-tt-logid') === undefined) {
+      throw proxyCouldNotReach(req, this.host, this.proxy, res.status);
+    }
     if (res.status >= 200 && res.status < 300 && larkCode === 0) {
       return { status: res.status, body: parsed as LarkResponse<T>['body'], logId: headerString(res.headers, 'x-tt-logid'), headers: res.headers };
     }
@@ -163,6 +168,7 @@ const FAILURE_WORDS: Record<WireFailure, string> = {
   timeout: 'timed out',
   reset: 'connection reset',
   unreachable: 'host unreachable',
+  proxy: 'the proxy could not reach it',
   network: 'network error',
 };
 
@@ -196,6 +202,19 @@ function wireError(err: unknown, req: LarkRequest, host: string, proxy: ProxyRou
   }
   const advice = failure === 'DNS' || failure === 'TLS' ? 'check the domain / base URL and the network' : 'check the network / proxy and the domain';
   return new WireError({ code: 'NETWORK', retryable: true, failure, errCode, message: `${where} failed before a response: ${FAILURE_WORDS[failure]} (${errCode}): ${advice}; retried automatically` });
+}
+
+function proxyCouldNotReach(req: LarkRequest, host: string, proxy: ProxyRoute, status: number): WireError {
+  return new WireError({
+    code: 'NETWORK',
+    retryable: true,
+    failure: 'proxy',
+    errCode: `PROXY_HTTP_${status}`,
+    httpStatus: status,
+    message:
+      `${req.method} ${req.path} to ${host} through the proxy at ${proxy.label}: the proxy answered HTTP ${status} itself ` +
+      `(it could not reach Lark): check that the proxy can reach ${host}, or add it to NO_PROXY; retried automatically`,
+  });
 }
 
 function proxyRefused(req: LarkRequest, proxy: ProxyRoute): LarkError {
