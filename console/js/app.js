@@ -202,11 +202,18 @@ function duration(ms) {
 
 const ETA_KEYS = { receiver: 'etaReceiver', app: 'etaApp', pace: 'etaPace' };
 
-/** The time left by Lark's quota (the server's estimate, the CLI's), and which limit binds it. */
+/**
+ * The time left by Lark's quota (the server's estimate, the CLI's), and which limit binds it; while Lark gives no
+ * answer, how long it has not (the ETA would stand still).
+ */
 function renderEta() {
   const p = state.run?.progress;
   const el = $('send-eta');
   const over = state.run?.summary || state.run?.error || state.run?.stopping;
+  if (p && !over && p.unreachableMs !== undefined) {
+    el.textContent = t(state.lang, 'unreachable', { s: Math.round(p.unreachableMs / 1000) });
+    return;
+  }
   if (!p || p.etaMs === undefined || over) { el.textContent = ''; return; }
   el.textContent = t(state.lang, ETA_KEYS[p.etaBound] ?? 'etaPace', { eta: duration(p.etaMs), ...p.quota });
 }

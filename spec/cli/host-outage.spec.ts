@@ -1,70 +1,16 @@
 /**
  * The real CLI at the real quotas against an emulator behind a TCP front that can be switched to reset every
- * connection (the host gone: each new connection accepted and reset, the open ones reset too). The front
- * counts the connections it accepts in reset mode: what the outage cost.
+ * connection (spec/helpers/switchable-front.ts). The front counts the connections it accepts in reset mode:
+ * what the outage cost.
  */
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LarkEmulator } from '../../src/emulator/index.js';
 import { crowdSeed, text } from '../integration/helpers.js';
+import { SwitchableFront } from '../helpers/switchable-front.js';
 import { runCli } from './cli-helpers.js';
-
-/** A TCP front that passes connections to `target`, or resets every one of them. */
-class SwitchableFront {
-  resetMode = false;
-  /** Connections accepted while in reset mode. */
-  resetConnections = 0;
-  accepted = 0;
-  private readonly server: net.Server;
-  private readonly open = new Set<net.Socket>();
-
-  constructor(private readonly target: number) {
-    this.server = net.createServer((client) => this.accept(client));
-  }
-
-  async listen(): Promise<number> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    return (this.server.address() as AddressInfo).port;
-  }
-
-  /** From now on every connection is reset; those open now are reset at once. */
-  goDown(): void {
-    this.resetMode = true;
-    for (const s of this.open) s.resetAndDestroy();
-  }
-
-  comeBack(): void {
-    this.resetMode = false;
-  }
-
-  async close(): Promise<void> {
-    for (const s of this.open) s.destroy();
-    await new Promise<void>((r) => this.server.close(() => r()));
-  }
-
-  private accept(client: net.Socket): void {
-    this.accepted++;
-    if (this.resetMode) {
-      this.resetConnections++;
-      client.resetAndDestroy();
-      return;
-    }
-    const upstream = net.connect(this.target, '127.0.0.1');
-    this.open.add(client);
-    const drop = (): void => {
-      this.open.delete(client);
-      upstream.destroy();
-      if (!client.destroyed) client.destroy();
-    };
-    client.on('error', drop).on('close', drop);
-    upstream.on('error', drop).on('close', drop);
-    client.pipe(upstream).pipe(client);
-  }
-}
 
 const MESSAGES = 300;
 const RECEIVERS = 60;

@@ -3,6 +3,7 @@
  * and the console's state, and the shape of a route in the table (routes.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ClientEvent } from '../lark/events.js';
 import type { ConfigStore } from './config-store.js';
 import { HttpError } from './http-util.js';
 import type { RunStore } from './runs.js';
@@ -40,6 +41,8 @@ export interface ConnectorUse {
   dryRun?: boolean;
   /** Without the node part: an operation that needs only the connection must not fail on the node's options. */
   connectionOnly?: boolean;
+  /** The client's events (a send's progress reads the circuit's from them). */
+  onEvent?: (e: ClientEvent) => void;
 }
 
 /** One console's state, shared by every handler. */

@@ -180,7 +180,10 @@ export class ConsoleApp implements ConsoleContext {
   connector(use: ConnectorUse = {}): ConnectorLike {
     try {
       const full = this.config.forRun();
-      return this.options.backend.createConnector(use.connectionOnly ? { ...full, node: {} } : full, { dryRun: use.dryRun ?? false });
+      return this.options.backend.createConnector(use.connectionOnly ? { ...full, node: {} } : full, {
+        dryRun: use.dryRun ?? false,
+        ...(use.onEvent ? { onEvent: use.onEvent } : {}),
+      });
     } catch (err) {
       throw configError(err, (s) => this.scrub(s));
     }

@@ -1,6 +1,7 @@
 import type { MessageOutcome, RunSummary } from './types.js';
 import { reportLine } from '../pipeline/report/report-writer.js';
 import { SEND_QUOTA, SendEta, type EtaBound } from '../pipeline/report/eta.js';
+import type { Reachability } from '../pipeline/report/reachability.js';
 import type { SendFiles } from './send-files.js';
 
 /** stopping: Stop was asked; the messages on the wire are settling, the rest will be not sent. */
@@ -25,6 +26,8 @@ export interface RunProgress {
   etaMs?: number;
   /** What binds the ETA: one receiver's quota, the app's, or the pace so far. */
   etaBound?: EtaBound;
+  /** Lark has given no answer for this long (the CLI's "Lark unreachable for 12 s, retrying"): no ETA then. */
+  unreachableMs?: number;
   /** Lark's send limits the ETA is computed from. */
   quota: typeof SEND_QUOTA;
 }
@@ -61,6 +64,8 @@ export class Run {
     readonly files: SendFiles,
     private readonly now: () => number,
     receivers: readonly string[] = [],
+    /** Whether Lark answers (the client's circuit events), for the progress. */
+    private readonly reachability?: Reachability,
   ) {
     this.eta = new SendEta(now);
     for (const r of receivers) this.eta.noteReceiver(r);
@@ -112,10 +117,13 @@ export class Run {
 
   progress(now = this.now()): RunProgress {
     const done = this.outcomes.length;
-    const eta = this.finished || this.state === 'stopping' ? undefined : this.eta.estimate(this.total - done, now);
+    const live = !this.finished && this.state !== 'stopping';
+    const unreachable = live ? this.reachability?.unreachableMs(now) : undefined;
+    const eta = !live || unreachable !== undefined ? undefined : this.eta.estimate(this.total - done, now);
     return {
       done, total: this.total, ...this.counts,
       ...(eta ? { etaMs: Math.round(eta.ms), etaBound: eta.bound } : {}),
+      ...(unreachable !== undefined ? { unreachableMs: Math.round(unreachable) } : {}),
       quota: SEND_QUOTA,
     };
   }

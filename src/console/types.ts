@@ -9,6 +9,7 @@ import type { RunSummary } from '../pipeline/report/outcome.js';
 import type { InputRecord } from '../input.js';
 import type { LarkMessageRecord } from '../source/record.js';
 import type { WriteStreamOptions } from '../connector.js';
+import type { ClientEvent } from '../lark/events.js';
 
 /** The raw form values, keyed by the manifest's property names. */
 export interface RawConfig {
@@ -51,7 +52,8 @@ export interface EmulatorHandle {
 export interface ConsoleBackend {
   manifest(): Promise<Manifest>;
   /** Validates the raw values; throws an error with a safe message (never the secret). */
-  createConnector(raw: RawConfig, options?: { dryRun?: boolean }): ConnectorLike;
+  /** onEvent: the client's events (a send's progress reads the circuit's from them). */
+  createConnector(raw: RawConfig, options?: { dryRun?: boolean; onEvent?: (e: ClientEvent) => void }): ConnectorLike;
   /** Optional: checks the values as the CLI would (unknown keys, ranges), credentials may be missing; throws a safe message. */
   validateConfig?(raw: RawConfig): void;
   /** Optional: advice for a Lark error code (shown next to failed sends). */

@@ -11,6 +11,7 @@ import { fileHttpError } from '../config-files.js';
 import { HttpError } from '../http-util.js';
 import { parseRecordsText, requireText, withoutBom } from '../records.js';
 import { Run, type RunEvent } from '../runs.js';
+import { Reachability } from '../../pipeline/report/reachability.js';
 import { createSendFiles, removeSendFiles, type SendFiles } from '../send-files.js';
 import type { InputRecord } from '../types.js';
 
@@ -84,7 +85,9 @@ function runOf(ctx: ConsoleContext, params: Record<string, string>): Run {
 }
 
 async function startRun(ctx: ConsoleContext, id: string, records: InputRecord[], files: SendFiles): Promise<Run> {
-  const connector = ctx.connector();
+  // Whether Lark answers, from the client's circuit: the progress says so instead of the ETA while it does not.
+  const reachability = new Reachability(ctx.options.now);
+  const connector = ctx.connector({ onEvent: (e) => reachability.note(e) });
   let state: RunState;
   try {
     state = await RunState.open(files.state);
@@ -109,7 +112,7 @@ async function startRun(ctx: ConsoleContext, id: string, records: InputRecord[],
   } catch {
     total = records.length;
   }
-  const run = ctx.runs.add(new Run(id, total, ctx.options.now(), files, ctx.options.now, receivers));
+  const run = ctx.runs.add(new Run(id, total, ctx.options.now(), files, ctx.options.now, receivers, reachability));
   // The console's close() stops the run as Stop does, and waits for it to settle.
   const closing = new AbortController();
   closing.signal.addEventListener('abort', () => run.stop(), { once: true });
