@@ -29,7 +29,9 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'lark-im-outage-'));
   input = join(dir, 'in.jsonl');
   const crowd = seed.users.filter((u) => u.openId.startsWith('ou_crowd'));
-  const lines = Array.from({ length: MESSAGES }, (_, i) => JSON.stringify({ ...text('user', crowd[i % RECEIVERS]!.openId, `m${i}`), uuid: `outage-${i}` }));
+  const lines = Array.from({ length: MESSAGES }, (_, i) =>
+    JSON.stringify({ ...text('user', crowd[i % RECEIVERS]!.openId, `m${i}`), uuid: `outage-${i}` }),
+  );
   await writeFile(input, lines.join('\n') + '\n');
   const app = seed.apps[0]!;
   env = { LARK_APP_ID: app.appId, LARK_APP_SECRET: app.appSecret, LARK_DOMAIN: `http://127.0.0.1:${port}` };
@@ -46,7 +48,7 @@ async function delivered(n: number): Promise<void> {
 }
 
 describe('lark-im write when the host resets every connection', () => {
-  it('for 8 s: at most 40 connection attempts meanwhile, and the run completes with every message delivered once', async () => {
+  it('for 8 s: at most 40 connection attempts meanwhile; the run completes, every message once', async () => {
     const run = runCli(['write', '--input', input, '--json'], { env, timeoutMs: 120_000 });
     await delivered(20);
     front.goDown();
@@ -55,7 +57,11 @@ describe('lark-im write when the host resets every connection', () => {
     front.comeBack();
     const r = await run;
     expect(r.code, r.stderr).toBe(0);
-    const summary = JSON.parse(r.stdout.trim().split('\n').pop()!) as { delivered: number; notSent: number; failed: number };
+    const summary = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+      delivered: number;
+      notSent: number;
+      failed: number;
+    };
     expect(summary).toMatchObject({ delivered: MESSAGES, notSent: 0, failed: 0 });
     const uuids = emulator.messages().map((m) => m.uuid);
     expect(uuids).toHaveLength(MESSAGES);
@@ -70,10 +76,13 @@ describe('lark-im write when the host resets every connection', () => {
     expect(r.stdout + r.stderr).not.toContain(env.LARK_APP_SECRET!);
   }, 150_000);
 
-  it('for good: stops within 40 s with at most 60 attempts, exit 1, the rest not_sent, report and state written', async () => {
+  it('for good: stops within 40 s, at most 60 attempts, exit 1, the rest not_sent, report + state', async () => {
     const report = join(dir, 'report.jsonl');
     const state = join(dir, 'state.jsonl');
-    const run = runCli(['write', '--input', input, '--json', '--report', report, '--state', state], { env, timeoutMs: 120_000 });
+    const run = runCli(['write', '--input', input, '--json', '--report', report, '--state', state], {
+      env,
+      timeoutMs: 120_000,
+    });
     await delivered(20);
     front.goDown();
     const downAt = Date.now();
@@ -84,7 +93,12 @@ describe('lark-im write when the host resets every connection', () => {
     // The issue measured 950 attempts in 40 s.
     expect(front.resetConnections).toBeLessThanOrEqual(60);
 
-    const summary = JSON.parse(r.stdout.trim().split('\n').pop()!) as { total: number; delivered: number; notSent: number; failed: number };
+    const summary = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+      total: number;
+      delivered: number;
+      notSent: number;
+      failed: number;
+    };
     const sent = emulator.messages().length;
     expect(summary.total).toBe(MESSAGES);
     expect(summary.failed).toBe(0);
@@ -96,7 +110,10 @@ describe('lark-im write when the host resets every connection', () => {
     expect(sent - summary.delivered).toBeLessThanOrEqual(16);
 
     type Line = { line: number; status: string; uuid?: string; code?: string; reason?: string };
-    const lines = (await readFile(report, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Line);
+    const lines = (await readFile(report, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Line);
     expect(lines).toHaveLength(MESSAGES);
     const notSent = lines.filter((l) => l.status === 'not_sent');
     expect(notSent).toHaveLength(summary.notSent);
@@ -107,7 +124,9 @@ describe('lark-im write when the host resets every connection', () => {
     expect(deliveredLines).toHaveLength(summary.delivered);
     for (const l of deliveredLines) expect(journal).toContain(l.uuid!);
 
-    expect(r.stderr).toMatch(/sending stopped: Lark at [\d.:]+ is unreachable: \d+ attempts over \d+ s got no answer \(connection reset x\d+/);
+    expect(r.stderr).toMatch(
+      /sending stopped: Lark at [\d.:]+ is unreachable: \d+ attempts over \d+ s got no answer \(connection reset x\d+/,
+    );
     expect(r.stderr).toMatch(new RegExp(`${summary.notSent} messages not sent: run the same command again`));
     // Progress off a terminal (every 10 s): the outage, not a stale ETA.
     const progress = r.stderr.split('\n').filter((l) => l.startsWith('lark-im: progress:'));

@@ -71,14 +71,16 @@ describe('progress while Lark gives no answer', () => {
     return { out, bar, reachability, at: (ms: number) => (now = ms), now: () => now };
   }
 
-  it('off a terminal: "Lark unreachable for 12 s, retrying" (wall time) where the ETA was; the ETA once it answers', () => {
+  it('off a terminal: "Lark unreachable for 12 s, retrying" (wall time) in the ETA\'s place; the ETA once back', () => {
     const r = run(false);
     r.reachability.note({ type: 'circuit.open', host, since: r.now() });
     const opened = r.now();
     r.at(opened + 12_000);
     r.bar.tick();
     expect(r.out.lines).toHaveLength(1);
-    expect(r.out.lines[0]).toMatch(/^lark-im: progress: 20\/100 records, 20 delivered, 0 failed, [\d.]+ msg\/s, Lark unreachable for 12 s, retrying\n$/);
+    expect(r.out.lines[0]).toMatch(
+      /^lark-im: progress: 20\/100 records, 20 delivered, 0 failed, [\d.]+ msg\/s, Lark unreachable for 12 s, retrying\n$/,
+    );
     r.reachability.note({ type: 'circuit.closed', host, openMs: 12_500 });
     r.at(opened + 22_500);
     r.bar.tick();

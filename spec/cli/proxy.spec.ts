@@ -159,7 +159,7 @@ describe('lark-im behind an HTTP(S) proxy', () => {
     expect(r.stdout + r.stderr).not.toContain(PASSWORD);
   });
 
-  it('check through a proxy to a Lark host that is gone: within seconds, the proxy named and what it answered', async () => {
+  it('check through a proxy to a Lark host that is gone: in seconds, naming the proxy's answer', async () => {
     const f = await startProxy(true);
     const gone = http.createServer();
     await new Promise<void>((r) => gone.listen(0, '127.0.0.1', r));
@@ -167,7 +167,10 @@ describe('lark-im behind an HTTP(S) proxy', () => {
     await new Promise<void>((r) => gone.close(() => r()));
     try {
       const r = await runCli(['check', '--json'], {
-        env: env({ LARK_DOMAIN: `https://127.0.0.1:${port}`, HTTPS_PROXY: `http://${USER}:${PASSWORD}@127.0.0.1:${f.port}` }),
+        env: env({
+          LARK_DOMAIN: `https://127.0.0.1:${port}`,
+          HTTPS_PROXY: `http://${USER}:${PASSWORD}@127.0.0.1:${f.port}`,
+        }),
         timeoutMs: 30_000,
       });
       expect(r.code, r.stderr).toBe(1);
@@ -176,7 +179,8 @@ describe('lark-im behind an HTTP(S) proxy', () => {
       expect(f.tunnels).toContain(`127.0.0.1:${port}`);
       const items = JSON.parse(r.stdout) as Array<{ item: string; status: string; detail: string }>;
       expect(items[0]).toMatchObject({ item: 'credentials', status: 'fail' });
-      expect(items[0]!.detail).toContain(`to 127.0.0.1:${port} through the proxy at 127.0.0.1:${f.port}: the proxy answered HTTP 500 itself`);
+      const through = `to 127.0.0.1:${port} through the proxy at 127.0.0.1:${f.port}`;
+      expect(items[0]!.detail).toContain(`${through}: the proxy answered HTTP 500 itself`);
       expect(items[0]!.detail).toContain('could not reach Lark');
       expect(r.stdout + r.stderr).not.toContain(PASSWORD);
     } finally {

@@ -29,12 +29,17 @@ describe('console: a send through an outage', () => {
     root = await mkdtemp(path.join(os.tmpdir(), 'console-outage-'));
     con = await startConsole({ port: 0, host: '127.0.0.1', root });
     const app = seed.apps[0]!;
-    const set = await call('api/config', { connection: { appId: app.appId, appSecret: app.appSecret, domain: `http://127.0.0.1:${port}` } });
+    const connection = { appId: app.appId, appSecret: app.appSecret, domain: `http://127.0.0.1:${port}` };
+    const set = await call('api/config', { connection });
     expect(set.status).toBe(200);
     const crowd = seed.users.filter((u) => u.openId.startsWith('ou_crowd'));
-    records = Array.from({ length: COUNT }, (_, i) =>
-      JSON.stringify({ receiveType: 'user', receiveId: crowd[i % crowd.length]!.openId, contentType: 'text', content: { text: `m${i}` } }),
-    ).join('\n') + '\n';
+    const record = (i: number) => ({
+      receiveType: 'user',
+      receiveId: crowd[i % crowd.length]!.openId,
+      contentType: 'text',
+      content: { text: `m${i}` },
+    });
+    records = Array.from({ length: COUNT }, (_, i) => JSON.stringify(record(i))).join('\n') + '\n';
   });
   afterAll(async () => {
     await con?.close();
@@ -43,7 +48,7 @@ describe('console: a send through an outage', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  it('progress: "unreachable for N s" (no ETA) while every connection is reset, then every message delivered', async () => {
+  it('progress: "unreachable for N s" (no ETA) while every connection is reset, then all delivered', async () => {
     const sent = await call('api/send', { text: records });
     expect(sent.status).toBe(202);
     const id = sent.json.runId as string;

@@ -58,4 +58,3 @@ export class SwitchableFront {
     client.pipe(upstream).pipe(client);
   }
 }
-

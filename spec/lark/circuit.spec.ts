@@ -64,7 +64,9 @@ describe('HostCircuit', () => {
   });
 
   it('backoff: 250 ms doubling to the 4 s cap, jitter +-20% from the random source', async () => {
-    expect([0, 1, 2, 3, 4, 5, 9].map((n) => probeDelayMs(n, () => 0.5))).toEqual([250, 500, 1000, 2000, 4000, 4000, 4000]);
+    expect([0, 1, 2, 3, 4, 5, 9].map((n) => probeDelayMs(n, () => 0.5))).toEqual([
+      250, 500, 1000, 2000, 4000, 4000, 4000,
+    ]);
     expect([0, 4].map((n) => probeDelayMs(n, () => 0))).toEqual([200, 3200]);
     expect([0, 4].map((n) => probeDelayMs(n, () => 1))).toEqual([300, 4800]);
 
@@ -81,7 +83,7 @@ describe('HostCircuit', () => {
     expect(at).toEqual([250, 750, 1750, 3750, 7750, 11750, 15750]);
   });
 
-  it('a request sent before the circuit opened: its failure does not move the backoff on, its answer does not close it', async () => {
+  it('a request sent before it opened: its failure keeps the backoff, its answer keeps it open', async () => {
     const { c, clock } = circuit();
     const early = c.sending();
     const alsoEarly = c.sending();
@@ -99,7 +101,7 @@ describe('HostCircuit', () => {
     expect(ws[1]!.got).toBeUndefined();
   });
 
-  it('any answer closes it: every waiter goes at once, the probe too; the next opening starts at 250 ms again', async () => {
+  it('any answer closes it: every waiter goes at once; the next opening starts at 250 ms again', async () => {
     const { c, clock, changes } = circuit();
     c.failed(c.sending());
     const ws = Array.from({ length: 4 }, () => waiter(c));
@@ -113,7 +115,10 @@ describe('HostCircuit', () => {
     expect(c.open).toBe(false);
     expect(ws.map((w) => w.got?.probe)).toEqual([true, true, false, false]);
     expect(ws.every((w) => c.admits(w.got!))).toBe(true);
-    expect(changes).toEqual([{ state: 'open', since: 0 }, { state: 'closed', openMs: 750 }]);
+    expect(changes).toEqual([
+      { state: 'open', since: 0 },
+      { state: 'closed', openMs: 750 },
+    ]);
     expect(clock.pendingTimers).toBe(0);
 
     c.failed(c.sending());
@@ -122,7 +127,7 @@ describe('HostCircuit', () => {
     expect(again.got?.probe).toBe(true);
   });
 
-  it('a probe released with no word from the host (aborted before it went) lets the next waiter probe at once', async () => {
+  it('a probe released with no word from the host (aborted) lets the next waiter probe at once', async () => {
     const { c, clock } = circuit();
     c.failed(c.sending());
     const ws = [waiter(c), waiter(c)];
@@ -185,10 +190,15 @@ class SwitchableHost implements Transport {
       return { status: 200, headers: {}, body: JSON.stringify({ code: 0, tenant_access_token: 't-1', expire: 7200 }) };
     }
     this.sends++;
-    if (this.status !== 200) return { status: this.status, headers: {}, body: JSON.stringify({ code: 1500, msg: 'internal error' }) };
+    if (this.status !== 200)
+      return { status: this.status, headers: {}, body: JSON.stringify({ code: 1500, msg: 'internal error' }) };
     const uuid = (JSON.parse(String(req.body)) as { uuid: string }).uuid;
     this.delivered.push(uuid);
-    return { status: 200, headers: {}, body: JSON.stringify({ code: 0, data: { message_id: `om_${uuid}`, chat_id: 'oc_1' } }) };
+    return {
+      status: 200,
+      headers: {},
+      body: JSON.stringify({ code: 0, data: { message_id: `om_${uuid}`, chat_id: 'oc_1' } }),
+    };
   }
   close(): void {}
 }
@@ -214,18 +224,31 @@ function countingStore(): { store: LimiterStore; held: () => number } {
   };
 }
 
-const send = (i: number) => ({ receiveIdType: 'open_id' as const, receiveId: `ou_${i % 7}`, msgType: 'text', content: '{"text":"hi"}', uuid: `u${i}` });
+const send = (i: number) => ({
+  receiveIdType: 'open_id' as const,
+  receiveId: `ou_${i % 7}`,
+  msgType: 'text',
+  content: '{"text":"hi"}',
+  uuid: `u${i}`,
+});
 
 describe('the circuit in the client', () => {
-  it('a host refusing for 8 s: a probe at a time (not a storm), nothing spends a slot it did not use, all sent once', async () => {
+  it('a host refusing for 8 s: a probe at a time, no slot spent unused, every message sent once', async () => {
     const clock = new FakeClock({ start: 0, autoAdvance: true });
     let downUntil = 0;
     const host = new SwitchableHost(() => clock.now() < downUntil);
     const { store, held } = countingStore();
     const events: ClientEvent[] = [];
     const client = new LarkClient({
-      appId: 'cli_t', appSecret: 's', baseUrl: 'https://lark.test', transport: host, clock, random: () => 0.5,
-      retry: retryPolicies.standard, limiterStore: store, onEvent: (e) => events.push(e),
+      appId: 'cli_t',
+      appSecret: 's',
+      baseUrl: 'https://lark.test',
+      transport: host,
+      clock,
+      random: () => 0.5,
+      retry: retryPolicies.standard,
+      limiterStore: store,
+      onEvent: (e) => events.push(e),
     });
     await client.getTenantToken();
     downUntil = clock.now() + 8000;
@@ -252,8 +275,14 @@ describe('the circuit in the client', () => {
     const host = new SwitchableHost(() => refuse-- > 0);
     const events: ClientEvent[] = [];
     const client = new LarkClient({
-      appId: 'cli_t', appSecret: 's', baseUrl: 'https://lark.test', transport: host, clock, random: () => 0.5,
-      retry: retryPolicies.standard, onEvent: (e) => events.push(e),
+      appId: 'cli_t',
+      appSecret: 's',
+      baseUrl: 'https://lark.test',
+      transport: host,
+      clock,
+      random: () => 0.5,
+      retry: retryPolicies.standard,
+      onEvent: (e) => events.push(e),
     });
     await client.getTenantToken();
     refuse = 3;

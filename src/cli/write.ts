@@ -68,7 +68,9 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
   const onEvent = cliClientEvents(process.stderr, (e) => {
     reachability.note(e);
     // Said beside the "no answer from Lark" notice: the wait is over (verbose says it anyway).
-    if (e.type === 'circuit.closed' && !verbose && e.openMs >= 1000) process.stderr.write(`lark-im: ${describeEvent(e)}\n`);
+    if (e.type === 'circuit.closed' && !verbose && e.openMs >= 1000) {
+      process.stderr.write(`lark-im: ${describeEvent(e)}\n`);
+    }
     verbose?.onEvent(e);
   });
   const connector = new LarkImConnector(config, { onEvent });
@@ -96,7 +98,11 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
     const startError = dryRun ? undefined : await connector.larkClient().then((c) => c.getTenantToken()).then(() => undefined, (err: unknown) => err);
 
     const progress = new ProgressBar({
-      stream: process.stderr, dryRun, plainEveryMs: PLAIN_PROGRESS_EVERY_MS, reachability, ...(await progressTotal(flags.input, dryRun)),
+      stream: process.stderr,
+      dryRun,
+      plainEveryMs: PLAIN_PROGRESS_EVERY_MS,
+      reachability,
+      ...(await progressTotal(flags.input, dryRun)),
     });
     const failures = new FailurePrinter(reportPath === undefined);
     const stop = new AbortController();

@@ -23,10 +23,12 @@ export function createRealBackend(): ConsoleBackend {
         return buildManifest() as Manifest;
       }
     },
-    createConnector(raw: RawConfig, options: { dryRun?: boolean; onEvent?: (e: ClientEvent) => void } = {}): ConnectorLike {
+    createConnector(raw: RawConfig, options: { dryRun?: boolean; onEvent?: (e: ClientEvent) => void } = {}) {
       // No env fallbacks: the form is the whole truth, and a stray LARK_APP_SECRET must not fill a gap.
       // A dry-run never talks to Lark: placeholders stand in for credentials not filled in yet.
-      if (!options.dryRun) return new LarkImConnector(parseConfig(raw, {}), options.onEvent ? { onEvent: options.onEvent } : {});
+      if (!options.dryRun) {
+        return new LarkImConnector(parseConfig(raw, {}), options.onEvent ? { onEvent: options.onEvent } : {});
+      }
       const connection = Object.fromEntries(Object.entries(raw.connection).filter(([, v]) => v !== '' && v !== undefined && v !== null));
       return new LarkImConnector(parseConfig({ connection, node: raw.node }, { LARK_APP_ID: 'cli_dry_run', LARK_APP_SECRET: 'dry-run' }));
     },

@@ -12,7 +12,9 @@ export interface WindowKey {
 }
 
 /** admitted: what giveBack() needs to find the entries this admission added. */
-export type TryAcquireResult = { ok: true; admitted?: string | number } | { ok: false; retryInMs: number; blockedKey?: string };
+export type TryAcquireResult =
+  | { ok: true; admitted?: string | number }
+  | { ok: false; retryInMs: number; blockedKey?: string };
 
 /**
  * Shared counter state; an external implementation (e.g. Redis) lets several workers share the limits.

@@ -48,7 +48,12 @@ interface Waiter {
 const CLOSED_PASS: CircuitPass = Object.freeze({ probe: false, release: () => undefined });
 
 /** The n-th probe's wait (0-based): first * 2^n up to max, then +-20% jitter (random 0.5 = none). */
-export function probeDelayMs(n: number, random: () => number, firstMs = PROBE_FIRST_DELAY_MS, maxMs = PROBE_MAX_DELAY_MS): number {
+export function probeDelayMs(
+  n: number,
+  random: () => number,
+  firstMs = PROBE_FIRST_DELAY_MS,
+  maxMs = PROBE_MAX_DELAY_MS,
+): number {
   const base = Math.min(maxMs, firstMs * 2 ** Math.min(n, 30));
   const r = random();
   const jitter = Number.isFinite(r) ? Math.min(1, Math.max(0, r)) : 0.5;
@@ -77,11 +82,6 @@ export class HostCircuit {
 
   get open(): boolean {
     return this.openedAt !== undefined;
-  }
-
-  /** Since when the host has given no answer, while open. */
-  get openSince(): number | undefined {
-    return this.openedAt;
   }
 
   /** Requests waiting for the circuit (not the probe). */

@@ -103,7 +103,11 @@ export class AttemptEngine {
       random: this.random,
       verdictInMs: () => this.health.msUntilVerdict(),
       onChange: (c) =>
-        this.emit(c.state === 'open' ? { type: 'circuit.open', host, since: c.since } : { type: 'circuit.closed', host, openMs: c.openMs }),
+        this.emit(
+          c.state === 'open'
+            ? { type: 'circuit.open', host, since: c.since }
+            : { type: 'circuit.closed', host, openMs: c.openMs },
+        ),
     });
     this.tokens = new TokenProvider({
       http: { request: (req) => this.send(req) },

@@ -116,9 +116,8 @@ export class LarkHttp {
     const larkCode = codeOf(parsed);
     // An error with neither a Lark body nor a Lark log id, through a proxy: the proxy's own answer that it could
     // not reach Lark (a CONNECT refused, a 502 / 503 / 504). No answer from Lark: the circuit and the verdict.
-    if (this.proxy && res.status >= 400 && larkCode === undefined && headerString(res.headers, 'x-tt-logid') === undefined) {
-      throw proxyCouldNotReach(req, this.host, this.proxy, res.status);
-    }
+    const fromLark = larkCode !== undefined || headerString(res.headers, 'x-tt-logid') !== undefined;
+    if (this.proxy && res.status >= 400 && !fromLark) throw proxyCouldNotReach(req, this.host, this.proxy, res.status);
     if (res.status >= 200 && res.status < 300 && larkCode === 0) {
       return { status: res.status, body: parsed as LarkResponse<T>['body'], logId: headerString(res.headers, 'x-tt-logid'), headers: res.headers };
     }
@@ -212,8 +211,9 @@ function proxyCouldNotReach(req: LarkRequest, host: string, proxy: ProxyRoute, s
     errCode: `PROXY_HTTP_${status}`,
     httpStatus: status,
     message:
-      `${req.method} ${req.path} to ${host} through the proxy at ${proxy.label}: the proxy answered HTTP ${status} itself ` +
-      `(it could not reach Lark): check that the proxy can reach ${host}, or add it to NO_PROXY; retried automatically`,
+      `${req.method} ${req.path} to ${host} through the proxy at ${proxy.label}: the proxy answered HTTP ${status} ` +
+      `itself (it could not reach Lark): check that the proxy can reach ${host}, or add it to NO_PROXY; ` +
+      'retried automatically',
   });
 }
 
