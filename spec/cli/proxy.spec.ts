@@ -159,7 +159,7 @@ describe('lark-im behind an HTTP(S) proxy', () => {
     expect(r.stdout + r.stderr).not.toContain(PASSWORD);
   });
 
-  it('check through a proxy to a Lark host that is gone: in seconds, naming the proxy's answer', async () => {
+  it('check through a proxy to a Lark host that is gone: in seconds, naming what the proxy answered', async () => {
     const f = await startProxy(true);
     const gone = http.createServer();
     await new Promise<void>((r) => gone.listen(0, '127.0.0.1', r));

@@ -8,7 +8,7 @@ import { defaultSeed } from '../emulator/seed.js';
 import { classifyLarkCode } from '../lark/errors.js';
 import type { ClientEvent } from '../lark/events.js';
 import { buildManifest } from '../platforms/tapdata/manifest.js';
-import type { ConsoleBackend, ConnectorLike, EmulatorHandle, Manifest, RawConfig } from './types.js';
+import type { ConsoleBackend, EmulatorHandle, Manifest, RawConfig } from './types.js';
 
 const CONNECTOR_JSON = fileURLToPath(new URL('../../connector.json', import.meta.url));
 
