@@ -232,24 +232,30 @@ const send = (i: number) => ({
   uuid: `u${i}`,
 });
 
+/** A client on the fake host and clock, its events kept. */
+function clientOf(host: Transport, clock: FakeClock, limiterStore?: LimiterStore) {
+  const events: ClientEvent[] = [];
+  const client = new LarkClient({
+    appId: 'cli_t',
+    appSecret: 's',
+    baseUrl: 'https://lark.test',
+    transport: host,
+    clock,
+    random: () => 0.5,
+    retry: retryPolicies.standard,
+    ...(limiterStore ? { limiterStore } : {}),
+    onEvent: (e) => events.push(e),
+  });
+  return { client, events };
+}
+
 describe('the circuit in the client', () => {
   it('a host refusing for 8 s: a probe at a time, no slot spent unused, every message sent once', async () => {
     const clock = new FakeClock({ start: 0, autoAdvance: true });
     let downUntil = 0;
     const host = new SwitchableHost(() => clock.now() < downUntil);
     const { store, held } = countingStore();
-    const events: ClientEvent[] = [];
-    const client = new LarkClient({
-      appId: 'cli_t',
-      appSecret: 's',
-      baseUrl: 'https://lark.test',
-      transport: host,
-      clock,
-      random: () => 0.5,
-      retry: retryPolicies.standard,
-      limiterStore: store,
-      onEvent: (e) => events.push(e),
-    });
+    const { client, events } = clientOf(host, clock, store);
     await client.getTenantToken();
     downUntil = clock.now() + 8000;
     const outageStart = clock.now();
@@ -273,17 +279,7 @@ describe('the circuit in the client', () => {
     const clock = new FakeClock({ start: 0, autoAdvance: true });
     let refuse = 0;
     const host = new SwitchableHost(() => refuse-- > 0);
-    const events: ClientEvent[] = [];
-    const client = new LarkClient({
-      appId: 'cli_t',
-      appSecret: 's',
-      baseUrl: 'https://lark.test',
-      transport: host,
-      clock,
-      random: () => 0.5,
-      retry: retryPolicies.standard,
-      onEvent: (e) => events.push(e),
-    });
+    const { client, events } = clientOf(host, clock);
     await client.getTenantToken();
     refuse = 3;
     host.status = 500;
