@@ -11,14 +11,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LarkEmulator } from '../../src/emulator/index.js';
 import { UuidDeriver } from '../../src/message/uuid.js';
-import { ALICE, APP, startEmulator, text } from '../integration/helpers.js';
+import type { MessageBody } from '../../src/message/schema.js';
+import { ALICE, APP, startEmulator } from '../integration/helpers.js';
 import { schemeTwins } from '../message/uuid-twins.js';
 import { runCli } from './cli-helpers.js';
 
 let emulator: LarkEmulator;
 let dir: string;
 const [twinA, twinB] = schemeTwins(ALICE.openId);
-const third = text('user', ALICE.openId, 'after the twins');
+const third: MessageBody = { receiveType: 'user', receiveId: ALICE.openId, contentType: 'text', content: JSON.stringify({ text: 'after the twins' }) };
 const input = [twinA, twinB, third];
 
 beforeEach(async () => {
