@@ -1,6 +1,6 @@
 import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ReportWriter, reportLine } from '../../src/pipeline/report/report-writer.js';
+import { FLUSH_DELAY_MS, ReportWriter, reportLine } from '../../src/pipeline/report/report-writer.js';
 import { MessageWriter } from '../../src/pipeline/writer.js';
 import { ValidOutcome } from '../../src/pipeline/render.js';
 import type { MessageOutcome, RenderedRequest } from '../../src/pipeline/report/outcome.js';
@@ -12,11 +12,11 @@ const request = (over: Partial<RenderedRequest['body']> = {}, lookup?: { mobile:
   ...(lookup ? { lookup } : {}),
 });
 
-function collect(): { stream: PassThrough; text: () => string } {
+function collect(): { stream: PassThrough; text: () => string; chunks: () => number } {
   const stream = new PassThrough();
   const parts: Buffer[] = [];
   stream.on('data', (d: Buffer) => parts.push(d));
-  return { stream, text: () => Buffer.concat(parts).toString('utf8') };
+  return { stream, text: () => Buffer.concat(parts).toString('utf8'), chunks: () => parts.length };
 }
 
 describe('reportLine', () => {
@@ -55,14 +55,19 @@ describe('ReportWriter', () => {
     expect(Math.max(...writes)).toBeLessThanOrEqual(64 * 1024);
   });
 
-  it('writes a partial chunk on the next turn of the event loop, without close', async () => {
-    const { stream, text } = collect();
+  it('writes a partial chunk FLUSH_DELAY_MS after its first line, in one write, without close', async () => {
+    const { stream, text, chunks } = collect();
     const report = ReportWriter.to(stream);
     const o: MessageOutcome = { line: 1, index: 0, status: 'skipped', reason: 'delete event' };
+    const start = Date.now();
     expect(report.add(o)).toBeUndefined();
-    expect(text()).toBe('');
     await new Promise((r) => setImmediate(r));
-    expect(text()).toBe(reportLine(o));
+    expect(report.add({ ...o, line: 2 })).toBeUndefined();
+    expect(text()).toBe('');
+    await new Promise((r) => setTimeout(r, FLUSH_DELAY_MS + 50));
+    expect(Date.now() - start).toBeGreaterThanOrEqual(FLUSH_DELAY_MS);
+    expect(text()).toBe(reportLine(o) + reportLine({ ...o, line: 2 }));
+    expect(chunks()).toBe(1);
   });
 
   it('asks the caller to wait while the stream drains, and a line over a chunk still goes out whole', async () => {

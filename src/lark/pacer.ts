@@ -71,6 +71,8 @@ interface Waiter {
 }
 
 const DURATION_SAMPLES = 64;
+/** What wake() aborts the pump's sleep with: a given reason, so no DOMException (and its stack) is built per wake. */
+const WOKEN = 'woken';
 const MAX_ADAPTIVE_MARGIN_MS = 250;
 
 export class Pacer {
@@ -89,6 +91,8 @@ export class Pacer {
   /** Set by wake(): something changed while the pump was busy, so re-scan before sleeping. */
   private dirty = false;
   private wakeCtl: AbortController | undefined;
+  /** The pump sleeps until an app window frees a slot (see nudge). */
+  private windowBound = false;
   private tickets = 0;
 
   constructor(opts: PacerOptions) {
@@ -149,7 +153,7 @@ export class Pacer {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.enqueue(waiter);
-      this.wake();
+      this.nudge();
       if (!this.pumping) void this.pump();
     });
   }
@@ -198,7 +202,16 @@ export class Pacer {
 
   private wake(): void {
     this.dirty = true;
-    this.wakeCtl?.abort();
+    this.wakeCtl?.abort(WOKEN);
+  }
+
+  /**
+   * A new arrival or a release: it can let a waiter through unless the pump sleeps on an app window, which only
+   * time frees (every waiter counts against it); then the pump just re-scans when it wakes.
+   */
+  private nudge(): void {
+    if (this.windowBound) this.dirty = true;
+    else this.wake();
   }
 
   /** One pump at a time: admit what fits, then sleep until a window frees or something wakes us. */
@@ -267,7 +280,7 @@ export class Pacer {
       released = true;
       this.active--;
       if (this.opts.adaptiveMargin !== false) this.observe(this.clock.now() - grantedAt);
-      this.wake();
+      this.nudge();
     });
   }
 
@@ -291,7 +304,7 @@ export class Pacer {
   private async idle(wait: { ms?: number; blockedKey?: string }): Promise<void> {
     const ctl = new AbortController();
     this.wakeCtl = ctl;
-    const woken = new Promise<void>((resolve) => ctl.signal.addEventListener('abort', () => resolve(), { once: true }));
+    this.windowBound = wait.ms !== undefined && wait.blockedKey !== undefined && !wait.blockedKey.startsWith(`${this.opts.name}:rcv:`);
     if (wait.ms !== undefined) {
       safeEmit(this.opts.onEvent, {
         type: 'pacer.wait',
@@ -300,12 +313,13 @@ export class Pacer {
         queued: this.queue.length,
         ...(wait.blockedKey ? { blockedKey: wait.blockedKey } : {}),
       });
-      await Promise.race([this.clock.sleep(wait.ms, ctl.signal), woken]);
+      // A wake aborts the signal, which ends the sleep early and drops its timer.
+      await this.clock.sleep(wait.ms, ctl.signal);
     } else {
-      await woken;
+      await new Promise<void>((resolve) => ctl.signal.addEventListener('abort', () => resolve(), { once: true }));
     }
     this.wakeCtl = undefined;
-    if (!ctl.signal.aborted) ctl.abort(); // cancels the sleep timer when woken by time
+    this.windowBound = false;
   }
 }
 

@@ -7,10 +7,11 @@ import type http from 'node:http';
 import { HttpProxyAgent } from 'http-proxy-agent';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import type { ProxyRoute } from './proxy-url.js';
+import { TCP_KEEPALIVE_MS } from './transport.js';
 
 /** The agent that reaches `target` through the proxy, keeping its connections alive. */
 export function proxyAgent(target: string, proxy: ProxyRoute, maxSockets: number): http.Agent {
-  const opts = { keepAlive: true, maxSockets };
+  const opts = { keepAlive: true, keepAliveMsecs: TCP_KEEPALIVE_MS, maxSockets };
   return new URL(target).protocol === 'https:' ? new HttpsProxyAgent(proxy.url, opts) : new HttpProxyAgent(proxy.url, opts);
 }
 

@@ -2,9 +2,10 @@
  * The wire under LarkHttp: one request, one answer (status, headers, body text), or an error with a Node
  * error code. The default is one axios instance per client that holds everything a request does not change:
  * the base URL, the keep-alive agent (or the proxy's agent), the JSON content type, every status resolved,
- * the body passed through as text both ways (LarkHttp serialises and parses it once), no redirects (so no
- * follow-redirects wrapper) and no proxy lookup of axios's own (proxy-url.ts decides). A request then carries only its
- * method, path, body, token and timeout.
+ * the body passed through as text both ways (no transforms: LarkHttp serialises and parses it once), no
+ * redirects (so no follow-redirects wrapper), no proxy lookup of axios's own (proxy-url.ts decides) and none of
+ * the defaults a request would merge for nothing. A request then carries only its method, path, body, token and
+ * timeout.
  * Injectable, so tests can count or break requests.
  */
 import http from 'node:http';
@@ -48,13 +49,20 @@ export interface AxiosTransportOptions {
 }
 
 export const DEFAULT_MAX_SOCKETS = 64;
+/**
+ * TCP keep-alive probe delay of every pooled socket: axios sets 60 s on each request's socket and the agent sets
+ * its keepAliveMsecs back when the socket is freed; with the same value on both, Node makes no setsockopt call.
+ */
+export const TCP_KEEPALIVE_MS = 60_000;
 
 /** A keep-alive agent for the scheme of `baseUrl`. */
 export function keepAliveAgent(baseUrl: string, maxSockets = DEFAULT_MAX_SOCKETS): http.Agent {
-  return new URL(baseUrl).protocol === 'https:' ? new https.Agent({ keepAlive: true, maxSockets }) : new http.Agent({ keepAlive: true, maxSockets });
+  const opts = { keepAlive: true, keepAliveMsecs: TCP_KEEPALIVE_MS, maxSockets };
+  return new URL(baseUrl).protocol === 'https:' ? new https.Agent(opts) : new http.Agent(opts);
 }
 
-const passThrough = (data: unknown): unknown => data;
+/** Sent on every request; the Authorization header is the request's own. */
+const FIXED_HEADERS = { Accept: 'application/json', 'Content-Type': 'application/json; charset=utf-8', 'User-Agent': 'lark-im-connector' };
 
 export class AxiosTransport implements Transport {
   private readonly agent: http.Agent;
@@ -78,11 +86,16 @@ export class AxiosTransport implements Transport {
       validateStatus: null,
       responseType: 'text',
       responseEncoding: 'utf8',
-      transformRequest: [passThrough],
-      transformResponse: [passThrough],
-      headers: { 'Content-Type': 'application/json; charset=utf-8', 'User-Agent': 'lark-im-connector' },
-      transitional: { clarifyTimeoutError: true, silentJSONParsing: true, forcedJSONParsing: false },
+      transformRequest: [],
+      transformResponse: [],
+      transitional: { clarifyTimeoutError: true },
     });
+    // axios.create copies every global default into the instance, and each request merges them again. Headers
+    // come as a bucket per method (common, get, post...) that every request deep-merges and flattens: one flat
+    // set instead. xsrf* (browsers) and env (FormData and Blob bodies) are never used here.
+    const defaults = this.axios.defaults as unknown as Record<string, unknown>;
+    defaults.headers = { ...FIXED_HEADERS };
+    for (const key of ['xsrfCookieName', 'xsrfHeaderName', 'env']) delete defaults[key];
   }
 
   async send(req: WireRequest): Promise<WireResponse> {

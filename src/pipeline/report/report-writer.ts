@@ -3,8 +3,8 @@
  * backpressure so a long run never buffers the whole report in memory.
  *
  * Lines are gathered into chunks of about 64 KB: a write call per line is a libuv request per line, and
- * the main thread idles waiting for them. A chunk that is not full is still written on the next turn of the
- * event loop, so a slow run (real sends at the quota) shows each line as soon as it is known.
+ * the main thread idles waiting for them. A chunk that is not full is still written within FLUSH_DELAY_MS, so
+ * a slow run (real sends at the quota) shows each line promptly, in a write per few lines rather than per line.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
@@ -21,6 +21,11 @@ const CHUNK_BYTES = 64 * 1024;
 const FILE_HIGH_WATER_MARK = 4 * CHUNK_BYTES;
 /** Written chunks kept for reuse (the stream holds at most about FILE_HIGH_WATER_MARK / CHUNK_BYTES + 1). */
 const SPARE_CHUNKS = 8;
+/**
+ * A chunk that is not full goes out this long after its first line: soon enough to watch a run, and at the send
+ * quota (50 lines a second) one write (a libuv request and its callbacks) per ten lines instead of per line.
+ */
+export const FLUSH_DELAY_MS = 200;
 /** Upper bound of the UTF-8 bytes of one UTF-16 code unit. */
 const MAX_BYTES_PER_CHAR = 3;
 
@@ -66,7 +71,7 @@ export class ReportWriter {
   private readonly release = (chunk: Buffer) => (): void => {
     if (this.spare.length < SPARE_CHUNKS) this.spare.push(chunk);
   };
-  private flushScheduled = false;
+  private flushTimer: NodeJS.Timeout | undefined;
   /** A write error of a file the writer opened (a full disk, say): it fails the run. */
   failure: Error | undefined;
 
@@ -112,17 +117,14 @@ export class ReportWriter {
       if (!this.out.destroyed) full = this.out.write(Buffer.from(line, 'utf8')) && full;
     } else {
       this.used += this.chunk.write(line, this.used, 'utf8');
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(this.flushSoon);
-      }
+      this.flushTimer ??= setTimeout(this.flushSoon, FLUSH_DELAY_MS);
     }
     return full ? undefined : drained(this.out).then(() => (this.failure ? Promise.reject(this.failure) : undefined));
   }
 
-  /** A chunk that is not full goes out on the next turn of the event loop, so a slow run's lines show promptly. */
+  /** A chunk that is not full goes out FLUSH_DELAY_MS after its first line, so a slow run's lines show promptly. */
   private readonly flushSoon = (): void => {
-    this.flushScheduled = false;
+    this.flushTimer = undefined;
     // The result is not awaited here: the next add() that fills a chunk (or close) waits for 'drain'.
     this.flush();
   };
@@ -142,6 +144,8 @@ export class ReportWriter {
 
   /** Writes what is buffered; ends the stream when the writer opened it (a file), not standard output. */
   async close(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
     if (!this.flush()) await drained(this.out);
     if (!this.ownsStream) return;
     // A failed stream is destroyed before its 'error' is emitted: wait for 'close', which comes after it.
