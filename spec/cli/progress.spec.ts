@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ProgressBar, summaryLine } from '../../src/cli/progress.js';
 import { quotaTimeMs } from '../../src/pipeline/report/eta.js';
 import { VerboseLog } from '../../src/cli/verbose-log.js';
+import { Reachability } from '../../src/pipeline/report/reachability.js';
 import { stdinHint } from '../../src/cli/write.js';
 import type { MessageOutcome } from '../../src/pipeline/report/outcome.js';
 import { emptySummary } from '../../src/pipeline/report/outcome.js';
@@ -53,6 +54,60 @@ describe('progress off a terminal', () => {
     bar.tick();
     expect(out.lines).toHaveLength(1);
     expect(out.lines[0]).toMatch(/^\r\[.*\] 1\/10 records/);
+  });
+});
+
+describe('progress while Lark gives no answer', () => {
+  const host = '127.0.0.1:1';
+  function run(isTTY: boolean) {
+    let now = 1_000_000;
+    const out = sink(isTTY);
+    const reachability = new Reachability(() => now);
+    const bar = new ProgressBar({ stream: out, total: 100, now: () => now, plainEveryMs: 10_000, reachability });
+    for (let i = 1; i <= 20; i++) {
+      now += 50;
+      bar.update(delivered(i));
+    }
+    return { out, bar, reachability, at: (ms: number) => (now = ms), now: () => now };
+  }
+
+  it('off a terminal: "Lark unreachable for 12 s, retrying" (wall time) where the ETA was; the ETA once it answers', () => {
+    const r = run(false);
+    r.reachability.note({ type: 'circuit.open', host, since: r.now() });
+    const opened = r.now();
+    r.at(opened + 12_000);
+    r.bar.tick();
+    expect(r.out.lines).toHaveLength(1);
+    expect(r.out.lines[0]).toMatch(/^lark-im: progress: 20\/100 records, 20 delivered, 0 failed, [\d.]+ msg\/s, Lark unreachable for 12 s, retrying\n$/);
+    r.reachability.note({ type: 'circuit.closed', host, openMs: 12_500 });
+    r.at(opened + 22_500);
+    r.bar.tick();
+    expect(r.out.lines[1]).toMatch(/, ETA \d/);
+    expect(r.out.lines[1]).not.toContain('unreachable');
+  });
+
+  it('on a terminal: the line is redrawn every tick while it lasts (nothing else moves), not otherwise', () => {
+    const r = run(true);
+    const drawn = r.out.lines.length;
+    r.reachability.note({ type: 'circuit.open', host, since: r.now() });
+    const opened = r.now();
+    // A blip (under a second) changes nothing.
+    r.at(opened + 400);
+    r.bar.tick();
+    expect(r.out.lines).toHaveLength(drawn);
+    r.at(opened + 3_000);
+    r.bar.tick();
+    r.at(opened + 4_000);
+    r.bar.tick();
+    expect(r.out.lines.slice(drawn)).toEqual([
+      expect.stringMatching(/^\r\[.*\] 20\/100 records, .*Lark unreachable for 3 s, retrying/),
+      expect.stringMatching(/Lark unreachable for 4 s, retrying/),
+    ]);
+    expect(r.out.lines[drawn]!.endsWith('retrying\u001b[K')).toBe(true);
+    r.reachability.note({ type: 'circuit.closed', host, openMs: 4_100 });
+    r.at(opened + 5_000);
+    r.bar.tick();
+    expect(r.out.lines).toHaveLength(drawn + 2);
   });
 });
 
@@ -138,10 +193,14 @@ describe('--verbose', () => {
     log.onEvent({ type: 'token.fetched', reason: 'cold', expiresInMs: 7_200_000, logId: 'L1' });
     log.onEvent({ type: 'token.invalidated', op: 'send', larkCode: 99991663 });
     log.onEvent({ type: 'retry', op: 'list_messages', attempt: 2, code: 'RATE_LIMITED', larkCode: 99991400, httpStatus: 429, logId: 'L2', delayMs: 1000 });
+    log.onEvent({ type: 'circuit.open', host: 'open.feishu.cn', since: 0 });
+    log.onEvent({ type: 'circuit.closed', host: 'open.feishu.cn', openMs: 8200 });
     expect(out.lines).toEqual([
       'lark-im: tenant token fetched (none was cached), valid for 120m0s [log id: L1]\n',
       'lark-im: Lark refused the tenant token during send (Lark code 99991663): fetching a fresh one and trying again\n',
       'lark-im: list_messages: attempt 2 failed with RATE_LIMITED (Lark code 99991400, HTTP 429): retrying in 1.0s [log id: L2]\n',
+      'lark-im: Lark at open.feishu.cn gives no answer: one request at a time probes it, the others wait\n',
+      'lark-im: Lark at open.feishu.cn answers again after 8.2s: sending resumes at full pace\n',
     ]);
     for (const line of out.lines) expect(line).not.toMatch(/[{}]/);
   });

@@ -43,6 +43,7 @@ function countingStore(): { store: LimiterStore; calls: () => number } {
     store: {
       tryAcquire: (keys, now) => (calls++, inner.tryAcquire(keys, now)),
       pause: (key, forMs, now) => inner.pause(key, forMs, now),
+      giveBack: (keys, admitted) => inner.giveBack(keys, admitted),
     },
     calls: () => calls,
   };
@@ -57,16 +58,16 @@ describe('InMemoryLimiterStore', () => {
       { key: 'a', limit: 2, windowMs: 1000 },
       { key: 'b', limit: 3, windowMs: 1000 },
     ];
-    expect(take(s, keys, 0)).toEqual({ ok: true });
-    expect(take(s, keys, 400)).toEqual({ ok: true });
+    expect(take(s, keys, 0)).toEqual({ ok: true, admitted: 0 });
+    expect(take(s, keys, 400)).toEqual({ ok: true, admitted: 400 });
     expect(take(s, keys, 500)).toEqual({ ok: false, retryInMs: 500, blockedKey: 'a' });
     // 'b' got no slot from the refused call, so it still has one left.
-    expect(take(s, [{ key: 'b', limit: 3, windowMs: 1000 }], 500)).toEqual({ ok: true });
+    expect(take(s, [{ key: 'b', limit: 3, windowMs: 1000 }], 500)).toEqual({ ok: true, admitted: 500 });
     expect(take(s, keys, 999)).toEqual({ ok: false, retryInMs: 1, blockedKey: 'a' });
     // At 1000 the entry from 0 has left both windows.
-    expect(take(s, keys, 1000)).toEqual({ ok: true });
+    expect(take(s, keys, 1000)).toEqual({ ok: true, admitted: 1000 });
     expect(take(s, keys, 1100)).toEqual({ ok: false, retryInMs: 300, blockedKey: 'a' });
-    expect(take(s, keys, 1400)).toEqual({ ok: true });
+    expect(take(s, keys, 1400)).toEqual({ ok: true, admitted: 1400 });
   });
 
   it('counts a slot from its admission for one window, answered or not (Lark counts on arrival)', () => {
@@ -223,7 +224,7 @@ describe('Pacer (fake clock)', () => {
     expect(pacer.queued).toBe(0);
 
     const gone = new Error('STORE_UNAVAILABLE');
-    const broken = createSendPacer({}, { clock, store: { tryAcquire: () => Promise.reject(gone), pause: () => undefined } });
+    const broken = createSendPacer({}, { clock, store: { tryAcquire: () => Promise.reject(gone), pause: () => undefined, giveBack: () => undefined } });
     await expect(Promise.all([broken.acquire('x'), broken.acquire('y')])).rejects.toBe(gone);
     expect(broken.queued).toBe(0);
   });

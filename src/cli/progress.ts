@@ -1,10 +1,12 @@
 /**
  * Progress while a write runs: on a terminal a line redrawn a few times a second; elsewhere (CI, a
  * platform's log, nohup) one plain line every ~10 s, so a long run is never silent. The ETA is
- * src/pipeline/report/eta.ts's, from Lark's quota (the console's progress shows the same one).
+ * src/pipeline/report/eta.ts's, from Lark's quota (the console's progress shows the same one); while Lark gives
+ * no answer, "Lark unreachable for 12 s, retrying" stands in its place (reachability.ts), redrawn every tick.
  */
 import type { MessageOutcome, RunSummary } from '../pipeline/report/outcome.js';
 import { SendEta } from '../pipeline/report/eta.js';
+import { unreachableText, type Reachability } from '../pipeline/report/reachability.js';
 import { counted } from '../core/counted.js';
 
 export interface ProgressStream {
@@ -23,6 +25,8 @@ export interface ProgressOptions {
   plainEveryMs?: number;
   /** A dry-run sends nothing: no quota in the ETA. */
   dryRun?: boolean;
+  /** Whether Lark answers (from the client's events): while it does not, the line says so instead of an ETA. */
+  reachability?: Reachability;
 }
 
 /** Counts of a run so far, for the progress line and the summary. */
@@ -79,10 +83,18 @@ export class ProgressBar {
     this.options.stream.write(`\r${this.line(now, true)}\x1b[K`);
   }
 
-  /** Not a terminal: prints a plain line when one is due (also called by a timer, so a stalled run shows). */
+  /**
+   * Called by a timer, so a stalled run shows. Not a terminal: a plain line when one is due. A terminal: the
+   * line redrawn while Lark gives no answer (its seconds count up; nothing else moves then).
+   */
   tick(): void {
-    if (this.tty) return;
     const now = this.now();
+    if (this.tty) {
+      if (this.options.reachability?.unreachableMs(now) === undefined) return;
+      this.lastDraw = now;
+      this.options.stream.write(`\r${this.line(now, true)}\x1b[K`);
+      return;
+    }
     if (now - this.lastPlain < (this.options.plainEveryMs ?? 10_000)) return;
     this.lastPlain = now;
     this.options.stream.write(`lark-im: progress: ${this.line(now, false)}\n`);
@@ -108,8 +120,10 @@ export class ProgressBar {
     parts.push(`${c.failed} failed`);
     if (c.notSent > 0) parts.push(`${c.notSent} not sent`);
     parts.push(`${this.eta.rate(now).toFixed(1)} msg/s`);
-    const eta = this.etaMs(now);
-    if (eta !== undefined) parts.push(`ETA ${formatDuration(eta)}`);
+    const unreachable = this.options.reachability?.unreachableMs(now);
+    const eta = unreachable === undefined ? this.etaMs(now) : undefined;
+    if (unreachable !== undefined) parts.push(unreachableText(unreachable));
+    else if (eta !== undefined) parts.push(`ETA ${formatDuration(eta)}`);
     return prefix + parts.join(', ');
   }
 

@@ -63,5 +63,9 @@ export function describeEvent(event: Exclude<ClientEvent, { type: 'pacer.wait' }
       const s = Math.round(event.verdictInMs / 1000);
       return `no answer from Lark at ${event.host} (${event.failure}): retrying; ENDPOINT_UNREACHABLE if it stays silent for ${s} s`;
     }
+    case 'circuit.open':
+      return `Lark at ${event.host} gives no answer: one request at a time probes it, the others wait`;
+    case 'circuit.closed':
+      return `Lark at ${event.host} answers again after ${formatDuration(event.openMs)}: sending resumes at full pace`;
   }
 }

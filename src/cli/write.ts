@@ -21,7 +21,8 @@ import { errnoInWords, fileError } from '../core/errno.js';
 import { CliExit, EXIT_CANNOT_START, EXIT_FAILED, EXIT_OK } from '../core/exit.js';
 import { guardStdout } from './stdout.js';
 import { counted } from '../core/counted.js';
-import { VerboseLog } from './verbose-log.js';
+import { VerboseLog, describeEvent } from './verbose-log.js';
+import { Reachability } from '../pipeline/report/reachability.js';
 
 export interface WriteFlags {
   config?: string;
@@ -38,6 +39,8 @@ export interface WriteFlags {
 const FAILURES_SHOWN = 20;
 /** Not on a terminal: a progress line (and the verbose pacing totals) this often. */
 const PLAIN_PROGRESS_EVERY_MS = 10_000;
+/** A terminal's line is redrawn this often while Lark gives no answer (its seconds count). */
+const TICK_EVERY_MS = 1000;
 
 export async function writeCommand(flags: WriteFlags): Promise<number> {
   const startedAt = Date.now();
@@ -61,7 +64,14 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
   if (statePath) await proveWritable('--state', statePath, { createFolder: true, nothing: 'nothing was sent' });
   if (reportPath && reportPath !== '-') await proveWritable('--report', reportPath, { nothing: 'nothing was sent' });
   const verbose = flags.verbose ? new VerboseLog(process.stderr) : undefined;
-  const connector = new LarkImConnector(config, { onEvent: cliClientEvents(process.stderr, verbose?.onEvent) });
+  const reachability = new Reachability();
+  const onEvent = cliClientEvents(process.stderr, (e) => {
+    reachability.note(e);
+    // Said beside the "no answer from Lark" notice: the wait is over (verbose says it anyway).
+    if (e.type === 'circuit.closed' && !verbose && e.openMs >= 1000) process.stderr.write(`lark-im: ${describeEvent(e)}\n`);
+    verbose?.onEvent(e);
+  });
+  const connector = new LarkImConnector(config, { onEvent });
   try {
     const input = await openInput(flags.input).catch((err: unknown) => {
       throw fileError('--input', flags.input, err);
@@ -85,7 +95,9 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
       : undefined;
     const startError = dryRun ? undefined : await connector.larkClient().then((c) => c.getTenantToken()).then(() => undefined, (err: unknown) => err);
 
-    const progress = new ProgressBar({ stream: process.stderr, dryRun, plainEveryMs: PLAIN_PROGRESS_EVERY_MS, ...(await progressTotal(flags.input, dryRun)) });
+    const progress = new ProgressBar({
+      stream: process.stderr, dryRun, plainEveryMs: PLAIN_PROGRESS_EVERY_MS, reachability, ...(await progressTotal(flags.input, dryRun)),
+    });
     const failures = new FailurePrinter(reportPath === undefined);
     const stop = new AbortController();
     // First signal: stop taking messages and finish cleanly; a second one: leave at once.
@@ -97,10 +109,8 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
     process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
     // The reader of stdout went away (`| head -1`): stop sending, as on Ctrl-C, but without a word.
     const unguard = guardStdout().onClosed(() => stop.abort());
-    const timer = setInterval(() => {
-      progress.tick();
-      verbose?.flush();
-    }, PLAIN_PROGRESS_EVERY_MS).unref();
+    const ticker = setInterval(() => progress.tick(), TICK_EVERY_MS).unref();
+    const timer = setInterval(() => verbose?.flush(), PLAIN_PROGRESS_EVERY_MS).unref();
 
     let summary: RunSummary | undefined;
     /** The first failure that stopped the run (credentials, app, send scope, quota, endpoint, store): the one line that says why. */
@@ -142,6 +152,7 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
     } catch (err) {
       throw report?.failure === err ? reportWriteError(reportPath!, err, dryRun) : err;
     } finally {
+      clearInterval(ticker);
       clearInterval(timer);
       unguard();
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal);

@@ -11,7 +11,8 @@ export interface WindowKey {
   windowMs: number;
 }
 
-export type TryAcquireResult = { ok: true } | { ok: false; retryInMs: number; blockedKey?: string };
+/** admitted: what giveBack() needs to find the entries this admission added. */
+export type TryAcquireResult = { ok: true; admitted?: string | number } | { ok: false; retryInMs: number; blockedKey?: string };
 
 /**
  * Shared counter state; an external implementation (e.g. Redis) lets several workers share the limits.
@@ -28,6 +29,11 @@ export interface LimiterStore {
   tryAcquire(keys: WindowKey[], now: number): TryAcquireResult | Promise<TryAcquireResult>;
   /** Lark answered 429: no admission on `key` for forMs from now, for every user of the store. */
   pause(key: string, forMs: number, now: number): void | Promise<void>;
+  /**
+   * The admitted request never reached Lark (the connection was refused, the host's circuit opened before it
+   * went): its entries leave the windows, as Lark never counted it. `admitted` is tryAcquire's.
+   */
+  giveBack(keys: WindowKey[], admitted: string | number | undefined): void | Promise<void>;
 }
 
 /** The tenant token as a store keeps it. */

@@ -6,18 +6,25 @@
  * dropped (if still the stored one) and the attempt starts over: a new slot, then a token fetched afresh;
  * only when a token fetched after that refusal is refused too does the call fail with TOKEN_INVALID
  * (app-level). A 429 pauses the app's windows for every waiter until Lark's reset. Time queued for a slot
- * does not count against the retry budget, and backoff sleeps end at once on abort. When every request
+ * does not count against the retry budget, and backoff sleeps end at once on abort.
+ * Before its slot, every attempt passes the host's circuit (circuit.ts): while the host gives no answer only
+ * one probe at a time goes, the others wait there (no attempt, no slot spent); a slot taken just as the circuit
+ * opened, or by a request that never reached Lark (refused), is given back to the pacer. When every request
  * gets no answer for a while (DEFAULT_DOWN_AFTER_MS), the endpoint is down: ENDPOINT_UNREACHABLE, app-level.
  */
 import { systemClock, type Clock } from '../core/clock.js';
 import { interruptedError, type ConnectorError } from '../core/errors.js';
+import { HostCircuit, type CircuitPass } from './circuit.js';
 import { EndpointHealth } from './endpoint-health.js';
 import type { Endpoint, PacerName } from './endpoints/endpoint.js';
 import { INVALID_TOKEN_CODES, LarkError } from './errors.js';
 import { safeEmit, type ClientEvent } from './events.js';
 import { proxyFor, type ProxyRoute } from './proxy-url.js';
 import { LarkHttp, WireError, describeWireFailure, type LarkRequest, type LarkResponse } from './http.js';
-import { createListPacer, createLookupPacer, createMessageChangePacer, createSendPacer, createUploadPacer, type Pacer, type PacingOptions } from './pacer.js';
+import {
+  createListPacer, createLookupPacer, createMessageChangePacer, createSendPacer, createUploadPacer,
+  type Pacer, type PacingOptions, type Release,
+} from './pacer.js';
 import { retryPolicies, withRetry, type RetryContext, type RetryInfo, type RetryOptions, type RetryPolicy } from './retry.js';
 import { TokenProvider, type TokenEntry } from './token.js';
 import type { LimiterStore, TokenStore } from '../core/stores.js';
@@ -71,6 +78,8 @@ export class AttemptEngine {
   private readonly pacers: Partial<Record<PacerName, Pacer>> = {};
   /** Replaced (not reset) by probeAgain(): sleeps of the old verdict keep their aborted signal. */
   private health: EndpointHealth;
+  /** The host's circuit, shared by every call (sends, lookups, reads, uploads, the token). */
+  private readonly circuit: HostCircuit;
   /** The proxy the requests go through, if any. */
   readonly proxy: ProxyRoute | undefined;
 
@@ -88,6 +97,14 @@ export class AttemptEngine {
       now: () => this.clock.now(),
     });
     this.health = this.newHealth();
+    const host = this.http.hostName;
+    this.circuit = new HostCircuit({
+      clock: this.clock,
+      random: this.random,
+      verdictInMs: () => this.health.msUntilVerdict(),
+      onChange: (c) =>
+        this.emit(c.state === 'open' ? { type: 'circuit.open', host, since: c.since } : { type: 'circuit.closed', host, openMs: c.openMs }),
+    });
     this.tokens = new TokenProvider({
       http: { request: (req) => this.send(req) },
       baseUrl: opts.baseUrl,
@@ -110,9 +127,15 @@ export class AttemptEngine {
   /** Fetches (or reuses) the tenant token, retried like every call. */
   getTenantToken(options: CallOptions = {}): Promise<string> {
     const timeout = options.probe ? { timeoutMs: this.probeTimeoutMs() } : {};
-    return withRetry(() => {
+    return withRetry(async (_attempt, ctx) => {
       this.throwIfDown();
-      return this.tokens.getToken(timeout);
+      const open = this.circuit.pass(options.signal);
+      const pass = open instanceof Promise ? await this.waitForCircuit(open, ctx) : open;
+      try {
+        return await this.tokens.getToken(timeout);
+      } finally {
+        pass.release();
+      }
     }, this.retryOptions('token', options));
   }
 
@@ -160,8 +183,9 @@ export class AttemptEngine {
   }
 
   /**
-   * One attempt: slot, then token, then request. An invalid-token answer drops the token and starts over
-   * (new slot, new token); it fails only when a token fetched after an earlier refusal is refused too.
+   * One attempt: the circuit, then slot, then token, then request. An invalid-token answer drops the token and
+   * starts over (new slot, new token); it fails only when a token fetched after an earlier refusal is refused
+   * too. A slot taken as the circuit opened is given back and the attempt waits at the circuit again.
    */
   private async attempt(
     op: string,
@@ -175,16 +199,25 @@ export class AttemptEngine {
     for (let refusals = 0; ; ) {
       if (signal?.aborted) throw interruptedError();
       this.throwIfDown();
-      // Have a fresh token in the store before queueing (not held: it is read again after the slot), so a
-      // token fetch does not sit between a slot's admission and its request: Lark counts on arrival.
-      if (pacer) await this.tokens.getTokenEntry();
-      const release = pacer ? await this.slot(pacer, receiverKey, signal, ctx) : undefined;
+      const open = this.circuit.pass(signal);
+      const pass = open instanceof Promise ? await this.waitForCircuit(open, ctx) : open;
+      let release: Release | undefined;
       let entry: TokenEntry | undefined;
+      let unsent = false;
       try {
+        // Have a fresh token in the store before queueing (not held: it is read again after the slot), so a
+        // token fetch does not sit between a slot's admission and its request: Lark counts on arrival.
+        if (pacer) await this.tokens.getTokenEntry();
+        release = pacer ? await this.slot(pacer, receiverKey, signal, ctx) : undefined;
         this.throwIfDown();
+        if (!this.circuit.admits(pass)) {
+          unsent = true;
+          continue;
+        }
         entry = await this.tokens.getTokenEntry();
         return await this.send({ ...req, token: entry.token });
       } catch (err) {
+        unsent = err instanceof WireError && neverReachedLark(err);
         if (pacer && isRateLimit(err)) await pacer.pause(err.retryAfterMs ?? 1000).catch(() => undefined);
         if (!entry || !isInvalidToken(err)) throw err;
         this.emit({ type: 'token.invalidated', op, larkCode: err.larkCode, ...(err.logId ? { logId: err.logId } : {}) });
@@ -193,8 +226,19 @@ export class AttemptEngine {
         if ((firstRefusalAt !== undefined && entry.fetchedAt >= firstRefusalAt) || ++refusals >= MAX_TOKEN_REFUSALS) throw err;
         firstRefusalAt ??= this.clock.now();
       } finally {
-        release?.();
+        release?.(unsent);
+        pass.release();
       }
+    }
+  }
+
+  /** The wait for the host's circuit (it is open): queue time, not retry time. */
+  private async waitForCircuit(pass: Promise<CircuitPass>, ctx: RetryContext): Promise<CircuitPass> {
+    const queuedAt = this.clock.now();
+    try {
+      return await pass;
+    } finally {
+      ctx.exclude(this.clock.now() - queuedAt);
     }
   }
 
@@ -208,13 +252,14 @@ export class AttemptEngine {
 
   /** The wire, with the endpoint's health kept: any answer is a sign of life, no answer for long is a dead host. */
   private async send<T>(req: LarkRequest): Promise<LarkResponse<T>> {
+    const startedIn = this.circuit.sending();
     try {
       const res = await this.http.request<T>(req);
-      this.health.answered();
+      this.answered(startedIn);
       return res;
     } catch (err) {
       if (!(err instanceof WireError)) {
-        this.health.answered();
+        this.answered(startedIn);
         throw err;
       }
       const silenceStarts = this.health.msUntilVerdict() === undefined && !this.health.down;
@@ -223,10 +268,18 @@ export class AttemptEngine {
         const verdictInMs = this.health.msUntilVerdict() ?? 0;
         this.emit({ type: 'endpoint.silent', host: this.http.hostName, failure: describeWireFailure(err.failure), verdictInMs });
       }
+      // After the health: the next probe is planned no later than its verdict.
+      this.circuit.failed(startedIn);
       if (!down) throw err;
       for (const pacer of Object.values(this.pacers)) pacer.failAll(down);
+      this.circuit.failAll(down);
       throw down;
     }
+  }
+
+  private answered(startedIn: number): void {
+    this.health.answered();
+    this.circuit.answered(startedIn);
   }
 
   /**
@@ -259,6 +312,11 @@ export class AttemptEngine {
   private emit(e: ClientEvent): void {
     safeEmit(this.opts.onEvent, e);
   }
+}
+
+/** No connection was made, so nothing reached Lark (a reset or a timeout may come after Lark read the request). */
+function neverReachedLark(err: WireError): boolean {
+  return err.failure === 'refused' || err.failure === 'DNS' || err.failure === 'TLS' || err.failure === 'unreachable';
 }
 
 function isInvalidToken(err: unknown): err is LarkError & { larkCode: number } {

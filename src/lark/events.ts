@@ -17,7 +17,11 @@ export type ClientEvent =
    * The host gave no answer (`failure`: connection refused, timeout...) after answering or at the start: the
    * client retries, and gives ENDPOINT_UNREACHABLE if nothing answers within verdictInMs. Once per silence.
    */
-  | { type: 'endpoint.silent'; host: string; failure: string; verdictInMs: number };
+  | { type: 'endpoint.silent'; host: string; failure: string; verdictInMs: number }
+  /** The host's circuit opened at `since` (epoch ms): one probe at a time until it answers (circuit.ts). */
+  | { type: 'circuit.open'; host: string; since: number }
+  /** The host answered again after openMs: sending resumes at full pace. */
+  | { type: 'circuit.closed'; host: string; openMs: number };
 
 export type EventSink = (e: ClientEvent) => void;
 

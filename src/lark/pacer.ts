@@ -60,7 +60,11 @@ export interface PacerOptions {
   onEvent?: EventSink;
 }
 
-export type Release = () => void;
+/**
+ * Ends a request's hold on the pacer. unsent: it never reached Lark (the connection was refused, the host's
+ * circuit opened before it went): its entries leave the windows, as Lark never counted it.
+ */
+export type Release = (unsent?: boolean) => void;
 
 interface Waiter {
   /** Arrival order of the request (kept across its retries); the queue is sorted by it. */
@@ -124,7 +128,8 @@ export class Pacer {
   }
 
   /**
-   * Waits for a slot; call the returned release() when the request is done (success or not). Aborting the
+   * Waits for a slot; call the returned release() when the request is done (success or not; release(true) when
+   * it never reached Lark). Aborting the
    * signal while still queued leaves the queue and rejects with an INTERRUPTED error. `ticket` (from
    * ticket()) queues a retry where the request first arrived; without one the waiter queues last.
    */
@@ -258,7 +263,7 @@ export class Pacer {
         const at = this.queue[i] === w ? i : this.queue.indexOf(w);
         if (at >= 0) {
           this.queue.splice(at, 1);
-          this.grant(w);
+          this.grant(w, keys, res.admitted);
         }
         continue;
       }
@@ -271,15 +276,22 @@ export class Pacer {
     return next;
   }
 
-  private grant(w: Waiter): void {
+  private grant(w: Waiter, keys: WindowKey[], admitted: string | number | undefined): void {
     this.active++;
     let released = false;
     const grantedAt = this.clock.now();
-    w.resolve(() => {
+    w.resolve((unsent) => {
       if (released) return; // release() is idempotent
       released = true;
       this.active--;
-      if (this.opts.adaptiveMargin !== false) this.observe(this.clock.now() - grantedAt);
+      if (unsent) {
+        // A slot given back frees the window itself: wake the pump even when it sleeps on an app window. The
+        // store's answer does not hold the pump up: a store that cannot take it back lets the entries expire.
+        void Promise.resolve()
+          .then(() => this.store.giveBack(keys, admitted))
+          .catch(() => undefined)
+          .finally(() => this.wake());
+      } else if (this.opts.adaptiveMargin !== false) this.observe(this.clock.now() - grantedAt);
       this.nudge();
     });
   }

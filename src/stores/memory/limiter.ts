@@ -20,7 +20,17 @@ export class InMemoryLimiterStore implements LimiterStore {
     if (blockedKey !== undefined) return { ok: false, retryInMs, blockedKey };
     for (const k of keys) this.entries(k.key).push(now);
     if (++this.calls % 1000 === 0) this.sweep(now, keys);
-    return { ok: true };
+    return { ok: true, admitted: now };
+  }
+
+  /** Takes out one entry at the admission's time from each window (any one: entries at one time are alike). */
+  giveBack(keys: WindowKey[], admitted: string | number | undefined): void {
+    if (typeof admitted !== 'number') return;
+    for (const k of keys) {
+      const entries = this.log.get(k.key);
+      const at = entries?.lastIndexOf(admitted) ?? -1;
+      if (at >= 0) entries?.splice(at, 1);
+    }
   }
 
   pause(key: string, forMs: number, now: number): void {

@@ -99,13 +99,14 @@ export class RedisLimiterStore implements LimiterStore {
     const redisKeys = keys.flatMap((k) => [this.windowKey(k.key), this.pauseKey(k.key)]);
     const args = [this.opts.spread ?? DEFAULT_SPREAD, ...keys.flatMap((k) => [k.limit, Math.ceil(k.windowMs)])];
     let reply: AcquireReply;
+    const member = `${this.id}:${this.counter++}`;
     try {
-      reply = (await this.command('larkImAcquire', redisKeys.length, ...redisKeys, ...args, `${this.id}:${this.counter++}`)) as AcquireReply;
+      reply = (await this.command('larkImAcquire', redisKeys.length, ...redisKeys, ...args, member)) as AcquireReply;
     } catch (err) {
       return { ok: false, ...this.conn.unavailable(err) };
     }
     this.conn.answered();
-    if (reply[0] === 1) return { ok: true };
+    if (reply[0] === 1) return { ok: true, admitted: member };
     const blocked = keys[(reply[2] ?? 1) - 1];
     return { ok: false, retryInMs: reply[1], ...(blocked ? { blockedKey: blocked.key } : {}) };
   }
@@ -114,6 +115,14 @@ export class RedisLimiterStore implements LimiterStore {
   async pause(key: string, forMs: number, _now: number): Promise<void> {
     if (!this.conn.ready) return;
     await this.command('larkImPause', 1, this.pauseKey(key), Math.max(1, Math.ceil(forMs))).catch(() => undefined);
+  }
+
+  /** The admission's members leave the windows; a lost connection makes this a no-op (the entries expire). */
+  async giveBack(keys: WindowKey[], admitted: string | number | undefined): Promise<void> {
+    if (typeof admitted !== 'string' || !this.conn.ready) return;
+    const pipeline = this.conn.client.pipeline();
+    for (const k of keys) pipeline.zrem(this.windowKey(k.key), admitted);
+    await pipeline.exec().catch(() => undefined);
   }
 
   private windowKey(key: string): string {
