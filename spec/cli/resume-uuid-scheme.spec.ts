@@ -19,24 +19,35 @@ import { runCli } from './cli-helpers.js';
 let emulator: LarkEmulator;
 let dir: string;
 const [twinA, twinB] = schemeTwins(ALICE.openId);
-const third: MessageBody = { receiveType: 'user', receiveId: ALICE.openId, contentType: 'text', content: JSON.stringify({ text: 'after the twins' }) };
+const third: MessageBody = {
+  receiveType: 'user',
+  receiveId: ALICE.openId,
+  contentType: 'text',
+  content: JSON.stringify({ text: 'after the twins' }),
+};
 const input = [twinA, twinB, third];
 
 beforeEach(async () => {
   emulator = await startEmulator({ dedupWindowSeconds: 0 });
   dir = await mkdtemp(join(tmpdir(), 'lark-im-uuid-scheme-'));
   await writeFile(join(dir, 'input.jsonl'), input.map((m) => JSON.stringify(m)).join('\n') + '\n');
-  await writeFile(join(dir, 'config.json'), JSON.stringify({ connection: { appId: APP.appId, appSecret: APP.appSecret, domain: emulator.baseUrl } }));
+  const connection = { appId: APP.appId, appSecret: APP.appSecret, domain: emulator.baseUrl };
+  await writeFile(join(dir, 'config.json'), JSON.stringify({ connection }));
 });
 afterEach(async () => {
   await emulator.close();
   await rm(dir, { recursive: true, force: true });
 });
 
-const write = () =>
-  runCli(['write', '--config', join(dir, 'config.json'), '--input', join(dir, 'input.jsonl'), '--state', join(dir, 'state.json'), '--report', join(dir, 'report.jsonl'), '--json'], { timeoutMs: 60_000 });
-const report = async () => (await readFile(join(dir, 'report.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-const journal = async () => (await readFile(join(dir, 'state.json'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as unknown);
+const write = () => {
+  const files = ['--input', join(dir, 'input.jsonl'), '--state', join(dir, 'state.json')];
+  files.push('--report', join(dir, 'report.jsonl'));
+  return runCli(['write', '--config', join(dir, 'config.json'), ...files, '--json'], { timeoutMs: 60_000 });
+};
+const jsonLines = async (file: string): Promise<unknown[]> =>
+  (await readFile(join(dir, file), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as unknown);
+const report = async () => (await jsonLines('report.jsonl')) as Array<Record<string, unknown>>;
+const journal = () => jsonLines('state.json');
 
 describe('resuming a state journal derives its uuids the way they were recorded', () => {
   it('an old journal (no scheme in its header: scheme 2) resumes without a mismatch or a duplicate', async () => {

@@ -85,7 +85,7 @@ describe('UuidDeriver', () => {
 describe('uuid schemes', () => {
   const [a, b] = schemeTwins('ou_1');
 
-  it('scheme 3 (the default) counts a message that shares 32 bits of an earlier one\'s hash as a repeat; scheme 2 does not', () => {
+  it("scheme 3 (the default) counts a message sharing 32 bits of an earlier one's hash as a repeat; 2 does not", () => {
     const v2 = new UuidDeriver({ scheme: 2 });
     const v3 = new UuidDeriver({ scheme: 3 });
     const dflt = new UuidDeriver();

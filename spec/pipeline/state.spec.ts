@@ -84,7 +84,8 @@ describe('RunState (journal)', () => {
     // Written before journals recorded their uuid scheme: scheme 2, and the compacted header says so.
     expect(a.uuidScheme).toBe(2);
     await a.close();
-    expect(await journalLines(torn)).toEqual(['{"kind":"lark-im-write-state","version":2,"uuids":2}', '[1,0,"u1","om_1"]']);
+    const header = '{"kind":"lark-im-write-state","version":2,"uuids":2}';
+    expect(await journalLines(torn)).toEqual([header, '[1,0,"u1","om_1"]']);
     const reopened = await RunState.open(torn);
     expect(reopened.uuidScheme).toBe(2);
     await reopened.close();
@@ -104,6 +105,7 @@ describe('RunState (journal)', () => {
     await writeFile(join(dir, 'bad.json'), '{"kind":"lark-im-write-state","version":2}\nnot json\n[1,0,"u","m"]\n');
     await expect(RunState.open(join(dir, 'bad.json'))).rejects.toThrow(/damaged at line 2/);
     await writeFile(join(dir, 'newer.json'), '{"kind":"lark-im-write-state","version":2,"uuids":9}\n');
-    await expect(RunState.open(join(dir, 'newer.json'))).rejects.toThrow(/uuids of scheme 9, which this version of lark-im cannot derive/);
+    const newer = RunState.open(join(dir, 'newer.json'));
+    await expect(newer).rejects.toThrow(/uuids of scheme 9, which this version of lark-im cannot derive/);
   });
 });

@@ -282,10 +282,6 @@ function notAStateFile(path: string): ConnectorError {
   });
 }
 
-/**
- * Entries of a journal (or of a version 1 file). `clean` is false when the file should be compacted: an
- * older format, or a last line torn by a kill (only the last line can be torn: lines are appended in order).
- */
 interface ParsedState {
   entries: DeliveredEntry[];
   extras: ExtraEntry[];
@@ -298,6 +294,10 @@ function emptyState(): ParsedState {
   return { entries: [], extras: [], clean: false, uuidScheme: UUID_SCHEME };
 }
 
+/**
+ * Entries of a journal (or of a version 1 file). `clean` is false when the file should be compacted: an
+ * older format, or a last line torn by a kill (only the last line can be torn: lines are appended in order).
+ */
 function parseState(path: string, text: string): ParsedState {
   const newline = text.indexOf('\n');
   const first = newline < 0 ? text : text.slice(0, newline);
@@ -341,7 +341,9 @@ function parseState(path: string, text: string): ParsedState {
 function unknownScheme(path: string, scheme: unknown): never {
   throw new ConnectorError({
     code: 'INPUT_INVALID',
-    message: `state file ${path} records uuids of scheme ${JSON.stringify(scheme)}, which this version of lark-im cannot derive: upgrade lark-im, or pass another --state path`,
+    message:
+      `state file ${path} records uuids of scheme ${JSON.stringify(scheme)}, which this version of lark-im ` +
+      'cannot derive: upgrade lark-im, or pass another --state path',
   });
 }
 
