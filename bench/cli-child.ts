@@ -13,7 +13,12 @@ export interface CliChildResult {
 }
 
 /** cli: the built CLI's main.js to run (default: this checkout's). */
-export async function runCliChild(cliArgs: string[], env: NodeJS.ProcessEnv, profileDir?: string, cli = CLI_MAIN): Promise<CliChildResult> {
+export async function runCliChild(
+  cliArgs: string[],
+  env: NodeJS.ProcessEnv,
+  profileDir?: string,
+  cli = CLI_MAIN,
+): Promise<CliChildResult> {
   const probe = pathToFileURL(fileURLToPath(new URL('./rss-probe.js', import.meta.url))).href;
   const args = ['--import', probe, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), cli, ...cliArgs];
   const t0 = process.hrtime.bigint();

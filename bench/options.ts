@@ -30,13 +30,14 @@ export const USAGE = `usage: npm run bench -- [options]
   --full            the issue's sizes (same as --scale 1: about 4 minutes in all)
   --quota N, --overhead N, --faults N, --streaming N, --rtt N, --cpu N, --read N   one case's size
   --workers N       messages per worker in the workers case (4 CLI processes of one app; default 200)
-  --rounds N        overhead measurement rounds (default 3)
+  --rounds N        overhead measurement rounds (default 3; streaming and cpu take at most 3 and 2)
   --concurrency N   connector maxInFlight and SDK pool size (default 16)
   --profile DIR     write a --cpu-prof profile of the streaming child into DIR
   --json            print the raw figures as JSON after the table
   --markdown        print the table as Markdown too
   --no-fail         exit 0 even when a goal is missed (default: exit 1 then)
-env: BENCH_SCALE, BENCH_ONLY`;
+env: BENCH_SCALE, BENCH_ONLY, BENCH_CLI (another build's dist/cli/main.js: the cpu case measures it, the
+  streaming case runs it beside this build)`;
 
 export class UsageError extends Error {}
 

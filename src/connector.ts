@@ -349,7 +349,10 @@ export class LarkImConnector {
       ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
       ...(options.deliveredBefore ? { deliveredBefore: options.deliveredBefore } : {}),
       ...(options.onDelivered ? { onDelivered: options.onDelivered } : {}),
-      ...(options.uuids ? { uuids: options.uuids } : {}),
+      // A journal's uuids are derived again the way they were recorded (journals from before scheme 3: 2).
+      ...(options.uuids
+        ? { uuids: options.uuids }
+        : state ? { uuids: new UuidDeriver({ scheme: state.uuidScheme }) } : {}),
       ...(options.onAppLevelError ? { onAppLevelError: options.onAppLevelError } : {}),
       ...(this.deps.clock ? { now: () => this.deps.clock!.now() } : {}),
       lifecycle: {

@@ -115,7 +115,7 @@ interface Carry {
 const emptyCarry = (): Carry => ({ parts: [], bytes: 0, overlong: false });
 
 /** Records per batch of readRecordBatches: few enough that a batch is not worth keeping through a GC. */
-const BATCH_RECORDS = 32;
+const BATCH_RECORDS = 16;
 
 /**
  * readRecords in small batches, for a consumer that takes them in bulk (MessageWriter): an async

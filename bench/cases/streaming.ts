@@ -123,13 +123,17 @@ export async function runStreamingCase(o: StreamingOptions, log: (s: string) => 
     const theirs: ChildResult[] = [];
     for (let round = 0; round < o.rounds; round++) {
       const what = o.otherCli ? `this build and ${o.otherCli}` : 'this build';
-      log(`streaming: round ${round + 1}/${o.rounds}: lark-im write --dry-run, ${what}${o.profileDir ? ` (profile in ${o.profileDir})` : ''}`);
+      const profile = o.profileDir ? ` (profile in ${o.profileDir})` : '';
+      log(`streaming: round ${round + 1}/${o.rounds}: lark-im write --dry-run, ${what}${profile}`);
       // Taking turns, the other build first in odd rounds: neither always runs on a warmer (or busier) machine.
-      const order = o.otherCli && round % 2 === 1 ? [o.otherCli, CLI_MAIN] : [CLI_MAIN, ...(o.otherCli ? [o.otherCli] : [])];
+      const others = o.otherCli ? [o.otherCli] : [];
+      const order = round % 2 === 1 ? [...others, CLI_MAIN] : [CLI_MAIN, ...others];
       for (const cli of order) {
         const r = await runCli(input, cli === CLI_MAIN ? o.profileDir : undefined, cli);
         if (r.summary?.valid !== messages) {
-          log(`streaming: ${cli} reported ${r.summary?.valid ?? 0} valid of ${messages} messages (exit ${r.code}): ${r.stderr.slice(0, 500)}`);
+          const valid = r.summary?.valid ?? 0;
+          const why = r.stderr.slice(0, 500);
+          log(`streaming: ${cli} reported ${valid} valid of ${messages} messages (exit ${r.code}): ${why}`);
         }
         (cli === CLI_MAIN ? ours : theirs).push(r);
       }
@@ -166,7 +170,8 @@ export async function runStreamingCase(o: StreamingOptions, log: (s: string) => 
         note: 'the highest of the runs',
       },
     ];
-    const raw = (s: Side) => s.runs.map((r) => ({ wallMs: r.wallMs, maxRssKb: r.maxRssKb, summary: r.summary, exitCode: r.code }));
+    const raw = (s: Side) =>
+      s.runs.map((r) => ({ wallMs: r.wallMs, maxRssKb: r.maxRssKb, summary: r.summary, exitCode: r.code }));
     return { rows, raw: { options: o, runs: raw(a), ...(b ? { otherCli: o.otherCli, otherRuns: raw(b) } : {}) } };
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UuidDeriver, messageIdentity } from '../../src/message/uuid.js';
+import { schemeTwins } from './uuid-twins.js';
 import type { MessageBody } from '../../src/message/schema.js';
 
 const msg = (over: Partial<MessageBody> = {}): MessageBody => ({
@@ -78,5 +79,31 @@ describe('UuidDeriver', () => {
 
   it('mixes in a namespace', () => {
     expect(new UuidDeriver({ namespace: 'pipeline-a' }).uuidFor(msg())).not.toBe(new UuidDeriver({ namespace: 'pipeline-b' }).uuidFor(msg()));
+  });
+});
+
+describe('uuid schemes', () => {
+  const [a, b] = schemeTwins('ou_1');
+
+  it("scheme 3 (the default) counts a message sharing 32 bits of an earlier one's hash as a repeat; 2 does not", () => {
+    const v2 = new UuidDeriver({ scheme: 2 });
+    const v3 = new UuidDeriver({ scheme: 3 });
+    const dflt = new UuidDeriver();
+    const first2 = [v2.uuidFor(a), v2.uuidFor(b)];
+    const first3 = [v3.uuidFor(a), v3.uuidFor(b)];
+    expect([dflt.uuidFor(a), dflt.uuidFor(b)]).toEqual(first3);
+    // a: a first occurrence under both; b: a first occurrence under 2 (its own hash), a "repeat" under 3.
+    expect(first3[0]).toBe(first2[0]);
+    expect(first3[1]).not.toBe(first2[1]);
+    expect(new Set([...first2, ...first3]).size).toBe(3);
+    // Alone (no twin before it), b gets the same uuid under both.
+    expect(new UuidDeriver({ scheme: 3 }).uuidFor(b)).toBe(first2[1]);
+  });
+
+  it('gives every other message the same uuid under both schemes, repeats included', () => {
+    const v2 = new UuidDeriver({ scheme: 2 });
+    const v3 = new UuidDeriver({ scheme: 3 });
+    const input = Array.from({ length: 3000 }, (_, i) => msg({ content: JSON.stringify({ text: `m ${i % 1000}` }) }));
+    expect(input.map((m) => v3.uuidFor(m))).toEqual(input.map((m) => v2.uuidFor(m)));
   });
 });

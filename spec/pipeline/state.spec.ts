@@ -42,7 +42,9 @@ describe('RunState (journal)', () => {
     await state.idle();
     const lines = await journalLines(path);
     expect(lines).toHaveLength(5);
-    expect(JSON.parse(lines[0]!)).toEqual({ kind: 'lark-im-write-state', version: 2 });
+    // A new journal records how its uuids are derived (uuid scheme 3).
+    expect(JSON.parse(lines[0]!)).toEqual({ kind: 'lark-im-write-state', version: 2, uuids: 3 });
+    expect(state.uuidScheme).toBe(3);
     expect(lines.slice(1).map((l) => JSON.parse(l))).toEqual([1, 2, 3, 4].map((n) => [n, 0, `u${n}`, `om_${n}`]));
     await state.close();
   });
@@ -79,13 +81,20 @@ describe('RunState (journal)', () => {
     await writeFile(torn, '{"kind":"lark-im-write-state","version":2}\n[1,0,"u1","om_1"]\n[2,0,"u2","om');
     const a = await RunState.open(torn);
     expect(a.entries()).toEqual([[1, 0, 'u1', 'om_1']]);
+    // Written before journals recorded their uuid scheme: scheme 2, and the compacted header says so.
+    expect(a.uuidScheme).toBe(2);
     await a.close();
-    expect(await journalLines(torn)).toEqual(['{"kind":"lark-im-write-state","version":2}', '[1,0,"u1","om_1"]']);
+    const header = '{"kind":"lark-im-write-state","version":2,"uuids":2}';
+    expect(await journalLines(torn)).toEqual([header, '[1,0,"u1","om_1"]']);
+    const reopened = await RunState.open(torn);
+    expect(reopened.uuidScheme).toBe(2);
+    await reopened.close();
 
     const legacy = join(dir, 'v1.json');
     await writeFile(legacy, JSON.stringify({ kind: 'lark-im-write-state', version: 1, updatedAt: 'x', delivered: [[3, 1, 'u3', 'om_3']] }));
     const b = await RunState.open(legacy);
     expect(b.deliveredBefore(3, 1, 'u3')).toBe('om_3');
+    expect(b.uuidScheme).toBe(2);
     await b.close();
     expect(await journalLines(legacy)).toHaveLength(2);
   });
@@ -95,5 +104,8 @@ describe('RunState (journal)', () => {
     await expect(RunState.open(join(dir, 'other.json'))).rejects.toMatchObject({ code: 'INPUT_INVALID' });
     await writeFile(join(dir, 'bad.json'), '{"kind":"lark-im-write-state","version":2}\nnot json\n[1,0,"u","m"]\n');
     await expect(RunState.open(join(dir, 'bad.json'))).rejects.toThrow(/damaged at line 2/);
+    await writeFile(join(dir, 'newer.json'), '{"kind":"lark-im-write-state","version":2,"uuids":9}\n');
+    const newer = RunState.open(join(dir, 'newer.json'));
+    await expect(newer).rejects.toThrow(/uuids of scheme 9, which this version of lark-im cannot derive/);
   });
 });

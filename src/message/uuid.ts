@@ -10,9 +10,23 @@ import { normalizePhone } from './receivers.js';
 /** 48 hex chars = 192 bits of sha256: well within Lark's 50-character limit. */
 const UUID_HEX_LENGTH = 48;
 
+/**
+ * How derived uuids tell a repeat of a message from its first occurrence: how many bits of its identity
+ * hash the occurrence count compares. 2: 48 bits (the uuids of every state journal written before the
+ * scheme was recorded in it: a resume must derive them again exactly, or it takes its input for another);
+ * 3: 32 bits, two thirds of the memory per message. Only a message that agrees with an earlier, different
+ * one on those bits gets another uuid under one scheme than under the other (OccurrenceCounter); every
+ * other uuid is the same under both.
+ */
+export type UuidScheme = 2 | 3;
+/** The scheme of new runs, and of new state journals. */
+export const UUID_SCHEME: UuidScheme = 3;
+
 export interface UuidDeriverOptions {
   /** Mixed into every derived uuid, e.g. a pipeline id, so two pipelines sending the same text don't collide. */
   namespace?: string;
+  /** Default UUID_SCHEME; a resumed run takes its state journal's. */
+  scheme?: UuidScheme;
 }
 
 /** crypto.hash (Node >= 20.12) is the one-shot form: same digest, about half the cost of createHash per call. */
@@ -40,9 +54,10 @@ export class UuidDeriver {
   /** Prefix of the one hash every derived uuid starts from (the namespace is part of it). */
   private readonly prefix: string;
   /** How many times each identity was seen (by fingerprint: a run of millions must stay in constant-ish memory). */
-  private readonly seen = new OccurrenceCounter();
+  private readonly seen: OccurrenceCounter;
 
   constructor(opts: UuidDeriverOptions = {}) {
+    this.seen = new OccurrenceCounter(opts.scheme ?? UUID_SCHEME);
     const namespace = opts.namespace ?? '';
     // Length-prefixed like receiveId: no namespace can run into the identity that follows it.
     this.prefix = `lark-im/v2\n${namespace.length}:${namespace}\n`;
@@ -51,7 +66,8 @@ export class UuidDeriver {
   /**
    * Explicit message.uuid wins. Else h = sha256(namespace, identity): the first occurrence of a message
    * gets h itself (cut to 48 hex chars, <= 50) and repeats get sha256(h, occurrence#), so the common case
-   * costs one hash, not two. The occurrence count keys on the first 52 bits of h.
+   * costs one hash, not two. The occurrence count keys on the first 52 bits of h (of which the scheme
+   * compares 48 or 32). Both schemes hash the same text ("lark-im/v2"): they differ only in the counting.
    */
   uuidFor(message: MessageBody): string {
     if (message.uuid !== undefined && message.uuid !== '') return message.uuid;
@@ -87,72 +103,64 @@ const SEGMENT_MAX = (SEGMENT_SLOTS * 3) / 4;
 const MAX_DEPTH = 20;
 
 /**
- * One open-addressing table. Slot k is words 3k..3k+2 of one array: the fingerprint's low 32 bits (as two
- * halves) and 16 more of its bits (0 = empty), side by side so that a probe touches one cache line, not one
- * per array: a run of a million messages probes a table far larger than the CPU's caches.
+ * One open-addressing table of `width` 32-bit words per slot, side by side in one array so that a probe
+ * touches one cache line: a run of a million messages probes a table far larger than the CPU's caches.
+ * A slot's first word is never 0 (0 marks an empty slot).
  */
 interface Segment {
-  slots: Uint16Array;
+  slots: Uint32Array;
   used: number;
-  /** The segment holds the fingerprints whose lowest `depth` bits are the same. */
+  /** The segment holds the keys whose lowest `depth` bits are the same. */
   depth: number;
 }
 
-function newSegment(depth: number): Segment {
-  return { slots: new Uint16Array(SEGMENT_SLOTS * 3), used: 0, depth };
-}
-
-/** Start slot of a fingerprint inside its segment: mixes all stored bits, so it needs nothing else. */
-function home(lo: number, hi: number): number {
-  return Math.imul(lo ^ hi, 0x9e3779b1) >>> (32 - SEGMENT_BITS);
-}
-
-/** The slot of (lo, hi) in seg: where it is stored, or the empty slot where it belongs. */
-function probe(slots: Uint16Array, lo: number, hi: number): number {
-  const lo0 = lo & 0xffff;
-  const lo1 = lo >>> 16;
-  let i = home(lo, hi);
-  for (;;) {
-    const h = slots[i * 3 + 2]!;
-    if (h === 0 || (h === hi && slots[i * 3] === lo0 && slots[i * 3 + 1] === lo1)) return i;
-    i = (i + 1) & (SEGMENT_SLOTS - 1);
-  }
-}
-
-function store(seg: Segment, i: number, lo: number, hi: number): void {
-  seg.slots[i * 3] = lo & 0xffff;
-  seg.slots[i * 3 + 1] = lo >>> 16;
-  seg.slots[i * 3 + 2] = hi;
-  seg.used += 1;
+/** Start slot of a key inside its segment: mixes all its bits, so it needs nothing else. */
+function home(first: number, second: number): number {
+  return Math.imul(first ^ second, 0x9e3779b1) >>> (32 - SEGMENT_BITS);
 }
 
 /**
- * Occurrence numbers per fingerprint in 6 bytes per slot (a Map of hex keys holds a string and an entry per
- * message). Extendible hashing: a directory indexed by the fingerprint's
- * low bits points at fixed-size open-addressing segments, and a full segment splits in two (one new
- * segment; the old one is reused) instead of the whole table doubling: a doubling table leaves its old
- * arrays in the old generation until a full GC, and a split leaves no garbage.
- * Counts above 1 go to a Map that only repeats reach.
+ * Occurrence numbers per fingerprint (a Map of hex keys holds a string and an entry per message), in 4
+ * bytes per slot (scheme 3) or 8 (scheme 2). Extendible hashing: a directory indexed by the key's low
+ * bits points at fixed-size open-addressing segments, and a full segment splits in two (one new segment;
+ * the old one is reused) instead of the whole table doubling: a doubling table leaves its old arrays in
+ * the old generation until a full GC, and a split leaves no garbage. Counts above 1 go to a Map that only
+ * repeats reach.
  *
- * A slot keeps 48 of the 52 fingerprint bits (the low 32, and the high 20 modulo 65535). Two identities
- * that agree on those (odds ~2e-3 over a million distinct messages) only make the later one count as a
+ * What a slot keeps of the 52-bit fingerprint is the scheme's: 48 bits for scheme 2 (the low 32 and the
+ * high 20 modulo 65535), the low 32 for scheme 3. Two identities that agree on those (odds ~2e-3 over a
+ * million distinct messages for 48 bits, ~1e-4 per message for 32) only make the later one count as a
  * repeat: its uuid stays unique (its own identity hash is hashed into it) and deterministic (same input
  * order, same numbers); every other uuid is unchanged.
  */
 export class OccurrenceCounter {
-  /** 2^depth entries; entry k is the segment of the fingerprints whose low bits are k. */
-  private directory: Segment[] = [newSegment(0)];
+  /** 32-bit words per slot: 2 (scheme 2: the 16 extra bits, then the low 32) or 1 (scheme 3: the low 32). */
+  private readonly width: 1 | 2;
+  /** 2^depth entries; entry k is the segment of the keys whose low bits are k. */
+  private directory: Segment[];
   private depth = 0;
   private readonly repeats = new Map<number, number>();
   private readonly overflow = new Map<number, number>();
 
+  constructor(scheme: UuidScheme = UUID_SCHEME) {
+    this.width = scheme === 2 ? 2 : 1;
+    this.directory = [this.segment(0)];
+  }
+
   /** 1 the first time a fingerprint (an integer below 2^52) is seen, then 2, 3, ... */
   next(fp: number): number {
-    const lo = fp >>> 0; // fp modulo 2^32
-    const hi = (((fp - lo) / 0x1_0000_0000) % 0xffff) + 1; // 1..65535: never 0, which marks an empty slot
+    let lo = fp >>> 0; // fp modulo 2^32
+    let first: number;
+    if (this.width === 2) {
+      first = (((fp - lo) / 0x1_0000_0000) % 0xffff) + 1; // 1..65535: never 0
+    } else {
+      if (lo === 0) lo = 1; // 0 marks an empty slot: it counts as 1
+      first = lo;
+    }
+    const second = this.width === 2 ? lo : 0;
     const seg = this.directory[lo & ((1 << this.depth) - 1)]!;
-    const i = probe(seg.slots, lo, hi);
-    if (seg.slots[i * 3 + 2] !== 0) {
+    const i = this.probe(seg.slots, first, second);
+    if (seg.slots[i * this.width] !== 0) {
       const n = (this.repeats.get(fp) ?? 1) + 1;
       this.repeats.set(fp, n);
       return n;
@@ -163,29 +171,53 @@ export class OccurrenceCounter {
       this.overflow.set(fp, n);
       return n;
     }
-    store(seg, i, lo, hi);
+    this.store(seg, i, first, second);
     if (seg.used >= SEGMENT_MAX && seg.depth < MAX_DEPTH) this.split(seg);
     return 1;
   }
 
-  /** Moves the entries whose next low bit is 1 to a new segment and re-inserts the rest in place. */
+  private segment(depth: number): Segment {
+    return { slots: new Uint32Array(SEGMENT_SLOTS * this.width), used: 0, depth };
+  }
+
+  /** The slot of a key: where it is stored, or the empty slot where it belongs. */
+  private probe(slots: Uint32Array, first: number, second: number): number {
+    const w = this.width;
+    let i = home(first, second);
+    for (;;) {
+      const f = slots[i * w]!;
+      if (f === 0 || (f === first && (w === 1 || slots[i * w + 1] === second))) return i;
+      i = (i + 1) & (SEGMENT_SLOTS - 1);
+    }
+  }
+
+  private store(seg: Segment, i: number, first: number, second: number): void {
+    seg.slots[i * this.width] = first;
+    if (this.width === 2) seg.slots[i * 2 + 1] = second;
+    seg.used += 1;
+  }
+
+  /** Moves the keys whose next low bit is 1 to a new segment and re-inserts the rest in place. */
   private split(seg: Segment): void {
     if (seg.depth === this.depth) {
       this.directory = this.directory.concat(this.directory);
       this.depth += 1;
     }
+    const w = this.width;
     const bit = 1 << seg.depth;
     const old = seg.slots.slice();
     seg.slots.fill(0);
     seg.used = 0;
     seg.depth += 1;
-    const sibling = newSegment(seg.depth);
+    const sibling = this.segment(seg.depth);
     for (let j = 0; j < SEGMENT_SLOTS; j++) {
-      const hi = old[j * 3 + 2]!;
-      if (hi === 0) continue;
-      const lo = (old[j * 3]! | (old[j * 3 + 1]! << 16)) >>> 0;
+      const first = old[j * w]!;
+      if (first === 0) continue;
+      const second = w === 2 ? old[j * 2 + 1]! : 0;
+      // The low 32 bits of the fingerprint (lo): the second word of scheme 2, the only one of scheme 3.
+      const lo = w === 2 ? second : first;
       const to = (lo & bit) === 0 ? seg : sibling;
-      store(to, probe(to.slots, lo, hi), lo, hi);
+      this.store(to, this.probe(to.slots, first, second), first, second);
     }
     for (let k = 0; k < this.directory.length; k++) {
       if (this.directory[k] === seg && (k & bit) !== 0) this.directory[k] = sibling;

@@ -47,8 +47,10 @@ function cached<T>(cache: Map<string, T>, key: string, make: (key: string) => T)
  * so that reportLine finds the url's quoted form by the string itself.
  */
 const sendUrls = new Map<string, Readonly<Record<ReceiveIdType, string>>>();
-const urlsOf = (baseUrl: string): Readonly<Record<ReceiveIdType, string>> =>
-  Object.fromEntries(RECEIVE_ID_TYPES.map((t) => [t, `${baseUrl}${LARK_PATHS.messages}?receive_id_type=${t}`])) as Record<ReceiveIdType, string>;
+const urlsOf = (baseUrl: string): Readonly<Record<ReceiveIdType, string>> => {
+  const url = (t: ReceiveIdType): string => `${baseUrl}${LARK_PATHS.messages}?receive_id_type=${t}`;
+  return Object.fromEntries(RECEIVE_ID_TYPES.map((t) => [t, url(t)])) as Record<ReceiveIdType, string>;
+};
 
 /** The text between a POST line's index and its receive_id, by url: the url's JSON escaping is its cost. */
 const postHeads = new Map<string, string>();
@@ -100,6 +102,7 @@ export class ValidOutcome {
     const head = cached(postHeads, request.url, postHeadOf);
     const type = cached(quotedTypes, msgType, quote);
     const quotedUuid = uuid === this.#hexUuid ? `"${uuid}"` : q(uuid);
-    return `{"line":${q(line)},"index":${index === 0 ? '0' : q(index)}${head}${q(receiveId)},"msg_type":${type},"content":${q(content)},"uuid":${quotedUuid}}}}\n`;
+    const position = `{"line":${q(line)},"index":${index === 0 ? '0' : q(index)}`;
+    return `${position}${head}${q(receiveId)},"msg_type":${type},"content":${q(content)},"uuid":${quotedUuid}}}}\n`;
   }
 }

@@ -23,6 +23,7 @@ import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import { ConnectorError } from '../core/errors.js';
 import type { MessageOutcome } from './report/outcome.js';
 import { writeFileAtomically } from '../core/atomic-file.js';
+import { UUID_SCHEME, type UuidScheme } from '../message/uuid.js';
 
 const KIND = 'lark-im-write-state';
 const VERSION = 2;
@@ -65,6 +66,11 @@ export class RunState {
 
   private constructor(
     readonly path: string,
+    /**
+     * How the recorded uuids were derived (the header's `uuids`; a journal without it is scheme 2): a resume
+     * derives them the same way, or every recorded position would look like another message.
+     */
+    readonly uuidScheme: UuidScheme,
     entries: DeliveredEntry[],
     extras: ExtraEntry[],
     options: RunStateOptions,
@@ -85,10 +91,10 @@ export class RunState {
       // Its folder is the caller's (the CLI proves it writable and makes it first).
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
-    const parsed = text === undefined ? { entries: [], extras: [], clean: false } : parseState(path, text);
+    const parsed = text === undefined ? emptyState() : parseState(path, text);
     const keep = options.keepExtra;
     const extras = keep ? parsed.extras.filter((e) => keep(e)) : parsed.extras;
-    const state = new RunState(path, parsed.entries, extras, options);
+    const state = new RunState(path, parsed.uuidScheme, parsed.entries, extras, options);
     if (extras.length < parsed.extras.length) parsed.clean = false;
     if (!parsed.clean) await state.compact();
     state.file = await open(path, 'a');
@@ -107,9 +113,10 @@ export class RunState {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       text = '';
     }
-    const parsed = text === '' ? { entries: [], extras: [] } : parseState(path, text);
+    const parsed = text === '' ? emptyState() : parseState(path, text);
     const keep = options.keepExtra;
-    return new RunState(path, parsed.entries, keep ? parsed.extras.filter((e) => keep(e)) : parsed.extras, options);
+    const extras = keep ? parsed.extras.filter((e) => keep(e)) : parsed.extras;
+    return new RunState(path, parsed.uuidScheme, parsed.entries, extras, options);
   }
 
   get deliveredCount(): number {
@@ -242,7 +249,7 @@ export class RunState {
   /** Rewrites the file as a clean journal of what is known: temp file, fsync, rename, fsync of the directory. */
   private async compact(): Promise<void> {
     const lines = [
-      JSON.stringify({ kind: KIND, version: VERSION }),
+      JSON.stringify({ kind: KIND, version: VERSION, uuids: this.uuidScheme }),
       ...this.entries().map((e) => JSON.stringify(e)),
       ...this.extraEntries.map((e) => JSON.stringify(e)),
     ];
@@ -275,26 +282,41 @@ function notAStateFile(path: string): ConnectorError {
   });
 }
 
+interface ParsedState {
+  entries: DeliveredEntry[];
+  extras: ExtraEntry[];
+  clean: boolean;
+  uuidScheme: UuidScheme;
+}
+
+/** A state file that does not exist yet (or is empty): the uuids of its run are derived the current way. */
+function emptyState(): ParsedState {
+  return { entries: [], extras: [], clean: false, uuidScheme: UUID_SCHEME };
+}
+
 /**
  * Entries of a journal (or of a version 1 file). `clean` is false when the file should be compacted: an
  * older format, or a last line torn by a kill (only the last line can be torn: lines are appended in order).
  */
-function parseState(path: string, text: string): { entries: DeliveredEntry[]; extras: ExtraEntry[]; clean: boolean } {
+function parseState(path: string, text: string): ParsedState {
   const newline = text.indexOf('\n');
   const first = newline < 0 ? text : text.slice(0, newline);
-  let header: { kind?: unknown; version?: unknown; delivered?: unknown };
+  let header: { kind?: unknown; version?: unknown; delivered?: unknown; uuids?: unknown };
   try {
     header = JSON.parse(newline < 0 ? text : first) as typeof header;
   } catch {
-    if (text.trim() === '') return { entries: [], extras: [], clean: false };
+    if (text.trim() === '') return emptyState();
     throw new ConnectorError({ code: 'INPUT_INVALID', message: `state file ${path} is not valid JSON: delete it to start over` });
   }
   if (header.kind !== KIND) throw notAStateFile(path);
   if (header.version === LEGACY_VERSION) {
     if (!Array.isArray(header.delivered)) throw notAStateFile(path);
-    return { entries: (header.delivered as unknown[]).filter(isEntry), extras: [], clean: false };
+    return { entries: (header.delivered as unknown[]).filter(isEntry), extras: [], clean: false, uuidScheme: 2 };
   }
   if (header.version !== VERSION) throw notAStateFile(path);
+  // Journals written before the scheme was recorded derived their uuids with scheme 2.
+  const scheme = header.uuids ?? 2;
+  const uuidScheme: UuidScheme = scheme === 2 || scheme === 3 ? scheme : unknownScheme(path, scheme);
   const entries: DeliveredEntry[] = [];
   const extras: ExtraEntry[] = [];
   const lines = text.slice(first.length + 1).split('\n');
@@ -312,7 +334,17 @@ function parseState(path: string, text: string): { entries: DeliveredEntry[]; ex
     else if (i === lines.length - 1) clean = false; // torn by a kill mid-append: dropped, the file compacted
     else throw new ConnectorError({ code: 'INPUT_INVALID', message: `state file ${path} is damaged at line ${i + 2}: delete it to start over` });
   });
-  return { entries, extras, clean };
+  return { entries, extras, clean, uuidScheme };
+}
+
+/** A journal from a newer version of the connector, whose uuids this one cannot derive. */
+function unknownScheme(path: string, scheme: unknown): never {
+  throw new ConnectorError({
+    code: 'INPUT_INVALID',
+    message:
+      `state file ${path} records uuids of scheme ${JSON.stringify(scheme)}, which this version of lark-im ` +
+      'cannot derive: upgrade lark-im, or pass another --state path',
+  });
 }
 
 function isExtra(v: unknown): v is ExtraEntry {
