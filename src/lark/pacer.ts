@@ -95,8 +95,6 @@ export class Pacer {
   /** Set by wake(): something changed while the pump was busy, so re-scan before sleeping. */
   private dirty = false;
   private wakeCtl: AbortController | undefined;
-  /** The pump sleeps until an app window frees a slot (see nudge). */
-  private windowBound = false;
   private tickets = 0;
 
   constructor(opts: PacerOptions) {
@@ -158,7 +156,7 @@ export class Pacer {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.enqueue(waiter);
-      this.nudge();
+      this.wake();
       if (!this.pumping) void this.pump();
     });
   }
@@ -208,15 +206,6 @@ export class Pacer {
   private wake(): void {
     this.dirty = true;
     this.wakeCtl?.abort(WOKEN);
-  }
-
-  /**
-   * A new arrival or a release: it can let a waiter through unless the pump sleeps on an app window, which only
-   * time frees (every waiter counts against it); then the pump just re-scans when it wakes.
-   */
-  private nudge(): void {
-    if (this.windowBound) this.dirty = true;
-    else this.wake();
   }
 
   /** One pump at a time: admit what fits, then sleep until a window frees or something wakes us. */
@@ -285,14 +274,14 @@ export class Pacer {
       released = true;
       this.active--;
       if (unsent) {
-        // A slot given back frees the window itself: wake the pump even when it sleeps on an app window. The
-        // store's answer does not hold the pump up: a store that cannot take it back lets the entries expire.
+        // A slot given back frees the window itself: wake the pump once the store has it back. The store's
+        // answer does not hold the pump up: a store that cannot take it back lets the entries expire.
         void Promise.resolve()
           .then(() => this.store.giveBack(keys, admitted))
           .catch(() => undefined)
           .finally(() => this.wake());
       } else if (this.opts.adaptiveMargin !== false) this.observe(this.clock.now() - grantedAt);
-      this.nudge();
+      this.wake();
     });
   }
 
@@ -316,7 +305,6 @@ export class Pacer {
   private async idle(wait: { ms?: number; blockedKey?: string }): Promise<void> {
     const ctl = new AbortController();
     this.wakeCtl = ctl;
-    this.windowBound = wait.ms !== undefined && wait.blockedKey !== undefined && !wait.blockedKey.startsWith(`${this.opts.name}:rcv:`);
     if (wait.ms !== undefined) {
       safeEmit(this.opts.onEvent, {
         type: 'pacer.wait',
@@ -331,7 +319,6 @@ export class Pacer {
       await new Promise<void>((resolve) => ctl.signal.addEventListener('abort', () => resolve(), { once: true }));
     }
     this.wakeCtl = undefined;
-    this.windowBound = false;
   }
 }
 
