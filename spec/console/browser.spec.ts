@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startConsole, type ConsoleHandle } from '../../src/console/server.js';
-import { launchBrowser, SHOTS } from './browser.js';
+import { launchBrowser, openConsolePage, SHOTS } from './browser.js';
 import { DEMO_SECRET, mixedRecords } from './http.js';
 import { dataUri, png } from '../pipeline/media/helpers.js';
 
@@ -16,20 +16,15 @@ describe('console in a browser (emulator)', () => {
   let session: Awaited<ReturnType<typeof launchBrowser>>;
   let context: BrowserContext;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
 
   beforeAll(async () => {
     await mkdir(SHOTS, { recursive: true });
     // Its own folder: a send keeps its files there (.lark-im-console/), never in the work tree.
     con = await startConsole({ port: 0, host: '127.0.0.1', emulator: true, root: mkdtempSync(join(tmpdir(), 'console-root-')) });
-    session = await launchBrowser();
-    context = session.context;
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
     // The printed URL carries the token: the first load turns it into a cookie and leaves the address clean.
-    await page.goto(con.url);
-    await page.waitForSelector('body[data-ready=true]');
+    ({ session, page, pageErrors } = await openConsolePage(con.url, { consoleErrors: true }));
+    context = session.context;
     expect(page.url()).toBe(new URL('/', con.url).toString());
     const cookie = (await context.cookies()).find((c) => c.name === 'lark_im_console');
     expect(cookie).toMatchObject({ value: con.token, httpOnly: true, sameSite: 'Strict' });

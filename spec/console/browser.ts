@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -46,4 +46,23 @@ export async function launchBrowser(): Promise<{ browser: Browser | null; contex
       await rm(userDataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A browser on the console's printed URL (with its token), once the page has built its forms. Page errors
+ * (and, with consoleErrors, console.error lines) are collected in pageErrors for the spec to assert on.
+ */
+export async function openConsolePage(url: string, options: { consoleErrors?: boolean } = {}): Promise<{
+  session: Awaited<ReturnType<typeof launchBrowser>>;
+  page: Page;
+  pageErrors: string[];
+}> {
+  const session = await launchBrowser();
+  const page = session.context.pages()[0] ?? (await session.context.newPage());
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  if (options.consoleErrors) page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
+  await page.goto(url);
+  await page.waitForSelector('body[data-ready=true]');
+  return { session, page, pageErrors };
 }

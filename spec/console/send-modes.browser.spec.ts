@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { startConsole, type ConsoleHandle } from '../../src/console/server.js';
-import { launchBrowser } from './browser.js';
+import { launchBrowser, openConsolePage } from './browser.js';
 import { SOURCE_CONTENT_TYPES } from '../../src/pipeline/transform/config.js';
 
 const RECORDS = [
@@ -18,16 +18,12 @@ describe('console send modes (browser, emulator)', () => {
   let con: ConsoleHandle;
   let session: Awaited<ReturnType<typeof launchBrowser>>;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
 
   beforeAll(async () => {
     // Its own folder: a send keeps its files there (.lark-im-console/), never in the work tree.
     con = await startConsole({ port: 0, host: '127.0.0.1', emulator: true, root: mkdtempSync(join(tmpdir(), 'console-root-')) });
-    session = await launchBrowser();
-    page = session.context.pages()[0] ?? (await session.context.newPage());
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    await page.goto(con.url);
-    await page.waitForSelector('body[data-ready=true]');
+    ({ session, page, pageErrors } = await openConsolePage(con.url));
   }, 60_000);
 
   afterAll(async () => {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startConsole, type ConsoleHandle } from '../../src/console/server.js';
 import { LarkEmulator, defaultSeed } from '../../src/emulator/index.js';
-import { launchBrowser, SHOTS } from './browser.js';
+import { launchBrowser, openConsolePage, SHOTS } from './browser.js';
 import { auth, baseOf, request } from './http.js';
 
 const USER = 'ou_a11ce000000000000000000000000001';
@@ -22,7 +22,7 @@ describe('console send: progress with the ETA, Stop and Resume (browser)', () =>
   let root: string;
   let session: Awaited<ReturnType<typeof launchBrowser>>;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
   const toUser = () => emu.messages().filter((m) => m.receiveId === USER);
   const text = (sel: string) => page.locator(sel).textContent();
   /** The top of the send section (its status, ETA, resume box and the first outcomes), for the docs. */
@@ -40,11 +40,7 @@ describe('console send: progress with the ETA, Stop and Resume (browser)', () =>
     const app = seed.apps[0]!;
     const connection = { appId: app.appId, appSecret: app.appSecret, domain: emu.baseUrl };
     expect((await request(baseOf(con) + 'api/config', { json: { connection }, headers: auth(con) })).status).toBe(200);
-    session = await launchBrowser();
-    page = session.context.pages()[0] ?? (await session.context.newPage());
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    await page.goto(con.url);
-    await page.waitForSelector('body[data-ready=true]');
+    ({ session, page, pageErrors } = await openConsolePage(con.url));
   }, 60_000);
 
   afterAll(async () => {
