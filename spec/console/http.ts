@@ -47,6 +47,17 @@ export function baseOf(con: { url: string }): string {
   return new URL('/', con.url).toString();
 }
 
+/** A caller of a console's API: POST with a JSON body, GET without one; the token as the browser's cookie. */
+export function apiCaller(con: { url: string; token: string }): (path: string, json?: unknown) => Promise<Reply> {
+  return (p, json) => request(baseOf(con) + p, { ...(json !== undefined ? { json } : { method: 'GET' }), headers: auth(con) });
+}
+
+/** Sets a console's connection through its API, as the page's form does; throws unless it is taken. */
+export async function setConnection(con: { url: string; token: string }, connection: Record<string, unknown>): Promise<void> {
+  const r = await apiCaller(con)('api/config', { connection });
+  if (r.status !== 200) throw new Error(`api/config answered ${r.status}: ${r.text}`);
+}
+
 /** Polls a run until it has ended (neither running nor stopping). */
 export async function waitForRun(base: string, runId: string, headers: Record<string, string>, timeoutMs = 15_000): Promise<any> {
   const start = Date.now();

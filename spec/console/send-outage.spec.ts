@@ -8,7 +8,7 @@ import { startConsole, type ConsoleHandle } from '../../src/console/server.js';
 import { LarkEmulator } from '../../src/emulator/index.js';
 import { crowdSeed } from '../integration/helpers.js';
 import { SwitchableFront } from '../helpers/switchable-front.js';
-import { auth, baseOf, request, waitForRun } from './http.js';
+import { apiCaller, auth, baseOf, setConnection, waitForRun } from './http.js';
 
 const COUNT = 120;
 
@@ -18,8 +18,7 @@ describe('console: a send through an outage', () => {
   let con: ConsoleHandle;
   let root: string;
   let records: string;
-  const call = (p: string, json?: unknown) =>
-    request(baseOf(con) + p, { ...(json !== undefined ? { json } : { method: 'GET' }), headers: auth(con) });
+  const call = (p: string, json?: unknown) => apiCaller(con)(p, json);
 
   beforeAll(async () => {
     const seed = crowdSeed(24);
@@ -30,8 +29,7 @@ describe('console: a send through an outage', () => {
     con = await startConsole({ port: 0, host: '127.0.0.1', root });
     const app = seed.apps[0]!;
     const connection = { appId: app.appId, appSecret: app.appSecret, domain: `http://127.0.0.1:${port}` };
-    const set = await call('api/config', { connection });
-    expect(set.status).toBe(200);
+    await setConnection(con, connection);
     const crowd = seed.users.filter((u) => u.openId.startsWith('ou_crowd'));
     const record = (i: number) => ({
       receiveType: 'user',

@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { startConsole, type ConsoleHandle } from '../../src/console/server.js';
 import { LarkEmulator, defaultSeed } from '../../src/emulator/index.js';
 import { launchBrowser, openConsolePage, SHOTS } from './browser.js';
-import { auth, baseOf, request } from './http.js';
+import { setConnection } from './http.js';
 
 const USER = 'ou_a11ce000000000000000000000000001';
 const COUNT = 40;
@@ -39,7 +39,7 @@ describe('console send: progress with the ETA, Stop and Resume (browser)', () =>
     con = await startConsole({ port: 0, host: '127.0.0.1', root });
     const app = seed.apps[0]!;
     const connection = { appId: app.appId, appSecret: app.appSecret, domain: emu.baseUrl };
-    expect((await request(baseOf(con) + 'api/config', { json: { connection }, headers: auth(con) })).status).toBe(200);
+    await setConnection(con, connection);
     ({ session, page, pageErrors } = await openConsolePage(con.url));
   }, 60_000);
 

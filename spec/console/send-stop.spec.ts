@@ -10,7 +10,7 @@ import { startConsole, type ConsoleHandle } from '../../src/console/server.js';
 import { LarkEmulator, defaultSeed } from '../../src/emulator/index.js';
 import { SEND_QUOTA } from '../../src/pipeline/report/eta.js';
 import { runCli } from '../cli/cli-helpers.js';
-import { auth, baseOf, request, waitForRun } from './http.js';
+import { apiCaller, auth, baseOf, setConnection, waitForRun } from './http.js';
 
 const USER = 'ou_a11ce000000000000000000000000001';
 const COUNT = 60;
@@ -21,8 +21,7 @@ describe('console: Stop and Resume of a send, with the quota ETA', () => {
   let emu: LarkEmulator;
   let con: ConsoleHandle;
   let root: string;
-  const call = (p: string, json?: unknown) =>
-    request(baseOf(con) + p, { ...(json !== undefined ? { json } : { method: 'GET' }), headers: auth(con) });
+  const call = (p: string, json?: unknown) => apiCaller(con)(p, json);
   const toUser = () => emu.messages().filter((m) => m.receiveId === USER);
 
   beforeAll(async () => {
@@ -31,8 +30,7 @@ describe('console: Stop and Resume of a send, with the quota ETA', () => {
     root = await mkdtemp(path.join(os.tmpdir(), 'console-send-'));
     con = await startConsole({ port: 0, host: '127.0.0.1', root });
     const app = seed.apps[0]!;
-    const set = await call('api/config', { connection: { appId: app.appId, appSecret: app.appSecret, domain: emu.baseUrl } });
-    expect(set.status).toBe(200);
+    await setConnection(con, { appId: app.appId, appSecret: app.appSecret, domain: emu.baseUrl });
   });
   afterAll(async () => {
     await con?.close();
@@ -141,9 +139,8 @@ describe('console: Stop and Resume of a send, with the quota ETA', () => {
     const statesBefore = new Set(await readdir(folder));
     try {
       const app = defaultSeed().apps[0]!;
-      const headers = auth(other);
-      await request(baseOf(other) + 'api/config', { json: { connection: { appId: app.appId, appSecret: app.appSecret, domain: emu.baseUrl } }, headers });
-      expect((await request(baseOf(other) + 'api/send', { json: { text: records }, headers })).status).toBe(202);
+      await setConnection(other, { appId: app.appId, appSecret: app.appSecret, domain: emu.baseUrl });
+      expect((await apiCaller(other)('api/send', { text: records })).status).toBe(202);
       for (let i = 0; i < 100 && toUser().length - before < 5; i++) await new Promise((r) => setTimeout(r, 50));
     } finally {
       await other.close();

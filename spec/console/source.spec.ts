@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startConsole } from '../../src/console/server.js';
 import { LarkEmulator, defaultSeed, seedHistory } from '../../src/emulator/index.js';
 import { LARK_PATHS, USER_LIST_SCOPES } from '../../src/core/vocabulary.js';
-import { DEMO_SECRET, auth, baseOf, request } from './http.js';
+import { DEMO_SECRET, apiCaller, setConnection } from './http.js';
 
 const USER_LOOKUP = `GET ${LARK_PATHS.user}`;
 
@@ -18,8 +18,8 @@ async function setUp(scopes?: (s: string[]) => string[]) {
   seedHistory(emu, { chats, senders, startMs: Date.now() - 3600_000 });
   const con = await startConsole({ port: 0, host: '127.0.0.1' });
   const app = seed.apps[0]!;
-  await request(baseOf(con) + 'api/config', { json: { connection: { appId: app.appId, appSecret: app.appSecret, domain: emu.baseUrl } }, headers: auth(con) });
-  const call = (p: string, json: unknown) => request(baseOf(con) + p, { json, headers: auth(con) });
+  await setConnection(con, { appId: app.appId, appSecret: app.appSecret, domain: emu.baseUrl });
+  const call = (p: string, json: unknown) => apiCaller(con)(p, json);
   return { seed, emu, con, call, lookups: () => emu.stats().byEndpoint[USER_LOOKUP] ?? 0 };
 }
 

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { seedHistory, type LarkEmulator } from '../../src/emulator/index.js';
 import { specMessage } from '../../src/platforms/airbyte/spec.js';
 import { ALICE, APP, BOB, CHAT_WITH_BOT, startEmulator, text } from '../integration/helpers.js';
-import { Workdir, destinationCatalog, recordLine, stateLine } from '../platforms/airbyte/platform.js';
+import { Workdir, destinationCatalog, recordLine, sourceCatalog, stateLine } from '../platforms/airbyte/platform.js';
 import {
   IMAGE,
   VERSION,
@@ -199,17 +199,7 @@ describe('docker run IMAGE <command>', () => {
     });
     const expected = [...seeded.byChat.values()].flat();
     const catalog = inContainer(
-      await work.json('read-catalog.json', {
-        streams: [
-          {
-            stream: { name: 'lark_messages', json_schema: {}, supported_sync_modes: ['full_refresh', 'incremental'] },
-            sync_mode: 'incremental',
-            destination_sync_mode: 'append_dedup',
-            cursor_field: ['updateTime'],
-            primary_key: [['messageId']],
-          },
-        ],
-      }),
+      await work.json('read-catalog.json', sourceCatalog()),
     );
     const config = await configFor(emulator, 'read.json');
     const run = await runImage(['read', '--config', config, '--catalog', catalog], { work });

@@ -45,6 +45,21 @@ export function destinationCatalog(streams: string[] = ['alerts']) {
   };
 }
 
+/** The configured catalog a platform gives the source: lark_messages, incremental on updateTime. */
+export function sourceCatalog() {
+  return {
+    streams: [
+      {
+        stream: { name: 'lark_messages', json_schema: {}, supported_sync_modes: ['full_refresh', 'incremental'] },
+        sync_mode: 'incremental',
+        destination_sync_mode: 'append_dedup',
+        cursor_field: ['updateTime'],
+        primary_key: [['messageId']],
+      },
+    ],
+  };
+}
+
 export function recordLine(stream: string, data: Record<string, unknown>): string {
   return JSON.stringify({ type: 'RECORD', record: { stream, data, emitted_at: 1_700_000_000_000 } });
 }

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seedHistory, type LarkEmulator, type SeededHistory } from '../../../src/emulator/index.js';
 import type { AirbyteMessage } from '../../../src/platforms/airbyte/protocol.js';
 import { ALICE, APP_ID, APP_SECRET, BOB, DEV, OPS, TOPICS, all, startEmulator } from '../../source/helpers.js';
-import { Workdir, spawnAirbyte, type AirbyteProcess } from './platform.js';
+import { Workdir, sourceCatalog, spawnAirbyte, type AirbyteProcess } from './platform.js';
 
 let emu: LarkEmulator;
 let work: Workdir;
@@ -28,17 +28,7 @@ beforeEach(async () => {
   });
   work = await Workdir.create();
   const config = await work.json('config.json', { connection: { appId: APP_ID, appSecret: APP_SECRET, domain: emu.baseUrl } });
-  const catalog = await work.json('catalog.json', {
-    streams: [
-      {
-        stream: { name: 'lark_messages', json_schema: {}, supported_sync_modes: ['full_refresh', 'incremental'] },
-        sync_mode: 'incremental',
-        destination_sync_mode: 'append_dedup',
-        cursor_field: ['updateTime'],
-        primary_key: [['messageId']],
-      },
-    ],
-  });
+  const catalog = await work.json('catalog.json', sourceCatalog());
   args = ['read', '--config', config, '--catalog', catalog];
 });
 afterEach(async () => {
