@@ -262,10 +262,10 @@ export function markdownToCard(source: string, options: MarkdownOptions = {}): R
     body = source.split('\n').slice(tokens[0].map[1]).join('\n').replace(/^\s*\n/, '');
   }
   const elements: PostElement[] = [];
-  const pushMarkdown = (text: string) => {
-    const content = text.replace(MENTION, (_m, id: string) => `<at id=${id}></at>`).replace(INERT_AT_ALL, '&#64;');
-    if (content.trim() !== '' || elements.length === 0) elements.push({ tag: 'markdown', content });
-  };
+  const markdown = (text: string): PostElement => ({
+    tag: 'markdown',
+    content: text.replace(MENTION, (_m, id: string) => `<at id=${id}></at>`).replace(INERT_AT_ALL, '&#64;'),
+  });
   let text = '';
   let last = 0;
   for (const m of body.matchAll(CARD_IMAGE)) {
@@ -275,15 +275,16 @@ export function markdownToCard(source: string, options: MarkdownOptions = {}): R
     if (IMAGE_KEY_SHAPE.test(src)) {
       text += whole; // Lark's card markdown shows ![alt](img_...) itself
     } else if (options.uploadImages) {
-      pushMarkdown(text);
+      if (text.trim() !== '') elements.push(markdown(text));
       text = '';
       elements.push({ tag: 'img', image: src, alt: { tag: 'plain_text', content: alt } });
     } else {
       text += `[[image: ${alt || 'image'}]](${src})`;
     }
   }
-  pushMarkdown(text + body.slice(last));
-  if (elements.length > 1 && elements[0]?.tag === 'markdown' && String(elements[0].content).trim() === '') elements.shift();
+  text += body.slice(last);
+  // A card without images is one markdown element, whatever it holds.
+  if (text.trim() !== '' || elements.length === 0) elements.push(markdown(text));
   if (title !== undefined) title = title.replace(INERT_AT_ALL, '@');
   return {
     schema: '2.0',
