@@ -50,6 +50,13 @@ export async function readCommand(flags: ReadFlags): Promise<number> {
   const verbose = flags.verbose ? new VerboseLog(process.stderr) : undefined;
   const connector = new LarkImConnector(config, { onEvent: cliClientEvents(process.stderr, verbose?.onEvent) });
   const started = Date.now();
+  // Listened for from the start: a stop while the output is being opened (or cut back) is a clean stop too.
+  const stop = new AbortController();
+  const onSignal = () => {
+    if (stop.signal.aborted) process.exit(EXIT_OK); // the state on disk already matches the output
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   try {
     // Credentials are checked before the output is touched.
     await (await connector.larkClient()).getTenantToken();
@@ -60,12 +67,6 @@ export async function readCommand(flags: ReadFlags): Promise<number> {
     // A first state before any line: a run killed between its first page's lines and their state must find
     // something to cut the output back to (without it, a restart read everything again after those lines).
     if (flags.state && !prior) await out.page([], startOffset(undefined, config.node, run));
-    const stop = new AbortController();
-    const onSignal = () => {
-      if (stop.signal.aborted) process.exit(EXIT_OK); // the state on disk already matches the output
-      stop.abort();
-    };
-    process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
     const chats = new Set<string>();
     const failed = new Map<string, string>();
     // batchRead and streamRead each read through their own reader: both feed the summary.
@@ -76,7 +77,6 @@ export async function readCommand(flags: ReadFlags): Promise<number> {
       const offset = await connector.batchRead(prior?.offset, 50, emit, options);
       if (flags.follow && !stop.signal.aborted) await connector.streamRead(offset, emit, options);
     } finally {
-      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
       verbose?.flush();
       await out.close();
       for (const r of readers) {
@@ -97,6 +97,7 @@ export async function readCommand(flags: ReadFlags): Promise<number> {
     );
     return failed.size > 0 ? EXIT_FAILED : EXIT_OK;
   } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     connector.close();
   }
 }
