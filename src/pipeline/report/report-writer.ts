@@ -122,6 +122,17 @@ export class ReportWriter {
     return full ? undefined : drained(this.out).then(() => (this.failure ? Promise.reject(this.failure) : undefined));
   }
 
+  /**
+   * Report lines already encoded (a parallel dry-run's blocks), after what add() gathered: one write. Like
+   * add(), undefined unless the stream asks to wait. The bytes must not change until they are written.
+   */
+  addEncoded(bytes: Uint8Array): Promise<void> | undefined {
+    if (this.failure) return Promise.reject(this.failure);
+    let full = this.flush();
+    if (bytes.length > 0 && !this.out.destroyed) full = this.out.write(bytes) && full;
+    return full ? undefined : drained(this.out).then(() => (this.failure ? Promise.reject(this.failure) : undefined));
+  }
+
   /** A chunk that is not full goes out FLUSH_DELAY_MS after its first line, so a slow run's lines show promptly. */
   private readonly flushSoon = (): void => {
     this.flushTimer = undefined;
