@@ -102,6 +102,7 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
     // one with keys (the key map is in order), with the state (it reads keys) or without a report (failures are
     // printed one by one).
     const workers = dryRun && report && !readState && !connector.config.node.messageKey ? await dryRunWorkers(flags.input, asked) : 0;
+    if (workers > 0 && verbose) process.stderr.write(`lark-im: dry-run on ${counted(workers, 'worker thread')} beside the main thread\n`);
     const startError = dryRun ? undefined : await connector.larkClient().then((c) => c.getTenantToken()).then(() => undefined, (err: unknown) => err);
 
     const progress = new ProgressBar({
