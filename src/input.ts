@@ -23,7 +23,7 @@ export interface InputRecord {
  * Bytes per read of an input file. Node's default (64 KB) meant a thread-pool round trip every ~400
  * records, with the main thread idle while it waited.
  */
-const INPUT_READ_BYTES = 128 * 1024;
+export const INPUT_READ_BYTES = 128 * 1024;
 
 /**
  * Opens a file, or standard input for '-', as the pieces readRecords takes. Fails early (before anything is

@@ -150,7 +150,7 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
               workers,
               input,
               signal: stop.signal,
-              writeReport: (bytes) => report!.addEncoded(bytes),
+              writeReport: (bytes, written) => report!.addEncoded(bytes, written),
               runDeferred: (record, uuids) => connector.writeStream([record], { dryRun: true, uuids, onOutcome }),
               onBlock: (block) => progress.updateBlock(block),
             })

@@ -62,7 +62,7 @@ const UUID_KEY = '"uuid":"';
 const HASH_HEX_LENGTH = 64;
 
 /** Report bytes per input byte to start with (a report line is about twice its record: url, msg_type, uuid). */
-const OUT_PER_IN = 2.5;
+export const OUT_PER_IN = 2.5;
 
 export class BlockRenderer {
   private readonly records: RecordMessages;
@@ -76,10 +76,11 @@ export class BlockRenderer {
   /**
    * The block's lines, the first of them input line `firstLine`. Every line but the last ends with '\n'; a line
    * is decoded and trimmed alone, as readRecordBatches does (a JSON Lines input: the coordinator checked that).
+   * `spare`: a buffer to write the report bytes into, when it is large enough (one written before, for reuse).
    */
-  renderLines(block: Uint8Array, firstLine: number): RenderedBlock {
+  renderLines(block: Uint8Array, firstLine: number, spare?: ArrayBuffer): RenderedBlock {
     const bytes = Buffer.from(block.buffer, block.byteOffset, block.byteLength);
-    const out = new BlockOutput(block.byteLength * OUT_PER_IN);
+    const out = new BlockOutput(block.byteLength * OUT_PER_IN, spare);
     let lineNo = firstLine - 1;
     let start = 0;
     while (start < bytes.length) {
@@ -95,7 +96,7 @@ export class BlockRenderer {
 
   /** Records already read (a line too long to be one, say). */
   renderRecords(records: readonly InputRecord[]): RenderedBlock {
-    const out = new BlockOutput(4096);
+    const out = new BlockOutput(4096, undefined);
     for (const record of records) this.renderRecord(record, '', out);
     return out.done();
   }
@@ -150,9 +151,9 @@ class BlockOutput implements BlockCounts {
   private uuids = 0;
   private readonly deferred: DeferredRecord[] = [];
 
-  constructor(expectedBytes: number) {
+  constructor(expectedBytes: number, spare: ArrayBuffer | undefined) {
     // Its own ArrayBuffer (not Node's shared pool): it is transferred to the main thread whole.
-    this.bytes = Buffer.allocUnsafeSlow(Math.max(expectedBytes, 4096));
+    this.bytes = spare && spare.byteLength >= expectedBytes ? Buffer.from(spare) : Buffer.allocUnsafeSlow(Math.max(expectedBytes, 4096));
   }
 
   /** One report line; idHash: the line holds a derived uuid made from it (the last "uuid" of the line). */

@@ -124,12 +124,15 @@ export class ReportWriter {
 
   /**
    * Report lines already encoded (a parallel dry-run's blocks), after what add() gathered: one write. Like
-   * add(), undefined unless the stream asks to wait. The bytes must not change until they are written.
+   * add(), undefined unless the stream asks to wait. The bytes must not change until they are written:
+   * `written` says when, for a file the writer opened (a stream given to it may hold them longer: never called).
    */
-  addEncoded(bytes: Uint8Array): Promise<void> | undefined {
+  addEncoded(bytes: Uint8Array, written?: () => void): Promise<void> | undefined {
     if (this.failure) return Promise.reject(this.failure);
     let full = this.flush();
-    if (bytes.length > 0 && !this.out.destroyed) full = this.out.write(bytes) && full;
+    if (bytes.length > 0 && !this.out.destroyed) {
+      full = (this.ownsStream && written ? this.out.write(bytes, () => written()) : this.out.write(bytes)) && full;
+    }
     return full ? undefined : drained(this.out).then(() => (this.failure ? Promise.reject(this.failure) : undefined));
   }
 
