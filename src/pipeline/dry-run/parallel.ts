@@ -14,7 +14,7 @@
  * see jsonLinesHead) and a dry-run whose records have no key (keyed events depend on the key map, in order).
  */
 import { Worker } from 'node:worker_threads';
-import { MAX_LINE_BYTES, overlongMessage, toRecord, type InputRecord } from '../../input.js';
+import { INPUT_READ_BYTES, MAX_LINE_BYTES, overlongMessage, toRecord, type InputRecord } from '../../input.js';
 import { fingerprintAt, repeatUuid, UuidDeriver } from '../../message/uuid.js';
 import { emptySummary, type RunSummary } from '../report/outcome.js';
 import { BlockRenderer, type BlockCounts, type DryRunSetup, type RenderedBlock } from './render-block.js';
@@ -29,8 +29,11 @@ export interface ParallelDryRunOptions {
   workers: number;
   /** The input's pieces (openInput). */
   input: AsyncIterable<Buffer | string>;
-  /** Appends encoded report lines; a returned promise is awaited (the report's backpressure). */
-  writeReport(bytes: Uint8Array): Promise<void> | undefined;
+  /**
+   * Appends encoded report lines; a returned promise is awaited (the report's backpressure). `written`, when
+   * the report calls it, says the bytes are on their way and their buffer may be reused.
+   */
+  writeReport(bytes: Uint8Array, written?: () => void): Promise<void> | undefined;
   /**
    * A record left to the writer (its content names media sources, which its dry-run fetches and checks): run
    * it with these uuids (their counts are the run's) and hand its outcomes to the report; its summary is added.
@@ -48,6 +51,7 @@ export async function parallelDryRun(o: ParallelDryRunOptions): Promise<RunSumma
   const uuids = new UuidDeriver();
   const inline = new BlockRenderer(o.setup);
   const pool = new WorkerPool(o.workers, o.setup);
+  const buffers = new SpareBuffers(o.workers * WORKER_DEPTH + 4);
   /** Blocks read and not yet written, at most: beyond, the reading waits for the workers. */
   const maxPending = o.workers * WORKER_DEPTH + 2;
   const rendered = new Map<number, RenderedBlock>();
@@ -57,7 +61,11 @@ export async function parallelDryRun(o: ParallelDryRunOptions): Promise<RunSumma
 
   const submit = (bytes: Buffer, firstLine: number): void => {
     const seq = nextSeq++;
-    if (!pool.post({ seq, firstLine, bytes })) rendered.set(seq, inline.renderLines(bytes, firstLine));
+    const spare = buffers.output();
+    const job: BlockJob = spare ? { seq, firstLine, bytes, spare } : { seq, firstLine, bytes };
+    if (pool.post(job)) return;
+    rendered.set(seq, inline.renderLines(bytes, firstLine, spare));
+    buffers.input(bytes.buffer as ArrayBuffer);
   };
   const submitRecords = (records: InputRecord[]): void => {
     rendered.set(nextSeq++, inline.renderRecords(records));
@@ -65,7 +73,10 @@ export async function parallelDryRun(o: ParallelDryRunOptions): Promise<RunSumma
 
   /** Writes every block whose turn has come. */
   const writeReady = async (): Promise<void> => {
-    for (const block of pool.takeAnswers()) rendered.set(block.seq, block.block);
+    for (const answer of pool.takeAnswers()) {
+      rendered.set(answer.seq, answer.block);
+      buffers.input(answer.input);
+    }
     for (;;) {
       const block = rendered.get(nextToWrite);
       if (block === undefined) return;
@@ -91,7 +102,7 @@ export async function parallelDryRun(o: ParallelDryRunOptions): Promise<RunSumma
     summary.failed += block.failed;
     summary.skipped += block.skipped;
     o.onBlock?.(block);
-    const wait = o.writeReport(bytes.subarray(from));
+    const wait = o.writeReport(bytes.subarray(from), () => buffers.output(bytes.buffer as ArrayBuffer));
     if (wait !== undefined) await wait;
   };
 
@@ -131,7 +142,7 @@ export async function parallelDryRun(o: ParallelDryRunOptions): Promise<RunSumma
         from = first + 1;
       }
       // The piece is valid only until the next is read (FileChunks): the block is a copy, its own buffer.
-      const block = carry.join(piece, from, last + 1);
+      const block = carry.join(piece, from, last + 1, buffers.input());
       carry.clear();
       carry.add(piece, last + 1);
       if (block.length > 0) {
@@ -190,9 +201,10 @@ class Carry {
     }
   }
 
-  /** The carried bytes and piece[from, to) in one buffer of its own (transferable). */
-  join(piece: Buffer, from: number, to: number): Buffer {
-    const block = Buffer.allocUnsafeSlow(this.bytes + to - from);
+  /** The carried bytes and piece[from, to) in one buffer of its own (transferable): `spare` when it is large enough. */
+  join(piece: Buffer, from: number, to: number, spare?: ArrayBuffer): Buffer {
+    const size = this.bytes + to - from;
+    const block = spare && spare.byteLength >= size ? Buffer.from(spare, 0, size) : Buffer.allocUnsafeSlow(size);
     let at = 0;
     for (const part of this.parts) at += part.copy(block, at);
     piece.copy(block, at, from, to);
@@ -206,6 +218,36 @@ class Carry {
   }
 }
 
+/** A block buffer: a read piece and the line it ends inside (the rest of which is usually far shorter). */
+const INPUT_BUFFER_BYTES = INPUT_READ_BYTES + 32 * 1024;
+
+/**
+ * Buffers written and read, for the next blocks: a new one per block left each waiting for a garbage
+ * collection (10 to 20 MB of RSS). input() / output() with a buffer gives it back, without one takes one.
+ */
+class SpareBuffers {
+  private readonly inputs: ArrayBuffer[] = [];
+  private readonly outputs: ArrayBuffer[] = [];
+
+  constructor(private readonly keep: number) {}
+
+  input(): ArrayBuffer;
+  input(back: ArrayBuffer): undefined;
+  input(back?: ArrayBuffer): ArrayBuffer | undefined {
+    if (back === undefined) return this.inputs.pop() ?? new ArrayBuffer(INPUT_BUFFER_BYTES);
+    if (back.byteLength === INPUT_BUFFER_BYTES && this.inputs.length < this.keep) this.inputs.push(back);
+    return undefined;
+  }
+
+  output(): ArrayBuffer | undefined;
+  output(back: ArrayBuffer): undefined;
+  output(back?: ArrayBuffer): ArrayBuffer | undefined {
+    if (back === undefined) return this.outputs.pop();
+    if (this.outputs.length < this.keep) this.outputs.push(back);
+    return undefined;
+  }
+}
+
 interface PoolWorker {
   thread: Worker;
   ready: boolean;
@@ -215,7 +257,7 @@ interface PoolWorker {
 /** The render workers: a block goes to the least busy ready one, or nowhere (the main thread renders it). */
 class WorkerPool {
   private readonly workers: PoolWorker[] = [];
-  private answers: Array<{ seq: number; block: RenderedBlock }> = [];
+  private answers: Array<{ seq: number; block: RenderedBlock; input: ArrayBuffer }> = [];
   private failure: Error | undefined;
   private wake: (() => void) | undefined;
 
@@ -249,12 +291,12 @@ class WorkerPool {
     for (const w of this.workers) if (w.ready && w.queued < WORKER_DEPTH && (!best || w.queued < best.queued)) best = w;
     if (!best) return false;
     best.queued += 1;
-    best.thread.postMessage(job, [job.bytes.buffer as ArrayBuffer]);
+    best.thread.postMessage(job, job.spare ? [job.bytes.buffer as ArrayBuffer, job.spare] : [job.bytes.buffer as ArrayBuffer]);
     return true;
   }
 
   /** The blocks rendered since the last call. */
-  takeAnswers(): Array<{ seq: number; block: RenderedBlock }> {
+  takeAnswers(): Array<{ seq: number; block: RenderedBlock; input: ArrayBuffer }> {
     if (this.failure) throw this.failure;
     const answers = this.answers;
     this.answers = [];
