@@ -6,7 +6,7 @@
  * its first arrival (its ticket): queued behind every later message to the same receiver, one refused
  * request would be sent last, out of order, and hold the in-order report back for the whole run.
  */
-import { systemClock, type Clock } from '../core/clock.js';
+import { systemClock, Wake, type Clock } from '../core/clock.js';
 import { safeEmit, type EventSink } from './events.js';
 import { interruptedError } from '../core/errors.js';
 import type { LimiterStore, WindowKey } from '../core/stores.js';
@@ -70,13 +70,13 @@ interface Waiter {
   /** Arrival order of the request (kept across its retries); the queue is sorted by it. */
   ticket: number;
   receiverKey: string | undefined;
+  /** Aborting it takes the waiter out of the queue (see Pacer.watch). */
+  signal: AbortSignal | undefined;
   resolve: (release: Release) => void;
   reject: (err: unknown) => void;
 }
 
 const DURATION_SAMPLES = 64;
-/** What wake() aborts the pump's sleep with: a given reason, so no DOMException (and its stack) is built per wake. */
-const WOKEN = 'woken';
 const MAX_ADAPTIVE_MARGIN_MS = 250;
 
 export class Pacer {
@@ -94,8 +94,11 @@ export class Pacer {
   private pumping = false;
   /** Set by wake(): something changed while the pump was busy, so re-scan before sleeping. */
   private dirty = false;
-  private wakeCtl: AbortController | undefined;
+  /** Ends the pump's sleep: set while it sleeps. */
+  private wakeUp: Wake | undefined;
   private tickets = 0;
+  /** Signals with this pacer's abort listener on them (see watch). */
+  private readonly watched = new WeakSet<AbortSignal>();
 
   constructor(opts: PacerOptions) {
     this.opts = opts;
@@ -134,31 +137,36 @@ export class Pacer {
   acquire(receiverKey?: string, signal?: AbortSignal, ticket: number = this.ticket()): Promise<Release> {
     return new Promise<Release>((resolve, reject) => {
       if (signal?.aborted) return reject(interruptedError());
-      const onAbort = () => {
-        const at = this.queue.indexOf(waiter);
-        if (at < 0) return;
-        this.queue.splice(at, 1);
-        reject(interruptedError());
-        // The pump may be asleep on a window with nobody left to admit: let it end (and drop its timer).
-        this.wake();
-      };
-      const waiter: Waiter = {
-        ticket,
-        receiverKey,
-        resolve: (release) => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve(release);
-        },
-        reject: (err) => {
-          signal?.removeEventListener('abort', onAbort);
-          reject(err);
-        },
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.enqueue(waiter);
+      if (signal) this.watch(signal);
+      this.enqueue({ ticket, receiverKey, signal, resolve, reject });
       this.wake();
       if (!this.pumping) void this.pump();
     });
+  }
+
+  /**
+   * One abort listener per signal, not one per waiter: a run's messages share its stop signal, and adding and
+   * removing an EventTarget listener for each of them costs more than the pacing itself. On abort, every waiter
+   * queued with that signal leaves the queue.
+   */
+  private watch(signal: AbortSignal): void {
+    if (this.watched.has(signal)) return;
+    this.watched.add(signal);
+    signal.addEventListener('abort', () => this.dropAborted(signal), { once: true });
+  }
+
+  private dropAborted(signal: AbortSignal): void {
+    const dropped: Waiter[] = [];
+    let kept = 0;
+    for (const w of this.queue) {
+      if (w.signal === signal) dropped.push(w);
+      else this.queue[kept++] = w;
+    }
+    if (dropped.length === 0) return;
+    this.queue.length = kept;
+    for (const w of dropped) w.reject(interruptedError());
+    // The pump may be asleep on a window with nobody left to admit: let it end (and drop its timer).
+    this.wake();
   }
 
   /**
@@ -205,7 +213,7 @@ export class Pacer {
 
   private wake(): void {
     this.dirty = true;
-    this.wakeCtl?.abort(WOKEN);
+    this.wakeUp?.fire();
   }
 
   /** One pump at a time: admit what fits, then sleep until a window frees or something wakes us. */
@@ -303,8 +311,8 @@ export class Pacer {
 
   /** Sleeps ms (or until woken, if ms is undefined: waiting for a release). */
   private async idle(wait: { ms?: number; blockedKey?: string }): Promise<void> {
-    const ctl = new AbortController();
-    this.wakeCtl = ctl;
+    const wake = new Wake();
+    this.wakeUp = wake;
     if (wait.ms !== undefined) {
       safeEmit(this.opts.onEvent, {
         type: 'pacer.wait',
@@ -313,12 +321,12 @@ export class Pacer {
         queued: this.queue.length,
         ...(wait.blockedKey ? { blockedKey: wait.blockedKey } : {}),
       });
-      // A wake aborts the signal, which ends the sleep early and drops its timer.
-      await this.clock.sleep(wait.ms, ctl.signal);
+      // A wake ends the sleep early and drops its timer.
+      await this.clock.sleep(wait.ms, wake);
     } else {
-      await new Promise<void>((resolve) => ctl.signal.addEventListener('abort', () => resolve(), { once: true }));
+      await new Promise<void>((resolve) => wake.addEventListener('abort', resolve));
     }
-    this.wakeCtl = undefined;
+    this.wakeUp = undefined;
   }
 }
 
