@@ -72,6 +72,9 @@ interface Waiter {
   receiverKey: string | undefined;
   /** Aborting it takes the waiter out of the queue (see Pacer.watch). */
   signal: AbortSignal | undefined;
+  /** Its windows, built on the first try and kept while the app's keys stay the same (see keysFor). */
+  keys?: WindowKey[];
+  keysBase?: WindowKey[];
   resolve: (release: Release) => void;
   reject: (err: unknown) => void;
 }
@@ -97,6 +100,8 @@ export class Pacer {
   /** Ends the pump's sleep: set while it sleeps. */
   private wakeUp: Wake | undefined;
   private tickets = 0;
+  /** Start of this pacer's per-receiver window keys. */
+  private readonly receiverPrefix: string;
   /** Signals with this pacer's abort listener on them (see watch). */
   private readonly watched = new WeakSet<AbortSignal>();
 
@@ -107,6 +112,7 @@ export class Pacer {
     const prefix = `${opts.name}:${opts.scope ?? 'app'}`;
     this.appKeys = opts.appWindows.map((w) => ({ key: `${prefix}:${w.limit}/${w.windowMs}ms`, ...w }));
     this.perReceiverWindow = opts.perReceiver;
+    this.receiverPrefix = `${opts.name}:rcv:`;
   }
 
   /** The adaptive part of the window margin now (ms added to every window). */
@@ -205,10 +211,15 @@ export class Pacer {
     q.splice(lo, 0, waiter);
   }
 
-  private keysFor(receiverKey: string | undefined): WindowKey[] {
+  /** A waiter at the head is tried at every wake until it passes: its keys are built once, not per try. */
+  private keysFor(w: Waiter): WindowKey[] {
     const per = this.perReceiverWindow;
-    if (!per || receiverKey === undefined) return this.appKeys;
-    return [...this.appKeys, { key: `${this.opts.name}:rcv:${receiverKey}`, ...per }];
+    if (!per || w.receiverKey === undefined) return this.appKeys;
+    // observe() replaces appKeys (and the receiver window with them) when the margin moves.
+    if (w.keys && w.keysBase === this.appKeys) return w.keys;
+    w.keysBase = this.appKeys;
+    w.keys = [...this.appKeys, { key: this.receiverPrefix + w.receiverKey, ...per }];
+    return w.keys;
   }
 
   private wake(): void {
@@ -244,17 +255,19 @@ export class Pacer {
    */
   private async admitReady(): Promise<{ ms?: number; blockedKey?: string }> {
     const now = this.clock.now();
-    const fullReceivers = new Set<string>();
+    let fullReceivers: Set<string> | undefined;
     let next: { ms?: number; blockedKey?: string } = {};
     for (let i = 0; i < this.queue.length; ) {
       if (this.active >= this.opts.maxInFlight) return {}; // woken by a release
       const w = this.queue[i] as Waiter;
-      if (w.receiverKey !== undefined && fullReceivers.has(w.receiverKey)) {
+      if (w.receiverKey !== undefined && fullReceivers?.has(w.receiverKey)) {
         i++;
         continue;
       }
-      const keys = this.keysFor(w.receiverKey);
-      const res = await this.store.tryAcquire(keys, now);
+      const keys = this.keysFor(w);
+      // An in-memory store answers at once: no await (a microtask and a promise) per try.
+      const tried = this.store.tryAcquire(keys, now);
+      const res = tried instanceof Promise ? await tried : tried;
       if (res.ok) {
         // The queue may have changed during the await (an abort): take out this very waiter.
         const at = this.queue[i] === w ? i : this.queue.indexOf(w);
@@ -266,8 +279,8 @@ export class Pacer {
       }
       if (next.ms === undefined || res.retryInMs < next.ms) next = { ms: res.retryInMs, ...(res.blockedKey ? { blockedKey: res.blockedKey } : {}) };
       // Blocked by an app window: nobody behind can pass either.
-      if (w.receiverKey === undefined || !res.blockedKey?.startsWith(`${this.opts.name}:rcv:`)) return next;
-      fullReceivers.add(w.receiverKey);
+      if (w.receiverKey === undefined || !res.blockedKey?.startsWith(this.receiverPrefix)) return next;
+      (fullReceivers ??= new Set()).add(w.receiverKey);
       i++;
     }
     return next;
@@ -314,7 +327,7 @@ export class Pacer {
     const wake = new Wake();
     this.wakeUp = wake;
     if (wait.ms !== undefined) {
-      safeEmit(this.opts.onEvent, {
+      if (this.opts.onEvent) safeEmit(this.opts.onEvent, {
         type: 'pacer.wait',
         pacer: this.opts.name,
         waitMs: wait.ms,
