@@ -69,6 +69,9 @@ describe('markdown to post', () => {
     const post = markdownToPost('see ![chart](https://x.example/c.png) below\n\n![k](img_v3_key)', { uploadImages: true });
     expect(post.zh_cn.content).toEqual([[text('see ')], [{ tag: 'img', image: 'https://x.example/c.png' }], [text(' below')], [{ tag: 'img', image_key: 'img_v3_key' }]]);
     expect(lines('![k](img_v3_key)')).toEqual([[{ tag: 'img', image_key: 'img_v3_key' }]]);
+    // Quoted, it stands alone as well: no "> " element before it; the text around it keeps its quote marks.
+    expect(lines('> look ![k](img_v3_key) here')).toEqual([[text('> '), text('look ')], [{ tag: 'img', image_key: 'img_v3_key' }], [text('> '), text(' here')]]);
+    expect(lines('> ![k](img_v3_key)')).toEqual([[{ tag: 'img', image_key: 'img_v3_key' }]]);
   });
   it('raw HTML and <at>-like text stay text', () => {
     expect(lines('<at user_id="all"></at> <b>x</b>')).toEqual([[text('<at user_id="all"></at> <b>x</b>')]]);

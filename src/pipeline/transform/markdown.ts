@@ -127,10 +127,16 @@ export function markdownToPost(source: string, options: MarkdownOptions = {}): {
         break;
     }
   }
-  const content = lines.filter((l) => l.length > 0);
+  // A line left with only its quote marks (the rest of a quote after an image) says nothing.
+  const content = lines.filter((l) => l.length > 0 && !isQuotePrefix(l));
   for (const line of content) for (const el of line) if (typeof el.text === 'string') el.text = el.text.replace(INERT_AT_ALL, '@');
   if (title !== undefined) title = title.replace(INERT_AT_ALL, '@');
   return { zh_cn: { ...(title !== undefined ? { title } : {}), content: content.length > 0 ? content : [[{ tag: 'text', text: '' }]] } };
+}
+
+/** A line that holds only the quote marks startLine gave it. */
+function isQuotePrefix(line: PostElement[]): boolean {
+  return line.length === 1 && line[0]!.tag === 'text' && /^(> )+$/.test(String(line[0]!.text));
 }
 
 /** The inline tokens of one block as post elements; a soft or hard break starts a new line. */
@@ -189,8 +195,10 @@ function appendInline(children: Token[], startLine: () => PostElement[], baseSty
           line.push({ tag: 'a', text: `[image: ${c.content || 'image'}]`, href: src });
           break;
         }
-        // Lark shows a post image as its own paragraph.
-        if (line.length > 0) line = startLine();
+        // Lark shows a post image as its own paragraph: on a line of its own, without a quote's "> " before it
+        // (a list bullet stays: it says the image is an item).
+        if (line.length > 0 && !isQuotePrefix(line)) line = startLine();
+        if (isQuotePrefix(line)) line.length = 0;
         line.push(image);
         line = startLine();
         break;
