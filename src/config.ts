@@ -14,7 +14,7 @@ import { SOURCE_NODE_FIELD_META, SOURCE_NODE_SHAPE } from './source/options.js';
 import { MEDIA_NODE_FIELD_META, MEDIA_NODE_SHAPE } from './pipeline/media/options.js';
 import { LIFECYCLE_FIELD_META, LIFECYCLE_SHAPE, lifecycleProblems } from './pipeline/lifecycle/config.js';
 import { nearestName } from './core/nearest-name.js';
-import { requiredString } from './core/required-string.js';
+import { requiredString } from './core/required-string-field.js';
 import { numericText, wholeNumber } from './core/whole-number.js';
 import type { FieldMeta } from './core/types.js';
 

@@ -19,7 +19,7 @@ import type { InputRecord } from './input.js';
 import { DEFAULT_HIGH_WATER, MessageWriter } from './pipeline/writer.js';
 import type { RecordSource } from './pipeline/read.js';
 import type { RecordTransform } from './pipeline/transform/index.js';
-import { sendModeTransform } from './pipeline/transform/send-modes.js';
+import { nodePolicy, nodeTransform } from './pipeline/record-messages.js';
 import { MediaFetcher } from './pipeline/media/fetch.js';
 import { MediaStage } from './pipeline/media/stage.js';
 import { InMemoryUploadKeyStore, LayeredUploadKeyStore, type UploadKeyStore } from './pipeline/media/upload-keys.js';
@@ -327,7 +327,6 @@ export class LarkImConnector {
     const lifetimeMs = node.messageKeyDays * DAY_MS;
     const now = this.deps.clock ? () => this.deps.clock!.now() : Date.now;
     const state = options.state;
-    const messageKey = node.messageKey ?? options.defaultMessageKey;
     // Redis when the workers share one (never in a dry-run), else the state's journal, else this instance's memory.
     const keyMap: KeyMap = this.stores
       ? this.stores.keyMap(lifetimeMs)
@@ -343,7 +342,7 @@ export class LarkImConnector {
       highWater: Math.max(DEFAULT_HIGH_WATER, this.config.node.maxInFlight * 64),
       lookAhead: this.config.node.maxInFlight * 2,
       // The send mode of the node config, unless the caller brings its own transform.
-      transform: options.transform ?? sendModeTransform(this.config.node, { uploadImages: this.config.node.media !== undefined }),
+      transform: options.transform ?? nodeTransform(node),
       ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
@@ -356,7 +355,7 @@ export class LarkImConnector {
       ...(options.onAppLevelError ? { onAppLevelError: options.onAppLevelError } : {}),
       ...(this.deps.clock ? { now: () => this.deps.clock!.now() } : {}),
       lifecycle: {
-        policy: { updateEvents: node.updateEvents, deleteEvents: node.deleteEvents, ...(messageKey ? { messageKey } : {}) },
+        policy: nodePolicy(node, options.defaultMessageKey),
         keyMap,
         order: this.keyOrder,
         ...(state ? { journal: new LifecycleJournal(state) } : {}),

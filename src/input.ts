@@ -23,7 +23,7 @@ export interface InputRecord {
  * Bytes per read of an input file. Node's default (64 KB) meant a thread-pool round trip every ~400
  * records, with the main thread idle while it waited.
  */
-const INPUT_READ_BYTES = 128 * 1024;
+export const INPUT_READ_BYTES = 128 * 1024;
 
 /**
  * Opens a file, or standard input for '-', as the pieces readRecords takes. Fails early (before anything is
@@ -70,7 +70,7 @@ class FileChunks implements AsyncIterable<Buffer> {
 }
 
 /** Parses one text chunk of a record; a failure names the problem instead of throwing. */
-function toRecord(line: number, text: string): InputRecord {
+export function toRecord(line: number, text: string): InputRecord {
   try {
     return { line, value: JSON.parse(text) };
   } catch (err) {
@@ -100,7 +100,7 @@ export async function* readRecords(source: AsyncIterable<Buffer | string> | Iter
  */
 export const MAX_LINE_BYTES = 16 * 1024 * 1024;
 
-function overlongMessage(line: number, bytes: number): string {
+export function overlongMessage(line: number, bytes: number): string {
   return (
     `line ${line} is ${bytes} bytes, longer than the ${MAX_LINE_BYTES / 1024 / 1024} MB a line may have: ` +
     'put one message per line (JSON Lines), or one array element per line'

@@ -5,6 +5,8 @@
  * dist/cli/main.js, e.g. main's before a change) both CLIs run on the same file, taking turns, and the
  * figures of both are shown side by side (the "sdk" column holds BENCH_CLI's): the ratio is what a change
  * gained on this machine at this minute, which absolute figures on a shared machine cannot say.
+ * LARK_IM_WORKERS in the bench's environment reaches both children (an older build ignores it): the dry-run on
+ * worker threads (src/pipeline/dry-run/), named in the figures.
  */
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -146,10 +148,12 @@ export async function runStreamingCase(o: StreamingOptions, log: (s: string) => 
     const otherPerSecond = rate(b);
     const speedup = ratioOf(perSecond, otherPerSecond);
     const walls = (s: Side) => s.runs.map((r) => (r.wallMs / 1000).toFixed(2)).join(', ');
+    // The children inherit the environment: a table of a run on worker threads says so.
+    const workers = process.env.LARK_IM_WORKERS ? `; LARK_IM_WORKERS=${process.env.LARK_IM_WORKERS}` : '';
     const rows: BenchRow[] = [
       {
         case: 'streaming',
-        figure: `dry-run records/s (${o.records.toLocaleString('en-US')} records${b ? '; sdk column: BENCH_CLI' : ''})`,
+        figure: `dry-run records/s (${o.records.toLocaleString('en-US')} records${workers}${b ? '; sdk column: BENCH_CLI' : ''})`,
         connector: perSecond,
         sdk: otherPerSecond,
         ratio: speedup,
@@ -161,7 +165,7 @@ export async function runStreamingCase(o: StreamingOptions, log: (s: string) => 
       },
       {
         case: 'streaming',
-        figure: `peak RSS (MB)${b ? '; sdk column: BENCH_CLI' : ''}`,
+        figure: `peak RSS (MB)${workers}${b ? '; sdk column: BENCH_CLI' : ''}`,
         connector: a.rssMb,
         sdk: b?.rssMb ?? null,
         ratio: ratioOf(a.rssMb, b?.rssMb ?? null),

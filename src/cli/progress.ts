@@ -83,6 +83,23 @@ export class ProgressBar {
     this.options.stream.write(`\r${this.line(now, true)}\x1b[K`);
   }
 
+  /** A dry-run's block of outcomes at once (the parallel dry-run has counts, not outcome objects). */
+  updateBlock(block: { records: number; messages: number; failed: number }): void {
+    const c = this.counts;
+    c.records += block.records;
+    c.messages += block.messages;
+    c.failed += block.failed;
+    this.eta.noteSettled(block.messages);
+    if (!this.tty) {
+      this.tick();
+      return;
+    }
+    const now = this.now();
+    if (now - this.lastDraw < (this.options.intervalMs ?? 200)) return;
+    this.lastDraw = now;
+    this.options.stream.write(`\r${this.line(now, true)}\x1b[K`);
+  }
+
   /**
    * Called by a timer, so a stalled run shows. Not a terminal: a plain line when one is due. A terminal: the
    * line redrawn while Lark gives no answer (its seconds count up; nothing else moves then).

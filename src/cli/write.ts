@@ -23,6 +23,8 @@ import { guardStdout } from './stdout.js';
 import { counted } from '../core/counted.js';
 import { VerboseLog, describeEvent } from './verbose-log.js';
 import { Reachability } from '../pipeline/report/reachability.js';
+import { dryRunWorkers, workersAsked } from '../pipeline/dry-run/fit.js';
+import { parallelDryRun } from '../pipeline/dry-run/parallel.js';
 
 export interface WriteFlags {
   config?: string;
@@ -61,6 +63,7 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
     { flag: '--report', path: reportPath, output: true },
   ]);
   const config = await loadConfig(flags.config, { dryRun, ...(flags.redis ? { redis: flags.redis } : {}) });
+  const asked = dryRun ? workersAsked() : 0;
   if (statePath) await proveWritable('--state', statePath, { createFolder: true, nothing: 'nothing was sent' });
   if (reportPath && reportPath !== '-') await proveWritable('--report', reportPath, { nothing: 'nothing was sent' });
   const verbose = flags.verbose ? new VerboseLog(process.stderr) : undefined;
@@ -95,6 +98,11 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
           throw err instanceof ConnectorError ? err : fileError('--state', readStatePath, err);
         })
       : undefined;
+    // A large dry-run of a file may render on worker threads too (LARK_IM_WORKERS, src/pipeline/dry-run/): not
+    // one with keys (the key map is in order), with the state (it reads keys) or without a report (failures are
+    // printed one by one).
+    const workers = dryRun && report && !readState && !connector.config.node.messageKey ? await dryRunWorkers(flags.input, asked) : 0;
+    if (workers > 0 && verbose) process.stderr.write(`lark-im: dry-run on ${counted(workers, 'worker thread')} beside the main thread\n`);
     const startError = dryRun ? undefined : await connector.larkClient().then((c) => c.getTenantToken()).then(() => undefined, (err: unknown) => err);
 
     const progress = new ProgressBar({
@@ -136,7 +144,17 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
             if (invalid) failures.print(outcome);
             return report?.add(outcome);
           })
-        : await connector.writeStream(dryRun ? records : noteReceivers(records, progress), {
+        : workers > 0
+          ? await parallelDryRun({
+              setup: { baseUrl: connector.baseUrl, node: connector.config.node },
+              workers,
+              input,
+              signal: stop.signal,
+              writeReport: (bytes, written) => report!.addEncoded(bytes, written),
+              runDeferred: (record, uuids) => connector.writeStream([record], { dryRun: true, uuids, onOutcome }),
+              onBlock: (block) => progress.updateBlock(block),
+            })
+          : await connector.writeStream(dryRun ? records : noteReceivers(records, progress), {
             dryRun,
             signal: stop.signal,
             ...(state

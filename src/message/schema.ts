@@ -6,7 +6,7 @@
  * of a streaming dry-run, and a zod run per record is a large part of that run's time.
  */
 import { isRecord } from '../core/is-record.js';
-import { kindOf } from '../core/required-string.js';
+import { kindOf } from '../core/kind-of.js';
 import { errorMessage, type ValidationError } from '../core/errors.js';
 import {
   CONTENT_TYPES, RECEIVE_TYPE_NAMES, receiveTypeOf, type ContentType, type ReceiveType, type ReceiveTypeName,

@@ -8,7 +8,7 @@ import type { MessageBody } from './schema.js';
 import { normalizePhone } from './receivers.js';
 
 /** 48 hex chars = 192 bits of sha256: well within Lark's 50-character limit. */
-const UUID_HEX_LENGTH = 48;
+export const UUID_HEX_LENGTH = 48;
 
 /**
  * How derived uuids tell a repeat of a message from its first occurrence: how many bits of its identity
@@ -70,12 +70,45 @@ export class UuidDeriver {
    * compares 48 or 32). Both schemes hash the same text ("lark-im/v2"): they differ only in the counting.
    */
   uuidFor(message: MessageBody): string {
-    if (message.uuid !== undefined && message.uuid !== '') return message.uuid;
-    const idHash = sha256Hex(this.prefix + messageIdentity(message));
+    if (hasOwnUuid(message)) return message.uuid;
+    const idHash = this.identityHash(message);
     const occurrence = this.seen.next(fingerprint(idHash));
     if (occurrence === 1) return idHash.slice(0, UUID_HEX_LENGTH);
-    return sha256Hex(`lark-im/v2 repeat\n${idHash}\n${occurrence}`).slice(0, UUID_HEX_LENGTH);
+    return repeatUuid(idHash, occurrence);
   }
+
+  /**
+   * h = sha256(namespace, identity), in hex: the half of a derived uuid that depends on the message alone, so
+   * another thread may compute it (src/pipeline/dry-run/); the counting half (occurrence) is in input order.
+   */
+  identityHash(message: MessageBody): string {
+    return sha256Hex(this.prefix + messageIdentity(message));
+  }
+
+  /** The counting half of uuidFor, for an h computed elsewhere: 1 the first time its fingerprint is seen, then 2, ... */
+  occurrence(fp: number): number {
+    return this.seen.next(fp);
+  }
+}
+
+/** Whether the message brings its own uuid (an empty one does not count: it is derived like none). */
+export function hasOwnUuid(message: MessageBody): message is MessageBody & { uuid: string } {
+  return message.uuid !== undefined && message.uuid !== '';
+}
+
+/** The uuid of the occurrence-th (>= 2) message with identity hash h (its 64 hex digits). */
+export function repeatUuid(idHash: string, occurrence: number): string {
+  return sha256Hex(`lark-im/v2 repeat\n${idHash}\n${occurrence}`).slice(0, UUID_HEX_LENGTH);
+}
+
+/** fingerprint() of the hex digits of h written as ASCII at `offset` of `bytes` (a report line's uuid). */
+export function fingerprintAt(bytes: Uint8Array, offset: number): number {
+  let fp = 0;
+  for (let i = offset; i < offset + 13; i++) {
+    const c = bytes[i]!;
+    fp = fp * 16 + (c <= 0x39 ? c - 0x30 : c - 0x57);
+  }
+  return fp;
 }
 
 /**

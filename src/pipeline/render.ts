@@ -28,6 +28,12 @@ export function renderRequest(baseUrl: string, message: MessageBody, uuid: strin
   return request;
 }
 
+/** A dry-run's outcome of a valid message: its request, with the uuid it gets (derived, or its own). */
+export function renderedOutcome(baseUrl: string, line: number, index: number, message: MessageBody, uuid: string): ValidOutcome {
+  const derived = message.uuid === undefined ? uuid : undefined;
+  return new ValidOutcome(line, index, renderRequest(baseUrl, message, uuid), derived);
+}
+
 /** Entries a cache of this module keeps at most: a long-lived process (the console) sees many hosts. */
 const SMALL_CACHE = 64;
 

@@ -14,24 +14,23 @@
  * that disagrees with the input in mid-run stops the run the same way (that message fails with the reason); before anything was sent, it is thrown (the run did not start).
  */
 import { setMaxListeners } from 'node:events';
-import { ValidationError, interruptedError, isRunStop, type ConnectorError, errorMessage } from '../core/errors.js';
+import { interruptedError, isRunStop, type ConnectorError } from '../core/errors.js';
 import type { LarkClient } from '../lark/client.js';
-import { parseRecord, type MessageBody } from '../message/schema.js';
+import type { MessageBody } from '../message/schema.js';
 import type { ReceiverResolver } from '../message/receivers.js';
-import type { InputRecord } from '../input.js';
-import { countOutcome, emptySummary, notSentOutcome, toOutcomeError, type MessageOutcome, type RunSummary } from './report/outcome.js';
+import { countOutcome, emptySummary, failedOutcome, notSentOutcome, skippedOutcome, toOutcomeError, type MessageOutcome, type RunSummary } from './report/outcome.js';
 import { asBatch, type RecordSource } from './read.js';
-import { messageBodyTransform, type Draft, type RecordTransform } from './transform/index.js';
-import { holdsMarkdownBody, isMarkdownBodyTransform } from './transform/send-modes.js';
-import { validateDrafts, type Validated } from './validate.js';
+import { messageBodyTransform, type RecordTransform } from './transform/index.js';
+import type { Validated } from './validate.js';
+import { RecordMessages, type Skipped } from './record-messages.js';
 import { IdentifyStage, UuidDeriver } from './identify.js';
 import { ResumeStage, type DeliveredBefore } from './resume.js';
 import { ResolveStage } from './resolve.js';
 import { SendStage } from './send.js';
-import { renderRequest, ValidOutcome } from './render.js';
+import { renderRequest, renderedOutcome, ValidOutcome } from './render.js';
 import { ReorderBuffer } from './report/order.js';
 import type { MediaStage } from './media/stage.js';
-import { classify, KeyedStage, sharedCard, slotsOf, type Classified, type LifecycleCalls, type LifecyclePolicy, type PutTask, type KeyOrder } from './lifecycle/stage.js';
+import { KeyedStage, sharedCard, slotsOf, type Classified, type LifecycleCalls, type LifecyclePolicy, type PutTask, type KeyOrder } from './lifecycle/stage.js';
 import { MemoryKeyMap, DAY_MS, type KeyMap } from './lifecycle/key-map.js';
 import type { LifecycleJournal } from './lifecycle/journal.js';
 import { DEFAULT_MESSAGE_KEY_DAYS } from './lifecycle/config.js';
@@ -82,9 +81,6 @@ export interface WriterOptions {
   lifecycle?: { policy: LifecyclePolicy; keyMap?: KeyMap; journal?: LifecycleJournal; order?: KeyOrder };
 }
 
-/** A record deliberately not acted on (e.g. a delete event): one skipped outcome. */
-interface Skipped { skipped: string }
-
 /** A message that passed every stage before send (dry-run: one whose media sources are still to be planned). */
 class ToSend {
   constructor(
@@ -112,9 +108,7 @@ function isOutcomeList(s: Settled): s is readonly MessageOutcome[] {
 interface InFlight { line: number; index: number }
 
 export class MessageWriter {
-  private readonly transform: RecordTransform;
-  /** The transform changes markdown bodies only (the CLI's message-body mode). */
-  private readonly passesMarkdownOnly: boolean;
+  private readonly records: RecordMessages;
   private readonly identify: IdentifyStage;
   private readonly resume: ResumeStage;
   private readonly highWater: number;
@@ -131,12 +125,11 @@ export class MessageWriter {
 
   constructor(private readonly options: WriterOptions) {
     if (!options.dryRun && !options.client) throw new Error('MessageWriter needs a client unless dryRun');
-    this.transform = options.transform ?? messageBodyTransform;
-    this.passesMarkdownOnly = isMarkdownBodyTransform(this.transform);
     this.identify = new IdentifyStage(options.uuids ?? new UuidDeriver());
     this.resume = new ResumeStage(options.deliveredBefore);
     this.highWater = Math.max(1, options.highWater ?? DEFAULT_HIGH_WATER);
     this.policy = options.lifecycle?.policy ?? SKIP_CHANGES;
+    this.records = new RecordMessages(options.transform ?? messageBodyTransform, this.policy);
     const now = options.now ?? Date.now;
     this.keyed = new KeyedStage({
       keyMap: options.lifecycle?.keyMap ?? new MemoryKeyMap(DEFAULT_MESSAGE_KEY_DAYS * DAY_MS, now),
@@ -194,7 +187,7 @@ export class MessageWriter {
             summary.interrupted = true;
             break reading;
           }
-          const classified = this.classified(record);
+          const classified = this.records.classified(record);
           const line = record.line;
           if (classified.kind === 'keyed' && classified.op === 'delete') {
             const position = seq++;
@@ -214,7 +207,7 @@ export class MessageWriter {
             if (order.size >= this.highWater) await order.room();
             continue;
           }
-          const validated = this.messagesOf(classified);
+          const validated = this.records.messagesOf(classified);
           const slots = classified.kind === 'keyed' ? slotsOf(validated.map((v) => ('ok' in v && v.ok ? v.message : undefined))) : undefined;
           for (let index = 0; index < validated.length; index++) {
             const position = seq++;
@@ -277,13 +270,12 @@ export class MessageWriter {
    * does not start); later it fails this message and stops the run.
    */
   private beforeSend(line: number, index: number, v: Validated | Skipped): MessageOutcome | ToSend {
-    if ('skipped' in v) return { line, index, status: 'skipped', reason: v.skipped };
-    if (!v.ok) return { line, index, status: 'failed', error: toOutcomeError(v.error) };
+    if ('skipped' in v) return skippedOutcome(line, index, v.skipped);
+    if (!v.ok) return failedOutcome(line, index, v.error);
     const uuid = this.identify.uuidOf(v.message);
     if (this.options.dryRun) {
       if (this.options.media?.applies(v.message)) return new ToSend(v.message, uuid, true);
-      const derived = v.message.uuid === undefined ? uuid : undefined;
-      return new ValidOutcome(line, index, renderRequest(this.options.baseUrl, v.message, uuid), derived);
+      return renderedOutcome(this.options.baseUrl, line, index, v.message, uuid);
     }
     const answer = this.resume.check(line, index, uuid);
     switch (answer.kind) {
@@ -305,8 +297,8 @@ export class MessageWriter {
    * put to run in its key's order. Its uuid is derived like any message's (the counts stay those of a rerun).
    */
   private beforeKeyed(c: Extract<Classified, { kind: 'keyed' }>, slot: string, line: number, index: number, v: Validated | Skipped): MessageOutcome | KeyedPut {
-    if ('skipped' in v) return { line, index, status: 'skipped', reason: v.skipped };
-    if (!v.ok) return { line, index, status: 'failed', error: toOutcomeError(v.error) };
+    if ('skipped' in v) return skippedOutcome(line, index, v.skipped);
+    if (!v.ok) return failedOutcome(line, index, v.error);
     const message = sharedCard(v.message);
     const uuid = this.identify.uuidOf(message);
     const task = { key: c.key, slot, op: c.op, message, uuid, line, index };
@@ -335,34 +327,6 @@ export class MessageWriter {
       },
       change: (request) => sender.change(request),
     };
-  }
-
-  /** The lifecycle's reading of a record (a skipped or unparsable record is one outcome). */
-  private classified(record: InputRecord): Classified {
-    if (record.skipReason !== undefined) return { kind: 'skipped', reason: record.skipReason };
-    if (record.parseError !== undefined) {
-      return { kind: 'failed', error: new ValidationError({ code: 'INPUT_INVALID', message: record.parseError }) };
-    }
-    return classify(record.value, this.policy);
-  }
-
-  /** transform -> validate: the messages of one record (a skipped or failed record is one outcome). */
-  private messagesOf(c: Classified): ReadonlyArray<Validated | Skipped> {
-    if (c.kind === 'skipped') return [{ skipped: c.reason }];
-    if (c.kind === 'failed') return [{ ok: false, error: c.error }];
-    // The default transforms pass the value through: parseRecord is transform + validate in one step
-    // (the same messages and errors) without a draft object per message.
-    if (this.transform === messageBodyTransform) return parseRecord(c.value);
-    if (this.passesMarkdownOnly && !holdsMarkdownBody(c.value)) return parseRecord(c.value);
-    let drafts: Draft[];
-    try {
-      drafts = this.transform(c.value);
-    } catch (err) {
-      // A transform is to return failed drafts, not throw; one that throws fails its record, not the run.
-      const message = `record: the transform failed (${errorMessage(err)})`;
-      return [{ ok: false, error: new ValidationError({ code: 'INPUT_INVALID', message }) }];
-    }
-    return validateDrafts(drafts);
   }
 
   /** resolve receiver -> send, for one message; never rejects (a failure is the message's outcome). */

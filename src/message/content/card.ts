@@ -1,6 +1,6 @@
 /** The content of an interactive message: a card JSON (1.0 or 2.0), or a template / card id reference. */
 import { isRecord } from '../../core/is-record.js';
-import { kindOf } from '../../core/required-string.js';
+import { kindOf } from '../../core/kind-of.js';
 import { show } from '../error-text.js';
 import { cardImageIssues } from './media.js';
 import type { ContentCheck, Issue } from '../issue.js';

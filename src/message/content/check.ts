@@ -3,7 +3,7 @@
  * check of its type runs (one module per kind of content; a new msg_type or rule is an entry here).
  */
 import { isRecord } from '../../core/is-record.js';
-import { kindOf } from '../../core/required-string.js';
+import { kindOf } from '../../core/kind-of.js';
 import type { ContentType } from '../../core/vocabulary.js';
 import type { ContentCheck, Issue } from '../issue.js';
 import { checkCard } from './card.js';

@@ -1,6 +1,6 @@
 /** The content of a post (rich text): locales, each with an optional title and paragraphs of elements. */
 import { isRecord } from '../../core/is-record.js';
-import { kindOf } from '../../core/required-string.js';
+import { kindOf } from '../../core/kind-of.js';
 import { postImageIssues } from './media.js';
 import { nearestName } from '../../core/nearest-name.js';
 import { POST_TAGS } from '../../core/vocabulary.js';

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { FieldMeta } from '../../core/types.js';
 import { numericText, wholeNumber } from '../../core/whole-number.js';
+import { isKeyed } from './keyed.js';
 
 export const UPDATE_EVENTS = ['skip', 'send', 'edit'] as const;
 export type UpdateEvents = (typeof UPDATE_EVENTS)[number];
@@ -66,10 +67,6 @@ export const LIFECYCLE_SHAPE = {
 const lifecycleObject = z.object(LIFECYCLE_SHAPE);
 export type LifecycleOptions = z.infer<typeof lifecycleObject>;
 
-/** The options follow keys (an update edits, a delete recalls, a replayed insert edits): messageKey is set. */
-export function isKeyed(o: Pick<LifecycleOptions, 'messageKey'>): o is { messageKey: string[] } {
-  return o.messageKey !== undefined && o.messageKey.length > 0;
-}
 
 /** Problems across fields (one line each, field first), for parseConfig's one error. */
 export function lifecycleProblems(o: LifecycleOptions): Array<{ field: string; text: string }> {

@@ -20,7 +20,8 @@ import { renderRequest } from '../render.js';
 import { notSentOutcome, toOutcomeError, type MessageOutcome, type RenderedChange } from '../report/outcome.js';
 import { fieldMissing, fieldValue, isBlank } from '../transform/fields.js';
 import { changeEventOf, rowOf, type ChangeOp } from './change-event.js';
-import { isKeyed, type LifecycleOptions } from './config.js';
+import type { LifecycleOptions } from './config.js';
+import { isKeyed } from './keyed.js';
 import type { LifecycleJournal } from './journal.js';
 import type { KeyMap, KeySlots } from './key-map.js';
 

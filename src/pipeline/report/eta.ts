@@ -58,6 +58,11 @@ export class SendEta {
     if (reachedLark) this.countSent(this.now());
   }
 
+  /** Messages settled that reached no Lark (a dry-run's block of them). */
+  noteSettled(messages: number): void {
+    this.messages += messages;
+  }
+
   /** Messages settled per second since the start. */
   rate(now = this.now()): number {
     return this.messages / Math.max((now - this.started) / 1000, 0.001);

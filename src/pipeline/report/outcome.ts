@@ -99,6 +99,16 @@ export function countOutcome(summary: RunSummary, outcome: MessageOutcome): void
   else summary[outcome.status] += 1;
 }
 
+/** A message deliberately not acted on (a skipped record). */
+export function skippedOutcome(line: number, index: number, reason: string): MessageOutcome {
+  return { line, index, status: 'skipped', reason };
+}
+
+/** A message that failed before anything was sent for it (invalid; no uuid yet). */
+export function failedOutcome(line: number, index: number, err: unknown): MessageOutcome {
+  return { line, index, status: 'failed', error: toOutcomeError(err) };
+}
+
 /** The outcome of a message the run did not get to: `err` is what stopped the run. */
 export function notSentOutcome(line: number, index: number, err: unknown, uuid?: string): MessageOutcome {
   const { code, message } = toOutcomeError(err);

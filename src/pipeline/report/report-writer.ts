@@ -122,6 +122,20 @@ export class ReportWriter {
     return full ? undefined : drained(this.out).then(() => (this.failure ? Promise.reject(this.failure) : undefined));
   }
 
+  /**
+   * Report lines already encoded (a parallel dry-run's blocks), after what add() gathered: one write. Like
+   * add(), undefined unless the stream asks to wait. The bytes must not change until they are written:
+   * `written` says when, for a file the writer opened (a stream given to it may hold them longer: never called).
+   */
+  addEncoded(bytes: Uint8Array, written?: () => void): Promise<void> | undefined {
+    if (this.failure) return Promise.reject(this.failure);
+    let full = this.flush();
+    if (bytes.length > 0 && !this.out.destroyed) {
+      full = (this.ownsStream && written ? this.out.write(bytes, () => written()) : this.out.write(bytes)) && full;
+    }
+    return full ? undefined : drained(this.out).then(() => (this.failure ? Promise.reject(this.failure) : undefined));
+  }
+
   /** A chunk that is not full goes out FLUSH_DELAY_MS after its first line, so a slow run's lines show promptly. */
   private readonly flushSoon = (): void => {
     this.flushTimer = undefined;

@@ -6,12 +6,11 @@
 import { z } from 'zod';
 import type { FieldMeta } from '../../core/types.js';
 import { objectFromJsonText, parseJsonText } from '../../core/json-text.js';
-import { requiredString } from '../../core/required-string.js';
+import { requiredString } from '../../core/required-string-field.js';
 import { CONTENT_TYPES, RECEIVE_TYPE_NAMES, type ReceiveTypeName } from '../../core/vocabulary.js';
 import { templateProblems } from './template.js';
+import { resolveSendType, SEND_TYPES, type SendType } from './send-type.js';
 
-export const SEND_TYPES = ['dynamic_binding', 'message_body', 'fixed'] as const;
-export type SendType = (typeof SEND_TYPES)[number];
 /** TapData's own names for two of the modes. */
 const SEND_TYPE_ALIASES: Record<string, SendType> = { from_js_node: 'message_body', appoint: 'fixed' };
 
@@ -122,17 +121,6 @@ export type BindingRow = z.infer<typeof bindingRow>;
 export type FixedReceiverRow = z.infer<typeof fixedReceiver>;
 export type MessageConfigRow = z.infer<typeof messageConfigRow>;
 export type TemplateOptions = z.infer<typeof templateSchema>;
-
-/**
- * The mode in force. Without sendType: dynamic_binding when bindings are configured, fixed when receivers
- * are, else message_body (what every config written before send modes existed means).
- */
-export function resolveSendType(o: SendModeOptions): SendType {
-  if (o.sendType) return o.sendType;
-  if (o.dynamicBinding && o.dynamicBinding.length > 0) return 'dynamic_binding';
-  if (o.receivers && o.receivers.length > 0) return 'fixed';
-  return 'message_body';
-}
 
 /** Problems across fields (one line each, field first), for parseConfig's one error. */
 export function sendModeProblems(o: SendModeOptions): Array<{ field: string; text: string }> {

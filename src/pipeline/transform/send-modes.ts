@@ -15,12 +15,8 @@ import { fieldMissing, fieldValue, isBlank } from './fields.js';
 import { convertMarkdown, escapeMarkdownValue, type MarkdownOptions, type MarkdownTarget } from './markdown.js';
 import { renderTemplate } from './template.js';
 import { receiveTypeOf } from '../../core/vocabulary.js';
-import {
-  resolveSendType,
-  type MessageConfigRow,
-  type SendModeOptions,
-  type TemplateOptions,
-} from './config.js';
+import type { MessageConfigRow, SendModeOptions, TemplateOptions } from './config.js';
+import { resolveSendType } from './send-type.js';
 
 type Content = { contentType: string; content: string } | { error: ValidationError };
 type Receiver = { receiveType: string; receiveId: string } | { error: ValidationError };

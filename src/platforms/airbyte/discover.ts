@@ -4,7 +4,7 @@
  * not listed as a stream: Airbyte would offer it for reading, and nothing can be read from it.
  */
 import type { LarkImConnector } from '../../connector.js';
-import { resolveSendType } from '../../pipeline/transform/config.js';
+import { resolveSendType } from '../../pipeline/transform/send-type.js';
 import { tableJsonSchema } from './json-schema.js';
 import type { AirbyteStream } from './protocol.js';
 import { sourceStreams } from './read.js';

@@ -1,0 +1,203 @@
+/**
+ * A dry-run's work on a block of whole JSON Lines, without the run's order-dependent state: each line parsed,
+ * classified, transformed and validated (record-messages.ts), each valid message rendered (render.ts) and its
+ * report line encoded (report-writer.ts's reportLine), exactly as the writer does it. What depends on the
+ * messages before it, the occurrence count of a derived uuid, is left to the coordinator (parallel.ts): each
+ * derived uuid is written as a first occurrence's (h cut to 48 hex digits) and its place is noted, so that a
+ * repeat's uuid can be put in its place, same length, when the block's turn comes. This runs on a worker thread
+ * or on the main thread, the same code either way.
+ */
+import { toRecord, type InputRecord } from '../../input.js';
+import { hasOwnUuid, UUID_HEX_LENGTH, UuidDeriver } from '../../message/uuid.js';
+import type { NodeConfig } from '../../config.js';
+import { failedOutcome, skippedOutcome, type MessageOutcome } from '../report/outcome.js';
+import { reportLine } from '../report/report-writer.js';
+import { renderedOutcome } from '../render.js';
+import { mayHoldSource } from '../media/sources.js';
+import { nodePolicy, nodeTransform, RecordMessages } from '../record-messages.js';
+
+/** What a renderer needs to know of the run: plain data, so that it can be handed to a worker. */
+export interface DryRunSetup {
+  baseUrl: string;
+  node: NodeConfig;
+}
+
+/** A record this stage leaves to the writer (its content names media sources: the plan fetches them). */
+export interface DeferredRecord {
+  /** Where its report lines go in the block's bytes. */
+  at: number;
+  /** How many of the block's derived uuids come before it. */
+  uuidsBefore: number;
+  line: number;
+  /** The line's text (trimmed), to be parsed again where the writer runs. */
+  text: string;
+}
+
+export interface BlockCounts {
+  /** Records (non-blank lines) and messages rendered here; deferred records not included. */
+  records: number;
+  messages: number;
+  valid: number;
+  failed: number;
+  skipped: number;
+}
+
+export interface RenderedBlock extends BlockCounts {
+  /** The report lines, UTF-8. */
+  bytes: Uint8Array;
+  /** Byte offset in `bytes` of each derived uuid (48 hex digits), in input order. */
+  uuidAt: Int32Array;
+  /**
+   * Of each of those, its h (64 hex digits, ASCII), one after another: a repeat's uuid is made from all of it.
+   * Bytes, not strings: a block's strings would outlive young-generation GCs until it is written.
+   */
+  hashes: Uint8Array;
+  deferred: DeferredRecord[];
+}
+
+/** The text that follows a derived uuid at the end of a report line of the usual shape (reportLine's fast path). */
+const USUAL_TAIL = '"}}}\n';
+const UUID_KEY = '"uuid":"';
+/** Hex digits of a sha256. */
+const HASH_HEX_LENGTH = 64;
+
+/** Report bytes per input byte to start with (a report line is about twice its record: url, msg_type, uuid). */
+export const OUT_PER_IN = 2.5;
+
+export class BlockRenderer {
+  private readonly records: RecordMessages;
+  /** Only its identity hash is used here (the CLI's uuids have no namespace); the counting is the coordinator's. */
+  private readonly hasher = new UuidDeriver();
+
+  constructor(private readonly setup: DryRunSetup) {
+    this.records = new RecordMessages(nodeTransform(setup.node), nodePolicy(setup.node));
+  }
+
+  /**
+   * The block's lines, the first of them input line `firstLine`. Every line but the last ends with '\n'; a line
+   * is decoded and trimmed alone, as readRecordBatches does (a JSON Lines input: the coordinator checked that).
+   * `spare`: a buffer to write the report bytes into, when it is large enough (one written before, for reuse).
+   */
+  renderLines(block: Uint8Array, firstLine: number, spare?: ArrayBuffer): RenderedBlock {
+    const bytes = Buffer.from(block.buffer, block.byteOffset, block.byteLength);
+    const out = new BlockOutput(block.byteLength * OUT_PER_IN, spare);
+    let lineNo = firstLine - 1;
+    let start = 0;
+    while (start < bytes.length) {
+      let end = bytes.indexOf(0x0a, start);
+      if (end < 0) end = bytes.length;
+      lineNo += 1;
+      const text = bytes.toString('utf8', start, end).trim();
+      if (text !== '') this.renderRecord(toRecord(lineNo, text), text, out);
+      start = end + 1;
+    }
+    return out.done();
+  }
+
+  /** Records already read (a line too long to be one, say). */
+  renderRecords(records: readonly InputRecord[]): RenderedBlock {
+    const out = new BlockOutput(4096, undefined);
+    for (const record of records) this.renderRecord(record, '', out);
+    return out.done();
+  }
+
+  private renderRecord(record: InputRecord, text: string, out: BlockOutput): void {
+    const line = record.line;
+    const validated = this.records.messagesOf(this.records.classified(record));
+    for (const v of validated) {
+      if ('ok' in v && v.ok && mayHoldSource(v.message.contentType, v.message.content)) {
+        out.defer(line, text);
+        return;
+      }
+    }
+    out.records += 1;
+    for (let index = 0; index < validated.length; index++) {
+      const v = validated[index]!;
+      let outcome: MessageOutcome;
+      let idHash: string | undefined;
+      if ('skipped' in v) {
+        outcome = skippedOutcome(line, index, v.skipped);
+        out.skipped += 1;
+      } else if (!v.ok) {
+        outcome = failedOutcome(line, index, v.error);
+        out.failed += 1;
+      } else {
+        let uuid: string;
+        if (hasOwnUuid(v.message)) uuid = v.message.uuid;
+        else {
+          idHash = this.hasher.identityHash(v.message);
+          uuid = idHash.slice(0, UUID_HEX_LENGTH);
+        }
+        outcome = renderedOutcome(this.setup.baseUrl, line, index, v.message, uuid);
+        out.valid += 1;
+      }
+      out.messages += 1;
+      out.add(reportLine(outcome), idHash);
+    }
+  }
+}
+
+/** A block's report bytes as they are written, with the places of its derived uuids. */
+class BlockOutput implements BlockCounts {
+  records = 0;
+  messages = 0;
+  valid = 0;
+  failed = 0;
+  skipped = 0;
+  private bytes: Buffer;
+  private used = 0;
+  private uuidAt = new Int32Array(256);
+  private hashes = Buffer.allocUnsafeSlow(256 * HASH_HEX_LENGTH);
+  private uuids = 0;
+  private readonly deferred: DeferredRecord[] = [];
+
+  constructor(expectedBytes: number, spare: ArrayBuffer | undefined) {
+    // Its own ArrayBuffer (not Node's shared pool): it is transferred to the main thread whole.
+    this.bytes = spare && spare.byteLength >= expectedBytes ? Buffer.from(spare) : Buffer.allocUnsafeSlow(Math.max(expectedBytes, 4096));
+  }
+
+  /** One report line; idHash: the line holds a derived uuid made from it (the last "uuid" of the line). */
+  add(line: string, idHash: string | undefined): void {
+    // A UTF-16 code unit is at most 3 bytes of UTF-8.
+    if (this.used + line.length * 3 > this.bytes.length) this.grow(line.length * 3);
+    const written = this.bytes.write(line, this.used, 'utf8');
+    if (idHash !== undefined) {
+      const at = line.lastIndexOf(UUID_KEY) + UUID_KEY.length;
+      const tailChars = line.length - at;
+      // The usual line ends with the uuid and `"}}}\n`, all ASCII; others (a phone's lookup after it) are measured.
+      const tailBytes = tailChars === UUID_HEX_LENGTH + USUAL_TAIL.length ? tailChars : Buffer.byteLength(line.slice(at));
+      if (this.uuids === this.uuidAt.length) {
+        const more = new Int32Array(this.uuidAt.length * 2);
+        more.set(this.uuidAt);
+        this.uuidAt = more;
+        const moreHashes = Buffer.allocUnsafeSlow(this.hashes.length * 2);
+        this.hashes.copy(moreHashes);
+        this.hashes = moreHashes;
+      }
+      this.hashes.write(idHash, this.uuids * HASH_HEX_LENGTH, HASH_HEX_LENGTH, 'latin1');
+      this.uuidAt[this.uuids++] = this.used + written - tailBytes;
+    }
+    this.used += written;
+  }
+
+  defer(line: number, text: string): void {
+    this.deferred.push({ at: this.used, uuidsBefore: this.uuids, line, text });
+  }
+
+  done(): RenderedBlock {
+    const { records, messages, valid, failed, skipped } = this;
+    return {
+      records, messages, valid, failed, skipped,
+      bytes: this.bytes.subarray(0, this.used),
+      uuidAt: this.uuidAt.subarray(0, this.uuids),
+      hashes: this.hashes.subarray(0, this.uuids * HASH_HEX_LENGTH),
+      deferred: this.deferred,
+    };
+  }
+
+  private grow(atLeast: number): void {
+    const bigger = Buffer.allocUnsafeSlow(Math.max(this.bytes.length * 2, this.used + atLeast));
+    this.bytes.copy(bigger, 0, 0, this.used);
+    this.bytes = bigger;
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * A dry-run's render worker (a worker_threads thread started by parallel.ts): blocks of lines in, their
+ * report bytes out (render-block.ts), one at a time in the order they come. The bytes go back transferred,
+ * not copied. It says `ready` once its modules are loaded, so that no block waits on its start.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { BlockRenderer, type DryRunSetup, type RenderedBlock } from './render-block.js';
+
+/** main -> worker: a block of whole lines, and a written report buffer to reuse; both transferred. */
+export interface BlockJob {
+  seq: number;
+  firstLine: number;
+  bytes: Uint8Array;
+  spare?: ArrayBuffer;
+}
+
+/** worker -> main: `ready` first, then one answer per job, with the job's block buffer back for reuse. */
+export type WorkerAnswer = { ready: true } | { seq: number; block: RenderedBlock; input: ArrayBuffer };
+
+const port = parentPort!;
+const renderer = new BlockRenderer(workerData as DryRunSetup);
+port.on('message', (job: BlockJob) => {
+  const block = renderer.renderLines(job.bytes, job.firstLine, job.spare);
+  const input = job.bytes.buffer as ArrayBuffer;
+  const answer: WorkerAnswer = { seq: job.seq, block, input };
+  const buffers = [block.bytes.buffer, block.uuidAt.buffer, block.hashes.buffer, input] as ArrayBuffer[];
+  // A spare too small to be used is dropped here (it is not in the answer).
+  port.postMessage(answer, [...new Set(buffers)]);
+});
+port.postMessage({ ready: true } satisfies WorkerAnswer);
