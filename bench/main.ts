@@ -48,7 +48,12 @@ function runCase(name: CaseName, o: BenchOptions): Promise<CaseResult> {
     case 'rtt':
       return runRttCase({ messages: o.sizes.rtt, roundTripMs: 150, receivers: o.receivers, concurrency: o.concurrency }, log);
     case 'cpu':
-      return runCliCpuCase({ messages: Math.max(20, o.sizes.cpu), rounds: Math.min(o.rounds, 2), sdkConcurrency: 8 }, log);
+      return runCliCpuCase({
+        messages: Math.max(20, o.sizes.cpu),
+        rounds: Math.min(o.rounds, 2),
+        sdkConcurrency: 8,
+        ...(process.env['BENCH_CLI'] ? { otherCli: process.env['BENCH_CLI'] } : {}),
+      }, log);
   }
 }
 

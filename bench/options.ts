@@ -36,8 +36,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --json            print the raw figures as JSON after the table
   --markdown        print the table as Markdown too
   --no-fail         exit 0 even when a goal is missed (default: exit 1 then)
-env: BENCH_SCALE, BENCH_ONLY, BENCH_CLI (another build's dist/cli/main.js: the cpu case measures it, the
-  streaming case runs it beside this build)`;
+env: BENCH_SCALE, BENCH_ONLY, BENCH_CLI (another build's dist/cli/main.js: the cpu and streaming cases run it
+  beside this build)`;
 
 export class UsageError extends Error {}
 

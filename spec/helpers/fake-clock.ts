@@ -6,7 +6,7 @@
  *
  * Every requested sleep is recorded in `clock.sleeps` (ms, in call order) so delays can be asserted exactly.
  */
-import type { Clock } from '../../src/core/clock.js';
+import type { Clock, SleepSignal } from '../../src/core/clock.js';
 
 interface Timer {
   at: number;
@@ -33,7 +33,7 @@ export class FakeClock implements Clock {
     return this.t;
   }
 
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  sleep(ms: number, signal?: SleepSignal): Promise<void> {
     this.sleeps.push(ms);
     if (ms <= 0 || signal?.aborted) return Promise.resolve();
     return new Promise<void>((resolve) => {

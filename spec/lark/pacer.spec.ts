@@ -213,6 +213,28 @@ describe('Pacer (fake clock)', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  it('waiters sharing a signal all leave on its abort; a waiter on another signal keeps its place and is admitted', async () => {
+    const clock = new FakeClock({ start: 0 });
+    const pacer = createSendPacer({ windowMarginMs: 0, adaptiveMargin: false }, { clock });
+    await Promise.all(Array.from({ length: 5 }, () => pacer.acquire('ou_a')));
+    const run = new AbortController();
+    const other = new AbortController();
+    const sharing = [pacer.acquire('ou_a', run.signal), pacer.acquire('ou_a', run.signal), pacer.acquire('ou_a', run.signal)];
+    const kept = pacer.acquire('ou_a', other.signal);
+    await clock.advance(0);
+    expect(pacer.queued).toBe(4);
+    run.abort();
+    for (const waiting of sharing) await expect(waiting).rejects.toMatchObject({ code: 'INTERRUPTED' });
+    expect(pacer.queued).toBe(1);
+    await clock.advance(1000);
+    const release = await kept;
+    expect(clock.now()).toBe(1000);
+    release();
+    // A later acquisition on an already aborted signal is refused at once, not queued.
+    await expect(pacer.acquire('ou_b', run.signal)).rejects.toMatchObject({ code: 'INTERRUPTED' });
+    expect(pacer.queued).toBe(0);
+  });
+
   it('failAll() rejects every queued acquisition; a store that gives up rejects them with its error', async () => {
     const clock = new FakeClock({ start: 0 });
     const pacer = createSendPacer({ maxInFlight: 1 }, { clock });

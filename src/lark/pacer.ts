@@ -6,7 +6,7 @@
  * its first arrival (its ticket): queued behind every later message to the same receiver, one refused
  * request would be sent last, out of order, and hold the in-order report back for the whole run.
  */
-import { systemClock, type Clock } from '../core/clock.js';
+import { systemClock, Wake, type Clock } from '../core/clock.js';
 import { safeEmit, type EventSink } from './events.js';
 import { interruptedError } from '../core/errors.js';
 import type { LimiterStore, WindowKey } from '../core/stores.js';
@@ -70,13 +70,16 @@ interface Waiter {
   /** Arrival order of the request (kept across its retries); the queue is sorted by it. */
   ticket: number;
   receiverKey: string | undefined;
+  /** Aborting it takes the waiter out of the queue (see Pacer.watch). */
+  signal: AbortSignal | undefined;
+  /** Its windows, built on the first try and kept while the app's keys stay the same (see keysFor). */
+  keys?: WindowKey[];
+  keysBase?: WindowKey[];
   resolve: (release: Release) => void;
   reject: (err: unknown) => void;
 }
 
 const DURATION_SAMPLES = 64;
-/** What wake() aborts the pump's sleep with: a given reason, so no DOMException (and its stack) is built per wake. */
-const WOKEN = 'woken';
 const MAX_ADAPTIVE_MARGIN_MS = 250;
 
 export class Pacer {
@@ -94,8 +97,13 @@ export class Pacer {
   private pumping = false;
   /** Set by wake(): something changed while the pump was busy, so re-scan before sleeping. */
   private dirty = false;
-  private wakeCtl: AbortController | undefined;
+  /** Ends the pump's sleep: set while it sleeps. */
+  private wakeUp: Wake | undefined;
   private tickets = 0;
+  /** Start of this pacer's per-receiver window keys. */
+  private readonly receiverPrefix: string;
+  /** Signals with this pacer's abort listener on them (see watch). */
+  private readonly watched = new WeakSet<AbortSignal>();
 
   constructor(opts: PacerOptions) {
     this.opts = opts;
@@ -104,6 +112,7 @@ export class Pacer {
     const prefix = `${opts.name}:${opts.scope ?? 'app'}`;
     this.appKeys = opts.appWindows.map((w) => ({ key: `${prefix}:${w.limit}/${w.windowMs}ms`, ...w }));
     this.perReceiverWindow = opts.perReceiver;
+    this.receiverPrefix = `${opts.name}:rcv:`;
   }
 
   /** The adaptive part of the window margin now (ms added to every window). */
@@ -134,31 +143,36 @@ export class Pacer {
   acquire(receiverKey?: string, signal?: AbortSignal, ticket: number = this.ticket()): Promise<Release> {
     return new Promise<Release>((resolve, reject) => {
       if (signal?.aborted) return reject(interruptedError());
-      const onAbort = () => {
-        const at = this.queue.indexOf(waiter);
-        if (at < 0) return;
-        this.queue.splice(at, 1);
-        reject(interruptedError());
-        // The pump may be asleep on a window with nobody left to admit: let it end (and drop its timer).
-        this.wake();
-      };
-      const waiter: Waiter = {
-        ticket,
-        receiverKey,
-        resolve: (release) => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve(release);
-        },
-        reject: (err) => {
-          signal?.removeEventListener('abort', onAbort);
-          reject(err);
-        },
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.enqueue(waiter);
+      if (signal) this.watch(signal);
+      this.enqueue({ ticket, receiverKey, signal, resolve, reject });
       this.wake();
       if (!this.pumping) void this.pump();
     });
+  }
+
+  /**
+   * One abort listener per signal, not one per waiter: a run's messages share its stop signal, and adding and
+   * removing an EventTarget listener for each of them costs more than the pacing itself. On abort, every waiter
+   * queued with that signal leaves the queue.
+   */
+  private watch(signal: AbortSignal): void {
+    if (this.watched.has(signal)) return;
+    this.watched.add(signal);
+    signal.addEventListener('abort', () => this.dropAborted(signal), { once: true });
+  }
+
+  private dropAborted(signal: AbortSignal): void {
+    const dropped: Waiter[] = [];
+    let kept = 0;
+    for (const w of this.queue) {
+      if (w.signal === signal) dropped.push(w);
+      else this.queue[kept++] = w;
+    }
+    if (dropped.length === 0) return;
+    this.queue.length = kept;
+    for (const w of dropped) w.reject(interruptedError());
+    // The pump may be asleep on a window with nobody left to admit: let it end (and drop its timer).
+    this.wake();
   }
 
   /**
@@ -197,15 +211,20 @@ export class Pacer {
     q.splice(lo, 0, waiter);
   }
 
-  private keysFor(receiverKey: string | undefined): WindowKey[] {
+  /** A waiter at the head is tried at every wake until it passes: its keys are built once, not per try. */
+  private keysFor(w: Waiter): WindowKey[] {
     const per = this.perReceiverWindow;
-    if (!per || receiverKey === undefined) return this.appKeys;
-    return [...this.appKeys, { key: `${this.opts.name}:rcv:${receiverKey}`, ...per }];
+    if (!per || w.receiverKey === undefined) return this.appKeys;
+    // observe() replaces appKeys (and the receiver window with them) when the margin moves.
+    if (w.keys && w.keysBase === this.appKeys) return w.keys;
+    w.keysBase = this.appKeys;
+    w.keys = [...this.appKeys, { key: this.receiverPrefix + w.receiverKey, ...per }];
+    return w.keys;
   }
 
   private wake(): void {
     this.dirty = true;
-    this.wakeCtl?.abort(WOKEN);
+    this.wakeUp?.fire();
   }
 
   /** One pump at a time: admit what fits, then sleep until a window frees or something wakes us. */
@@ -236,17 +255,19 @@ export class Pacer {
    */
   private async admitReady(): Promise<{ ms?: number; blockedKey?: string }> {
     const now = this.clock.now();
-    const fullReceivers = new Set<string>();
+    let fullReceivers: Set<string> | undefined;
     let next: { ms?: number; blockedKey?: string } = {};
     for (let i = 0; i < this.queue.length; ) {
       if (this.active >= this.opts.maxInFlight) return {}; // woken by a release
       const w = this.queue[i] as Waiter;
-      if (w.receiverKey !== undefined && fullReceivers.has(w.receiverKey)) {
+      if (w.receiverKey !== undefined && fullReceivers?.has(w.receiverKey)) {
         i++;
         continue;
       }
-      const keys = this.keysFor(w.receiverKey);
-      const res = await this.store.tryAcquire(keys, now);
+      const keys = this.keysFor(w);
+      // An in-memory store answers at once: no await (a microtask and a promise) per try.
+      const tried = this.store.tryAcquire(keys, now);
+      const res = tried instanceof Promise ? await tried : tried;
       if (res.ok) {
         // The queue may have changed during the await (an abort): take out this very waiter.
         const at = this.queue[i] === w ? i : this.queue.indexOf(w);
@@ -258,8 +279,8 @@ export class Pacer {
       }
       if (next.ms === undefined || res.retryInMs < next.ms) next = { ms: res.retryInMs, ...(res.blockedKey ? { blockedKey: res.blockedKey } : {}) };
       // Blocked by an app window: nobody behind can pass either.
-      if (w.receiverKey === undefined || !res.blockedKey?.startsWith(`${this.opts.name}:rcv:`)) return next;
-      fullReceivers.add(w.receiverKey);
+      if (w.receiverKey === undefined || !res.blockedKey?.startsWith(this.receiverPrefix)) return next;
+      (fullReceivers ??= new Set()).add(w.receiverKey);
       i++;
     }
     return next;
@@ -303,22 +324,22 @@ export class Pacer {
 
   /** Sleeps ms (or until woken, if ms is undefined: waiting for a release). */
   private async idle(wait: { ms?: number; blockedKey?: string }): Promise<void> {
-    const ctl = new AbortController();
-    this.wakeCtl = ctl;
+    const wake = new Wake();
+    this.wakeUp = wake;
     if (wait.ms !== undefined) {
-      safeEmit(this.opts.onEvent, {
+      if (this.opts.onEvent) safeEmit(this.opts.onEvent, {
         type: 'pacer.wait',
         pacer: this.opts.name,
         waitMs: wait.ms,
         queued: this.queue.length,
         ...(wait.blockedKey ? { blockedKey: wait.blockedKey } : {}),
       });
-      // A wake aborts the signal, which ends the sleep early and drops its timer.
-      await this.clock.sleep(wait.ms, ctl.signal);
+      // A wake ends the sleep early and drops its timer.
+      await this.clock.sleep(wait.ms, wake);
     } else {
-      await new Promise<void>((resolve) => ctl.signal.addEventListener('abort', () => resolve(), { once: true }));
+      await new Promise<void>((resolve) => wake.addEventListener('abort', resolve));
     }
-    this.wakeCtl = undefined;
+    this.wakeUp = undefined;
   }
 }
 
