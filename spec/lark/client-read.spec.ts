@@ -16,7 +16,12 @@ function client() {
 describe('LarkClient: the source reads', () => {
   beforeAll(() => nock.disableNetConnect());
   afterEach(() => nock.cleanAll());
-  afterAll(() => nock.enableNetConnect());
+  afterAll(() => {
+    nock.enableNetConnect();
+    // Off for the pacing spec below: through nock's interceptor each request opened a connection of its own
+    // (120 connections, no keep-alive), each counted by the emulator only once it had accepted it.
+    nock.restore();
+  });
 
   it('listChatMessages on a thread; a 429 is waited out and retried', async () => {
     nock(BASE).post(LARK_PATHS.token).reply(200, { code: 0, tenant_access_token: 't-1', expire: 7200 });
@@ -65,6 +70,8 @@ describe('LarkClient: list pacing against the emulator (50/s per app)', () => {
     try {
       const pages = await listCalls(c, 120);
       expect(pages).toHaveLength(120);
+      // On the client's pooled keep-alive sockets, as it runs (at most 16 in flight).
+      expect(emu.stats().connections).toBeLessThanOrEqual(16);
       expect(emu.stats().listMessagesRequests).toBe(120);
       expect(emu.stats().status429).toBe(0);
     } finally {
