@@ -399,6 +399,7 @@ async function main() {
 
   applyLang(state.lang);
   document.body.dataset.ready = 'true';
+  $('main').hidden = false;
 }
 
 main().catch((err) => {

@@ -2,7 +2,7 @@
 // state while the script builds the forms, and a page that says how to open the console instead of a red
 // banner over an empty form.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
+import type { Page, Route } from 'playwright-core';
 import { startConsole, type ConsoleHandle } from '../../src/console/server.js';
 import { launchBrowser, SHOTS } from './browser.js';
 import { baseOf } from './http.js';
@@ -24,13 +24,16 @@ describe('console page states (browser)', () => {
   });
 
   it('shows a loading state until the script has built the forms, then the forms', async () => {
-    // Hold the page's script: what the HTML shows alone is what a slow machine shows first.
+    // Hold the page's script and its stylesheet: what the HTML shows alone is what a slow machine shows first
+    // (the form stays hidden by the HTML itself, not by a stylesheet that may not have arrived).
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
-    await page.route('**/js/app.js', async (route) => {
+    const hold = async (route: Route) => {
       await held;
       await route.continue();
-    });
+    };
+    await page.route('**/js/app.js', hold);
+    await page.route('**/styles.css', hold);
     await page.goto(con.url, { waitUntil: 'commit' });
     await page.waitForSelector('#loading', { state: 'visible' });
     expect(await page.locator('#loading').textContent()).toContain('Loading the console');
@@ -42,6 +45,7 @@ describe('console page states (browser)', () => {
     expect(await page.locator('#connection-form').isVisible()).toBe(true);
     expect(await page.locator('#connection-appId').inputValue()).toBe('cli_demo_app');
     await page.unroute('**/js/app.js');
+    await page.unroute('**/styles.css');
   });
 
   it('without the token: a page that says how to open the console, no form and no red banner', async () => {
