@@ -4,7 +4,7 @@
  * report bytes are written in input order. The main thread keeps what depends on order: the occurrence
  * counts of the derived uuids (a repeat's uuid is put in place before its block is written), the records
  * left to the writer (media sources), the counts, the report's backpressure and the stop signal. The report
- * is the writer's, byte for byte (spec/pipeline/dry-run.spec.ts compares them).
+ * is the writer's, byte for byte (spec/cli/dry-run-workers.spec.ts compares them).
  *
  * Memory stays bounded: at most WORKER_DEPTH blocks wait at each worker, and the reading pauses while
  * MAX_PENDING blocks are read and not yet written (one slow worker holds back the report, never more input).
