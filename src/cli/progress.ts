@@ -72,15 +72,7 @@ export class ProgressBar {
       if (outcome.resumed) c.resumed += 1;
     }
     this.eta.noteOutcome(outcome);
-    // tick() reads the clock itself: a dry-run off a terminal asks it once per message, not twice.
-    if (!this.tty) {
-      this.tick();
-      return;
-    }
-    const now = this.now();
-    if (now - this.lastDraw < (this.options.intervalMs ?? 200)) return;
-    this.lastDraw = now;
-    this.options.stream.write(`\r${this.line(now, true)}\x1b[K`);
+    this.moved();
   }
 
   /** A dry-run's block of outcomes at once (the parallel dry-run has counts, not outcome objects). */
@@ -90,6 +82,12 @@ export class ProgressBar {
     c.messages += block.messages;
     c.failed += block.failed;
     this.eta.noteSettled(block.messages);
+    this.moved();
+  }
+
+  /** The counts moved: a plain line when one is due, or the terminal's line redrawn at most every intervalMs. */
+  private moved(): void {
+    // tick() reads the clock itself: a dry-run off a terminal asks it once per message, not twice.
     if (!this.tty) {
       this.tick();
       return;

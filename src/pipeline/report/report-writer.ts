@@ -119,7 +119,7 @@ export class ReportWriter {
       this.used += this.chunk.write(line, this.used, 'utf8');
       this.flushTimer ??= setTimeout(this.flushSoon, FLUSH_DELAY_MS);
     }
-    return full ? undefined : drained(this.out).then(() => (this.failure ? Promise.reject(this.failure) : undefined));
+    return full ? undefined : this.whenDrained();
   }
 
   /**
@@ -133,7 +133,12 @@ export class ReportWriter {
     if (bytes.length > 0 && !this.out.destroyed) {
       full = (this.ownsStream && written ? this.out.write(bytes, () => written()) : this.out.write(bytes)) && full;
     }
-    return full ? undefined : drained(this.out).then(() => (this.failure ? Promise.reject(this.failure) : undefined));
+    return full ? undefined : this.whenDrained();
+  }
+
+  /** The backpressure of add() and addEncoded(): the stream drained, or the write failure that came meanwhile. */
+  private whenDrained(): Promise<void> {
+    return drained(this.out).then(() => (this.failure ? Promise.reject(this.failure) : undefined));
   }
 
   /** A chunk that is not full goes out FLUSH_DELAY_MS after its first line, so a slow run's lines show promptly. */
