@@ -17,7 +17,7 @@ import { Worker } from 'node:worker_threads';
 import { INPUT_READ_BYTES, MAX_LINE_BYTES, overlongMessage, toRecord, type InputRecord } from '../../input.js';
 import { fingerprintAt, repeatUuid, UuidDeriver } from '../../message/uuid.js';
 import { emptySummary, type RunSummary } from '../report/outcome.js';
-import { BlockRenderer, type BlockCounts, type DryRunSetup, type RenderedBlock } from './render-block.js';
+import { BlockRenderer, type BlockCounts, type DryRunSetup, type RenderedBlock, type Spares } from './render-block.js';
 import type { BlockJob, WorkerAnswer } from './worker.js';
 
 /** Blocks queued at one worker: one being rendered, the next ones there when it is done. */
@@ -61,10 +61,9 @@ export async function parallelDryRun(o: ParallelDryRunOptions): Promise<RunSumma
 
   const submit = (bytes: Buffer, firstLine: number): void => {
     const seq = nextSeq++;
-    const spare = buffers.output();
-    const job: BlockJob = spare ? { seq, firstLine, bytes, spare } : { seq, firstLine, bytes };
+    const job: BlockJob = { seq, firstLine, bytes, spares: buffers.spares() };
     if (pool.post(job)) return;
-    rendered.set(seq, inline.renderLines(bytes, firstLine, spare));
+    rendered.set(seq, inline.renderLines(bytes, firstLine, job.spares));
     buffers.input(bytes.buffer as ArrayBuffer);
   };
   const submitRecords = (records: InputRecord[]): void => {
@@ -97,12 +96,13 @@ export async function parallelDryRun(o: ParallelDryRunOptions): Promise<RunSumma
       addSummary(summary, await o.runDeferred(toRecord(d.line, d.text), uuids));
     }
     countUuids(bytes, block, uuid, block.uuidAt.length);
+    buffers.places(block.uuidAt.buffer as ArrayBuffer);
     summary.total += block.messages;
     summary.valid += block.valid;
     summary.failed += block.failed;
     summary.skipped += block.skipped;
     o.onBlock?.(block);
-    const wait = o.writeReport(bytes.subarray(from), () => buffers.output(bytes.buffer as ArrayBuffer));
+    const wait = o.writeReport(bytes.subarray(from), () => buffers.bytes(bytes.buffer as ArrayBuffer));
     if (wait !== undefined) await wait;
   };
 
@@ -223,27 +223,35 @@ const INPUT_BUFFER_BYTES = INPUT_READ_BYTES + 32 * 1024;
 
 /**
  * Buffers written and read, for the next blocks: a new one per block left each waiting for a garbage
- * collection (10 to 20 MB of RSS). input() / output() with a buffer gives it back, without one takes one.
+ * collection (10 to 20 MB of RSS). input() / bytes() / places() with a buffer gives it back; input() without
+ * one takes one, spares() takes what there is of the others.
  */
 class SpareBuffers {
   private readonly inputs: ArrayBuffer[] = [];
   private readonly outputs: ArrayBuffer[] = [];
+  private readonly placeLists: ArrayBuffer[] = [];
 
   constructor(private readonly keep: number) {}
+
+  spares(): Spares {
+    const bytes = this.outputs.pop();
+    const places = this.placeLists.pop();
+    return { ...(bytes ? { bytes } : {}), ...(places ? { places } : {}) };
+  }
+
+  bytes(back: ArrayBuffer): void {
+    if (this.outputs.length < this.keep) this.outputs.push(back);
+  }
+
+  places(back: ArrayBuffer): void {
+    if (this.placeLists.length < this.keep) this.placeLists.push(back);
+  }
 
   input(): ArrayBuffer;
   input(back: ArrayBuffer): undefined;
   input(back?: ArrayBuffer): ArrayBuffer | undefined {
     if (back === undefined) return this.inputs.pop() ?? new ArrayBuffer(INPUT_BUFFER_BYTES);
     if (back.byteLength === INPUT_BUFFER_BYTES && this.inputs.length < this.keep) this.inputs.push(back);
-    return undefined;
-  }
-
-  output(): ArrayBuffer | undefined;
-  output(back: ArrayBuffer): undefined;
-  output(back?: ArrayBuffer): ArrayBuffer | undefined {
-    if (back === undefined) return this.outputs.pop();
-    if (this.outputs.length < this.keep) this.outputs.push(back);
     return undefined;
   }
 }
@@ -291,7 +299,8 @@ class WorkerPool {
     for (const w of this.workers) if (w.ready && w.queued < WORKER_DEPTH && (!best || w.queued < best.queued)) best = w;
     if (!best) return false;
     best.queued += 1;
-    best.thread.postMessage(job, job.spare ? [job.bytes.buffer as ArrayBuffer, job.spare] : [job.bytes.buffer as ArrayBuffer]);
+    const { bytes, places } = job.spares;
+    best.thread.postMessage(job, [job.bytes.buffer as ArrayBuffer, ...(bytes ? [bytes] : []), ...(places ? [places] : [])]);
     return true;
   }
 

@@ -50,9 +50,18 @@ export interface RenderedBlock extends BlockCounts {
   /**
    * Of each of those, its h (64 hex digits, ASCII), one after another: a repeat's uuid is made from all of it.
    * Bytes, not strings: a block's strings would outlive young-generation GCs until it is written.
+   * It shares one ArrayBuffer with uuidAt (`places`), which goes back to the renderer for reuse.
    */
   hashes: Uint8Array;
   deferred: DeferredRecord[];
+}
+
+/** Spare buffers a renderer writes into when they are large enough: written ones given back, for reuse. */
+export interface Spares {
+  /** For the report bytes. */
+  bytes?: ArrayBuffer;
+  /** For the uuids' places and hashes (uuidAt and hashes of a block). */
+  places?: ArrayBuffer;
 }
 
 /** The text that follows a derived uuid at the end of a report line of the usual shape (reportLine's fast path). */
@@ -60,6 +69,10 @@ const USUAL_TAIL = '"}}}\n';
 const UUID_KEY = '"uuid":"';
 /** Hex digits of a sha256. */
 const HASH_HEX_LENGTH = 64;
+/** A derived uuid's place (an Int32) and its h, in a places buffer. */
+const PLACE_BYTES = 4 + HASH_HEX_LENGTH;
+/** Places a block starts with room for (a block of 128 KB holds about 800 messages). */
+const FIRST_PLACES = 1024;
 
 /** Report bytes per input byte to start with (a report line is about twice its record: url, msg_type, uuid). */
 export const OUT_PER_IN = 2.5;
@@ -76,11 +89,12 @@ export class BlockRenderer {
   /**
    * The block's lines, the first of them input line `firstLine`. Every line but the last ends with '\n'; a line
    * is decoded and trimmed alone, as readRecordBatches does (a JSON Lines input: the coordinator checked that).
-   * `spare`: a buffer to write the report bytes into, when it is large enough (one written before, for reuse).
+   * `spares`: buffers written before, to write into when they are large enough: transferred buffers that
+   * are dropped wait for a full GC (the main thread's ArrayBuffers grew by 10 to 20 MB between two).
    */
-  renderLines(block: Uint8Array, firstLine: number, spare?: ArrayBuffer): RenderedBlock {
+  renderLines(block: Uint8Array, firstLine: number, spares: Spares = {}): RenderedBlock {
     const bytes = Buffer.from(block.buffer, block.byteOffset, block.byteLength);
-    const out = new BlockOutput(block.byteLength * OUT_PER_IN, spare);
+    const out = new BlockOutput(block.byteLength * OUT_PER_IN, spares);
     let lineNo = firstLine - 1;
     let start = 0;
     while (start < bytes.length) {
@@ -96,7 +110,7 @@ export class BlockRenderer {
 
   /** Records already read (a line too long to be one, say). */
   renderRecords(records: readonly InputRecord[]): RenderedBlock {
-    const out = new BlockOutput(4096, undefined);
+    const out = new BlockOutput(4096, {});
     for (const record of records) this.renderRecord(record, '', out);
     return out.done();
   }
@@ -146,14 +160,16 @@ class BlockOutput implements BlockCounts {
   skipped = 0;
   private bytes: Buffer;
   private used = 0;
-  private uuidAt = new Int32Array(256);
-  private hashes = Buffer.allocUnsafeSlow(256 * HASH_HEX_LENGTH);
+  private uuidAt: Int32Array;
+  private hashes: Buffer;
   private uuids = 0;
   private readonly deferred: DeferredRecord[] = [];
 
-  constructor(expectedBytes: number, spare: ArrayBuffer | undefined) {
-    // Its own ArrayBuffer (not Node's shared pool): it is transferred to the main thread whole.
+  constructor(expectedBytes: number, spares: Spares) {
+    // Their own ArrayBuffers (not Node's shared pool): they are transferred to the main thread whole.
+    const spare = spares.bytes;
     this.bytes = spare && spare.byteLength >= expectedBytes ? Buffer.from(spare) : Buffer.allocUnsafeSlow(Math.max(expectedBytes, 4096));
+    [this.uuidAt, this.hashes] = placesIn(spares.places ?? new ArrayBuffer(FIRST_PLACES * PLACE_BYTES));
   }
 
   /** One report line; idHash: the line holds a derived uuid made from it (the last "uuid" of the line). */
@@ -167,12 +183,11 @@ class BlockOutput implements BlockCounts {
       // The usual line ends with the uuid and `"}}}\n`, all ASCII; others (a phone's lookup after it) are measured.
       const tailBytes = tailChars === UUID_HEX_LENGTH + USUAL_TAIL.length ? tailChars : Buffer.byteLength(line.slice(at));
       if (this.uuids === this.uuidAt.length) {
-        const more = new Int32Array(this.uuidAt.length * 2);
-        more.set(this.uuidAt);
-        this.uuidAt = more;
-        const moreHashes = Buffer.allocUnsafeSlow(this.hashes.length * 2);
-        this.hashes.copy(moreHashes);
-        this.hashes = moreHashes;
+        const [uuidAt, hashes] = placesIn(new ArrayBuffer(this.uuidAt.length * 2 * PLACE_BYTES));
+        uuidAt.set(this.uuidAt);
+        this.hashes.copy(hashes);
+        this.uuidAt = uuidAt;
+        this.hashes = hashes;
       }
       this.hashes.write(idHash, this.uuids * HASH_HEX_LENGTH, HASH_HEX_LENGTH, 'latin1');
       this.uuidAt[this.uuids++] = this.used + written - tailBytes;
@@ -200,4 +215,10 @@ class BlockOutput implements BlockCounts {
     this.bytes.copy(bigger, 0, 0, this.used);
     this.bytes = bigger;
   }
+}
+
+/** A places buffer's two views: the uuids' offsets (Int32s), then their hashes (64 bytes each). */
+function placesIn(buffer: ArrayBuffer): [Int32Array, Buffer] {
+  const capacity = Math.floor(buffer.byteLength / PLACE_BYTES);
+  return [new Int32Array(buffer, 0, capacity), Buffer.from(buffer, capacity * 4, capacity * HASH_HEX_LENGTH)];
 }

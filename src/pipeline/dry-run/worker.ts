@@ -3,15 +3,16 @@
  * report bytes out (render-block.ts), one at a time in the order they come. The bytes go back transferred,
  * not copied. It says `ready` once its modules are loaded, so that no block waits on its start.
  */
+import '../../core/young-generation.js';
 import { parentPort, workerData } from 'node:worker_threads';
-import { BlockRenderer, type DryRunSetup, type RenderedBlock } from './render-block.js';
+import { BlockRenderer, type DryRunSetup, type RenderedBlock, type Spares } from './render-block.js';
 
-/** main -> worker: a block of whole lines, and a written report buffer to reuse; both transferred. */
+/** main -> worker: a block of whole lines, and written buffers to reuse; all transferred. */
 export interface BlockJob {
   seq: number;
   firstLine: number;
   bytes: Uint8Array;
-  spare?: ArrayBuffer;
+  spares: Spares;
 }
 
 /** worker -> main: `ready` first, then one answer per job, with the job's block buffer back for reuse. */
@@ -20,7 +21,7 @@ export type WorkerAnswer = { ready: true } | { seq: number; block: RenderedBlock
 const port = parentPort!;
 const renderer = new BlockRenderer(workerData as DryRunSetup);
 port.on('message', (job: BlockJob) => {
-  const block = renderer.renderLines(job.bytes, job.firstLine, job.spare);
+  const block = renderer.renderLines(job.bytes, job.firstLine, job.spares);
   const input = job.bytes.buffer as ArrayBuffer;
   const answer: WorkerAnswer = { seq: job.seq, block, input };
   const buffers = [block.bytes.buffer, block.uuidAt.buffer, block.hashes.buffer, input] as ArrayBuffer[];
