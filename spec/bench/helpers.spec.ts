@@ -3,7 +3,6 @@ import { bindingQuota, idealSchedule, idealSpanMs, ratePerSecond, roundRobin } f
 import { benchExitCode, formatTable, formatValue, ratioOf, type BenchRow } from '../../bench/table.js';
 import { parseBenchArgs, UsageError } from '../../bench/options.js';
 import { benchMessages, deliveryCounts } from '../../bench/seed.js';
-import { OccurrenceCounter } from '../../src/message/uuid.js';
 import { workerMessages } from '../../bench/cases/workers.js';
 
 describe('quota arithmetic', () => {
@@ -97,18 +96,6 @@ describe('delivery counts', () => {
     const sent = benchMessages(4, 2, 't');
     const contents = [sent[0]!.content, sent[0]!.content, sent[2]!.content, 'unrelated'];
     expect(deliveryCounts(sent, contents)).toEqual({ delivered: 2, duplicates: 1, lost: 2 });
-  });
-});
-
-describe('OccurrenceCounter (the uuid deriver\'s compact occurrence count)', () => {
-  it('counts per fingerprint across table growth', () => {
-    const c = new OccurrenceCounter();
-    const n = 20_000; // several doublings of the table
-    for (let i = 0; i < n; i++) expect(c.next(i * 7919)).toBe(1);
-    for (let i = 0; i < n; i += 1000) expect(c.next(i * 7919)).toBe(2);
-    expect(c.next(0)).toBe(3);
-    expect(c.next(2 ** 52 - 1)).toBe(1);
-    expect(c.next(2 ** 52 - 1)).toBe(2);
   });
 });
 

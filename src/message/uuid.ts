@@ -124,136 +124,129 @@ function fingerprint(hexHash: string): number {
   return fp;
 }
 
-/** Slots per segment (fixed: a full segment splits in two rather than growing). */
-const SEGMENT_BITS = 12;
-const SEGMENT_SLOTS = 1 << SEGMENT_BITS;
-/** A segment splits when it holds this many (load 3/4). */
-const SEGMENT_MAX = (SEGMENT_SLOTS * 3) / 4;
+/** A key's low 16 bits pick its bucket; a slot keeps only the bits above them (2 bytes for scheme 3's 32-bit keys). */
+const BUCKET_BITS = 16;
+const BUCKETS = 1 << BUCKET_BITS;
 /**
- * Directory depth at which segments stop splitting (2^20 segments: billions of messages). Past it a full
- * segment's newcomers are counted in a Map, so even fingerprints built to collide cannot loop or exhaust.
+ * Slots per bucket at most (2^27 messages in the buckets at half load); past it a full bucket's newcomers go to
+ * the overflow set, so even fingerprints built to collide cannot exhaust the table.
  */
-const MAX_DEPTH = 20;
+const MAX_WIDTH = 4096;
 
 /**
- * One open-addressing table of `width` 32-bit words per slot, side by side in one array so that a probe
- * touches one cache line: a run of a million messages probes a table far larger than the CPU's caches.
- * A slot's first word is never 0 (0 marks an empty slot).
- */
-interface Segment {
-  slots: Uint32Array;
-  used: number;
-  /** The segment holds the keys whose lowest `depth` bits are the same. */
-  depth: number;
-}
-
-/** Start slot of a key inside its segment: mixes all its bits, so it needs nothing else. */
-function home(first: number, second: number): number {
-  return Math.imul(first ^ second, 0x9e3779b1) >>> (32 - SEGMENT_BITS);
-}
-
-/**
- * Occurrence numbers per fingerprint (a Map of hex keys holds a string and an entry per message), in 4
- * bytes per slot (scheme 3) or 8 (scheme 2). Extendible hashing: a directory indexed by the key's low
- * bits points at fixed-size open-addressing segments, and a full segment splits in two (one new segment;
- * the old one is reused) instead of the whole table doubling: a doubling table leaves its old arrays in
- * the old generation until a full GC, and a split leaves no garbage. Counts above 1 go to a Map that only
- * repeats reach.
+ * Occurrence numbers per fingerprint (a Map of hex keys holds a string and an entry per message), in 2 bytes
+ * per slot (scheme 3) or 4 (scheme 2). The key's low 16 bits pick one of 65,536 buckets and a slot keeps the
+ * bits above them: the bucket a key is in and what its slot holds are the whole key, so nothing is lost. A
+ * bucket is a row of `width` slots in one array, one cache line for 32 slots of scheme 3: a run of a million
+ * messages probes a table far larger than the CPU's caches, once per message. The rows widen together, in
+ * place (a resizable ArrayBuffer, so no old array waits for a full GC), when a full row meets a table at
+ * half its capacity; a full row of an emptier table sends its newcomer to the overflow set (the few buckets
+ * that chance fills first). Counts above 1 go to a Map that only repeats reach.
  *
- * What a slot keeps of the 52-bit fingerprint is the scheme's: 48 bits for scheme 2 (the low 32 and the
+ * What is compared of the 52-bit fingerprint is the scheme's: 48 bits for scheme 2 (the low 32 and the
  * high 20 modulo 65535), the low 32 for scheme 3. Two identities that agree on those (odds ~2e-3 over a
  * million distinct messages for 48 bits, ~1e-4 per message for 32) only make the later one count as a
  * repeat: its uuid stays unique (its own identity hash is hashed into it) and deterministic (same input
  * order, same numbers); every other uuid is unchanged.
  */
 export class OccurrenceCounter {
-  /** 32-bit words per slot: 2 (scheme 2: the 16 extra bits, then the low 32) or 1 (scheme 3: the low 32). */
-  private readonly width: 1 | 2;
-  /** 2^depth entries; entry k is the segment of the keys whose low bits are k. */
-  private directory: Segment[];
-  private depth = 0;
+  /** Scheme 2's slots hold 32 bits (16 of the low word, the 16 extra bits), scheme 3's 16. */
+  private readonly wide: boolean;
+  private memory: ArrayBuffer | undefined;
+  private slots: Uint16Array | Uint32Array = new Uint16Array(0);
+  /** Slots used in each bucket. */
+  private readonly fill = new Uint16Array(BUCKETS);
+  private width = 0;
+  private keys = 0;
+  /** Keys (as compared) that found their bucket full: each one's bucket is full still. */
+  private readonly overflow = new Set<number>();
   private readonly repeats = new Map<number, number>();
-  private readonly overflow = new Map<number, number>();
 
   constructor(scheme: UuidScheme = UUID_SCHEME) {
-    this.width = scheme === 2 ? 2 : 1;
-    this.directory = [this.segment(0)];
+    this.wide = scheme === 2;
   }
 
   /** 1 the first time a fingerprint (an integer below 2^52) is seen, then 2, 3, ... */
   next(fp: number): number {
     let lo = fp >>> 0; // fp modulo 2^32
-    let first: number;
-    if (this.width === 2) {
-      first = (((fp - lo) / 0x1_0000_0000) % 0xffff) + 1; // 1..65535: never 0
+    let held: number;
+    let key: number;
+    if (this.wide) {
+      const extra = (((fp - lo) / 0x1_0000_0000) % 0xffff) + 1; // 1..65535
+      held = ((extra << 16) | (lo >>> 16)) >>> 0;
+      key = extra * 0x1_0000_0000 + lo;
     } else {
-      if (lo === 0) lo = 1; // 0 marks an empty slot: it counts as 1
-      first = lo;
+      if (lo === 0) lo = 1; // scheme 3 has always counted 0 as 1 (its first table's empty mark)
+      held = lo >>> 16;
+      key = lo;
     }
-    const second = this.width === 2 ? lo : 0;
-    const seg = this.directory[lo & ((1 << this.depth) - 1)]!;
-    const i = this.probe(seg.slots, first, second);
-    if (seg.slots[i * this.width] !== 0) {
+    const bucket = lo & (BUCKETS - 1);
+    if (this.holds(bucket, held) || (this.fill[bucket] === this.width && this.overflow.has(key))) {
       const n = (this.repeats.get(fp) ?? 1) + 1;
       this.repeats.set(fp, n);
       return n;
     }
-    if (seg.used >= SEGMENT_SLOTS - 1) {
-      // Only at MAX_DEPTH: keep one slot empty so that probing always ends.
-      const n = (this.overflow.get(fp) ?? 0) + 1;
-      this.overflow.set(fp, n);
-      return n;
+    if (this.fill[bucket] === this.width) {
+      if ((this.keys < (BUCKETS * this.width) / 2 && this.width > 0) || this.width === MAX_WIDTH) {
+        this.overflow.add(key);
+        this.keys += 1;
+        return 1;
+      }
+      this.widen();
     }
-    this.store(seg, i, first, second);
-    if (seg.used >= SEGMENT_MAX && seg.depth < MAX_DEPTH) this.split(seg);
+    this.slots[bucket * this.width + this.fill[bucket]!] = held;
+    this.fill[bucket]! += 1;
+    this.keys += 1;
     return 1;
   }
 
-  private segment(depth: number): Segment {
-    return { slots: new Uint32Array(SEGMENT_SLOTS * this.width), used: 0, depth };
+  private holds(bucket: number, held: number): boolean {
+    const slots = this.slots;
+    const from = bucket * this.width;
+    const to = from + this.fill[bucket]!;
+    for (let i = from; i < to; i++) if (slots[i] === held) return true;
+    return false;
   }
 
-  /** The slot of a key: where it is stored, or the empty slot where it belongs. */
-  private probe(slots: Uint32Array, first: number, second: number): number {
-    const w = this.width;
-    let i = home(first, second);
-    for (;;) {
-      const f = slots[i * w]!;
-      if (f === 0 || (f === first && (w === 1 || slots[i * w + 1] === second))) return i;
-      i = (i + 1) & (SEGMENT_SLOTS - 1);
+  /** Twice as many slots per bucket, each row moved to its new place; then the overflow moved in. */
+  private widen(): void {
+    const old = this.width;
+    const width = old === 0 ? 1 : old * 2;
+    const bytes = BUCKETS * width * (this.wide ? 4 : 2);
+    const before = this.slots;
+    if (this.memory === undefined) this.memory = reservedMemory(BUCKETS * MAX_WIDTH * (this.wide ? 4 : 2));
+    if (this.memory.resizable) this.memory.resize(bytes);
+    else this.memory = new ArrayBuffer(bytes);
+    this.slots = this.wide ? new Uint32Array(this.memory) : new Uint16Array(this.memory);
+    // In place, from the last row (each moves to a higher place, past the rows not moved yet); or copied.
+    const inPlace = this.slots.buffer === before.buffer;
+    for (let b = BUCKETS - 1; b >= 0; b--) {
+      const from = b * old;
+      const to = from + this.fill[b]!;
+      if (inPlace) this.slots.copyWithin(b * width, from, to);
+      else if (to > from) this.slots.set(before.subarray(from, to), b * width);
+    }
+    this.width = width;
+    for (const key of this.overflow) {
+      const lo = key % 0x1_0000_0000;
+      const bucket = lo & (BUCKETS - 1);
+      if (this.fill[bucket] === width) continue;
+      const held = this.wide ? (((key - lo) / 0x1_0000_0000) << 16 | (lo >>> 16)) >>> 0 : lo >>> 16;
+      this.slots[bucket * width + this.fill[bucket]!] = held;
+      this.fill[bucket]! += 1;
+      this.overflow.delete(key);
     }
   }
+}
 
-  private store(seg: Segment, i: number, first: number, second: number): void {
-    seg.slots[i * this.width] = first;
-    if (this.width === 2) seg.slots[i * 2 + 1] = second;
-    seg.used += 1;
-  }
-
-  /** Moves the keys whose next low bit is 1 to a new segment and re-inserts the rest in place. */
-  private split(seg: Segment): void {
-    if (seg.depth === this.depth) {
-      this.directory = this.directory.concat(this.directory);
-      this.depth += 1;
-    }
-    const w = this.width;
-    const bit = 1 << seg.depth;
-    const old = seg.slots.slice();
-    seg.slots.fill(0);
-    seg.used = 0;
-    seg.depth += 1;
-    const sibling = this.segment(seg.depth);
-    for (let j = 0; j < SEGMENT_SLOTS; j++) {
-      const first = old[j * w]!;
-      if (first === 0) continue;
-      const second = w === 2 ? old[j * 2 + 1]! : 0;
-      // The low 32 bits of the fingerprint (lo): the second word of scheme 2, the only one of scheme 3.
-      const lo = w === 2 ? second : first;
-      const to = (lo & bit) === 0 ? seg : sibling;
-      this.store(to, this.probe(to.slots, first, second), first, second);
-    }
-    for (let k = 0; k < this.directory.length; k++) {
-      if (this.directory[k] === seg && (k & bit) !== 0) this.directory[k] = sibling;
-    }
+/**
+ * A resizable ArrayBuffer that may grow to `max` bytes in place (virtual memory reserved, pages used only as
+ * it grows); a plain empty one where the address space is too small for the reservation (a 32-bit system).
+ */
+function reservedMemory(max: number): ArrayBuffer {
+  try {
+    return new ArrayBuffer(0, { maxByteLength: max });
+  } catch {
+    return new ArrayBuffer(0);
   }
 }
