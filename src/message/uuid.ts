@@ -101,21 +101,12 @@ export function repeatUuid(idHash: string, occurrence: number): string {
   return sha256Hex(`lark-im/v2 repeat\n${idHash}\n${occurrence}`).slice(0, UUID_HEX_LENGTH);
 }
 
-/** fingerprint() of the hex digits of h written as ASCII at `offset` of `bytes` (a report line's uuid). */
-export function fingerprintAt(bytes: Uint8Array, offset: number): number {
-  let fp = 0;
-  for (let i = offset; i < offset + 13; i++) {
-    const c = bytes[i]!;
-    fp = fp * 16 + (c <= 0x39 ? c - 0x30 : c - 0x57);
-  }
-  return fp;
-}
-
 /**
  * The first 52 bits of a lower-case hex sha256 (exact in a double): parseInt(hexHash.slice(0, 13), 16),
- * read digit by digit (the slice and the parse were a string and a call per message).
+ * read digit by digit (the slice and the parse were a string and a call per message). What an identity's
+ * occurrences are counted by (occurrence()).
  */
-function fingerprint(hexHash: string): number {
+export function fingerprint(hexHash: string): number {
   let fp = 0;
   for (let i = 0; i < 13; i++) {
     const c = hexHash.charCodeAt(i);

@@ -15,7 +15,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { INPUT_READ_BYTES, MAX_LINE_BYTES, overlongMessage, toRecord, type InputRecord } from '../../input.js';
-import { fingerprintAt, repeatUuid, UuidDeriver } from '../../message/uuid.js';
+import { repeatUuid, UuidDeriver } from '../../message/uuid.js';
 import { emptySummary, type RunSummary } from '../report/outcome.js';
 import { BlockRenderer, type BlockCounts, type DryRunSetup, type RenderedBlock, type Spares } from './render-block.js';
 import type { BlockJob, WorkerAnswer } from './worker.js';
@@ -109,9 +109,9 @@ export async function parallelDryRun(o: ParallelDryRunOptions): Promise<RunSumma
   /** The occurrence counts of uuids [from, to) of a block, in order; a repeat's uuid is written in place. */
   const countUuids = (bytes: Buffer, block: RenderedBlock, from: number, to: number): number => {
     for (let k = from; k < to; k++) {
-      const at = block.uuidAt[k]!;
-      const occurrence = uuids.occurrence(fingerprintAt(bytes, at));
+      const occurrence = uuids.occurrence(block.fingerprints[k]!);
       if (occurrence === 1) continue;
+      const at = block.uuidAt[k]!;
       const hashes = block.hashes;
       const idHash = Buffer.from(hashes.buffer, hashes.byteOffset, hashes.byteLength).toString('latin1', k * 64, k * 64 + 64);
       bytes.write(repeatUuid(idHash, occurrence), at, 'latin1');

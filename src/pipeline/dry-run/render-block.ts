@@ -8,7 +8,7 @@
  * or on the main thread, the same code either way.
  */
 import { toRecord, type InputRecord } from '../../input.js';
-import { hasOwnUuid, UUID_HEX_LENGTH, UuidDeriver } from '../../message/uuid.js';
+import { fingerprint, hasOwnUuid, UUID_HEX_LENGTH, UuidDeriver } from '../../message/uuid.js';
 import type { NodeConfig } from '../../config.js';
 import { failedOutcome, skippedOutcome, type MessageOutcome } from '../report/outcome.js';
 import { reportLine } from '../report/report-writer.js';
@@ -47,10 +47,12 @@ export interface RenderedBlock extends BlockCounts {
   bytes: Uint8Array;
   /** Byte offset in `bytes` of each derived uuid (48 hex digits), in input order. */
   uuidAt: Int32Array;
+  /** Of each of those, the fingerprint its occurrence is counted by (UuidDeriver.occurrence). */
+  fingerprints: Float64Array;
   /**
    * Of each of those, its h (64 hex digits, ASCII), one after another: a repeat's uuid is made from all of it.
    * Bytes, not strings: a block's strings would outlive young-generation GCs until it is written.
-   * It shares one ArrayBuffer with uuidAt (`places`), which goes back to the renderer for reuse.
+   * It shares one ArrayBuffer with uuidAt and fingerprints (`places`), which goes back to the renderer for reuse.
    */
   hashes: Uint8Array;
   deferred: DeferredRecord[];
@@ -60,7 +62,7 @@ export interface RenderedBlock extends BlockCounts {
 export interface Spares {
   /** For the report bytes. */
   bytes?: ArrayBuffer;
-  /** For the uuids' places and hashes (uuidAt and hashes of a block). */
+  /** For the uuids' places, fingerprints and hashes (uuidAt, fingerprints and hashes of a block). */
   places?: ArrayBuffer;
 }
 
@@ -69,8 +71,8 @@ const USUAL_TAIL = '"}}}\n';
 const UUID_KEY = '"uuid":"';
 /** Hex digits of a sha256. */
 const HASH_HEX_LENGTH = 64;
-/** A derived uuid's place (an Int32) and its h, in a places buffer. */
-const PLACE_BYTES = 4 + HASH_HEX_LENGTH;
+/** A derived uuid's fingerprint (a Float64), place (an Int32) and h, in a places buffer. */
+const PLACE_BYTES = 8 + 4 + HASH_HEX_LENGTH;
 /** Places a block starts with room for (a block of 128 KB holds about 800 messages). */
 const FIRST_PLACES = 1024;
 
@@ -161,6 +163,7 @@ class BlockOutput implements BlockCounts {
   private bytes: Buffer;
   private used = 0;
   private uuidAt: Int32Array;
+  private fingerprints: Float64Array;
   private hashes: Buffer;
   private uuids = 0;
   private readonly deferred: DeferredRecord[] = [];
@@ -169,7 +172,7 @@ class BlockOutput implements BlockCounts {
     // Their own ArrayBuffers (not Node's shared pool): they are transferred to the main thread whole.
     const spare = spares.bytes;
     this.bytes = spare && spare.byteLength >= expectedBytes ? Buffer.from(spare) : Buffer.allocUnsafeSlow(Math.max(expectedBytes, 4096));
-    [this.uuidAt, this.hashes] = placesIn(spares.places ?? new ArrayBuffer(FIRST_PLACES * PLACE_BYTES));
+    [this.fingerprints, this.uuidAt, this.hashes] = placesIn(spares.places ?? new ArrayBuffer(FIRST_PLACES * PLACE_BYTES));
   }
 
   /** One report line; idHash: the line holds a derived uuid made from it (the last "uuid" of the line). */
@@ -183,13 +186,16 @@ class BlockOutput implements BlockCounts {
       // The usual line ends with the uuid and `"}}}\n`, all ASCII; others (a phone's lookup after it) are measured.
       const tailBytes = tailChars === UUID_HEX_LENGTH + USUAL_TAIL.length ? tailChars : Buffer.byteLength(line.slice(at));
       if (this.uuids === this.uuidAt.length) {
-        const [uuidAt, hashes] = placesIn(new ArrayBuffer(this.uuidAt.length * 2 * PLACE_BYTES));
+        const [fingerprints, uuidAt, hashes] = placesIn(new ArrayBuffer(this.uuidAt.length * 2 * PLACE_BYTES));
+        fingerprints.set(this.fingerprints);
         uuidAt.set(this.uuidAt);
         this.hashes.copy(hashes);
+        this.fingerprints = fingerprints;
         this.uuidAt = uuidAt;
         this.hashes = hashes;
       }
       this.hashes.write(idHash, this.uuids * HASH_HEX_LENGTH, HASH_HEX_LENGTH, 'latin1');
+      this.fingerprints[this.uuids] = fingerprint(idHash);
       this.uuidAt[this.uuids++] = this.used + written - tailBytes;
     }
     this.used += written;
@@ -205,6 +211,7 @@ class BlockOutput implements BlockCounts {
       records, messages, valid, failed, skipped,
       bytes: this.bytes.subarray(0, this.used),
       uuidAt: this.uuidAt.subarray(0, this.uuids),
+      fingerprints: this.fingerprints.subarray(0, this.uuids),
       hashes: this.hashes.subarray(0, this.uuids * HASH_HEX_LENGTH),
       deferred: this.deferred,
     };
@@ -217,8 +224,12 @@ class BlockOutput implements BlockCounts {
   }
 }
 
-/** A places buffer's two views: the uuids' offsets (Int32s), then their hashes (64 bytes each). */
-function placesIn(buffer: ArrayBuffer): [Int32Array, Buffer] {
+/** A places buffer's three views: the uuids' fingerprints (Float64s), offsets (Int32s), then hashes (64 bytes each). */
+function placesIn(buffer: ArrayBuffer): [Float64Array, Int32Array, Buffer] {
   const capacity = Math.floor(buffer.byteLength / PLACE_BYTES);
-  return [new Int32Array(buffer, 0, capacity), Buffer.from(buffer, capacity * 4, capacity * HASH_HEX_LENGTH)];
+  return [
+    new Float64Array(buffer, 0, capacity),
+    new Int32Array(buffer, capacity * 8, capacity),
+    Buffer.from(buffer, capacity * 12, capacity * HASH_HEX_LENGTH),
+  ];
 }
