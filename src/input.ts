@@ -20,10 +20,11 @@ export interface InputRecord {
 }
 
 /**
- * Bytes per read of an input file. Node's default (64 KB) meant a thread-pool round trip every ~400
- * records, with the main thread idle while it waited.
+ * Bytes per read of an input file (FileChunks reads the next piece while this one is parsed, so the thread
+ * pool's round trip is not waited for). It is also the block of a dry-run on worker threads: 64 KB blocks
+ * hold 2 to 3 MB less in flight than 128 KB ones, in the same time (docs/BENCHMARKS.md, 2026-12-03).
  */
-export const INPUT_READ_BYTES = 128 * 1024;
+export const INPUT_READ_BYTES = 64 * 1024;
 
 /**
  * Opens a file, or standard input for '-', as the pieces readRecords takes. Fails early (before anything is

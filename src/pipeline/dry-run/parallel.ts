@@ -20,8 +20,8 @@ import { emptySummary, type RunSummary } from '../report/outcome.js';
 import { BlockRenderer, type BlockCounts, type DryRunSetup, type RenderedBlock, type Spares } from './render-block.js';
 import type { BlockJob, WorkerAnswer } from './worker.js';
 
-/** Blocks queued at one worker: one being rendered, the next ones there when it is done. */
-const WORKER_DEPTH = 3;
+/** Blocks queued at one worker: one being rendered, the next there when it is done (3 held more memory, no more speed). */
+const WORKER_DEPTH = 2;
 
 export interface ParallelDryRunOptions {
   setup: DryRunSetup;

@@ -73,8 +73,8 @@ const UUID_KEY = '"uuid":"';
 const HASH_HEX_LENGTH = 64;
 /** A derived uuid's fingerprint (a Float64), place (an Int32) and h, in a places buffer. */
 const PLACE_BYTES = 8 + 4 + HASH_HEX_LENGTH;
-/** Places a block starts with room for (a block of 128 KB holds about 800 messages). */
-const FIRST_PLACES = 1024;
+/** Places a block starts with room for (a block of 64 KB holds about 400 messages). */
+const FIRST_PLACES = 512;
 
 /** Report bytes per input byte to start with (a report line is about twice its record: url, msg_type, uuid). */
 export const OUT_PER_IN = 2.5;
