@@ -5,9 +5,10 @@
  * only if it comes before the thread's other modules load, hence a module of its own, imported first.
  *
  * On the main thread that is not enough: while the CLI's modules load, most of what they allocate survives,
- * and V8 grows the young generation regardless (to 8 MB; a worker's stays at 2 to 4). --optimize-for-size makes V8's next
- * incremental major GC one that reduces memory, which shrinks the young generation back to its first size;
- * once that happened (or after SHRINK_WAIT_MS) the flag goes off again, as it also steers code generation.
+ * and V8 grows the young generation regardless (to 8 MB; a worker's stays at 2 to 4). --optimize-for-size
+ * makes V8's next incremental major GC one that reduces memory, which shrinks the young generation back to
+ * its first size; once that happened (or after SHRINK_WAIT_MS) the flag goes off again, as it also steers
+ * code generation.
  * V8 flags are the process's: a worker leaves them to the main thread (a worker started meanwhile gets
  * 1 MB semi-spaces from the start).
  */

@@ -159,19 +159,12 @@ export class OccurrenceCounter {
 
   /** 1 the first time a fingerprint (an integer below 2^52) is seen, then 2, 3, ... */
   next(fp: number): number {
-    let lo = fp >>> 0; // fp modulo 2^32
-    let held: number;
-    let key: number;
-    if (this.wide) {
-      const extra = (((fp - lo) / 0x1_0000_0000) % 0xffff) + 1; // 1..65535
-      held = ((extra << 16) | (lo >>> 16)) >>> 0;
-      key = extra * 0x1_0000_0000 + lo;
-    } else {
-      if (lo === 0) lo = 1; // scheme 3 has always counted 0 as 1 (its first table's empty mark)
-      held = lo >>> 16;
-      key = lo;
-    }
-    const bucket = lo & (BUCKETS - 1);
+    const lo = fp >>> 0; // fp modulo 2^32
+    // The key as compared: scheme 2 adds the high 20 bits modulo 65535 (1..65535) above the low 32; scheme 3
+    // has always counted 0 as 1 (its first table's empty mark).
+    const key = this.wide ? ((((fp - lo) / 0x1_0000_0000) % 0xffff) + 1) * 0x1_0000_0000 + lo : lo || 1;
+    const bucket = key & (BUCKETS - 1);
+    const held = this.heldOf(key);
     if (this.holds(bucket, held) || (this.fill[bucket] === this.width && this.overflow.has(key))) {
       const n = (this.repeats.get(fp) ?? 1) + 1;
       this.repeats.set(fp, n);
@@ -185,10 +178,20 @@ export class OccurrenceCounter {
       }
       this.widen();
     }
-    this.slots[bucket * this.width + this.fill[bucket]!] = held;
-    this.fill[bucket]! += 1;
+    this.put(bucket, held);
     this.keys += 1;
     return 1;
+  }
+
+  /** What a key's slot holds: the bits above its bucket's (16 of the low word, and scheme 2's 16 extra). */
+  private heldOf(key: number): number {
+    const lo = key % 0x1_0000_0000;
+    return this.wide ? ((((key - lo) / 0x1_0000_0000) << 16) | (lo >>> 16)) >>> 0 : lo >>> 16;
+  }
+
+  private put(bucket: number, held: number): void {
+    this.slots[bucket * this.width + this.fill[bucket]!] = held;
+    this.fill[bucket]! += 1;
   }
 
   private holds(bucket: number, held: number): boolean {
@@ -203,11 +206,11 @@ export class OccurrenceCounter {
   private widen(): void {
     const old = this.width;
     const width = old === 0 ? 1 : old * 2;
-    const bytes = BUCKETS * width * (this.wide ? 4 : 2);
+    const slotBytes = this.wide ? 4 : 2;
     const before = this.slots;
-    if (this.memory === undefined) this.memory = reservedMemory(BUCKETS * MAX_WIDTH * (this.wide ? 4 : 2));
-    if (this.memory.resizable) this.memory.resize(bytes);
-    else this.memory = new ArrayBuffer(bytes);
+    if (this.memory === undefined) this.memory = reservedMemory(BUCKETS * MAX_WIDTH * slotBytes);
+    if (this.memory.resizable) this.memory.resize(BUCKETS * width * slotBytes);
+    else this.memory = new ArrayBuffer(BUCKETS * width * slotBytes);
     this.slots = this.wide ? new Uint32Array(this.memory) : new Uint16Array(this.memory);
     // In place, from the last row (each moves to a higher place, past the rows not moved yet); or copied.
     const inPlace = this.slots.buffer === before.buffer;
@@ -219,12 +222,9 @@ export class OccurrenceCounter {
     }
     this.width = width;
     for (const key of this.overflow) {
-      const lo = key % 0x1_0000_0000;
-      const bucket = lo & (BUCKETS - 1);
+      const bucket = key & (BUCKETS - 1);
       if (this.fill[bucket] === width) continue;
-      const held = this.wide ? (((key - lo) / 0x1_0000_0000) << 16 | (lo >>> 16)) >>> 0 : lo >>> 16;
-      this.slots[bucket * width + this.fill[bucket]!] = held;
-      this.fill[bucket]! += 1;
+      this.put(bucket, this.heldOf(key));
       this.overflow.delete(key);
     }
   }
