@@ -128,4 +128,25 @@ describe('lark-im write --dry-run on worker threads', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/LARK_IM_WORKERS must be a whole number from 0 to 16, or auto \(got "many"\)/);
   }, 120_000);
+
+  it('a config that keeps the run in-thread (keyed records) is not changed by the threads started for it early', async () => {
+    // The CLI starts the threads before it reads the config; a messageKey makes the run in-thread (the key map is
+    // in order): the threads are stopped, and the run ends as the in-thread one does, without waiting on them.
+    const config = join(dir, 'keyed.json');
+    await writeFile(config, JSON.stringify({ node: { messageKey: ['receiveId'] } }));
+    const runs = [];
+    for (const workers of ['0', '1']) {
+      const report = join(dir, `keyed-${workers}.jsonl`);
+      const r = await runCli(['write', '--dry-run', '--config', config, '--input', input, '--report', report, '--verbose'], {
+        env: { ...env, LARK_IM_WORKERS: workers },
+        timeoutMs: 120_000,
+      });
+      runs.push({ ...r, report: await readFile(report) });
+    }
+    const [inThread, keyed] = runs;
+    expect(keyed!.stderr).not.toMatch(/worker thread/);
+    expect(keyed!.code).toBe(inThread!.code);
+    expect(keyed!.report.equals(inThread!.report)).toBe(true);
+    expect(keyed!.report.length).toBeGreaterThan(PARALLEL_MIN_BYTES);
+  }, 240_000);
 });

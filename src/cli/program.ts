@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
-import { describeError, runCommand } from './shared.js';
+import { describeError, runCommand } from './run-command.js';
 import { EXIT_CANNOT_START } from '../core/exit.js';
 import { registerConsoleCommand } from '../console/command.js';
 import { guardStdout } from './stdout.js';
@@ -61,7 +61,13 @@ program
   .option('--state <file>', 'resumable run: record delivered messages here; a re-run with the same input sends only the rest')
   .option('-v, --verbose', 'log retries and token refreshes to stderr, and rate-limit waits added up every 10 s')
   .option('--redis <url>', 'share the quota, token and lookups with other workers of the app through Redis (or LARK_IM_REDIS_URL)')
-  .action((flags) => runCommand(async () => (await import('./write.js')).writeCommand(flags)));
+  .action((flags) => runCommand(async () => {
+    // A large dry-run's render threads load their modules beside this command's (threads.ts).
+    if (flags.dryRun && !flags.state && (flags.report !== undefined || !flags.json)) {
+      await (await import('../pipeline/dry-run/threads.js')).prestartRenderThreads(flags.input);
+    }
+    return (await import('./write.js')).writeCommand(flags);
+  }));
 
 program
   .command('read')

@@ -25,6 +25,7 @@ import { VerboseLog, describeEvent } from './verbose-log.js';
 import { Reachability } from '../pipeline/report/reachability.js';
 import { dryRunWorkers, workersAsked } from '../pipeline/dry-run/fit.js';
 import { parallelDryRun } from '../pipeline/dry-run/parallel.js';
+import { renderThreads } from '../pipeline/dry-run/threads.js';
 
 export interface WriteFlags {
   config?: string;
@@ -102,6 +103,7 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
     // one with keys (the key map is in order), with the state (it reads keys) or without a report (failures are
     // printed one by one).
     const workers = dryRun && report && !readState && !connector.config.node.messageKey ? await dryRunWorkers(flags.input, asked) : 0;
+    const threads = renderThreads(flags.input, workers);
     if (workers > 0 && verbose) process.stderr.write(`lark-im: dry-run on ${counted(workers, 'worker thread')} beside the main thread\n`);
     const startError = dryRun ? undefined : await connector.larkClient().then((c) => c.getTenantToken()).then(() => undefined, (err: unknown) => err);
 
@@ -147,7 +149,7 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
         : workers > 0
           ? await parallelDryRun({
               setup: { baseUrl: connector.baseUrl, node: connector.config.node },
-              workers,
+              threads,
               input,
               signal: stop.signal,
               writeReport: (bytes, written) => report!.addEncoded(bytes, written),

@@ -1,14 +1,16 @@
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
-import { DEFAULT_PORT, startConsole } from './server.js';
 import type { ConsoleLang } from './api.js';
-import { HttpError } from './http-util.js';
+import { DEFAULT_PORT, HttpError } from './http-util.js';
 import { CliExit, EXIT_CANNOT_START } from '../core/exit.js';
 import { fileError } from '../core/errno.js';
 import { parsePort } from '../core/flags.js';
-import { LANGUAGES } from '../platforms/tapdata/manifest.js';
+import { LANGUAGES } from '../core/vocabulary.js';
 
-/** Adds `lark-im console`; the CLI's main calls this (the console stays out of src/cli). */
+/**
+ * Adds `lark-im console`; the CLI's main calls this (the console stays out of src/cli). The server's modules
+ * load when the command runs: every other command registers this one too.
+ */
 export function registerConsoleCommand(program: Command): Command {
   return program
     .command('console')
@@ -25,6 +27,7 @@ export function registerConsoleCommand(program: Command): Command {
       if (configPath) await readFile(configPath).catch((err: unknown) => {
         throw fileError('--config', configPath, err);
       });
+      const { startConsole } = await import('./server.js');
       const handle = await startConsole({
         port,
         host: '127.0.0.1',

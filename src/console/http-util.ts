@@ -8,6 +8,8 @@ export class HttpError extends Error {
 }
 
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
+/** The console's port unless told otherwise (lark-im console -p). */
+export const DEFAULT_PORT = 4780;
 
 const SECURITY_HEADERS: Record<string, string> = {
   'x-content-type-options': 'nosniff',

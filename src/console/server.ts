@@ -5,12 +5,10 @@ import path from 'node:path';
 import { newToken } from './access.js';
 import type { ConsoleLang } from './api.js';
 import { ConsoleApp } from './app.js';
-import { HttpError, sendError, MAX_BODY_BYTES } from './http-util.js';
+import { DEFAULT_PORT, HttpError, sendError, MAX_BODY_BYTES } from './http-util.js';
 import { SEND_FOLDER } from './send-files.js';
 import { DEFAULT_STATIC_DIR } from './static.js';
 import type { ConsoleBackend, EmulatorHandle } from './types.js';
-
-export const DEFAULT_PORT = 4780;
 
 export interface ConsoleOptions {
   /** Default 4780; 0 picks a free port. */

@@ -1,8 +1,13 @@
 /**
- * The words this connector and Lark's IM API share: msg types, receive types, scopes and API paths. The
+ * The words this connector and Lark's IM API share: msg types, receive types, scopes and API paths (and the
+ * languages the connector speaks). The
  * connector, the emulator and the specs read them here, so that a new msg type or scope is added once.
  * Depends on nothing.
  */
+
+/** The languages of the manifest's messages (TapData's), and of the console. */
+export const LANGUAGES = ['en_US', 'zh_CN', 'zh_TW'] as const;
+export type Language = (typeof LANGUAGES)[number];
 
 /** The msg_type values of POST /open-apis/im/v1/messages. */
 export const LARK_MSG_TYPES = [

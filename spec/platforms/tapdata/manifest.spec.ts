@@ -2,7 +2,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { CONNECTION_TEST_ITEMS, CONNECTION_TEST_ITEM_KEYS } from '../../../src/core/types.js';
-import { LANGUAGES, MESSAGES, buildManifest, testDetail, testItemTitle, type TestDetailKey } from '../../../src/platforms/tapdata/manifest.js';
+import { MESSAGES, buildManifest, testDetail, testItemTitle, type TestDetailKey } from '../../../src/platforms/tapdata/manifest.js';
+import { LANGUAGES } from '../../../src/core/vocabulary.js';
 import { DOMAINS, connectionConfigSchema, nodeConfigSchema } from '../../../src/config.js';
 import { UPDATE_EVENTS } from '../../../src/pipeline/lifecycle/config.js';
 

@@ -13,20 +13,20 @@
  * Only for a JSON Lines input (the format readRecordBatches decides by the first line: the caller checks it,
  * see jsonLinesHead) and a dry-run whose records have no key (keyed events depend on the key map, in order).
  */
-import { Worker } from 'node:worker_threads';
 import { INPUT_READ_BYTES, MAX_LINE_BYTES, overlongMessage, toRecord, type InputRecord } from '../../input.js';
 import { repeatUuid, UuidDeriver } from '../../message/uuid.js';
 import { emptySummary, type RunSummary } from '../report/outcome.js';
 import { BlockRenderer, type BlockCounts, type DryRunSetup, type RenderedBlock, type Spares } from './render-block.js';
-import type { BlockJob, WorkerAnswer } from './worker.js';
+import type { BlockJob, WorkerAnswer, WorkerRequest } from './worker.js';
+import type { RenderThread } from './threads.js';
 
 /** Blocks queued at one worker: one being rendered, the next there when it is done (3 held more memory, no more speed). */
 const WORKER_DEPTH = 2;
 
 export interface ParallelDryRunOptions {
   setup: DryRunSetup;
-  /** Worker threads beside the main thread (which renders too, when they are all busy). */
-  workers: number;
+  /** Render threads (threads.ts) beside the main thread, which renders too when they are all busy. */
+  threads: readonly RenderThread[];
   /** The input's pieces (openInput). */
   input: AsyncIterable<Buffer | string>;
   /**
@@ -50,10 +50,10 @@ export async function parallelDryRun(o: ParallelDryRunOptions): Promise<RunSumma
   const summary = emptySummary();
   const uuids = new UuidDeriver();
   const inline = new BlockRenderer(o.setup);
-  const pool = new WorkerPool(o.workers, o.setup);
-  const buffers = new SpareBuffers(o.workers * WORKER_DEPTH + 4);
+  const pool = new WorkerPool(o.threads, o.setup);
+  const buffers = new SpareBuffers(o.threads.length * WORKER_DEPTH + 4);
   /** Blocks read and not yet written, at most: beyond, the reading waits for the workers. */
-  const maxPending = o.workers * WORKER_DEPTH + 2;
+  const maxPending = o.threads.length * WORKER_DEPTH + 2;
   const rendered = new Map<number, RenderedBlock>();
   let nextSeq = 0;
   let nextToWrite = 0;
@@ -257,8 +257,7 @@ class SpareBuffers {
 }
 
 interface PoolWorker {
-  thread: Worker;
-  ready: boolean;
+  thread: RenderThread;
   queued: number;
 }
 
@@ -269,13 +268,16 @@ class WorkerPool {
   private failure: Error | undefined;
   private wake: (() => void) | undefined;
 
-  constructor(count: number, setup: DryRunSetup) {
-    for (let i = 0; i < count; i++) {
-      const thread = new Worker(new URL('./worker.js', import.meta.url), { workerData: setup });
-      const w: PoolWorker = { thread, ready: false, queued: 0 };
+  constructor(threads: readonly RenderThread[], setup: DryRunSetup) {
+    for (const t of threads) {
+      // A thread started early may have stopped before it was adopted.
+      this.failure ??= t.failure;
+      const thread = t.worker;
+      thread.ref();
+      thread.postMessage({ setup } satisfies WorkerRequest);
+      const w: PoolWorker = { thread: t, queued: 0 };
       thread.on('message', (answer: WorkerAnswer) => {
-        if ('ready' in answer) w.ready = true;
-        else {
+        if (!('ready' in answer)) {
           w.queued -= 1;
           this.answers.push(answer);
         }
@@ -296,11 +298,11 @@ class WorkerPool {
   /** Hands the block to a worker; false when none is ready with room (the caller renders it). */
   post(job: BlockJob): boolean {
     let best: PoolWorker | undefined;
-    for (const w of this.workers) if (w.ready && w.queued < WORKER_DEPTH && (!best || w.queued < best.queued)) best = w;
+    for (const w of this.workers) if (w.thread.ready && w.queued < WORKER_DEPTH && (!best || w.queued < best.queued)) best = w;
     if (!best) return false;
     best.queued += 1;
     const { bytes, places } = job.spares;
-    best.thread.postMessage(job, [job.bytes.buffer as ArrayBuffer, ...(bytes ? [bytes] : []), ...(places ? [places] : [])]);
+    best.thread.worker.postMessage(job, [job.bytes.buffer as ArrayBuffer, ...(bytes ? [bytes] : []), ...(places ? [places] : [])]);
     return true;
   }
 
@@ -325,6 +327,6 @@ class WorkerPool {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.thread.terminate()));
+    await Promise.all(this.workers.map((w) => w.thread.worker.terminate()));
   }
 }

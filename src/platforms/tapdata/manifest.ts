@@ -11,9 +11,8 @@ import { SOURCE_MESSAGES } from '../../source/options.js';
 import { MEDIA_MESSAGES } from '../../pipeline/media/options.js';
 import { LIFECYCLE_MESSAGES } from '../../pipeline/lifecycle/config.js';
 import { CONNECTION_TEST_ITEMS, type ConnectionTestItem } from '../../core/types.js';
+import type { Language } from '../../core/vocabulary.js';
 
-export const LANGUAGES = ['en_US', 'zh_CN', 'zh_TW'] as const;
-export type Language = (typeof LANGUAGES)[number];
 
 const EN_US = {
   doc: 'docs/lark_im_en_US.md',
