@@ -9,9 +9,11 @@ COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` builds, and the sources are not copied yet.
 RUN npm ci --ignore-scripts
 COPY tsconfig.json ./
+COPY scripts ./scripts
 COPY src ./src
-# What ships is the compiled JavaScript `lark-im airbyte` loads: no source maps, declarations or build info, and
-# neither the emulator (only `lark-im demo` / `lark-im emulator` load it) nor the library entry dist/index.js.
+# What ships is the compiled JavaScript (`lark-im airbyte` loads the bundle in dist/cli/): no source maps,
+# declarations or build info, and neither the emulator's modules (only `lark-im demo` / `lark-im emulator` load
+# it, from the bundle) nor the library entry dist/index.js.
 RUN npm run build \
  && find dist \( -name '*.map' -o -name '*.d.ts' \) -delete \
  && rm -rf dist/.tsbuildinfo dist/emulator dist/index.js
