@@ -7,7 +7,7 @@
  * is the writer's, byte for byte (spec/cli/dry-run-workers.spec.ts compares them).
  *
  * Memory stays bounded: at most WORKER_DEPTH blocks wait at each worker, and the reading pauses while
- * MAX_PENDING blocks are read and not yet written (one slow worker holds back the report, never more input).
+ * maxPending blocks are read and not yet written (one slow worker holds back the report, never more input).
  * Blocks go to the workers transferred, not copied, and their bytes come back the same way.
  *
  * Only for a JSON Lines input (the format readRecordBatches decides by the first line: the caller checks it,
@@ -22,6 +22,12 @@ import type { RenderThread } from './threads.js';
 
 /** Blocks queued at one worker: one being rendered, the next there when it is done (3 held more memory, no more speed). */
 const WORKER_DEPTH = 2;
+/**
+ * Blocks the main thread may render ahead of the oldest unwritten one, beyond those queued at the workers: with 2,
+ * it waited 60 to 260 ms of a 3 s run for a worker's block; with 4 the million-record dry-run's median time was
+ * 4 to 14% lower in three series of 8 runs, at 1 to 1.5 MB more (docs/BENCHMARKS.md, 2026-12-04).
+ */
+const AHEAD = 4;
 
 export interface ParallelDryRunOptions {
   setup: DryRunSetup;
@@ -53,7 +59,7 @@ export async function parallelDryRun(o: ParallelDryRunOptions): Promise<RunSumma
   const pool = new WorkerPool(o.threads, o.setup);
   const buffers = new SpareBuffers(o.threads.length * WORKER_DEPTH + 4);
   /** Blocks read and not yet written, at most: beyond, the reading waits for the workers. */
-  const maxPending = o.threads.length * WORKER_DEPTH + 2;
+  const maxPending = o.threads.length * WORKER_DEPTH + AHEAD;
   const rendered = new Map<number, RenderedBlock>();
   let nextSeq = 0;
   let nextToWrite = 0;
