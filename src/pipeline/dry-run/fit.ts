@@ -2,7 +2,7 @@
  * Whether a dry-run goes to parallel.ts, and with how many worker threads: 0 = the writer on the main thread.
  *
  * Opt-in (LARK_IM_WORKERS): a worker is a second V8 heap, about 14 MB of memory more (the million-record
- * dry-run: 88 to 91 MB against 75 to 77, docs/BENCHMARKS.md, 2026-12-03), which a machine of one core does not
+ * dry-run: 85 to 89 MB against 71 to 74, docs/BENCHMARKS.md, 2026-12-04), which a machine of one core does not
  * need. And a worker pays for itself only on a large input (its start, ~30-100 ms, is the whole run of a small
  * one); only a file says how large it is before it is read, so stdin (a terminal, a pipe) stays in-thread.
  */
