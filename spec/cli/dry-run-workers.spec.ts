@@ -67,8 +67,19 @@ beforeAll(async () => {
     bytes += Buffer.byteLength(l) + 1;
   }
   input = join(dir, 'records.jsonl');
-  // The last line without its newline.
-  await writeFile(input, lines.join('\n') + '\n' + line(2, fixtures));
+  // Bytes that are not UTF-8 (decoded as U+FFFD), one line ending inside a multi-byte sequence; the last line
+  // without its newline.
+  const notUtf8 = Buffer.concat([
+    Buffer.from('{"receiveType":"user","receiveId":"ou_bytes","contentType":"text","content":"{\\"text\\":\\"'),
+    Buffer.from([0xff, 0xfe, 0x20, 0xe4, 0xb8]),
+    Buffer.from('\\"}"}\n{"receiveType":"user","receiveId":"ou_cut","contentType":"text","content":"{}"}'),
+    Buffer.from([0xe4, 0xb8, 0x0a]),
+  ]);
+  await writeFile(input, Buffer.concat([
+    Buffer.from(lines.slice(0, 1000).join('\n') + '\n'),
+    notUtf8,
+    Buffer.from(lines.slice(1000).join('\n') + '\n' + line(2, fixtures)),
+  ]));
 });
 
 afterAll(async () => {
@@ -100,6 +111,9 @@ describe('lark-im write --dry-run on worker threads', () => {
     expect(sameText.length).toBeGreaterThan(100);
     expect(new Set(sameText.map((o) => o.request.body.uuid)).size).toBe(sameText.length);
     expect(outcomes.some((o) => o.status === 'failed' && o.error.code === 'MEDIA_INVALID')).toBe(true);
+    const notUtf8 = outcomes.find((o) => o.status === 'valid' && o.request.body.receive_id === 'ou_bytes');
+    expect(notUtf8.request.body.content).toBe('{"text":"\ufffd\ufffd \ufffd"}');
+    expect(outcomes.find((o) => o.line === notUtf8.line + 1)).toMatchObject({ status: 'failed', error: { code: 'INPUT_INVALID' } });
     expect(inThread.summary).toMatchObject({ failed: expect.any(Number), skipped: expect.any(Number) });
     expect((inThread.summary.failed as number) > 0 && (inThread.summary.skipped as number) > 0).toBe(true);
     expect(inThread.code).toBe(1);

@@ -95,15 +95,17 @@ export class BlockRenderer {
    * are dropped wait for a full GC (the main thread's ArrayBuffers grew by 10 to 20 MB between two).
    */
   renderLines(block: Uint8Array, firstLine: number, spares: Spares = {}): RenderedBlock {
-    const bytes = Buffer.from(block.buffer, block.byteOffset, block.byteLength);
+    // One decoding for the block, not one per line (a native call each): '\n' is never inside a UTF-8 sequence,
+    // so each line decodes as it would alone, an unfinished sequence at its end included.
+    const all = Buffer.from(block.buffer, block.byteOffset, block.byteLength).toString('utf8');
     const out = new BlockOutput(block.byteLength * OUT_PER_IN, spares);
     let lineNo = firstLine - 1;
     let start = 0;
-    while (start < bytes.length) {
-      let end = bytes.indexOf(0x0a, start);
-      if (end < 0) end = bytes.length;
+    while (start < all.length) {
+      let end = all.indexOf('\n', start);
+      if (end < 0) end = all.length;
       lineNo += 1;
-      const text = bytes.toString('utf8', start, end).trim();
+      const text = all.slice(start, end).trim();
       if (text !== '') this.renderRecord(toRecord(lineNo, text), text, out);
       start = end + 1;
     }
