@@ -101,14 +101,34 @@ export class ValidOutcome {
       return undefined;
     }
     if (request.method !== 'POST' || typeof request.url !== 'string') return undefined;
-    // q(line), not `${line}`: number-to-string conversion goes through V8's number-string cache, whose
-    // entries (one per distinct line number) survive young-generation GCs, and enough survivors make V8
-    // double the young generation (peak RSS). JSON.stringify writes the digits without caching them.
-    const q = JSON.stringify;
-    const head = cached(postHeads, request.url, postHeadOf);
-    const type = cached(quotedTypes, msgType, quote);
-    const quotedUuid = uuid === this.#hexUuid ? `"${uuid}"` : q(uuid);
-    const position = `{"line":${q(line)},"index":${index === 0 ? '0' : q(index)}`;
-    return `${position}${head}${q(receiveId)},"msg_type":${type},"content":${q(content)},"uuid":${quotedUuid}}}}\n`;
+    return postLine(line, index, request.url, receiveId, msgType, content, uuid, uuid === this.#hexUuid);
   }
+}
+
+/**
+ * The report line of a valid message with a direct receiver, from the message itself: what
+ * reportLine(renderedOutcome(...)) gives, without the outcome's three objects (the dry-run's block renderer
+ * writes a million of these). Undefined for a receiver that needs a lookup (a phone): the outcome's JSON.
+ */
+export function directReportLine(baseUrl: string, line: number, index: number, message: MessageBody, uuid: string): string | undefined {
+  const direct = directReceiver(message);
+  if (!direct || !Number.isSafeInteger(line) || !Number.isSafeInteger(index)) return undefined;
+  const url = cached(sendUrls, baseUrl, urlsOf)[direct.receiveIdType];
+  return postLine(line, index, url, direct.receiveId, larkMsgType(message.contentType), message.content, uuid, message.uuid === undefined);
+}
+
+/**
+ * JSON.stringify of a valid POST outcome + '\n', its fields in the outcome's order. hexUuid: the uuid is a
+ * derived one (hex digits, nothing to escape).
+ */
+function postLine(line: number, index: number, url: string, receiveId: string, msgType: string, content: string, uuid: string, hexUuid: boolean): string {
+  // q(line), not `${line}`: number-to-string conversion goes through V8's number-string cache, whose
+  // entries (one per distinct line number) survive young-generation GCs, and enough survivors make V8
+  // double the young generation (peak RSS). JSON.stringify writes the digits without caching them.
+  const q = JSON.stringify;
+  const head = cached(postHeads, url, postHeadOf);
+  const type = cached(quotedTypes, msgType, quote);
+  const quotedUuid = hexUuid ? `"${uuid}"` : q(uuid);
+  const position = `{"line":${q(line)},"index":${index === 0 ? '0' : q(index)}`;
+  return `${position}${head}${q(receiveId)},"msg_type":${type},"content":${q(content)},"uuid":${quotedUuid}}}}\n`;
 }

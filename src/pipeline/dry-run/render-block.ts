@@ -10,9 +10,9 @@
 import { toRecord, type InputRecord } from '../../input.js';
 import { fingerprint, hasOwnUuid, UUID_HEX_LENGTH, UuidDeriver } from '../../message/uuid.js';
 import type { NodeConfig } from '../../config.js';
-import { failedOutcome, skippedOutcome, type MessageOutcome } from '../report/outcome.js';
+import { failedOutcome, skippedOutcome } from '../report/outcome.js';
 import { reportLine } from '../report/report-writer.js';
-import { renderedOutcome } from '../render.js';
+import { directReportLine, renderedOutcome } from '../render.js';
 import { mayHoldSource } from '../media/sources.js';
 import { nodePolicy, nodeTransform, RecordMessages } from '../record-messages.js';
 
@@ -131,13 +131,13 @@ export class BlockRenderer {
     out.records += 1;
     for (let index = 0; index < validated.length; index++) {
       const v = validated[index]!;
-      let outcome: MessageOutcome;
+      let reported: string;
       let idHash: string | undefined;
       if ('skipped' in v) {
-        outcome = skippedOutcome(line, index, v.skipped);
+        reported = reportLine(skippedOutcome(line, index, v.skipped));
         out.skipped += 1;
       } else if (!v.ok) {
-        outcome = failedOutcome(line, index, v.error);
+        reported = reportLine(failedOutcome(line, index, v.error));
         out.failed += 1;
       } else {
         let uuid: string;
@@ -146,11 +146,12 @@ export class BlockRenderer {
           idHash = this.hasher.identityHash(v.message);
           uuid = idHash.slice(0, UUID_HEX_LENGTH);
         }
-        outcome = renderedOutcome(this.setup.baseUrl, line, index, v.message, uuid);
+        const { baseUrl } = this.setup;
+        reported = directReportLine(baseUrl, line, index, v.message, uuid) ?? reportLine(renderedOutcome(baseUrl, line, index, v.message, uuid));
         out.valid += 1;
       }
       out.messages += 1;
-      out.add(reportLine(outcome), idHash);
+      out.add(reported, idHash);
     }
   }
 }
