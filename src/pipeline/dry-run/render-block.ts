@@ -76,6 +76,13 @@ const PLACE_BYTES = 8 + 4 + HASH_HEX_LENGTH;
 /** Places a block starts with room for (a block of 64 KB holds about 400 messages). */
 const FIRST_PLACES = 512;
 
+/**
+ * Input bytes decoded into one string at a time, from which the lines are sliced: a decoding per line is a native
+ * call each, and a whole block's string outlived young-generation GCs (a million-record dry-run: 98 MB peak
+ * instead of 87).
+ */
+const DECODE_BYTES = 4096;
+
 /** Report bytes per input byte to start with (a report line is about twice its record: url, msg_type, uuid). */
 export const OUT_PER_IN = 2.5;
 
@@ -95,19 +102,26 @@ export class BlockRenderer {
    * are dropped wait for a full GC (the main thread's ArrayBuffers grew by 10 to 20 MB between two).
    */
   renderLines(block: Uint8Array, firstLine: number, spares: Spares = {}): RenderedBlock {
-    // One decoding for the block, not one per line (a native call each): '\n' is never inside a UTF-8 sequence,
-    // so each line decodes as it would alone, an unfinished sequence at its end included.
-    const all = Buffer.from(block.buffer, block.byteOffset, block.byteLength).toString('utf8');
+    const bytes = Buffer.from(block.buffer, block.byteOffset, block.byteLength);
     const out = new BlockOutput(block.byteLength * OUT_PER_IN, spares);
     let lineNo = firstLine - 1;
     let start = 0;
-    while (start < all.length) {
-      let end = all.indexOf('\n', start);
-      if (end < 0) end = all.length;
-      lineNo += 1;
-      const text = all.slice(start, end).trim();
-      if (text !== '') this.renderRecord(toRecord(lineNo, text), text, out);
-      start = end + 1;
+    while (start < bytes.length) {
+      // Whole lines, about DECODE_BYTES of them, decoded at once; '\n' is never inside a UTF-8 sequence, so each
+      // line decodes as it would alone, an unfinished sequence at its end included.
+      const next = start + DECODE_BYTES < bytes.length ? bytes.indexOf(0x0a, start + DECODE_BYTES) : -1;
+      const groupEnd = next < 0 ? bytes.length : next + 1;
+      const group = bytes.toString('utf8', start, groupEnd);
+      let from = 0;
+      while (from < group.length) {
+        let end = group.indexOf('\n', from);
+        if (end < 0) end = group.length;
+        lineNo += 1;
+        const text = group.slice(from, end).trim();
+        if (text !== '') this.renderRecord(toRecord(lineNo, text), text, out);
+        from = end + 1;
+      }
+      start = groupEnd;
     }
     return out.done();
   }
