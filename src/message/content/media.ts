@@ -102,16 +102,31 @@ export function postImageIssues(el: Record<string, unknown>): ContentIssue[] {
   return keyOrSource(el, 'image_key', 'image', 'image', '{"tag":"img","image": URL}', 'an img element needs "image_key" or "image"');
 }
 
-/** Every img element of a card, at any depth: img_key (a key) or image (a source). */
+/**
+ * Every img element of a card, at any depth: img_key (a key) or image (a source). `path` is the walk's own
+ * stack, copied only into an issue: every card of a run is walked, and almost none has an issue.
+ */
 export function cardImageIssues(node: unknown, path: Path = [], out: ContentIssue[] = []): ContentIssue[] {
   if (Array.isArray(node)) {
-    node.forEach((x, i) => cardImageIssues(x, [...path, i], out));
+    for (let i = 0; i < node.length; i++) {
+      const x: unknown = node[i];
+      if (typeof x !== 'object' || x === null) continue;
+      path.push(i);
+      cardImageIssues(x, path, out);
+      path.pop();
+    }
   } else if (isRecord(node)) {
     if (node.tag === 'img') {
       const issues = keyOrSource(node, 'img_key', 'image', 'image', '{"tag":"img","image": URL}', 'an img element needs "img_key" or "image"');
       for (const i of issues) out.push({ path: [...path, ...i.path], message: i.message });
     }
-    for (const [k, v] of Object.entries(node)) if (typeof v === 'object' && v !== null) cardImageIssues(v, [...path, k], out);
+    for (const k in node) {
+      const v = node[k];
+      if (typeof v !== 'object' || v === null || !Object.hasOwn(node, k)) continue;
+      path.push(k);
+      cardImageIssues(v, path, out);
+      path.pop();
+    }
   }
   return out;
 }

@@ -58,26 +58,28 @@ function checkLocale(body: unknown, p: Path, issues: Issue[]): void {
       issues.push({ path: [...p, 'content', i], message: `must be an array of elements (a paragraph), got ${kindOf(para)}` });
       return;
     }
-    para.forEach((el, j) => checkElement(el, [...p, 'content', i, j], issues));
+    para.forEach((el, j) => checkElement(el, p, i, j, issues));
   });
 }
 
-function checkElement(el: unknown, ep: Path, issues: Issue[]): void {
+/** Element j of paragraph i of the locale at `p`; its path is made only for an issue (most elements have none). */
+function checkElement(el: unknown, p: Path, i: number, j: number, issues: Issue[]): void {
+  const ep = (...below: Path): Path => [...p, 'content', i, j, ...below];
   if (!isRecord(el)) {
-    issues.push({ path: ep, message: `must be an element object like ${ELEMENT_EXAMPLE}, got ${kindOf(el)}` });
+    issues.push({ path: ep(), message: `must be an element object like ${ELEMENT_EXAMPLE}, got ${kindOf(el)}` });
   } else if (typeof el.tag !== 'string' || el.tag === '') {
     issues.push({
-      path: [...ep, 'tag'],
+      path: ep('tag'),
       message: `is required: one of ${POST_TAGS.join(', ')}`,
     });
   } else if (!POST_TAG_SET.has(el.tag)) {
     const near = nearestName(el.tag, POST_TAGS);
     issues.push({
-      path: [...ep, 'tag'],
+      path: ep('tag'),
       message: `${JSON.stringify(el.tag)} is not a Lark post tag${near ? ` (did you mean ${near}?)` : ''}; `
         + `use one of ${POST_TAGS.join(', ')}`,
     });
   } else if (el.tag === 'img') {
-    for (const i of postImageIssues(el)) issues.push({ path: [...ep, ...i.path], message: i.message });
+    for (const issue of postImageIssues(el)) issues.push({ path: ep(...issue.path), message: issue.message });
   }
 }
