@@ -20,8 +20,12 @@ import { BlockRenderer, type BlockCounts, type DryRunSetup, type RenderedBlock, 
 import type { BlockJob, WorkerAnswer, WorkerRequest } from './worker.js';
 import type { RenderThread } from './threads.js';
 
-/** Blocks queued at one worker: one being rendered, the next there when it is done (3 held more memory, no more speed). */
-const WORKER_DEPTH = 2;
+/**
+ * Blocks queued at one worker: one being rendered and two waiting, so that it still has one while the main thread
+ * renders a block itself (with 2 it idled 7 to 10% of its time; with 3 the medians of five 8-to-10-run series
+ * were the same or up to 11% lower, peaks within a MB: docs/BENCHMARKS.md, 2026-12-04).
+ */
+const WORKER_DEPTH = 3;
 /**
  * Blocks the main thread may render ahead of the oldest unwritten one, beyond those queued at the workers: with 2,
  * it waited 60 to 260 ms of a 3 s run for a worker's block; with 4 the million-record dry-run's median time was
