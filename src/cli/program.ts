@@ -62,8 +62,9 @@ program
   .option('-v, --verbose', 'log retries and token refreshes to stderr, and rate-limit waits added up every 10 s')
   .option('--redis <url>', 'share the quota, token and lookups with other workers of the app through Redis (or LARK_IM_REDIS_URL)')
   .action((flags) => runCommand(async () => {
-    // A large dry-run's render threads load their modules beside this command's (threads.ts).
-    if (flags.dryRun && !flags.state && (flags.report !== undefined || !flags.json)) {
+    // A large dry-run's render threads load their modules beside this command's (threads.ts); writeCommand
+    // decides whether the run takes them.
+    if (flags.dryRun) {
       await (await import('../pipeline/dry-run/threads.js')).prestartRenderThreads(flags.input);
     }
     return (await import('./write.js')).writeCommand(flags);

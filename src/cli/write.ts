@@ -23,9 +23,9 @@ import { guardStdout } from './stdout.js';
 import { counted } from '../core/counted.js';
 import { VerboseLog, describeEvent } from './verbose-log.js';
 import { Reachability } from '../pipeline/report/reachability.js';
-import { dryRunWorkers, workersAsked } from '../pipeline/dry-run/fit.js';
+import { workersAsked } from '../pipeline/dry-run/fit.js';
 import { parallelDryRun } from '../pipeline/dry-run/parallel.js';
-import { renderThreads } from '../pipeline/dry-run/threads.js';
+import { renderThreads, stopEarlyThreads } from '../pipeline/dry-run/threads.js';
 
 export interface WriteFlags {
   config?: string;
@@ -102,8 +102,10 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
     // A large dry-run of a file may render on worker threads too (LARK_IM_WORKERS, src/pipeline/dry-run/): not
     // one with keys (the key map is in order), with the state (it reads keys) or without a report (failures are
     // printed one by one).
-    const workers = dryRun && report && !readState && !connector.config.node.messageKey ? await dryRunWorkers(flags.input, asked) : 0;
-    const threads = renderThreads(flags.input, workers);
+    const parallel = dryRun && report && !readState && !connector.config.node.messageKey;
+    if (!parallel) stopEarlyThreads();
+    const threads = parallel ? await renderThreads(flags.input, asked) : [];
+    const workers = threads.length;
     if (workers > 0 && verbose) process.stderr.write(`lark-im: dry-run on ${counted(workers, 'worker thread')} beside the main thread\n`);
     const startError = dryRun ? undefined : await connector.larkClient().then((c) => c.getTenantToken()).then(() => undefined, (err: unknown) => err);
 

@@ -27,7 +27,7 @@ export class RenderThread {
   }
 }
 
-/** Threads started by prestartRenderThreads for the input at `path`, not yet adopted. */
+/** What prestartRenderThreads decided for the input at `path` (no threads: the run stays in-thread), not yet taken. */
 let early: { path: string; threads: RenderThread[] } | undefined;
 
 /**
@@ -42,20 +42,27 @@ export async function prestartRenderThreads(path: string, env: NodeJS.ProcessEnv
     return;
   }
   const count = await dryRunWorkers(path, asked).catch(() => 0);
-  if (count === 0) return;
   early = { path, threads: Array.from({ length: count }, () => new RenderThread()) };
 }
 
 /**
- * `count` render threads for a dry-run of `path`: those started early for it, then new ones. Any other thread
- * started early is stopped (also when count is 0: the run renders in-thread).
+ * The render threads of a dry-run of `path` that may render in parallel, `asked` the LARK_IM_WORKERS read for it:
+ * those started early for it (their number already decided, the file not read again), or as dryRunWorkers
+ * decides now. None: the run renders in-thread.
  */
-export function renderThreads(path: string, count: number): RenderThread[] {
-  const mine = early?.path === path ? early.threads : [];
-  const others = early?.path === path ? [] : (early?.threads ?? []);
+export async function renderThreads(path: string, asked: number): Promise<RenderThread[]> {
+  if (early?.path === path) {
+    const { threads } = early;
+    early = undefined;
+    return threads;
+  }
+  stopEarlyThreads();
+  const count = await dryRunWorkers(path, asked);
+  return Array.from({ length: count }, () => new RenderThread());
+}
+
+/** Stops the threads started early that no run took (the run stays in-thread). */
+export function stopEarlyThreads(): void {
+  for (const t of early?.threads ?? []) void t.worker.terminate();
   early = undefined;
-  for (const t of [...others, ...mine.slice(count)]) void t.worker.terminate();
-  const threads = mine.slice(0, count);
-  while (threads.length < count) threads.push(new RenderThread());
-  return threads;
 }
