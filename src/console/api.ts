@@ -4,13 +4,15 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ClientEvent } from '../lark/events.js';
+import type { Language } from '../core/vocabulary.js';
 import type { ConfigStore } from './config-store.js';
 import { HttpError } from './http-util.js';
 import type { RunStore } from './runs.js';
 import type { SenderNames } from './source-preview.js';
 import type { ConnectorLike, ConsoleBackend, EmulatorHandle, Manifest, MessageOutcome, RawConfig } from './types.js';
 
-export type ConsoleLang = 'en_US' | 'zh_CN' | 'zh_TW';
+/** The console speaks the manifest's languages. */
+export type ConsoleLang = Language;
 
 export interface AppOptions {
   backend: ConsoleBackend;

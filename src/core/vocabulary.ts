@@ -1,8 +1,7 @@
 /**
  * The words this connector and Lark's IM API share: msg types, receive types, scopes and API paths (and the
- * languages the connector speaks). The
- * connector, the emulator and the specs read them here, so that a new msg type or scope is added once.
- * Depends on nothing.
+ * languages the connector speaks). The connector, the emulator and the specs read them here, so that a new msg
+ * type or scope is added once. Depends on nothing.
  */
 
 /** The languages of the manifest's messages (TapData's), and of the console. */

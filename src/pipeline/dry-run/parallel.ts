@@ -11,7 +11,7 @@
  * Blocks go to the workers transferred, not copied, and their bytes come back the same way.
  *
  * Only for a JSON Lines input (the format readRecordBatches decides by the first line: the caller checks it,
- * see jsonLinesHead) and a dry-run whose records have no key (keyed events depend on the key map, in order).
+ * see fit.ts) and a dry-run whose records have no key (keyed events depend on the key map, in order).
  */
 import { INPUT_READ_BYTES, MAX_LINE_BYTES, overlongMessage, toRecord, type InputRecord } from '../../input.js';
 import { repeatUuid, UuidDeriver } from '../../message/uuid.js';
