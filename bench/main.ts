@@ -50,7 +50,7 @@ function runCase(name: CaseName, o: BenchOptions): Promise<CaseResult> {
     case 'cpu':
       return runCliCpuCase({
         messages: Math.max(20, o.sizes.cpu),
-        rounds: Math.min(o.rounds, 2),
+        rounds: Math.min(o.rounds, 3),
         sdkConcurrency: 8,
         ...(process.env['BENCH_CLI'] ? { otherCli: process.env['BENCH_CLI'] } : {}),
       }, log);

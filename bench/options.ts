@@ -30,7 +30,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --full            the issue's sizes (same as --scale 1: about 4 minutes in all)
   --quota N, --overhead N, --faults N, --streaming N, --rtt N, --cpu N, --read N   one case's size
   --workers N       messages per worker in the workers case (4 CLI processes of one app; default 200)
-  --rounds N        overhead measurement rounds (default 3; streaming and cpu take at most 3 and 2)
+  --rounds N        overhead measurement rounds (default 3; streaming and cpu take at most 3)
   --concurrency N   connector maxInFlight and SDK pool size (default 16)
   --profile DIR     write a --cpu-prof profile of the streaming child into DIR
   --json            print the raw figures as JSON after the table

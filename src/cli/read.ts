@@ -17,6 +17,7 @@ import { fileError } from '../core/errno.js';
 import { CliExit, EXIT_CANNOT_START, EXIT_FAILED, EXIT_OK } from '../core/exit.js';
 import { proveWritable, refuseOutputsThatAreInputs } from './paths.js';
 import { VerboseLog } from './verbose-log.js';
+import { tierUpSlowly } from '../core/paced-tiering.js';
 
 export interface ReadFlags {
   config?: string;
@@ -57,6 +58,7 @@ export async function readCommand(flags: ReadFlags): Promise<number> {
     stop.abort();
   };
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  tierUpSlowly();
   try {
     // Credentials are checked before the output is touched.
     await (await connector.larkClient()).getTenantToken();

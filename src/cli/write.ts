@@ -26,6 +26,7 @@ import { Reachability } from '../pipeline/report/reachability.js';
 import { workersAsked } from '../pipeline/dry-run/fit.js';
 import { parallelDryRun } from '../pipeline/dry-run/parallel.js';
 import { renderThreads, stopEarlyThreads } from '../pipeline/dry-run/threads.js';
+import { tierUpSlowly } from '../core/paced-tiering.js';
 
 export interface WriteFlags {
   config?: string;
@@ -107,6 +108,7 @@ export async function writeCommand(flags: WriteFlags): Promise<number> {
     const threads = parallel ? await renderThreads(flags.input, asked) : [];
     const workers = threads.length;
     if (workers > 0 && verbose) process.stderr.write(`lark-im: dry-run on ${counted(workers, 'worker thread')} beside the main thread\n`);
+    if (!dryRun) tierUpSlowly();
     const startError = dryRun ? undefined : await connector.larkClient().then((c) => c.getTenantToken()).then(() => undefined, (err: unknown) => err);
 
     const progress = new ProgressBar({

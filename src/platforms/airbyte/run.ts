@@ -15,6 +15,7 @@ import { configuredCatalogSchema, errorTrace, streamKey, type ConfiguredCatalog 
 import { specMessage } from './spec.js';
 import { readJsonFile, runRead } from './read.js';
 import { AIRBYTE_COMMANDS, type AirbyteFlags } from './commands.js';
+import { tierUpSlowly } from '../../core/paced-tiering.js';
 
 /**
  * Pacing overrides for a tenant whose Lark quota was raised (or for the emulator): a JSON object of the
@@ -150,6 +151,7 @@ async function write(out: ProtocolOutput, flags: AirbyteFlags): Promise<number> 
     }
     // Could not start: the token is fetched before the first record is read, so bad credentials fail at once.
     await (await connector.larkClient()).getTenantToken();
+    tierUpSlowly();
 
     const stop = new AbortController();
     const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
@@ -176,6 +178,7 @@ async function read(out: ProtocolOutput, flags: AirbyteFlags): Promise<number> {
   try {
     const catalog = await loadCatalog(flags.catalog);
     await (await connector.larkClient()).getTenantToken();
+    tierUpSlowly();
     const stop = new AbortController();
     const onSignal = () => stop.abort();
     process.once('SIGTERM', onSignal).once('SIGINT', onSignal);
