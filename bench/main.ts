@@ -14,7 +14,7 @@ import { runRttCase } from './cases/rtt.js';
 import { runStreamingCase } from './cases/streaming.js';
 import { runTokenCase } from './cases/token.js';
 import { runWorkersCase } from './cases/workers.js';
-import { parseBenchArgs, UsageError, USAGE, type BenchOptions, type CaseName } from './options.js';
+import { parseBenchArgs, ROUNDS, UsageError, USAGE, type BenchOptions, type CaseName } from './options.js';
 import { benchExitCode, formatMarkdown, formatTable, type BenchRow } from './table.js';
 
 interface CaseResult {
@@ -29,7 +29,7 @@ function runCase(name: CaseName, o: BenchOptions): Promise<CaseResult> {
     case 'quota':
       return runQuotaCase({ messages: o.sizes.quota, receivers: o.receivers, concurrency: o.concurrency }, log);
     case 'overhead':
-      return runOverheadCase({ messages: o.sizes.overhead, concurrency: 64, rounds: o.rounds, warmup: 500 }, log);
+      return runOverheadCase({ messages: o.sizes.overhead, concurrency: 64, rounds: o.rounds ?? ROUNDS.overhead, warmup: 500 }, log);
     case 'token':
       return runTokenCase({ messages: o.sizes.token }, log);
     case 'faults':
@@ -37,7 +37,7 @@ function runCase(name: CaseName, o: BenchOptions): Promise<CaseResult> {
     case 'streaming':
       return runStreamingCase({
         records: o.sizes.streaming,
-        rounds: Math.min(o.rounds, 3),
+        rounds: o.rounds ?? ROUNDS.streaming,
         ...(process.env['BENCH_CLI'] ? { otherCli: process.env['BENCH_CLI'] } : {}),
         ...(o.profileDir ? { profileDir: o.profileDir } : {}),
       }, log);
@@ -50,7 +50,7 @@ function runCase(name: CaseName, o: BenchOptions): Promise<CaseResult> {
     case 'cpu':
       return runCliCpuCase({
         messages: Math.max(20, o.sizes.cpu),
-        rounds: Math.min(o.rounds, 3),
+        rounds: o.rounds ?? ROUNDS.cpu,
         sdkConcurrency: 8,
         ...(process.env['BENCH_CLI'] ? { otherCli: process.env['BENCH_CLI'] } : {}),
       }, log);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bindingQuota, idealSchedule, idealSpanMs, ratePerSecond, roundRobin } from '../../bench/quota.js';
 import { benchExitCode, formatTable, formatValue, ratioOf, type BenchRow } from '../../bench/table.js';
-import { parseBenchArgs, UsageError } from '../../bench/options.js';
+import { parseBenchArgs, ROUNDS, UsageError } from '../../bench/options.js';
 import { benchMessages, deliveryCounts } from '../../bench/seed.js';
 import { workerMessages } from '../../bench/cases/workers.js';
 
@@ -82,6 +82,13 @@ describe('options', () => {
     expect(parseBenchArgs(['--scale', '0.1']).sizes).toEqual({ quota: 200, overhead: 500, token: 100, faults: 200, streaming: 100_000, rtt: 50, cpu: 81, read: 2000, workers: 20 });
     expect(parseBenchArgs(['--quota', '50', '--only', 'quota,token']).only).toEqual(['quota', 'token']);
     expect(parseBenchArgs([], { BENCH_SCALE: '0.5' }).sizes.faults).toBe(1000);
+  });
+
+  it('leaves each repeating case its own rounds unless --rounds sets them all', () => {
+    expect(parseBenchArgs([]).rounds).toBeUndefined();
+    expect(ROUNDS).toEqual({ overhead: 3, streaming: 5, cpu: 3 });
+    expect(parseBenchArgs(['--rounds', '2']).rounds).toBe(2);
+    expect(() => parseBenchArgs(['--rounds', '0'])).toThrow(UsageError);
   });
 
   it('rejects unknown cases and flags', () => {
