@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_LINE_BYTES, readRecordBatches, readRecords, type InputRecord } from '../src/input.js';
+import { MAX_LINE_BYTES, readRecordBatches, readRecords, toRecord, type InputRecord } from '../src/input.js';
 
 async function collect(chunks: Array<string | Buffer>): Promise<InputRecord[]> {
   const out: InputRecord[] = [];
@@ -99,6 +99,55 @@ describe('readRecords', () => {
     }
     for await (const b of readRecordBatches(slow())) seen.push(...b.map((r) => r.line));
     expect(seen).toEqual([1, 2, -1, 3]);
+  });
+});
+
+describe('decoding', () => {
+  /** What each line decodes to alone: the reference, whatever the reader groups. */
+  function linesAlone(bytes: Buffer): InputRecord[] {
+    const out: InputRecord[] = [];
+    let start = 0;
+    for (let line = 1; start < bytes.length; line++) {
+      let end = bytes.indexOf(0x0a, start);
+      if (end < 0) end = bytes.length;
+      const text = bytes.toString('utf8', start, end).trim();
+      if (text !== '') out.push(toRecord(line, text));
+      start = end + 1;
+    }
+    return out;
+  }
+
+  it('reads ~4 KB of lines at a time exactly as each line alone: multi-byte text, CRLF, blank lines, bytes that are not UTF-8', async () => {
+    const parts: Buffer[] = [];
+    for (let i = 0; i < 600; i++) {
+      const text = i % 3 === 0 ? `飞书 ${i} 🚀` : `order ${i} shipped`;
+      parts.push(Buffer.from(JSON.stringify({ receiveType: 'user', receiveId: `ou_${i}`, content: { text } }), 'utf8'));
+      // A line ending inside a multi-byte sequence, a lone continuation byte, CRLF, a blank line (the first line
+      // stays valid JSON: it decides the format).
+      if (i % 97 === 5) parts.push(Buffer.from([0xe9, 0xa3]));
+      if (i % 89 === 7) parts.push(Buffer.from([0x80]));
+      parts.push(Buffer.from(i % 7 === 0 ? '\r\n' : i % 11 === 0 ? '\n\n' : '\n'));
+    }
+    const bytes = Buffer.concat(parts);
+    expect(bytes.length).toBeGreaterThan(4 * 4096);
+    const expected = linesAlone(bytes);
+    expect(expected.filter((r) => r.parseError !== undefined).length).toBeGreaterThan(0);
+    // One chunk, chunks cut anywhere (inside characters), and one byte at a time.
+    const cuts = [[bytes], Array.from({ length: Math.ceil(bytes.length / 777) }, (_, k) => bytes.subarray(k * 777, (k + 1) * 777))];
+    for (const chunks of cuts) expect(await collect(chunks)).toEqual(expected);
+    expect(await collect([...bytes].map((b) => Buffer.from([b])))).toEqual(expected);
+  });
+
+  it('a line over the cap after many short ones in a single chunk is one failure; each short line is read once', async () => {
+    const short = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ receiveType: 'user', receiveId: `ou_${i}`, content: '{}' }));
+    const text = `${short.join('\n')}\n${'x'.repeat(MAX_LINE_BYTES + 1)}\n${short[0]}\n`;
+    const started = Date.now();
+    const out = await collect([text]);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(out).toHaveLength(3002);
+    expect(out[3000]!.parseError).toMatch(/^line 3001 is 16777217 bytes, longer than the 16 MB a line may have/);
+    expect(out[3001]!.line).toBe(3002);
+    expect(out.filter((r) => r.value !== undefined)).toHaveLength(3001);
   });
 });
 

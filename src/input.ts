@@ -86,10 +86,10 @@ export function toRecord(line: number, text: string): InputRecord {
  * top-level elements are the records; when it starts with '{', the input is pretty-printed JSON objects (a
  * .json file holding one message) and each object is a record; otherwise every non-blank line is a record.
  *
- * Bytes are split at '\n' before decoding and each line is decoded alone ('\n' never occurs inside a
- * UTF-8 sequence, so this decodes exactly as decoding the whole stream would). Decoding whole 64 KB
- * chunks into one string keeps that string alive through every young-generation GC of a long run, which
- * makes V8 grow the young generation to its maximum (RSS); a line is garbage a record later.
+ * Bytes are split at '\n' before decoding, and about 4 KB of whole lines are decoded at a time ('\n' never
+ * occurs inside a UTF-8 sequence, so each line decodes exactly as decoding the whole stream would, an unfinished
+ * sequence at its end included). Decoding whole 64 KB chunks into one string keeps that string alive through
+ * every young-generation GC of a long run, which makes V8 grow the young generation to its maximum (RSS).
  */
 export async function* readRecords(source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>): AsyncGenerator<InputRecord> {
   for await (const batch of readRecordBatches(source)) yield* batch;
@@ -114,6 +114,12 @@ interface Carry {
   overlong: boolean;
 }
 const emptyCarry = (): Carry => ({ parts: [], bytes: 0, overlong: false });
+
+/**
+ * Input bytes decoded into one string at a time, whole lines, from which the lines are sliced: small enough to
+ * be garbage within a batch (a whole 64 KB chunk's string outlived young-generation GCs).
+ */
+const DECODE_BYTES = 4096;
 
 /** Records per batch of readRecordBatches: few enough that a batch is not worth keeping through a GC. */
 const BATCH_RECORDS = 16;
@@ -186,14 +192,36 @@ export async function* readRecordBatches(source: AsyncIterable<Buffer | string> 
       newline = chunk.indexOf(0x0a, start);
     }
     while (newline >= 0) {
-      // Small batches, not a whole chunk's records (~100 KB of objects): those would outlive GCs.
-      if (out.length >= BATCH_RECORDS) {
-        yield out;
-        out = [];
+      // The whole lines of about DECODE_BYTES, decoded at once (a decoding per line is a native call each).
+      const far = start + DECODE_BYTES < chunk.length ? chunk.indexOf(0x0a, start + DECODE_BYTES) : -1;
+      const groupEnd = far >= 0 ? far : chunk.lastIndexOf(0x0a);
+      if (groupEnd - start > MAX_LINE_BYTES) {
+        // One of its lines may be too long to be a record: each is measured in bytes and decoded alone.
+        while (newline >= 0 && newline <= groupEnd) {
+          if (out.length >= BATCH_RECORDS) {
+            yield out;
+            out = [];
+          }
+          if (newline - start > MAX_LINE_BYTES) handleOverlong(newline - start);
+          else handleLine(chunk.toString('utf8', start, newline));
+          start = newline + 1;
+          newline = chunk.indexOf(0x0a, start);
+        }
+        continue;
       }
-      if (newline - start > MAX_LINE_BYTES) handleOverlong(newline - start);
-      else handleLine(chunk.toString('utf8', start, newline));
-      start = newline + 1;
+      const group = chunk.toString('utf8', start, groupEnd);
+      for (let from = 0; ; ) {
+        // Small batches, not a whole chunk's records (~100 KB of objects): those would outlive GCs.
+        if (out.length >= BATCH_RECORDS) {
+          yield out;
+          out = [];
+        }
+        const end = group.indexOf('\n', from);
+        handleLine(end < 0 ? group.slice(from) : group.slice(from, end));
+        if (end < 0) break;
+        from = end + 1;
+      }
+      start = groupEnd + 1;
       newline = chunk.indexOf(0x0a, start);
     }
     if (start < chunk.length) {
