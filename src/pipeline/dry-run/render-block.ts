@@ -7,7 +7,7 @@
  * repeat's uuid can be put in its place, same length, when the block's turn comes. This runs on a worker thread
  * or on the main thread, the same code either way.
  */
-import { toRecord, type InputRecord } from '../../input.js';
+import { DECODE_BYTES, toRecord, type InputRecord } from '../../input.js';
 import { fingerprint, hasOwnUuid, UUID_HEX_LENGTH, UuidDeriver } from '../../message/uuid.js';
 import type { NodeConfig } from '../../config.js';
 import { failedOutcome, skippedOutcome } from '../report/outcome.js';
@@ -75,13 +75,6 @@ const HASH_HEX_LENGTH = 64;
 const PLACE_BYTES = 8 + 4 + HASH_HEX_LENGTH;
 /** Places a block starts with room for (a block of 64 KB holds about 400 messages). */
 const FIRST_PLACES = 512;
-
-/**
- * Input bytes decoded into one string at a time, from which the lines are sliced: a decoding per line is a native
- * call each, and a whole block's string outlived young-generation GCs (a million-record dry-run: 98 MB peak
- * instead of 87).
- */
-const DECODE_BYTES = 4096;
 
 /** Report bytes per input byte to start with (a report line is about twice its record: url, msg_type, uuid). */
 export const OUT_PER_IN = 2.5;

@@ -13,7 +13,6 @@ import { LIFECYCLE_MESSAGES } from '../../pipeline/lifecycle/config.js';
 import { CONNECTION_TEST_ITEMS, type ConnectionTestItem } from '../../core/types.js';
 import type { Language } from '../../core/vocabulary.js';
 
-
 const EN_US = {
   doc: 'docs/lark_im_en_US.md',
   app_id: 'App ID',
