@@ -11,15 +11,12 @@ import type { RunStore } from './runs.js';
 import type { SenderNames } from './source-preview.js';
 import type { ConnectorLike, ConsoleBackend, EmulatorHandle, Manifest, MessageOutcome, RawConfig } from './types.js';
 
-/** The console speaks the manifest's languages. */
-export type ConsoleLang = Language;
-
 export interface AppOptions {
   backend: ConsoleBackend;
   manifest: Manifest;
   staticDir: string;
   maxBodyBytes: number;
-  lang: ConsoleLang;
+  lang: Language;
   now: () => number;
   token: string;
   /** The only folder config files are loaded from and saved to. */

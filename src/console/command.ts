@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
-import type { ConsoleLang } from './api.js';
 import { DEFAULT_PORT, HttpError } from './http-util.js';
 import { CliExit, EXIT_CANNOT_START } from '../core/exit.js';
 import { fileError } from '../core/errno.js';
 import { parsePort } from '../core/flags.js';
-import { LANGUAGES } from '../core/vocabulary.js';
+import { LANGUAGES, type Language } from '../core/vocabulary.js';
 
 /**
  * Adds `lark-im console`; the CLI's main calls this (the console stays out of src/cli). The server's modules
@@ -53,7 +52,7 @@ export function registerConsoleCommand(program: Command): Command {
 }
 
 /** en_US, zh_CN or zh_TW (any case, '-' or '_'); anything else is a usage error naming the flag. */
-function parseLang(value: string): ConsoleLang {
+function parseLang(value: string): Language {
   const lang = LANGUAGES.find((l) => l.toLowerCase() === value.trim().toLowerCase().replace('-', '_'));
   if (!lang) throw new CliExit(EXIT_CANNOT_START, `--lang must be one of ${LANGUAGES.join(', ')}, got ${JSON.stringify(value)}`);
   return lang;

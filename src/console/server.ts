@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { newToken } from './access.js';
-import type { ConsoleLang } from './api.js';
+import type { Language } from '../core/vocabulary.js';
 import { ConsoleApp } from './app.js';
 import { DEFAULT_PORT, HttpError, sendError, MAX_BODY_BYTES } from './http-util.js';
 import { SEND_FOLDER } from './send-files.js';
@@ -45,7 +45,7 @@ export interface ConsoleHandle {
   close(): Promise<void>;
 }
 
-export function normalizeLang(lang: string | undefined): ConsoleLang {
+export function normalizeLang(lang: string | undefined): Language {
   const l = (lang ?? '').toLowerCase().replace('-', '_');
   if (l === 'zh_tw' || l === 'zh_hk' || l === 'zh_hant') return 'zh_TW';
   if (l.startsWith('zh')) return 'zh_CN';

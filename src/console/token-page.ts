@@ -3,7 +3,7 @@
  * a tab left open across a restart): what to open instead, in plain HTML, so it shows even before (or
  * without) the page's script. The token itself is never in it: only the URL's shape.
  */
-import type { ConsoleLang } from './api.js';
+import type { Language } from '../core/vocabulary.js';
 
 export type TokenProblem = 'missing' | 'wrong';
 
@@ -18,7 +18,7 @@ type PageText = {
 /** The command that starts the console (and prints its link); the same in every language. */
 const START_COMMAND = 'lark-im console';
 
-const TEXT: Record<ConsoleLang, PageText> = {
+const TEXT: Record<Language, PageText> = {
   en_US: {
     title: 'Open the console with its link',
     missing: 'This address has no access token, so the console does not open here.',
@@ -42,14 +42,14 @@ const TEXT: Record<ConsoleLang, PageText> = {
   },
 };
 
-const HTML_LANG: Record<ConsoleLang, string> = { en_US: 'en', zh_CN: 'zh-Hans', zh_TW: 'zh-Hant' };
+const HTML_LANG: Record<Language, string> = { en_US: 'en', zh_CN: 'zh-Hans', zh_TW: 'zh-Hant' };
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** The whole page; `origin` is the console's own (http://127.0.0.1:PORT), shown with a placeholder token. */
-export function tokenPage(lang: ConsoleLang, problem: TokenProblem, origin: string): string {
+export function tokenPage(lang: Language, problem: TokenProblem, origin: string): string {
   const t = TEXT[lang];
   const e = escapeHtml;
   return `<!doctype html>
