@@ -5,8 +5,9 @@
  * dist/cli/main.js, e.g. main's before a change) both CLIs run on the same file, taking turns, and the
  * figures of both are shown side by side (the "sdk" column holds BENCH_CLI's): the ratio is what a change
  * gained on this machine at this minute, which absolute figures on a shared machine cannot say.
- * LARK_IM_WORKERS in the bench's environment reaches both children (an older build ignores it): the dry-run on
- * worker threads (src/pipeline/dry-run/), named in the figures.
+ * LARK_IM_WORKERS in the bench's environment reaches both children (an older build ignores it); unset, this
+ * build renders on one worker thread where two cores are usable (src/pipeline/dry-run/fit.ts). The figures name
+ * the workers this build's runs used.
  */
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -17,6 +18,8 @@ import { benchOpenId } from '../seed.js';
 import { lastJsonLine, runCliChild } from '../cli-child.js';
 import { CLI_MAIN } from '../paths.js';
 import { ratioOf, type BenchRow } from '../table.js';
+import { workersAsked } from '../../src/pipeline/dry-run/fit.js';
+import { counted } from '../../src/core/counted.js';
 
 export interface StreamingOptions {
   records: number;
@@ -148,8 +151,9 @@ export async function runStreamingCase(o: StreamingOptions, log: (s: string) => 
     const otherPerSecond = rate(b);
     const speedup = ratioOf(perSecond, otherPerSecond);
     const walls = (s: Side) => s.runs.map((r) => (r.wallMs / 1000).toFixed(2)).join(', ');
-    // The children inherit the environment: a table of a run on worker threads says so.
-    const workers = process.env.LARK_IM_WORKERS ? `; LARK_IM_WORKERS=${process.env.LARK_IM_WORKERS}` : '';
+    // The children inherit the environment: the table says how many workers this build's runs used, and why.
+    const asked = workersAsked(process.env);
+    const workers = `; this build on ${asked === 0 ? 'the main thread only' : `${counted(asked, 'worker thread')}`} (${process.env.LARK_IM_WORKERS ? `LARK_IM_WORKERS=${process.env.LARK_IM_WORKERS}` : 'the default'})`;
     const rows: BenchRow[] = [
       {
         case: 'streaming',

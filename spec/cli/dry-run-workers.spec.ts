@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from './cli-helpers.js';
-import { PARALLEL_MIN_BYTES } from '../../src/pipeline/dry-run/fit.js';
+import { PARALLEL_MIN_BYTES, usableCores } from '../../src/pipeline/dry-run/fit.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/${name}`, import.meta.url));
 const env = { LARK_APP_ID: 'cli_dry_run_workers', LARK_APP_SECRET: 'dry-run-workers-secret-not-real' };
@@ -102,9 +102,13 @@ describe('lark-im write --dry-run on worker threads', () => {
     const inThread = await dryRun('0', 'in-thread');
     const one = await dryRun('1', 'one-worker');
     const three = await dryRun('3', 'three-workers');
+    // Unset (empty): one worker where two cores or more are usable, in-thread on one core.
+    const byDefault = await dryRun('', 'default');
     expect(inThread.stderr).not.toMatch(/worker thread/);
     expect(one.stderr).toMatch(/^lark-im: dry-run on 1 worker thread beside the main thread$/m);
     expect(three.stderr).toMatch(/^lark-im: dry-run on 3 worker threads beside the main thread$/m);
+    if (usableCores() >= 2) expect(byDefault.stderr).toMatch(/^lark-im: dry-run on 1 worker thread beside the main thread$/m);
+    else expect(byDefault.stderr).not.toMatch(/worker thread/);
     // The input holds what it is meant to: repeats (the same message again gets another uuid), failures, skips.
     const outcomes = inThread.report.toString('utf8').trim().split('\n').map((l) => JSON.parse(l));
     const sameText = outcomes.filter((o) => o.status === 'valid' && o.request.body.content === '{"text":"same text"}');
@@ -117,7 +121,7 @@ describe('lark-im write --dry-run on worker threads', () => {
     expect(inThread.summary).toMatchObject({ failed: expect.any(Number), skipped: expect.any(Number) });
     expect((inThread.summary.failed as number) > 0 && (inThread.summary.skipped as number) > 0).toBe(true);
     expect(inThread.code).toBe(1);
-    for (const parallel of [one, three]) {
+    for (const parallel of [one, three, byDefault]) {
       expect(parallel.code).toBe(inThread.code);
       expect(parallel.summary).toEqual(inThread.summary);
       expect(parallel.report.equals(inThread.report)).toBe(true);

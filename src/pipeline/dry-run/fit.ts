@@ -1,13 +1,15 @@
 /**
  * Whether a dry-run goes to parallel.ts, and with how many worker threads: 0 = the writer on the main thread.
  *
- * Opt-in (LARK_IM_WORKERS): a worker is a second V8 heap, about 14 MB of memory more (the million-record
- * dry-run: 85 to 89 MB against 71 to 74, docs/BENCHMARKS.md, 2026-12-04), which a machine of one core does not
- * need. And a worker pays for itself only on a large input (its start, ~30-100 ms, is the whole run of a small
+ * One worker by default where two cores or more are usable, none on one: a worker is a second V8 heap, about
+ * 14 MB of memory more (the million-record dry-run: 86 to 89 MB against 71 to 74, docs/BENCHMARKS.md,
+ * 2026-12-04), for about twice the records/s on two cores. LARK_IM_WORKERS sets another number (0: none).
+ * And a worker pays for itself only on a large input (its start, ~30-100 ms, is the whole run of a small
  * one); only a file says how large it is before it is read, so stdin (a terminal, a pipe) stays in-thread.
  */
-import { availableParallelism } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { ConnectorError } from '../../core/errors.js';
 import { toRecord } from '../../input.js';
 
@@ -19,13 +21,14 @@ const HEAD_BYTES = 64 * 1024;
 const MAX_WORKERS = 16;
 
 /**
- * LARK_IM_WORKERS: how many worker threads render beside the main thread; `auto` = the cores but one (the
- * main thread renders too); unset, empty or 0 = none. Anything else is CONFIG_INVALID (the run does not start).
+ * LARK_IM_WORKERS: how many worker threads render beside the main thread; `auto` = the usable cores but one (the
+ * main thread renders too); 0 = none; unset or empty = one where two cores or more are usable, else none.
+ * Anything else is CONFIG_INVALID (the run does not start).
  */
-export function workersAsked(env: NodeJS.ProcessEnv = process.env): number {
+export function workersAsked(env: NodeJS.ProcessEnv = process.env, cores: () => number = usableCores): number {
   const raw = env.LARK_IM_WORKERS?.trim() ?? '';
-  if (raw === '') return 0;
-  if (raw === 'auto') return Math.min(MAX_WORKERS, availableParallelism() - 1);
+  if (raw === '') return cores() >= 2 ? 1 : 0;
+  if (raw === 'auto') return Math.min(MAX_WORKERS, cores() - 1);
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || n > MAX_WORKERS) {
     throw new ConnectorError({
@@ -35,6 +38,40 @@ export function workersAsked(env: NodeJS.ProcessEnv = process.env): number {
     });
   }
   return n;
+}
+
+/** Reads a small system file; undefined when it is not there or cannot be read. */
+export type SystemFileReader = (path: string) => string | undefined;
+
+const readSystemFile: SystemFileReader = (path) => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * The cores this process may use: the CPUs it may run on (availableParallelism), fewer under a CPU quota (a
+ * container's `--cpus`, which the CPU count does not show), rounded down, at least 1.
+ */
+export function usableCores(read: SystemFileReader = readSystemFile, cpus: number = availableParallelism()): number {
+  const quota = cpuQuota(read);
+  return quota === undefined ? cpus : Math.max(1, Math.min(cpus, Math.floor(quota)));
+}
+
+/**
+ * The cgroup's CPU quota in cores: cgroup v2's cpu.max ("max 100000": none; "150000 100000": 1.5), else v1's
+ * cfs_quota_us / cfs_period_us (-1: none). Undefined without one, or when the files say nothing readable.
+ */
+export function cpuQuota(read: SystemFileReader): number | undefined {
+  const v2 = read('/sys/fs/cgroup/cpu.max');
+  const [quota, period] = v2 !== undefined
+    ? v2.trim().split(/\s+/)
+    : [read('/sys/fs/cgroup/cpu/cpu.cfs_quota_us')?.trim(), read('/sys/fs/cgroup/cpu/cpu.cfs_period_us')?.trim()];
+  const q = Number(quota);
+  const p = Number(period);
+  return Number.isFinite(q) && q > 0 && Number.isFinite(p) && p > 0 ? q / p : undefined;
 }
 
 /** The worker threads for a dry-run of `path` (`asked` of workersAsked): 0 for stdin, a small file, or one that is not JSON Lines. */

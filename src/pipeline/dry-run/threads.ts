@@ -32,7 +32,8 @@ let early: { path: string; threads: RenderThread[] } | undefined;
 
 /**
  * Starts the threads a dry-run of `path` will use (dryRunWorkers: none for stdin, a small or non-JSON-Lines
- * file, or LARK_IM_WORKERS unset). A LARK_IM_WORKERS that cannot be read starts none: the command says why.
+ * file, or when none is asked: one core, LARK_IM_WORKERS=0). A LARK_IM_WORKERS that cannot be read starts none:
+ * the command says why.
  */
 export async function prestartRenderThreads(path: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let asked: number;
